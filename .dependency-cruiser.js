@@ -1,0 +1,38 @@
+/** Layer rules (ARCHITECTURE.md, house style 10): apps never import each other; domain imports no framework. */
+module.exports = {
+  forbidden: [
+    {
+      name: 'apps-are-independent',
+      comment: 'An app talks to another only over NATS, through libs/contracts.',
+      severity: 'error',
+      from: { path: '^apps/([^/]+)/' },
+      to: { path: '^apps/([^/]+)/', pathNot: '^apps/$1/' },
+    },
+    {
+      name: 'libs-do-not-import-apps',
+      severity: 'error',
+      from: { path: '^libs/' },
+      to: { path: '^apps/' },
+    },
+    {
+      name: 'domain-is-pure',
+      comment: 'libs/domain is pure code: no Nest, TypeORM, NATS, gRPC or other libs.',
+      severity: 'error',
+      from: { path: '^libs/domain/', pathNot: '\\.spec\\.ts$' },
+      to: { path: '(^node_modules/(@nestjs|typeorm|nats|@grpc|pg|class-validator|class-transformer)/)|(^libs/(?!domain/))' },
+    },
+    {
+      name: 'no-circular',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^dist/|\\.spec\\.ts$)' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
+  },
+};

@@ -1,0 +1,30 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppConfig } from '@vc/config';
+import { jsonReplacer } from '@vc/contracts';
+import { GatewayModule } from './gateway.module';
+
+/** The HTTP gateway (fastify) with OpenAPI at /docs. */
+export async function bootstrapGateway(config: AppConfig, listen = true): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: false });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  // bigint fen in replies: safe integers as numbers, larger as strings
+  app.getHttpAdapter().getInstance().setReplySerializer((payload: unknown) => JSON.stringify(payload, jsonReplacer));
+  const doc = new DocumentBuilder()
+    .setTitle('Yangtze River Delta innovation voucher clearing')
+    .setDescription('Money is integer fen. Every mutating request carries an Idempotency-Key. Errors are { code, message, field }.')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  if (listen) await app.listen(config.HTTP_PORT || 3000, '0.0.0.0');
+  else {
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  }
+  return app;
+}

@@ -1,0 +1,40 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AuthModule } from '@vc/auth';
+import { AppConfig, AppConfigModule } from '@vc/config';
+import { AppLoggingModule } from '@vc/logging';
+import { NatsModule } from '@vc/messaging';
+import { RegistryHttpController } from './areas/registry.http.controller';
+import { GatewayHealthController } from './gateway-health.controller';
+import { Forwarder } from './http/forwarder';
+import { HttpAuthGuard } from './http/http-auth.guard';
+import { HttpErrorFilter } from './http/http-error.filter';
+import { PrincipalThrottlerGuard } from './http/throttler.guard';
+
+/** Controllers of each business area; each file forwards to one service. */
+export const AREA_CONTROLLERS = [RegistryHttpController];
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        AppLoggingModule.forRoot('gateway', config.LOG_LEVEL),
+        AuthModule,
+        NatsModule.forRoot('gateway'),
+        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
+      ],
+      controllers: [GatewayHealthController, ...AREA_CONTROLLERS],
+      providers: [
+        Forwarder,
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        // order matters: authenticate first, so the rate limit counts per principal
+        { provide: APP_GUARD, useClass: HttpAuthGuard },
+        { provide: APP_GUARD, useClass: PrincipalThrottlerGuard },
+      ],
+    };
+  }
+}

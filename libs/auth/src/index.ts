@@ -1,0 +1,3 @@
+export * from './token.service';
+export * from './roles';
+export * from './auth.module';

@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { AppConfig } from '@vc/config';
+import { Principal, Role } from '@vc/contracts';
+import { DomainError, ErrorCode } from '@vc/errors';
+
+const ROLES = new Set<string>(Object.values(Role));
+
+/** Signs and verifies principal tokens (HS256 JWT); the same token travels over HTTP and NATS. */
+@Injectable()
+export class TokenService {
+  private readonly jwt: JwtService;
+
+  constructor(private readonly config: AppConfig) {
+    this.jwt = new JwtService({ secret: config.JWT_SECRET, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } });
+  }
+
+  sign(principal: Principal, ttlSeconds = this.config.JWT_TTL_SECONDS): string {
+    const { sub, role, org, province } = principal;
+    return this.jwt.sign({ role, org, ...(province ? { province } : {}) }, { subject: sub, expiresIn: ttlSeconds });
+  }
+
+  verify(token: string | undefined): Principal {
+    if (!token) throw new DomainError(ErrorCode.UNAUTHENTICATED);
+    let claims: Record<string, unknown>;
+    try {
+      claims = this.jwt.verify(token);
+    } catch {
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, { message: 'the bearer token is invalid or expired' });
+    }
+    const { sub, role, org, province } = claims;
+    if (typeof sub !== 'string' || typeof role !== 'string' || !ROLES.has(role) || typeof org !== 'string') {
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, { message: 'the bearer token names no valid principal' });
+    }
+    return { sub, role: role as Role, org, ...(typeof province === 'string' ? { province: province as Principal['province'] } : {}) };
+  }
+
+  /** Parses `Bearer <token>`. */
+  verifyHeader(header: string | undefined | null): Principal {
+    const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+    return this.verify(match?.[1]);
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Payloads of the events on the VOUCHER_EVENTS stream (EventEnvelope.payload). Money fields are
+ * integer fen as JSON numbers (or decimal strings above 2^53); readers convert with BigInt(x).
+ * These are the only coupling between services besides request-reply subjects.
+ */
+export type FenJson = number | string;
+
+export type ProgrammeMode = 'provider_redeems' | 'enterprise_reimbursed';
+
+/** voucher.events.programme.opened / .versioned / .closed — emitted by issuance. */
+export interface ProgrammeEvent {
+  programmeId: string; // e.g. 'JS-2026'
+  province: 'SH' | 'JS' | 'ZJ' | 'AH';
+  year: number;
+  version: number;
+  status: 'open' | 'closed';
+  offsetRateBp: number; // 2500 = 25 %
+  annualCapFen: FenJson;
+  /** the programme's total budget (all versions); redemption credits the difference to what it knew */
+  budgetFen: FenJson;
+  mode: ProgrammeMode;
+  publicityWorkingDays: number;
+  matchingDeadlineMonths: number;
+  rewardRateBp: number;
+  rewardCapFen: FenJson;
+  /** orders confirmed from this instant use this version (R-PROG-1) */
+  effectiveFrom: string;
+}
+
+/** voucher.events.region.registered / .updated — emitted by issuance. */
+export interface RegionEvent {
+  regionId: string;
+  province: 'SH' | 'JS' | 'ZJ' | 'AH';
+  name: string;
+  /** exact decimal, e.g. '1.00' */
+  matchingRatio: string;
+  status: 'active' | 'withdrawn';
+}
+
+/** voucher.events.region.defaulting / .caught-up — emitted by settlement (R-MATCH-1). */
+export interface RegionDefaultEvent {
+  regionId: string;
+  overdueCount: number;
+  overdueFen: FenJson;
+}
+
+/** voucher.events.enterprise.registered / .approved / .rejected — emitted by issuance. */
+export interface EnterpriseEvent {
+  enterpriseId: string;
+  creditCode: string;
+  name: string;
+  province: 'SH' | 'JS' | 'ZJ' | 'AH';
+  regionId: string;
+  status: 'pending' | 'approved' | 'rejected';
+  reason?: string | null;
+}
+
+/** voucher.events.quota.granted — emitted by issuance when a claim is accepted (R-QUOTA-1). */
+export interface QuotaGrantedEvent {
+  claimId: string;
+  enterpriseId: string;
+  programmeId: string;
+  year: number;
+  amountFen: FenJson;
+}
+
+/** voucher.events.quota.lapsed — emitted by redemption when year-end lapse ran (R-QUOTA-2). */
+export interface QuotaLapsedEvent {
+  enterpriseId: string;
+  programmeId: string;
+  year: number;
+  amountFen: FenJson;
+}
+
+/** voucher.events.order.* — emitted by redemption. */
+export interface OrderEvent {
+  orderId: string;
+  programmeId: string;
+  programmeVersion: number;
+  enterpriseId: string;
+  providerId: string;
+  status: string;
+  amountFen: FenJson;
+  voucherFen: FenJson;
+  enterprisePaysFen: FenJson;
+}
+
+/**
+ * voucher.events.claim.submitted / .amended — emitted by redemption (R-CLAIM-1..3); settlement keeps
+ * its own copy of every claim from these events.
+ */
+export interface ClaimEvent {
+  claimId: string;
+  orderId: string;
+  programmeId: string;
+  programmeVersion: number;
+  mode: ProgrammeMode;
+  enterpriseId: string;
+  enterpriseName: string;
+  enterpriseRegionId: string;
+  providerId: string;
+  providerName: string;
+  providerCreditCode: string;
+  /** SH, JS, ZJ, AH or OTHER */
+  providerProvince: string;
+  payeeType: 'provider' | 'enterprise';
+  payeeId: string;
+  amountFen: FenJson;
+  voucherFen: FenJson;
+  invoiceNumber: string;
+  submittedAt: string;
+  status: 'pending_review';
+}
+
+/**
+ * voucher.events.settlement.claim-approved / -rejected / -returned / -paid — emitted by settlement;
+ * redemption returns V to the budget on rejected (5.6 step 1) and marks paid claims.
+ */
+export interface SettlementClaimEvent {
+  claimId: string;
+  orderId: string;
+  programmeId: string;
+  runId: string;
+  voucherFen: FenJson;
+  reason?: string | null;
+}

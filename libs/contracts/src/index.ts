@@ -1,0 +1,5 @@
+export * from './principal';
+export * from './subjects';
+export * from './validation';
+export * from './registry.dto';
+export * from './events';

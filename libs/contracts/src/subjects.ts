@@ -1,0 +1,136 @@
+/**
+ * Every NATS subject of the system, declared once. Request-reply: `<service>.<entity>.<verb>`;
+ * events on JetStream: `voucher.events.<entity>.<past-tense>`.
+ */
+export const Subjects = {
+  registry: {
+    health: 'registry.health.check',
+    providerApply: 'registry.provider.apply',
+    providerReview: 'registry.provider.review',
+    providerGet: 'registry.provider.get',
+    providerList: 'registry.provider.list',
+    providerEligibility: 'registry.provider.eligibility',
+    serviceOfferingPublish: 'registry.service.publish',
+    serviceOfferingList: 'registry.service.list',
+    complaintFile: 'registry.complaint.file',
+    complaintDecide: 'registry.complaint.decide',
+    complaintList: 'registry.complaint.list',
+    creditFile: 'registry.credit.file',
+    creditRepair: 'registry.credit.repair',
+    creditList: 'registry.credit.list',
+    exclusionSet: 'registry.exclusion.set',
+    exclusionLift: 'registry.exclusion.lift',
+    auditList: 'registry.audit.list',
+  },
+  issuance: {
+    health: 'issuance.health.check',
+    programmeCreate: 'issuance.programme.create',
+    programmeUpdate: 'issuance.programme.update',
+    programmeOpen: 'issuance.programme.open',
+    programmeClose: 'issuance.programme.close',
+    programmeGet: 'issuance.programme.get',
+    programmeList: 'issuance.programme.list',
+    regionCreate: 'issuance.region.create',
+    regionUpdate: 'issuance.region.update',
+    regionGet: 'issuance.region.get',
+    regionList: 'issuance.region.list',
+    enterpriseRegister: 'issuance.enterprise.register',
+    enterpriseDecide: 'issuance.enterprise.decide',
+    enterpriseSetSme: 'issuance.enterprise.set-sme',
+    enterpriseGet: 'issuance.enterprise.get',
+    enterpriseList: 'issuance.enterprise.list',
+    quotaClaim: 'issuance.quota.claim',
+    quotaGet: 'issuance.quota.get',
+    quotaLapse: 'issuance.quota.lapse',
+    auditList: 'issuance.audit.list',
+  },
+  redemption: {
+    health: 'redemption.health.check',
+    orderCreate: 'redemption.order.create',
+    orderConfirm: 'redemption.order.confirm',
+    orderQuote: 'redemption.order.quote',
+    orderPay: 'redemption.order.pay',
+    orderCancel: 'redemption.order.cancel',
+    orderComplete: 'redemption.order.complete',
+    orderGet: 'redemption.order.get',
+    orderList: 'redemption.order.list',
+    claimSubmit: 'redemption.claim.submit',
+    claimAmend: 'redemption.claim.amend',
+    claimGet: 'redemption.claim.get',
+    claimList: 'redemption.claim.list',
+    balanceGet: 'redemption.balance.get',
+    auditList: 'redemption.audit.list',
+  },
+  settlement: {
+    health: 'settlement.health.check',
+    runStart: 'settlement.run.start',
+    runGet: 'settlement.run.get',
+    runList: 'settlement.run.list',
+    runReview: 'settlement.run.review',
+    runPublish: 'settlement.run.publish',
+    runDisburse: 'settlement.run.disburse',
+    claimList: 'settlement.claim.list',
+    publicityList: 'settlement.publicity.list',
+    objectionFile: 'settlement.objection.file',
+    objectionDecide: 'settlement.objection.decide',
+    matchingRecord: 'settlement.matching.record',
+    matchingReport: 'settlement.matching.report',
+    statementGet: 'settlement.statement.get',
+    rewardCompute: 'settlement.reward.compute',
+    rewardGrade: 'settlement.reward.grade',
+    auditList: 'settlement.audit.list',
+  },
+} as const;
+
+export const EVENT_STREAM = 'VOUCHER_EVENTS';
+export const EVENT_SUBJECT_PREFIX = 'voucher.events';
+
+export const Events = {
+  providerAdmitted: 'voucher.events.provider.admitted',
+  providerApplied: 'voucher.events.provider.applied',
+  providerRejected: 'voucher.events.provider.rejected',
+  providerRevoked: 'voucher.events.provider.revoked',
+  providerSuspended: 'voucher.events.provider.suspended',
+  providerReinstated: 'voucher.events.provider.reinstated',
+  providerExcluded: 'voucher.events.provider.excluded',
+  providerExclusionLifted: 'voucher.events.provider.exclusion-lifted',
+  programmeOpened: 'voucher.events.programme.opened',
+  programmeVersioned: 'voucher.events.programme.versioned',
+  programmeClosed: 'voucher.events.programme.closed',
+  regionRegistered: 'voucher.events.region.registered',
+  regionUpdated: 'voucher.events.region.updated',
+  regionDefaulting: 'voucher.events.region.defaulting',
+  regionCaughtUp: 'voucher.events.region.caught-up',
+  enterpriseRegistered: 'voucher.events.enterprise.registered',
+  enterpriseApproved: 'voucher.events.enterprise.approved',
+  enterpriseRejected: 'voucher.events.enterprise.rejected',
+  quotaGranted: 'voucher.events.quota.granted',
+  quotaLapsed: 'voucher.events.quota.lapsed',
+  orderCreated: 'voucher.events.order.created',
+  orderConfirmed: 'voucher.events.order.confirmed',
+  orderPaid: 'voucher.events.order.paid',
+  orderCancelled: 'voucher.events.order.cancelled',
+  orderCompleted: 'voucher.events.order.completed',
+  claimSubmitted: 'voucher.events.claim.submitted',
+  claimAmended: 'voucher.events.claim.amended',
+  claimFlagged: 'voucher.events.claim.flagged',
+  settlementRunStarted: 'voucher.events.settlement.run-started',
+  settlementClaimApproved: 'voucher.events.settlement.claim-approved',
+  settlementClaimRejected: 'voucher.events.settlement.claim-rejected',
+  settlementClaimReturned: 'voucher.events.settlement.claim-returned',
+  settlementClaimPaid: 'voucher.events.settlement.claim-paid',
+  settlementRunPublished: 'voucher.events.settlement.run-published',
+  settlementRunDisbursed: 'voucher.events.settlement.run-disbursed',
+  matchingRecorded: 'voucher.events.matching.recorded',
+} as const;
+
+/** The envelope of every event on the stream; `id` is the JetStream Nats-Msg-Id. */
+export interface EventEnvelope<T = Record<string, unknown>> {
+  id: string;
+  type: string;
+  aggregateType: string;
+  aggregateId: string;
+  occurredAt: string;
+  correlationId?: string;
+  payload: T;
+}

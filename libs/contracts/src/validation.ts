@@ -1,0 +1,100 @@
+import { isValidCreditCode, parseFen, isValidAmount } from '@vc/domain';
+import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, ValidationError } from 'class-validator';
+import { DomainError, ErrorCode } from '@vc/errors';
+/** R-ID-1: a unified social credit code whose check character verifies. */
+export function IsCreditCode(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isCreditCode',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `${String(propertyName)} is not a valid unified social credit code (GB 32100-2015)`, ...options },
+      validator: { validate: (v: unknown) => typeof v === 'string' && isValidCreditCode(v) },
+    });
+}
+
+/**
+ * R-MONEY-1: an amount in integer fen, 0 < x <= 10^12, given as a JSON integer or a decimal string.
+ * The property is converted to bigint by `@ToFen()`, which must come with this decorator.
+ */
+export function IsFen(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isFen',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `${String(propertyName)} must be a positive integer amount of fen, at most 10^12`, ...options },
+      validator: {
+        validate: (v: unknown, _args: ValidationArguments) => typeof v === 'bigint' && isValidAmount(v),
+      },
+    });
+}
+
+/** Converts a JSON integer / decimal string to bigint; anything else stays as is and fails @IsFen. */
+export function ToFen(): PropertyDecorator {
+  return Transform(({ obj, key }) => {
+    const raw = (obj as Record<string, unknown>)[key];
+    const parsed = parseFen(raw);
+    return parsed === null ? raw : parsed;
+  });
+}
+
+
+function firstError(errors: ValidationError[], prefix = ''): { field: string; constraint: string; message: string } | null {
+  for (const e of errors) {
+    const field = prefix ? `${prefix}.${e.property}` : e.property;
+    if (e.constraints && Object.keys(e.constraints).length > 0) {
+      const [constraint, message] = Object.entries(e.constraints)[0];
+      return { field, constraint, message };
+    }
+    if (e.children?.length) {
+      const nested = firstError(e.children, field);
+      if (nested) return nested;
+    }
+  }
+  return null;
+}
+
+const CODE_BY_CONSTRAINT: Record<string, ErrorCode> = {
+  isCreditCode: ErrorCode.INVALID_CREDIT_CODE,
+  isFen: ErrorCode.INVALID_AMOUNT,
+};
+
+/**
+ * R-ERR-1: validates a plain body against a DTO class: unknown fields are refused, the first
+ * violation is reported with a stable code and the field. Returns the typed instance.
+ */
+export function validateDto<T extends object>(cls: new () => T, body: unknown): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new DomainError(ErrorCode.MALFORMED_REQUEST, { message: 'request body must be a JSON object' });
+  }
+  const instance = plainToInstance(cls, body, { enableImplicitConversion: false });
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  const first = firstError(errors);
+  if (first) {
+    const code = CODE_BY_CONSTRAINT[first.constraint] ?? ErrorCode.VALIDATION_FAILED;
+    const message = first.constraint === 'whitelistValidation' ? `${first.field} is not an accepted field` : first.message;
+    throw new DomainError(code, { field: first.field, message });
+  }
+  return instance;
+}
+
+/** JSON with bigint fen: a safe integer stays a number, a larger one becomes a string. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  return value;
+}
+
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, jsonReplacer);
+}
+
+/** Deep copy with bigints turned into JSON-safe values, for replies that frameworks serialise. */
+export function toWire<T>(value: T): unknown {
+  return value === undefined ? null : JSON.parse(toJson(value));
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { toJson, toWire } from '@vc/contracts';
+import { DomainError, ErrorCode } from '@vc/errors';
+import { Tx } from './data-source';
+
+export function requestHash(body: unknown): string {
+  return createHash('sha256').update(toJson(body ?? null)).digest('hex');
+}
+
+/**
+ * Runs a mutation exactly once per (scope, key): the key row is inserted in the same transaction
+ * as the effect, so a concurrent duplicate blocks on the unique index until the first commits and
+ * then reads its reply. Same key + other body → IDEMPOTENCY_CONFLICT. A failed first attempt
+ * leaves no row (its transaction rolled back), so a retry runs again.
+ * The reply returned is always the stored JSON form, identical for the first call and retries.
+ */
+export async function runIdempotent<R>(
+  ds: DataSource,
+  schema: string,
+  scope: string,
+  key: string | undefined,
+  body: unknown,
+  effect: (tx: Tx) => Promise<R>,
+): Promise<unknown> {
+  if (!key) {
+    throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REQUIRED, { field: 'Idempotency-Key', message: 'an Idempotency-Key is required for this request' });
+  }
+  if (key.length > 200) {
+    throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'Idempotency-Key', message: 'Idempotency-Key is longer than 200 characters' });
+  }
+  const hash = requestHash(body);
+  return ds.transaction(async (tx) => {
+    const inserted: unknown[] = await tx.query(
+      `INSERT INTO "${schema}".idempotency (scope, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
+      [scope, key, hash],
+    );
+    if (inserted.length === 0) {
+      const [prior] = await tx.query(`SELECT request_hash, reply FROM "${schema}".idempotency WHERE scope = $1 AND key = $2`, [scope, key]);
+      if (prior.request_hash !== hash) {
+        throw new DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, {
+          field: 'Idempotency-Key',
+          message: 'this Idempotency-Key was used with a different request',
+        });
+      }
+      return prior.reply;
+    }
+    const reply = toWire(await effect(tx));
+    await tx.query(`UPDATE "${schema}".idempotency SET reply = $3 WHERE scope = $1 AND key = $2`, [scope, key, JSON.stringify(reply)]);
+    return reply;
+  });
+}

@@ -1,0 +1,5 @@
+export * from './data-source';
+export * from './common-tables';
+export * from './outbox';
+export * from './audit';
+export * from './idempotency';

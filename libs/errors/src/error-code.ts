@@ -1,0 +1,105 @@
+/**
+ * Every refusal the system can give, with a stable machine-readable code (R-ERR-1).
+ * Add a code here and a row in ERROR_TABLE; nothing else builds error responses.
+ */
+export enum ErrorCode {
+  VALIDATION_FAILED = 'VALIDATION_FAILED',
+  MALFORMED_REQUEST = 'MALFORMED_REQUEST',
+  INVALID_CREDIT_CODE = 'INVALID_CREDIT_CODE',
+  INVALID_AMOUNT = 'INVALID_AMOUNT',
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  FORBIDDEN = 'FORBIDDEN',
+  NOT_FOUND = 'NOT_FOUND',
+  ALREADY_EXISTS = 'ALREADY_EXISTS',
+  ILLEGAL_STATE = 'ILLEGAL_STATE',
+  IDEMPOTENCY_KEY_REQUIRED = 'IDEMPOTENCY_KEY_REQUIRED',
+  IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
+  RATE_LIMITED = 'RATE_LIMITED',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  // registry
+  PROVIDER_NOT_ACTIVE = 'PROVIDER_NOT_ACTIVE',
+  PROVIDER_EXCLUDED = 'PROVIDER_EXCLUDED',
+  CREDIT_REPAIR_TOO_EARLY = 'CREDIT_REPAIR_TOO_EARLY',
+  // issuance
+  PROGRAMME_NOT_OPEN = 'PROGRAMME_NOT_OPEN',
+  PROGRAMME_FROZEN = 'PROGRAMME_FROZEN',
+  REGION_WITHDRAWN = 'REGION_WITHDRAWN',
+  REGION_DEFAULTING = 'REGION_DEFAULTING',
+  ENTERPRISE_NOT_APPROVED = 'ENTERPRISE_NOT_APPROVED',
+  SME_REGISTRATION_MISSING = 'SME_REGISTRATION_MISSING',
+  QUOTA_CAP_EXCEEDED = 'QUOTA_CAP_EXCEEDED',
+  // redemption
+  QUOTA_EXHAUSTED = 'QUOTA_EXHAUSTED',
+  BUDGET_EXHAUSTED = 'BUDGET_EXHAUSTED',
+  SAME_LEGAL_ENTITY = 'SAME_LEGAL_ENTITY',
+  INVOICE_AMOUNT_MISMATCH = 'INVOICE_AMOUNT_MISMATCH',
+  BANK_AMOUNT_INSUFFICIENT = 'BANK_AMOUNT_INSUFFICIENT',
+  DUPLICATE_INVOICE = 'DUPLICATE_INVOICE',
+  CLAIM_EXISTS = 'CLAIM_EXISTS',
+  // settlement
+  PUBLICITY_CLOSED = 'PUBLICITY_CLOSED',
+  RUN_LOCKED = 'RUN_LOCKED',
+  CALENDAR_YEAR_MISSING = 'CALENDAR_YEAR_MISSING',
+  // infrastructure
+  UNAVAILABLE = 'UNAVAILABLE',
+  INTERNAL = 'INTERNAL',
+}
+
+/** gRPC status codes (numeric, as in the gRPC spec) so this lib needs no gRPC import. */
+export const GrpcStatus = {
+  INVALID_ARGUMENT: 3,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+export interface ErrorMapping {
+  http: number;
+  grpc: number;
+  /** true when retrying the same request later may succeed (used by clients and the outbox). */
+  retryable: boolean;
+}
+
+export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
+  VALIDATION_FAILED: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
+  MALFORMED_REQUEST: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
+  INVALID_CREDIT_CODE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
+  INVALID_AMOUNT: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
+  UNAUTHENTICATED: { http: 401, grpc: GrpcStatus.UNAUTHENTICATED, retryable: false },
+  FORBIDDEN: { http: 403, grpc: GrpcStatus.PERMISSION_DENIED, retryable: false },
+  NOT_FOUND: { http: 404, grpc: GrpcStatus.NOT_FOUND, retryable: false },
+  ALREADY_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, retryable: false },
+  ILLEGAL_STATE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  IDEMPOTENCY_KEY_REQUIRED: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
+  IDEMPOTENCY_CONFLICT: { http: 409, grpc: GrpcStatus.ABORTED, retryable: false },
+  RATE_LIMITED: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryable: true },
+  PAYLOAD_TOO_LARGE: { http: 413, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
+  PROVIDER_NOT_ACTIVE: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  PROVIDER_EXCLUDED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  CREDIT_REPAIR_TOO_EARLY: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  PROGRAMME_NOT_OPEN: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  PROGRAMME_FROZEN: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  REGION_WITHDRAWN: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  REGION_DEFAULTING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  ENTERPRISE_NOT_APPROVED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  SME_REGISTRATION_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  QUOTA_CAP_EXCEEDED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  QUOTA_EXHAUSTED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  BUDGET_EXHAUSTED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  SAME_LEGAL_ENTITY: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  INVOICE_AMOUNT_MISMATCH: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
+  BANK_AMOUNT_INSUFFICIENT: { http: 422, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
+  DUPLICATE_INVOICE: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, retryable: false },
+  CLAIM_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, retryable: false },
+  PUBLICITY_CLOSED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  RUN_LOCKED: { http: 409, grpc: GrpcStatus.ABORTED, retryable: true },
+  CALENDAR_YEAR_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
+  INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, retryable: true },
+};

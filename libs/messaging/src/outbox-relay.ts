@@ -1,0 +1,108 @@
+import { Logger } from '@nestjs/common';
+import { JetStreamClient, NatsConnection } from 'nats';
+import { DataSource, QueryRunner } from 'typeorm';
+import { advisoryKey } from '@vc/database';
+
+const encoder = new TextEncoder();
+
+export interface OutboxRelayOptions {
+  schema: string;
+  pollMs: number;
+  batchSize?: number;
+}
+
+/**
+ * Publishes outbox rows to JetStream in id order. One instance per schema holds an advisory lock
+ * and relays (order per aggregate is kept); the others wait and take over if it dies. The event id
+ * is the Nats-Msg-Id, so a row re-published after a crash between publish and mark is dropped by
+ * the stream's duplicate window.
+ */
+export class OutboxRelay {
+  private readonly logger: Logger;
+  private running = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private js: JetStreamClient;
+
+  constructor(private readonly ds: DataSource, private readonly nc: NatsConnection, private readonly options: OutboxRelayOptions) {
+    this.logger = new Logger(`OutboxRelay:${options.schema}`);
+    this.js = nc.jetstream();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Called after a commit that wrote outbox rows, so the relay need not wait for its next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.nudge();
+    await this.loop;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = null;
+        resolve();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    let runner: QueryRunner | null = null;
+    while (this.running) {
+      try {
+        if (!runner) {
+          runner = this.ds.createQueryRunner();
+          await runner.connect();
+        }
+        const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [advisoryKey(`outbox:${this.options.schema}`)]);
+        if (!locked) {
+          await this.sleep(this.options.pollMs * 10);
+          continue;
+        }
+        while (this.running) {
+          const sent = await this.relayBatch(runner);
+          if (sent < (this.options.batchSize ?? 500)) await this.sleep(this.options.pollMs);
+        }
+        await runner.query('SELECT pg_advisory_unlock($1)', [advisoryKey(`outbox:${this.options.schema}`)]);
+      } catch (err) {
+        if (this.running) this.logger.warn(`relay paused: ${(err as Error).message}`);
+        await runner?.release().catch(() => undefined);
+        runner = null;
+        if (this.running) await this.sleep(Math.max(this.options.pollMs, 500));
+      }
+    }
+    await runner?.release().catch(() => undefined);
+  }
+
+  /** Returns how many rows were published. */
+  async relayBatch(runner: QueryRunner): Promise<number> {
+    const rows: Array<{ id: string; event_id: string; subject: string; envelope: unknown }> = await runner.query(
+      `SELECT id::text, event_id, subject, envelope FROM "${this.options.schema}".outbox
+        WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [this.options.batchSize ?? 500],
+    );
+    if (rows.length === 0) return 0;
+    // Published in order on one connection; the acks are awaited together.
+    await Promise.all(
+      rows.map((row) => this.js.publish(row.subject, encoder.encode(JSON.stringify(row.envelope)), { msgID: row.event_id })),
+    );
+    await runner.query(`UPDATE "${this.options.schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+      rows.map((r) => r.id),
+    ]);
+    return rows.length;
+  }
+}

@@ -1,0 +1,69 @@
+import { Controller, Get, Inject, Injectable } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { NatsConnection } from 'nats';
+import { collectDefaultMetrics, register } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { Public } from '@vc/auth';
+import { NATS_CONNECTION } from '@vc/messaging';
+
+@Injectable()
+export class DependencyHealth {
+  constructor(
+    private readonly indicator: HealthIndicatorService,
+    private readonly ds: DataSource,
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+  ) {}
+
+  async database() {
+    const check = this.indicator.check('postgres');
+    try {
+      await this.ds.query('SELECT 1');
+      return check.up();
+    } catch (err) {
+      return check.down({ message: (err as Error).message });
+    }
+  }
+
+  async nats() {
+    const check = this.indicator.check('nats');
+    try {
+      if (this.nc.isClosed()) return check.down({ message: 'connection closed' });
+      await this.nc.flush();
+      return check.up({ server: this.nc.getServer() });
+    } catch (err) {
+      return check.down({ message: (err as Error).message });
+    }
+  }
+}
+
+let metricsStarted = false;
+
+/** Liveness, readiness (PostgreSQL and NATS reachable) and Prometheus metrics of every service. */
+@Controller()
+export class HealthController {
+  constructor(private readonly health: HealthCheckService, private readonly deps: DependencyHealth) {
+    if (!metricsStarted) {
+      collectDefaultMetrics();
+      metricsStarted = true;
+    }
+  }
+
+  @Public()
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Public()
+  @Get(['health', 'health/ready'])
+  @HealthCheck()
+  ready() {
+    return this.health.check([() => this.deps.database(), () => this.deps.nats()]);
+  }
+
+  @Public()
+  @Get('metrics')
+  async metrics(): Promise<string> {
+    return register.metrics();
+  }
+}

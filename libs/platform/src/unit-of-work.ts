@@ -1,0 +1,77 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Principal } from '@vc/contracts';
+import { addToOutbox, audit, AuditEntry, NewEvent, runIdempotent, Tx } from '@vc/database';
+import { Outbox } from './database.provider';
+import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
+
+/** One business transaction: its SQL, the events it emits (outbox) and its audit records. */
+export class Work {
+  private emitted = 0;
+
+  constructor(readonly tx: Tx, readonly schema: string, readonly principal: Principal) {}
+
+  query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.tx.query(sql, params);
+  }
+
+  async one<T = any>(sql: string, params: unknown[] = []): Promise<T | undefined> {
+    const rows = await this.tx.query(sql, params);
+    return rows[0];
+  }
+
+  async emit<T>(event: NewEvent<T>): Promise<void> {
+    this.emitted++;
+    await addToOutbox(this.tx, this.schema, event);
+  }
+
+  audit(entry: Omit<AuditEntry, 'principal'>): Promise<void> {
+    return audit(this.tx, this.schema, { principal: this.principal, ...entry });
+  }
+
+  get emittedEvents(): number {
+    return this.emitted;
+  }
+}
+
+@Injectable()
+export class UnitOfWork {
+  constructor(
+    readonly ds: DataSource,
+    private readonly outbox: Outbox,
+    @Inject(SERVICE_DEFINITION) private readonly def: ServiceDefinition,
+  ) {}
+
+  get schema(): string {
+    return this.def.schema;
+  }
+
+  /**
+   * A mutation run exactly once per idempotency key (scoped to the principal and the operation);
+   * retries get the stored first reply.
+   */
+  async idempotent<R>(
+    principal: Principal,
+    operation: string,
+    key: string | undefined,
+    body: unknown,
+    fn: (work: Work) => Promise<R>,
+  ): Promise<any> {
+    const reply = await runIdempotent(this.ds, this.def.schema, `${operation}:${principal.role}:${principal.org}:${principal.sub}`, key, body, (tx) =>
+      fn(new Work(tx, this.def.schema, principal)),
+    );
+    this.outbox.nudge();
+    return reply;
+  }
+
+  /** A transaction without an idempotency key (jobs and consumers that are idempotent by state). */
+  async run<R>(principal: Principal, fn: (work: Work) => Promise<R>): Promise<R> {
+    const result = await this.ds.transaction((tx) => fn(new Work(tx, this.def.schema, principal)));
+    this.outbox.nudge();
+    return result;
+  }
+
+  query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return this.ds.query(sql, params);
+  }
+}

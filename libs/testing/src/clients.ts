@@ -1,0 +1,81 @@
+import { connect, headers as natsHeaders, NatsConnection } from 'nats';
+import { Client } from 'pg';
+import { DEV_JWT_SECRET } from '@vc/config';
+import { Headers, Principal, toJson } from '@vc/contracts';
+import { JwtService } from '@nestjs/jwt';
+import { decodeReply, RpcReply } from '@vc/messaging';
+
+const jwt = new JwtService({ secret: DEV_JWT_SECRET, signOptions: { algorithm: 'HS256' } });
+
+/** A token for a principal, signed with the development key the test services use. */
+export function tokenFor(principal: Principal): string {
+  const { sub, role, org, province } = principal;
+  return jwt.sign({ role, org, ...(province ? { province } : {}) }, { subject: sub, expiresIn: 3600 });
+}
+
+export interface CallOptions {
+  principal?: Principal;
+  token?: string;
+  idempotencyKey?: string;
+  timeoutMs?: number;
+  /** raw bytes instead of JSON (malformed-input tests) */
+  raw?: string;
+}
+
+/** A plain NATS client, as a provider system would use, returning the reply envelope. */
+export class NatsTestClient {
+  private constructor(readonly nc: NatsConnection) {}
+
+  static async connect(url: string): Promise<NatsTestClient> {
+    return new NatsTestClient(await connect({ servers: url, name: 'test-client' }));
+  }
+
+  async call<T = any>(subject: string, body: unknown, options: CallOptions = {}): Promise<RpcReply<T>> {
+    const h = natsHeaders();
+    const token = options.token ?? (options.principal ? tokenFor(options.principal) : undefined);
+    if (token) h.set(Headers.Authorization, `Bearer ${token}`);
+    if (options.idempotencyKey) h.set(Headers.IdempotencyKey, options.idempotencyKey);
+    const payload = options.raw ?? toJson(body ?? {});
+    const msg = await this.nc.request(subject, new TextEncoder().encode(payload), { timeout: options.timeoutMs ?? 15000, headers: h });
+    return decodeReply<T>(msg.data);
+  }
+
+  /** Like call, but returns data and throws with the error body on refusal. */
+  async ok<T = any>(subject: string, body: unknown, options: CallOptions = {}): Promise<T> {
+    const reply = await this.call<T>(subject, body, options);
+    if (!reply.ok) throw new Error(`${subject} refused: ${JSON.stringify(reply.error)}`);
+    return reply.data;
+  }
+
+  async close(): Promise<void> {
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+
+/** Rows per table of a schema, to prove that a refused request wrote nothing. */
+export async function rowCounts(databaseUrl: string, schema: string, exclude: string[] = ['migrations']): Promise<Record<string, number>> {
+  const c = new Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    const tables = await c.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'`, [schema]);
+    const counts: Record<string, number> = {};
+    for (const { table_name } of tables.rows) {
+      if (exclude.includes(table_name)) continue;
+      const r = await c.query(`SELECT count(*)::int AS n FROM "${schema}"."${table_name}"`);
+      counts[table_name] = r.rows[0].n;
+    }
+    return counts;
+  } finally {
+    await c.end();
+  }
+}
+
+export async function sql<T = any>(databaseUrl: string, text: string, params: unknown[] = []): Promise<T[]> {
+  const c = new Client({ connectionString: databaseUrl });
+  await c.connect();
+  try {
+    return (await c.query(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Local infrastructure without Docker: PostgreSQL and nats-server (JetStream on) from Debian
+# packages, on fixed loopback ports, idempotent. Usage: scripts/infra.sh up|down|status
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+STATE="${VC_INFRA_DIR:-$ROOT/.infra}"
+PG_PORT="${PGPORT:-55432}"
+NATS_PORT="${NATS_PORT:-42222}"
+NATS_HTTP_PORT="${NATS_HTTP_PORT:-48222}"
+PG_DATA="$STATE/pg"
+NATS_DIR="$STATE/nats"
+
+log() { printf '[infra] %s\n' "$*"; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+install_missing() {
+  local pkgs=()
+  [ -n "$(pg_bin)" ] && [ -x "$(pg_bin)/initdb" ] || pkgs+=(postgresql)
+  command -v psql >/dev/null 2>&1 || pkgs+=(postgresql-client)
+  command -v nats-server >/dev/null 2>&1 || pkgs+=(nats-server)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    log "installing ${pkgs[*]} from Debian packages"
+    export DEBIAN_FRONTEND=noninteractive
+    as_root apt-get update -qq
+    as_root apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >/dev/null
+  fi
+}
+
+# PostgreSQL refuses to run as root: run it as the postgres user in a directory it owns.
+run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_up() {
+  local bin; bin="$(pg_bin)"
+  mkdir -p "$STATE"
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    log "initialising PostgreSQL cluster in $PG_DATA"
+    mkdir -p "$PG_DATA"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DATA" && chmod 700 "$PG_DATA"
+    [ "$(id -u)" = 0 ] && chmod o+x "$STATE" "$(dirname "$STATE")" || true
+    run_pg "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    cat >>"$PG_DATA/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_DATA'
+max_connections = 300
+shared_buffers = 512MB
+fsync = on
+synchronous_commit = on
+max_locks_per_transaction = 256
+CONF
+  fi
+  if run_pg "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+  else
+    run_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 start >/dev/null
+    log "PostgreSQL started on 127.0.0.1:$PG_PORT"
+  fi
+  for db in voucher voucher_test; do
+    if ! psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "select 1 from pg_database where datname='$db'" postgres | grep -q 1; then
+      psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "create database $db" postgres
+      log "created database $db"
+    fi
+  done
+}
+
+nats_running() { curl -sf "http://127.0.0.1:$NATS_HTTP_PORT/healthz" >/dev/null 2>&1; }
+
+nats_up() {
+  mkdir -p "$NATS_DIR"
+  if nats_running; then log "nats-server already running on 127.0.0.1:$NATS_PORT"; return; fi
+  nohup nats-server -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_HTTP_PORT" -js -sd "$NATS_DIR/js" \
+    -l "$NATS_DIR/nats.log" -P "$NATS_DIR/nats.pid" >/dev/null 2>&1 &
+  for _ in $(seq 1 50); do nats_running && break; sleep 0.2; done
+  nats_running || { log "nats-server did not become healthy; see $NATS_DIR/nats.log"; exit 1; }
+  log "nats-server (JetStream) started on 127.0.0.1:$NATS_PORT"
+}
+
+down() {
+  local bin; bin="$(pg_bin)"
+  if [ -f "$NATS_DIR/nats.pid" ]; then kill "$(cat "$NATS_DIR/nats.pid")" 2>/dev/null || true; rm -f "$NATS_DIR/nats.pid"; log "nats-server stopped"; fi
+  if [ -n "$bin" ] && [ -f "$PG_DATA/PG_VERSION" ]; then run_pg "$bin/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 && log "PostgreSQL stopped" || true; fi
+}
+
+case "${1:-up}" in
+  up) command -v curl >/dev/null || { as_root apt-get update -qq; as_root apt-get install -y -qq curl >/dev/null; }
+      install_missing; pg_up; nats_up ;;
+  down) down ;;
+  status) nats_running && echo "nats: up" || echo "nats: down"; run_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && echo "pg: up" || echo "pg: down" ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Starts (or stops) the five services as background processes on the local infrastructure.
+# Usage: scripts/system.sh up|down|status. Logs and pids in .infra/run/.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+RUN="$ROOT/.infra/run"
+SERVICES=(registry issuance redemption settlement gateway)
+declare -A HTTP_PORTS=([gateway]=3000 [registry]=3101 [issuance]=3102 [redemption]=3103 [settlement]=3104)
+mkdir -p "$RUN"
+cd "$ROOT"
+
+up() {
+  [ -f dist/apps/gateway/src/main.js ] || npm run -s build
+  for svc in "${SERVICES[@]}"; do
+    if [ -f "$RUN/$svc.pid" ] && kill -0 "$(cat "$RUN/$svc.pid")" 2>/dev/null; then
+      echo "[system] $svc already running (pid $(cat "$RUN/$svc.pid"))"; continue
+    fi
+    [ -f "dist/apps/$svc/src/main.js" ] || { echo "[system] $svc is not built; skipping"; continue; }
+    HTTP_PORT="${HTTP_PORTS[$svc]}" GRPC_PORT="${GRPC_PORT:-50051}" nohup node -r ./scripts/register-paths.js "dist/apps/$svc/src/main.js" \
+      >"$RUN/$svc.log" 2>&1 &
+    echo $! >"$RUN/$svc.pid"
+    echo "[system] started $svc (pid $!, log .infra/run/$svc.log)"
+  done
+  for svc in "${SERVICES[@]}"; do
+    [ -f "$RUN/$svc.pid" ] || continue
+    local port="${HTTP_PORTS[$svc]}" ok=""
+    for _ in $(seq 1 120); do
+      if curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 || curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; then ok=1; break; fi
+      kill -0 "$(cat "$RUN/$svc.pid")" 2>/dev/null || break
+      sleep 0.25
+    done
+    if [ -z "$ok" ]; then echo "[system] $svc did not become ready; last log lines:"; tail -n 30 "$RUN/$svc.log"; exit 1; fi
+    echo "[system] $svc ready on :$port"
+  done
+}
+
+down() {
+  for svc in "${SERVICES[@]}"; do
+    if [ -f "$RUN/$svc.pid" ]; then
+      kill "$(cat "$RUN/$svc.pid")" 2>/dev/null && echo "[system] stopped $svc" || true
+      rm -f "$RUN/$svc.pid"
+    fi
+  done
+}
+
+case "${1:-up}" in
+  up) up ;;
+  down) down ;;
+  status) for svc in "${SERVICES[@]}"; do
+      if [ -f "$RUN/$svc.pid" ] && kill -0 "$(cat "$RUN/$svc.pid")" 2>/dev/null; then echo "$svc: up"; else echo "$svc: down"; fi
+    done ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
