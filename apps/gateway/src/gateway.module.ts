@@ -5,7 +5,10 @@ import { AuthModule } from '@vc/auth';
 import { AppConfig, AppConfigModule } from '@vc/config';
 import { AppLoggingModule } from '@vc/logging';
 import { NatsModule } from '@vc/messaging';
+import { IssuanceHttpController } from './areas/issuance.http.controller';
+import { RedemptionHttpController } from './areas/redemption.http.controller';
 import { RegistryHttpController } from './areas/registry.http.controller';
+import { SettlementHttpController } from './areas/settlement.http.controller';
 import { GatewayHealthController } from './gateway-health.controller';
 import { Forwarder } from './http/forwarder';
 import { HttpAuthGuard } from './http/http-auth.guard';
@@ -13,7 +16,7 @@ import { HttpErrorFilter } from './http/http-error.filter';
 import { PrincipalThrottlerGuard } from './http/throttler.guard';
 
 /** Controllers of each business area; each file forwards to one service. */
-export const AREA_CONTROLLERS = [RegistryHttpController];
+export const AREA_CONTROLLERS = [RegistryHttpController, IssuanceHttpController, RedemptionHttpController, SettlementHttpController];
 
 @Module({})
 export class GatewayModule {

@@ -3,3 +3,6 @@ export * from './subjects';
 export * from './validation';
 export * from './registry.dto';
 export * from './events';
+export * from './issuance.dto';
+export * from './redemption.dto';
+export * from './settlement.dto';

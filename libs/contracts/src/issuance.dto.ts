@@ -1,0 +1,2 @@
+// DTOs of the issuance service; filled in with the service.
+export {};

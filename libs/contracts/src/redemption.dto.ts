@@ -1,0 +1,2 @@
+// DTOs of the redemption service; filled in with the service.
+export {};

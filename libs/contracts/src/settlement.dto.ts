@@ -1,0 +1,2 @@
+// DTOs of the settlement service; filled in with the service.
+export {};
