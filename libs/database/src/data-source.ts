@@ -58,3 +58,20 @@ export async function migrate(ds: DataSource, schema: string): Promise<void> {
 }
 
 export type Tx = EntityManager;
+
+/**
+ * Rows of any statement. TypeORM's `query()` answers an UPDATE/DELETE … RETURNING with
+ * `[rows, count]`; this always gives the rows.
+ */
+export async function queryRows<T = any>(tx: Tx, sql: string, params: unknown[] = []): Promise<T[]> {
+  if (tx.queryRunner) {
+    const result = await tx.queryRunner.query(sql, params, true);
+    return result.records as T[];
+  }
+  const runner = tx.connection.createQueryRunner();
+  try {
+    return (await runner.query(sql, params, true)).records as T[];
+  } finally {
+    await runner.release();
+  }
+}

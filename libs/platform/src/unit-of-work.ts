@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Principal } from '@vc/contracts';
-import { addToOutbox, audit, AuditEntry, NewEvent, runIdempotent, Tx } from '@vc/database';
+import { addToOutbox, audit, AuditEntry, NewEvent, queryRows, runIdempotent, Tx } from '@vc/database';
 import { Outbox } from './database.provider';
 import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
 
@@ -12,11 +12,11 @@ export class Work {
   constructor(readonly tx: Tx, readonly schema: string, readonly principal: Principal) {}
 
   query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.tx.query(sql, params);
+    return queryRows<T>(this.tx, sql, params);
   }
 
   async one<T = any>(sql: string, params: unknown[] = []): Promise<T | undefined> {
-    const rows = await this.tx.query(sql, params);
+    const rows = await queryRows<T>(this.tx, sql, params);
     return rows[0];
   }
 
@@ -72,6 +72,6 @@ export class UnitOfWork {
   }
 
   query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return this.ds.query(sql, params);
+    return queryRows<T>(this.ds.manager, sql, params);
   }
 }
