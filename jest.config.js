@@ -22,9 +22,15 @@ const transform = {
       sourceMaps: 'inline',
     },
   ],
+  // A few dependencies ship ES modules only; jest on Node 20 cannot require them untransformed.
+  '^.+\\.m?js$': ['@swc/jest', { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
 };
 
-const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node', setupFiles: ['reflect-metadata'] };
+const ESM_ONLY_DEPENDENCIES = ['content-disposition'];
+
+const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironment: 'node', setupFiles: ['reflect-metadata'],
+  transformIgnorePatterns: [`/node_modules/(?!(${ESM_ONLY_DEPENDENCIES.join('|')})/)`],
+};
 
 module.exports = {
   projects: [

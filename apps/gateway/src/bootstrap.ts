@@ -9,7 +9,7 @@ import { GatewayModule } from './gateway.module';
 /** The HTTP gateway (fastify) with OpenAPI at /docs. */
 export async function bootstrapGateway(config: AppConfig, listen = true): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: false });
-  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, { bufferLogs: true });
+  const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   // bigint fen in replies: safe integers as numbers, larger as strings

@@ -1,18 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { NatsConnection } from 'nats';
-import { collectDefaultMetrics, register } from 'prom-client';
 import { Public } from '@vc/auth';
 import { NATS_CONNECTION } from '@vc/messaging';
-
-let metricsStarted = false;
+import { ensureDefaultMetrics, metricsText } from '@vc/platform';
 
 @Controller()
 export class GatewayHealthController {
   constructor(@Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {
-    if (!metricsStarted) {
-      collectDefaultMetrics();
-      metricsStarted = true;
-    }
+    ensureDefaultMetrics();
   }
 
   @Public()
@@ -25,6 +20,6 @@ export class GatewayHealthController {
   @Public()
   @Get('metrics')
   metrics() {
-    return register.metrics();
+    return metricsText();
   }
 }

@@ -1,10 +1,10 @@
 import { Controller, Get, Inject, Injectable } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { NatsConnection } from 'nats';
-import { collectDefaultMetrics, register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { Public } from '@vc/auth';
 import { NATS_CONNECTION } from '@vc/messaging';
+import { ensureDefaultMetrics, metricsText } from './metrics';
 
 @Injectable()
 export class DependencyHealth {
@@ -36,16 +36,11 @@ export class DependencyHealth {
   }
 }
 
-let metricsStarted = false;
-
 /** Liveness, readiness (PostgreSQL and NATS reachable) and Prometheus metrics of every service. */
 @Controller()
 export class HealthController {
   constructor(private readonly health: HealthCheckService, private readonly deps: DependencyHealth) {
-    if (!metricsStarted) {
-      collectDefaultMetrics();
-      metricsStarted = true;
-    }
+    ensureDefaultMetrics();
   }
 
   @Public()
@@ -64,6 +59,6 @@ export class HealthController {
   @Public()
   @Get('metrics')
   async metrics(): Promise<string> {
-    return register.metrics();
+    return metricsText();
   }
 }

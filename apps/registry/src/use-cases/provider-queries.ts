@@ -19,23 +19,24 @@ export class ProviderQueries {
   }
 
   async list(_principal: Principal, dto: ListProvidersDto): Promise<{ items: ProviderView[]; total: number }> {
-    const where: string[] = [];
     const params: unknown[] = [];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    if (dto.province) add('p.province = ?', dto.province);
-    if (dto.kind) add('p.kind = ?', dto.kind);
-    if (dto.creditCode) add('p.credit_code = ?', dto.creditCode);
-    if (dto.name) add(`(p.legal_name ILIKE ? OR p.unit_name ILIKE $${params.length + 1})`, `%${dto.name}%`), params.push(`%${dto.name}%`);
-    const inner = `SELECT ${PROVIDER_COLUMNS} FROM registry.providers p ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
-    const statusFilter =
-      dto.status === 'suspended' ? 'WHERE x.suspended' : dto.status ? `WHERE x.status = '${dto.status}' AND NOT x.suspended` : '';
-    const limit = dto.limit ?? 50;
-    const offset = dto.offset ?? 0;
+    const bind = (value: unknown) => `$${params.push(value)}`;
+    const where: string[] = [];
+    if (dto.province) where.push(`x.province = ${bind(dto.province)}`);
+    if (dto.kind) where.push(`x.kind = ${bind(dto.kind)}`);
+    if (dto.creditCode) where.push(`x."creditCode" = ${bind(dto.creditCode)}`);
+    if (dto.name) {
+      const pattern = bind(`%${dto.name}%`);
+      where.push(`(x."legalName" ILIKE ${pattern} OR x."unitName" ILIKE ${pattern})`);
+    }
+    // 'suspended' is derived from credit records; the other statuses exclude suspended units
+    if (dto.status === 'suspended') where.push('x.suspended');
+    else if (dto.status) where.push(`x.status = ${bind(dto.status)} AND NOT x.suspended`);
     const rows = await this.uow.query(
-      `SELECT x.*, count(*) OVER () AS total FROM (${inner}) x ${statusFilter} ORDER BY x."legalName", x."unitName" LIMIT ${limit} OFFSET ${offset}`,
+      `SELECT x.*, count(*) OVER () AS total
+         FROM (SELECT ${PROVIDER_COLUMNS} FROM registry.providers p) x
+        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY x."legalName", x."unitName" LIMIT ${bind(dto.limit ?? 50)} OFFSET ${bind(dto.offset ?? 0)}`,
       params,
     );
     const total = rows.length ? Number(rows[0].total) : 0;
