@@ -32,9 +32,16 @@ install_missing() {
 # PostgreSQL refuses to run as root: run it as the postgres user in a directory it owns.
 run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+pg_ready() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
+
 pg_up() {
   local bin; bin="$(pg_bin)"
   mkdir -p "$STATE"
+  if pg_ready; then
+    log "PostgreSQL already answering on 127.0.0.1:$PG_PORT"
+    create_databases
+    return
+  fi
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     log "initialising PostgreSQL cluster in $PG_DATA"
     mkdir -p "$PG_DATA"
@@ -58,6 +65,10 @@ CONF
     run_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 start >/dev/null
     log "PostgreSQL started on 127.0.0.1:$PG_PORT"
   fi
+  create_databases
+}
+
+create_databases() {
   for db in voucher voucher_test; do
     if ! psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "select 1 from pg_database where datname='$db'" postgres | grep -q 1; then
       psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "create database $db" postgres
