@@ -79,6 +79,25 @@ export class AppConfig {
   @IsInt()
   @Min(1024)
   BODY_LIMIT_BYTES = 64 * 1024;
+
+  /**
+   * 'simulated' lets a delta operator set the business clock over NATS (`<service>.clock.set`), so
+   * the demo can play a whole quarter in minutes. Refused in production.
+   */
+  @IsIn(['system', 'simulated'])
+  CLOCK_MODE: 'system' | 'simulated' = 'system';
+
+  /** Start of a simulated clock (ISO 8601); it then runs at normal speed from there. */
+  @IsOptional()
+  @IsString()
+  SIMULATED_NOW?: string;
+
+  /** JetStream replicas of the event stream: 1 on one server, 3 on a cluster. */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  NATS_STREAM_REPLICAS = 1;
 }
 
 export const DEV_JWT_SECRET = new AppConfig().JWT_SECRET;
@@ -95,6 +114,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET) {
     throw new ConfigError('invalid configuration:\n  JWT_SECRET: the development key may not be used in production');
+  }
+  if (config.NODE_ENV === 'production' && config.CLOCK_MODE === 'simulated') {
+    throw new ConfigError('invalid configuration:\n  CLOCK_MODE: a simulated clock may not be used in production');
+  }
+  if (config.SIMULATED_NOW !== undefined && Number.isNaN(Date.parse(config.SIMULATED_NOW))) {
+    throw new ConfigError('invalid configuration:\n  SIMULATED_NOW: not an ISO 8601 instant');
   }
   return config;
 }

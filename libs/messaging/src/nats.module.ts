@@ -61,7 +61,7 @@ export class NatsModule {
           inject: [AppConfig],
           useFactory: async (config: AppConfig) => {
             const nc = await connect(natsConnectOptions(config, `${service}-client`));
-            await ensureEventStream(nc);
+            await ensureEventStream(nc, config.NATS_STREAM_REPLICAS);
             new Logger('Nats').log(`connected to ${nc.getServer()}`);
             return nc;
           },

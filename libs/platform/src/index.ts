@@ -5,3 +5,4 @@ export * from './service-core.module';
 export * from './bootstrap';
 export * from './unit-of-work';
 export * from './metrics';
+export * from './clock';

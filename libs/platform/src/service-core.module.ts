@@ -8,6 +8,7 @@ import { NatsModule, RpcAuthGuard } from '@vc/messaging';
 import { DataSourceLifecycle, dataSourceProvider, Outbox } from './database.provider';
 import { DependencyHealth, HealthController } from './health';
 import { UnitOfWork } from './unit-of-work';
+import { Clock } from './clock';
 import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
 
 /**
@@ -23,8 +24,8 @@ export class ServiceCoreModule {
       global: true,
       imports: [TerminusModule],
       controllers: [HealthController],
-      providers: [definition, dataSourceProvider(), Outbox, UnitOfWork, DataSourceLifecycle, DependencyHealth, RpcAuthGuard],
-      exports: [definition, DataSource, Outbox, UnitOfWork, RpcAuthGuard],
+      providers: [definition, dataSourceProvider(), Outbox, UnitOfWork, Clock, DataSourceLifecycle, DependencyHealth, RpcAuthGuard],
+      exports: [definition, DataSource, Outbox, UnitOfWork, Clock, RpcAuthGuard],
     };
     return {
       module: class ServiceRootModule {},

@@ -3,7 +3,7 @@ import { requireRole } from '@vc/auth';
 import { Events, FileCreditRecordDto, ListCreditRecordsDto, Principal, RepairCreditRecordDto, Role } from '@vc/contracts';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { UnitOfWork, Work } from '@vc/platform';
+import { Clock, UnitOfWork, Work } from '@vc/platform';
 import { providerEventPayload, providersOfLegalEntity } from '../providers/provider.sql';
 
 export interface CreditRecordView {
@@ -33,7 +33,7 @@ const COLUMNS = `id, credit_code AS "creditCode", severity, filed_by_province AS
  */
 @Injectable()
 export class CreditRecordsUseCase {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
 
   private filingProvince(principal: Principal): string {
     requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator);
@@ -73,7 +73,7 @@ export class CreditRecordsUseCase {
       }
       if (existing.status !== 'active') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'recordId', message: 'record is already repaired' });
       const earliest = addMonthsClamped(existing.effectiveFrom, 12 * REPAIR_AFTER_YEARS[existing.severity]);
-      const today = shanghaiDate(new Date());
+      const today = shanghaiDate(this.clock.now());
       if (today < earliest) {
         throw new DomainError(ErrorCode.CREDIT_REPAIR_TOO_EARLY, {
           field: 'recordId',
