@@ -33,6 +33,7 @@ const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironmen
 };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/tests/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
     {
