@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ServiceDefinition } from '@vc/platform';
+import { ReadAuditUseCase, ServiceDefinition } from '@vc/platform';
 import { registryMigrations } from './migrations';
 import { RegistryRpcController } from './registry.rpc.controller';
 import { ApplyProviderUseCase } from './use-cases/apply-provider.use-case';
@@ -7,7 +7,7 @@ import { ComplaintsUseCase } from './use-cases/complaints.use-case';
 import { CreditRecordsUseCase } from './use-cases/credit-records.use-case';
 import { ExclusionsUseCase } from './use-cases/exclusions.use-case';
 import { PublishServiceUseCase } from './use-cases/publish-service.use-case';
-import { ReadAuditUseCase } from './use-cases/read-audit.use-case';
+
 import { ProviderQueries } from './use-cases/provider-queries';
 import { ReviewProviderUseCase } from './use-cases/review-provider.use-case';
 

@@ -21,12 +21,13 @@ import {
   Subjects,
 } from '@vc/contracts';
 import { RpcBody, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
+import { ReadAuditUseCase } from '@vc/platform';
 import { ApplyProviderUseCase } from './use-cases/apply-provider.use-case';
 import { ComplaintsUseCase } from './use-cases/complaints.use-case';
 import { CreditRecordsUseCase } from './use-cases/credit-records.use-case';
 import { ExclusionsUseCase } from './use-cases/exclusions.use-case';
 import { PublishServiceUseCase } from './use-cases/publish-service.use-case';
-import { ReadAuditUseCase } from './use-cases/read-audit.use-case';
+
 import { ProviderQueries } from './use-cases/provider-queries';
 import { ReviewProviderUseCase } from './use-cases/review-provider.use-case';
 

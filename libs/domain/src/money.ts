@@ -4,13 +4,14 @@ export type Fen = bigint;
 export const MAX_FEN: Fen = 10n ** 12n;
 
 /**
- * Reads an amount of fen from JSON: a safe integer number, a decimal-digit string or a bigint.
- * Fractions, exponents, signs, whitespace and anything else give null.
+ * Reads fen from untrusted input: a safe-integer number, a string of decimal digits, or a bigint.
+ * Anything that could hide a fraction or a float conversion (1.5, "1.5", "1e5", "+5", " 5", NaN)
+ * gives null. No range check: that is `isValidAmount`'s job, so callers can name the error.
  */
 export function parseFen(value: unknown): Fen | null {
   if (typeof value === 'bigint') return value;
   if (typeof value === 'number') return Number.isSafeInteger(value) ? BigInt(value) : null;
-  if (typeof value === 'string' && /^(0|[1-9][0-9]{0,30})$/.test(value)) return BigInt(value);
+  if (typeof value === 'string' && /^[0-9]+$/.test(value)) return BigInt(value);
   return null;
 }
 
@@ -19,26 +20,27 @@ export function isValidAmount(f: Fen): boolean {
   return f > 0n && f <= MAX_FEN;
 }
 
+/** JSON has no bigint; a decimal string keeps every fen above 2^53. */
 export function fenToJson(f: Fen): string {
   return f.toString();
 }
 
 /** 1234567n → "12,345.67" */
 export function formatYuan(f: Fen): string {
-  const negative = f < 0n;
-  const abs = negative ? -f : f;
+  const abs = f < 0n ? -f : f;
   const yuan = (abs / 100n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   const fen = (abs % 100n).toString().padStart(2, '0');
-  return `${negative ? '-' : ''}${yuan}.${fen}`;
+  return `${f < 0n ? '-' : ''}${yuan}.${fen}`;
 }
 
-/** "12345.67" → 1234567n, exactly (string arithmetic). */
+/** "12345.67" → 1234567n by string arithmetic, so no binary-float rounding can creep in. */
 export function yuanToFen(yuan: string): Fen {
-  const m = /^(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?$/.exec(yuan);
-  if (!m) throw new RangeError(`not an amount of yuan with at most two decimals: ${yuan}`);
-  return BigInt(m[1]) * 100n + BigInt((m[2] ?? '').padEnd(2, '0') || '0');
+  const m = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?$/.exec(yuan);
+  if (!m) throw new RangeError(`not an amount of yuan with at most two decimals: ${JSON.stringify(yuan)}`);
+  const fen = BigInt(m[2]) * 100n + BigInt((m[3] ?? '').padEnd(2, '0'));
+  return m[1] ? -fen : fen;
 }
 
-export function minFen(...values: Fen[]): Fen {
-  return values.reduce((a, b) => (b < a ? b : a));
+export function minFen(first: Fen, ...rest: Fen[]): Fen {
+  return rest.reduce((a, b) => (b < a ? b : a), first);
 }

@@ -21,39 +21,47 @@ const decoder = new TextDecoder();
  */
 export class EventConsumer {
   private readonly logger: Logger;
-  private messages: ConsumerMessages | null = null;
-  private loop: Promise<void> | null = null;
+  private readonly messages: ConsumerMessages[] = [];
+  private readonly loops: Promise<void>[] = [];
   private stopped = false;
 
   constructor(private readonly ds: DataSource, private readonly nc: NatsConnection, private readonly options: EventConsumerOptions) {
     this.logger = new Logger(`EventConsumer:${options.durable}`);
   }
 
+  /**
+   * One durable consumer per subject (nats-server 2.9 filters on one subject per consumer); a
+   * handler that needs an event of another subject first fails and the event is redelivered.
+   */
   async start(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
-    await jsm.consumers
-      .add(EVENT_STREAM, {
-        durable_name: this.options.durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        filter_subjects: this.options.subjects,
-        ack_wait: 30 * 1_000_000_000,
-        max_ack_pending: 1000,
-      })
-      .catch(async (err) => {
-        await jsm.consumers.info(EVENT_STREAM, this.options.durable).catch(() => {
-          throw err;
+    for (const subject of this.options.subjects) {
+      const durable = `${this.options.durable}--${subject.split('.').slice(2).join('-')}`;
+      await jsm.consumers
+        .add(EVENT_STREAM, {
+          durable_name: durable,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: DeliverPolicy.All,
+          filter_subject: subject,
+          ack_wait: 30 * 1_000_000_000,
+          max_ack_pending: 1000,
+        })
+        .catch(async (err) => {
+          await jsm.consumers.info(EVENT_STREAM, durable).catch(() => {
+            throw err;
+          });
         });
-      });
-    const consumer: Consumer = await this.nc.jetstream().consumers.get(EVENT_STREAM, this.options.durable);
-    this.loop = this.consume(consumer);
+      const consumer: Consumer = await this.nc.jetstream().consumers.get(EVENT_STREAM, durable);
+      this.loops.push(this.consume(consumer));
+    }
   }
 
   private async consume(consumer: Consumer): Promise<void> {
     while (!this.stopped) {
       try {
-        this.messages = await consumer.consume({ max_messages: 256 });
-        for await (const msg of this.messages) {
+        const messages = await consumer.consume({ max_messages: 256 });
+        this.messages.push(messages);
+        for await (const msg of messages) {
           await this.process(msg);
           if (this.stopped) break;
         }
@@ -92,7 +100,7 @@ export class EventConsumer {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.messages?.stop();
-    await this.loop?.catch(() => undefined);
+    for (const m of this.messages) m.stop();
+    await Promise.all(this.loops.map((l) => l.catch(() => undefined)));
   }
 }

@@ -6,3 +6,4 @@ export * from './bootstrap';
 export * from './unit-of-work';
 export * from './metrics';
 export * from './clock';
+export * from './read-audit.use-case';

@@ -79,3 +79,28 @@ export async function sql<T = any>(databaseUrl: string, text: string, params: un
     await c.end();
   }
 }
+
+/** Publishes an event envelope to JetStream as another service would (tests feed upstream events). */
+export async function publishEvent(nc: NatsConnection, subject: string, aggregateId: string, payload: unknown): Promise<string> {
+  const { randomUUID } = await import('node:crypto');
+  const id = randomUUID();
+  const envelope = { id, type: subject, aggregateType: subject.split('.')[2], aggregateId, occurredAt: new Date().toISOString(), payload };
+  await nc.jetstream().publish(subject, new TextEncoder().encode(toJson(envelope)), { msgID: id });
+  return id;
+}
+
+/** Polls until `probe` returns a truthy value (projections fed by events are eventually consistent). */
+export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 10000, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}

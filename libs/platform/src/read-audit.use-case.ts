@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
 import { AuditQueryDto, Principal, Role } from '@vc/contracts';
 import { AuditPage, readAudit } from '@vc/database';
-import { UnitOfWork } from '@vc/platform';
+import { UnitOfWork } from './unit-of-work';
 
-/** R-AUDIT-1: the append-only record, readable by auditors (and the delta desk), paged. */
+/** R-AUDIT-1: a service's append-only audit log, for auditors and the delta desk, paged. */
 @Injectable()
 export class ReadAuditUseCase {
   constructor(private readonly uow: UnitOfWork) {}
