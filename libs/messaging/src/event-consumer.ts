@@ -36,7 +36,8 @@ export class EventConsumer {
   async start(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
     for (const subject of this.options.subjects) {
-      const durable = `${this.options.durable}--${subject.split('.').slice(2).join('-')}`;
+      // Wildcard subjects (one ordered consumer for an entity's events) need a valid durable name.
+      const durable = `${this.options.durable}--${subject.split('.').slice(2).join('-').replace(/>/g, 'all').replace(/\*/g, 'any')}`;
       await jsm.consumers
         .add(EVENT_STREAM, {
           durable_name: durable,
