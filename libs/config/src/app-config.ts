@@ -92,6 +92,14 @@ export class AppConfig {
   @IsString()
   SIMULATED_NOW?: string;
 
+  /**
+   * Fault injection for the fault tests (refused in production): 'outbox-hold' commits events but
+   * never relays them; 'crash-after-publish' kills the process after publishing a batch and before
+   * marking it sent.
+   */
+  @IsIn(['none', 'outbox-hold', 'crash-after-publish'])
+  FAULT_INJECTION: 'none' | 'outbox-hold' | 'crash-after-publish' = 'none';
+
   /** JetStream replicas of the event stream: 1 on one server, 3 on a cluster. */
   @Type(() => Number)
   @IsInt()
@@ -117,6 +125,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.NODE_ENV === 'production' && config.CLOCK_MODE === 'simulated') {
     throw new ConfigError('invalid configuration:\n  CLOCK_MODE: a simulated clock may not be used in production');
+  }
+  if (config.NODE_ENV === 'production' && config.FAULT_INJECTION !== 'none') {
+    throw new ConfigError('invalid configuration:\n  FAULT_INJECTION: fault injection may not be used in production');
   }
   if (config.SIMULATED_NOW !== undefined && Number.isNaN(Date.parse(config.SIMULATED_NOW))) {
     throw new ConfigError('invalid configuration:\n  SIMULATED_NOW: not an ISO 8601 instant');

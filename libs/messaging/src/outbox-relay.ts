@@ -9,6 +9,8 @@ export interface OutboxRelayOptions {
   schema: string;
   pollMs: number;
   batchSize?: number;
+  /** test-only fault injection (see AppConfig.FAULT_INJECTION) */
+  fault?: 'none' | 'outbox-hold' | 'crash-after-publish';
 }
 
 /**
@@ -30,7 +32,7 @@ export class OutboxRelay {
   }
 
   start(): void {
-    if (this.running) return;
+    if (this.running || this.options.fault === 'outbox-hold') return;
     this.running = true;
     this.loop = this.run();
   }
@@ -100,6 +102,7 @@ export class OutboxRelay {
     await Promise.all(
       rows.map((row) => this.js.publish(row.subject, encoder.encode(JSON.stringify(row.envelope)), { msgID: row.event_id })),
     );
+    if (this.options.fault === 'crash-after-publish') process.kill(process.pid, 'SIGKILL');
     await runner.query(`UPDATE "${this.options.schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
       rows.map((r) => r.id),
     ]);

@@ -36,7 +36,7 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     config: AppConfig,
     @Inject(SERVICE_DEFINITION) readonly def: ServiceDefinition,
   ) {
-    this.relay = new OutboxRelay(ds, nc, { schema: def.schema, pollMs: config.OUTBOX_POLL_MS });
+    this.relay = new OutboxRelay(ds, nc, { schema: def.schema, pollMs: config.OUTBOX_POLL_MS, fault: config.FAULT_INJECTION });
   }
 
   get schema(): string {

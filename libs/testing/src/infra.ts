@@ -105,3 +105,38 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+export interface ServiceProcess {
+  pid: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): void;
+  output(): string;
+}
+
+/**
+ * A service as its own OS process (TypeScript run through @swc-node/register), for tests that kill
+ * processes. Resolves once the service says it is ready.
+ */
+export async function spawnService(app: 'registry' | 'issuance' | 'redemption' | 'settlement', env: Record<string, string>): Promise<ServiceProcess> {
+  const { resolve } = await import('node:path');
+  const root = resolve(__dirname, '../../..');
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${app}/src/main.ts`], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', HTTP_PORT: '0', GRPC_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const deadline = Date.now() + 60000;
+  while (!out.includes('service ready')) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${app} exited while starting:\n${out.slice(-2000)}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${app} did not start:\n${out.slice(-2000)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { pid: child.pid!, exited, kill: (signal = 'SIGKILL') => child.kill(signal), output: () => out };
+}
