@@ -1,0 +1,65 @@
+/**
+ * `npm run ledger:check`: verifies every R-LEDGER-1 identity across the services' schemas, prints a
+ * readable report and exits non-zero on any difference. It reads all schemas directly: it is an
+ * operations tool, not a service, and reads only.
+ */
+import { Client } from 'pg';
+import { LEDGER_CHECKS } from './checks';
+
+export interface CheckResult {
+  name: string;
+  status: 'ok' | 'differs' | 'skipped';
+  differences: Array<Record<string, unknown>>;
+}
+
+export async function runLedgerChecks(databaseUrl: string): Promise<CheckResult[]> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    // One snapshot for all checks, so that concurrent traffic cannot make them disagree.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const existing = new Set(
+      (await client.query(`SELECT table_schema || '.' || table_name AS t FROM information_schema.tables`)).rows.map((r) => r.t as string),
+    );
+    const results: CheckResult[] = [];
+    for (const check of LEDGER_CHECKS) {
+      if (!check.needs.every((t) => existing.has(t))) {
+        results.push({ name: check.name, status: 'skipped', differences: [] });
+        continue;
+      }
+      const rows = (await client.query(check.sql)).rows;
+      results.push({ name: check.name, status: rows.length ? 'differs' : 'ok', differences: rows });
+    }
+    await client.query('COMMIT');
+    return results;
+  } finally {
+    await client.end();
+  }
+}
+
+export function formatReport(results: CheckResult[]): string {
+  const lines = ['Ledger check (R-LEDGER-1)'];
+  for (const r of results) {
+    const mark = r.status === 'ok' ? 'OK     ' : r.status === 'skipped' ? 'SKIPPED' : 'DIFFERS';
+    lines.push(`  ${mark} ${r.name}`);
+    for (const d of r.differences.slice(0, 20)) lines.push(`          ${JSON.stringify(d, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+    if (r.differences.length > 20) lines.push(`          … ${r.differences.length - 20} more`);
+  }
+  const differing = results.filter((r) => r.status === 'differs').length;
+  const checked = results.filter((r) => r.status !== 'skipped').length;
+  lines.push(`${checked} identities checked, ${differing} with differences`);
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/voucher';
+  runLedgerChecks(url)
+    .then((results) => {
+      console.log(formatReport(results));
+      process.exit(results.some((r) => r.status === 'differs') ? 1 : 0);
+    })
+    .catch((err) => {
+      console.error(`ledger check failed to run: ${(err as Error).message}`);
+      process.exit(2);
+    });
+}
