@@ -15,7 +15,7 @@ export class DemoClient {
       headers['Idempotency-Key'] = randomUUID();
       headers['Content-Type'] = 'application/json';
     }
-    const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(url, { method, headers, body: method === 'GET' ? undefined : JSON.stringify(body ?? {}) });
     const text = await res.text();
     const json = text ? JSON.parse(text) : null;
     if (!res.ok) throw new DemoRefusal(res.status, json);

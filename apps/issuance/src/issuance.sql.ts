@@ -33,7 +33,10 @@ export function programmeEvent(p: ProgrammeView): ProgrammeEvent {
   };
 }
 
-export const REGION_COLUMNS = `id, province, name, to_char(matching_ratio, 'FM990.00##') AS "matchingRatio", status, defaulting`;
+/** The ratio as an exact decimal string with at least two decimals: 1 → '1.00', 0.3333 → '0.3333'. */
+export const REGION_COLUMNS = `id, province, name,
+  CASE WHEN scale(trim_scale(matching_ratio)) <= 2 THEN to_char(matching_ratio, 'FM990.00') ELSE trim_scale(matching_ratio)::text END AS "matchingRatio",
+  status, defaulting`;
 
 export async function findRegion(tx: Tx, id: string): Promise<RegionView | null> {
   const rows = await tx.query(`SELECT ${REGION_COLUMNS} FROM issuance.regions WHERE id = $1`, [id]);
