@@ -117,10 +117,16 @@ export interface ServiceProcess {
  * A service as its own OS process (TypeScript run through @swc-node/register), for tests that kill
  * processes. Resolves once the service says it is ready.
  */
-export async function spawnService(app: 'registry' | 'issuance' | 'redemption' | 'settlement', env: Record<string, string>): Promise<ServiceProcess> {
+export async function spawnService(
+  app: 'registry' | 'issuance' | 'redemption' | 'settlement' | 'gateway',
+  env: Record<string, string>,
+  options: { compiled?: boolean } = {},
+): Promise<ServiceProcess> {
   const { resolve } = await import('node:path');
   const root = resolve(__dirname, '../../..');
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${app}/src/main.ts`], {
+  // compiled: the built dist/ (as in production, less memory); otherwise TypeScript through swc
+  const entry = options.compiled ? ['-r', './scripts/register-paths.js', `dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', `apps/${app}/src/main.ts`];
+  const child = spawn(process.execPath, entry, {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', HTTP_PORT: '0', GRPC_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -130,7 +136,7 @@ export async function spawnService(app: 'registry' | 'issuance' | 'redemption' |
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   const deadline = Date.now() + 60000;
-  while (!out.includes('service ready')) {
+  while (!out.includes('service ready') && !out.includes('gateway listening')) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${app} exited while starting:\n${out.slice(-2000)}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

@@ -1,0 +1,91 @@
+import 'reflect-metadata';
+/**
+ * `npm run bench`: starts the real pieces on this machine (PostgreSQL from infra, a private
+ * nats-server with JetStream, services as their own processes) and measures, in one run:
+ * the ceiling (raw NATS request → minimal Nest handler → one conditional UPDATE), then each
+ * scenario, printing throughput, p50/p99 and the ratio to the ceiling, plus peak RSS per process,
+ * and writing bench/results/<timestamp>.json.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestDatabase, spawnService, startNats, ServiceProcess } from '@vc/testing';
+import { natsLoad, LoadResult, peakRssMiB } from './load';
+import { SCENARIOS, BenchContext } from './scenarios';
+
+const args = new Set(process.argv.slice(2));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+
+async function spawnCeiling(env: Record<string, string>): Promise<ServiceProcess> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['-r', './scripts/register-paths.js', 'dist/scripts/bench/ceiling-service.js'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  while (!out.includes('ready')) {
+    if (child.exitCode !== null) throw new Error(out);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { pid: child.pid!, exited, kill: (s = 'SIGTERM') => child.kill(s), output: () => out };
+}
+
+async function main() {
+  const nats = await startNats();
+  const db = await createTestDatabase();
+  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', LOG_LEVEL: 'warn' };
+  const rows: Array<LoadResult & { ratio?: number }> = [];
+  const rss: Record<string, number | null> = {};
+  const processes: Array<[string, ServiceProcess]> = [];
+  try {
+    console.log(`bench: ${SECONDS}s per scenario, ${CONCURRENCY} concurrent clients, machine: ${(await import('node:os')).cpus().length} cores`);
+    const ceilingProc = await spawnCeiling(env);
+    processes.push(['ceiling', ceilingProc]);
+    let n = 0;
+    const ceiling = await natsLoad(nats.url, 'ceiling: NATS → Nest handler → 1 conditional UPDATE', { concurrency: CONCURRENCY, seconds: SECONDS }, () => ({
+      subject: 'bench.ceiling',
+      body: { account: (n++ % 1000) + 1 },
+    }));
+    rows.push({ ...ceiling, ratio: 1 });
+    rss.ceiling = await peakRssMiB(ceilingProc.pid);
+    ceilingProc.kill('SIGTERM');
+
+    const ctx: BenchContext = { nats, db, env, seconds: SECONDS, concurrency: CONCURRENCY, flags: args, spawn: async (name, app, extra = {}) => {
+      const proc = await spawnService(app, { ...env, ...extra }, { compiled: true });
+      processes.push([name, proc]);
+      return proc;
+    } };
+    for (const scenario of SCENARIOS) {
+      if (scenario.flag && !args.has(scenario.flag)) continue;
+      try {
+        const results = await scenario.run(ctx);
+        for (const r of results) rows.push({ ...r, ratio: r.throughput / ceiling.throughput });
+      } catch (err) {
+        console.log(`  ${scenario.name}: not measured — ${(err as Error).message}`);
+      }
+    }
+    for (const [name, proc] of processes) rss[name] = rss[name] ?? (await peakRssMiB(proc.pid));
+  } finally {
+    for (const [, proc] of processes) proc.kill('SIGTERM');
+    await nats.dispose();
+    await db.drop().catch(() => undefined);
+  }
+
+  console.log('\nscenario                                                   ok/s      p50 ms   p99 ms   failed  ratio to ceiling');
+  for (const r of rows) {
+    console.log(
+      `${r.name.padEnd(56)} ${r.throughput.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${String(r.failed).padStart(8)}  ${r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(0)} %`}`,
+    );
+  }
+  console.log('\npeak RSS (MiB): ' + Object.entries(rss).map(([k, v]) => `${k} ${v ?? '?'}`).join(', '));
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, concurrency: CONCURRENCY, rows, peakRssMiB: rss }, null, 2));
+  console.log(`results written to ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
