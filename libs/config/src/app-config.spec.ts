@@ -10,4 +10,10 @@ describe('configuration', () => {
   it('refuses the development key in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
   });
+  it('refuses test-only switches in production (simulated clock, fault injection)', () => {
+    const prod = { NODE_ENV: 'production', JWT_SECRET: 'a-production-secret-of-at-least-32-chars!!' };
+    expect(() => loadConfig({ ...prod, CLOCK_MODE: 'simulated' })).toThrow(/CLOCK_MODE/);
+    expect(() => loadConfig({ ...prod, FAULT_INJECTION: 'outbox-hold' })).toThrow(/FAULT_INJECTION/);
+    expect(loadConfig(prod).CLOCK_MODE).toBe('system');
+  });
 });
