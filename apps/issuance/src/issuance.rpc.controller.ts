@@ -22,21 +22,41 @@ import {
 } from '@vc/contracts';
 import { RpcBody, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
 import { ReadAuditUseCase } from '@vc/platform';
+import { ChangeProgrammeUseCase } from './use-cases/change-programme.use-case';
 import { ClaimQuotaUseCase } from './use-cases/claim-quota.use-case';
-import { EnterprisesUseCase } from './use-cases/enterprises.use-case';
-import { ProgrammesUseCase } from './use-cases/programmes.use-case';
-import { RegionsUseCase } from './use-cases/regions.use-case';
+import { CloseProgrammeUseCase } from './use-cases/close-programme.use-case';
+import { CreateProgrammeUseCase } from './use-cases/create-programme.use-case';
+import { CreateRegionUseCase } from './use-cases/create-region.use-case';
+import { DecideEnterpriseUseCase } from './use-cases/decide-enterprise.use-case';
+import { EnterpriseQueries } from './use-cases/enterprise-queries';
+import { OpenProgrammeUseCase } from './use-cases/open-programme.use-case';
+import { ProgrammeQueries } from './use-cases/programme-queries';
+import { QuotaQueries } from './use-cases/quota-queries';
+import { RegionQueries } from './use-cases/region-queries';
+import { RegisterEnterpriseUseCase } from './use-cases/register-enterprise.use-case';
+import { SetSmeRegistrationUseCase } from './use-cases/set-sme-registration.use-case';
+import { UpdateRegionUseCase } from './use-cases/update-region.use-case';
 
 const S = Subjects.issuance;
 
-/** NATS request-reply interface of issuance; every handler calls one use case. */
+/** NATS request-reply interface of issuance; thin: every handler calls one use case. */
 @Controller()
 export class IssuanceRpcController {
   constructor(
-    private readonly programmes: ProgrammesUseCase,
-    private readonly regions: RegionsUseCase,
-    private readonly enterprises: EnterprisesUseCase,
-    private readonly quota: ClaimQuotaUseCase,
+    private readonly createProgramme: CreateProgrammeUseCase,
+    private readonly changeProgramme: ChangeProgrammeUseCase,
+    private readonly openProgramme: OpenProgrammeUseCase,
+    private readonly closeProgramme: CloseProgrammeUseCase,
+    private readonly programmes: ProgrammeQueries,
+    private readonly createRegion: CreateRegionUseCase,
+    private readonly updateRegion: UpdateRegionUseCase,
+    private readonly regions: RegionQueries,
+    private readonly registerEnterprise: RegisterEnterpriseUseCase,
+    private readonly decideEnterprise: DecideEnterpriseUseCase,
+    private readonly setSmeRegistration: SetSmeRegistrationUseCase,
+    private readonly enterprises: EnterpriseQueries,
+    private readonly claimQuota: ClaimQuotaUseCase,
+    private readonly quota: QuotaQueries,
     private readonly auditLog: ReadAuditUseCase,
   ) {}
 
@@ -46,87 +66,87 @@ export class IssuanceRpcController {
   }
 
   @MessagePattern(S.programmeCreate)
-  createProgramme(@RpcPrincipal() p: Principal, @RpcBody(CreateProgrammeDto) dto: CreateProgrammeDto, @RpcIdempotencyKey() key?: string) {
-    return this.programmes.create(p, dto, key);
+  programmeCreate(@RpcPrincipal() p: Principal, @RpcBody(CreateProgrammeDto) dto: CreateProgrammeDto, @RpcIdempotencyKey() key?: string) {
+    return this.createProgramme.execute(p, dto, key);
   }
 
   @MessagePattern(S.programmeUpdate)
-  updateProgramme(@RpcPrincipal() p: Principal, @RpcBody(UpdateProgrammeDto) dto: UpdateProgrammeDto, @RpcIdempotencyKey() key?: string) {
-    return this.programmes.update(p, dto, key);
+  programmeUpdate(@RpcPrincipal() p: Principal, @RpcBody(UpdateProgrammeDto) dto: UpdateProgrammeDto, @RpcIdempotencyKey() key?: string) {
+    return this.changeProgramme.execute(p, dto, key);
   }
 
   @MessagePattern(S.programmeOpen)
-  openProgramme(@RpcPrincipal() p: Principal, @RpcBody(ProgrammeIdDto) dto: ProgrammeIdDto, @RpcIdempotencyKey() key?: string) {
-    return this.programmes.open(p, dto, key);
+  programmeOpen(@RpcPrincipal() p: Principal, @RpcBody(ProgrammeIdDto) dto: ProgrammeIdDto, @RpcIdempotencyKey() key?: string) {
+    return this.openProgramme.execute(p, dto, key);
   }
 
   @MessagePattern(S.programmeClose)
-  closeProgramme(@RpcPrincipal() p: Principal, @RpcBody(ProgrammeIdDto) dto: ProgrammeIdDto, @RpcIdempotencyKey() key?: string) {
-    return this.programmes.close(p, dto, key);
+  programmeClose(@RpcPrincipal() p: Principal, @RpcBody(ProgrammeIdDto) dto: ProgrammeIdDto, @RpcIdempotencyKey() key?: string) {
+    return this.closeProgramme.execute(p, dto, key);
   }
 
   @MessagePattern(S.programmeGet)
-  getProgramme(@RpcPrincipal() p: Principal, @RpcBody(ProgrammeIdDto) dto: ProgrammeIdDto) {
+  programmeGet(@RpcPrincipal() p: Principal, @RpcBody(ProgrammeIdDto) dto: ProgrammeIdDto) {
     return this.programmes.get(p, dto);
   }
 
   @MessagePattern(S.programmeList)
-  listProgrammes(@RpcPrincipal() p: Principal, @RpcBody(ListProgrammesDto) dto: ListProgrammesDto) {
+  programmeList(@RpcPrincipal() p: Principal, @RpcBody(ListProgrammesDto) dto: ListProgrammesDto) {
     return this.programmes.list(p, dto);
   }
 
   @MessagePattern(S.regionCreate)
-  createRegion(@RpcPrincipal() p: Principal, @RpcBody(CreateRegionDto) dto: CreateRegionDto, @RpcIdempotencyKey() key?: string) {
-    return this.regions.create(p, dto, key);
+  regionCreate(@RpcPrincipal() p: Principal, @RpcBody(CreateRegionDto) dto: CreateRegionDto, @RpcIdempotencyKey() key?: string) {
+    return this.createRegion.execute(p, dto, key);
   }
 
   @MessagePattern(S.regionUpdate)
-  updateRegion(@RpcPrincipal() p: Principal, @RpcBody(UpdateRegionDto) dto: UpdateRegionDto, @RpcIdempotencyKey() key?: string) {
-    return this.regions.update(p, dto, key);
+  regionUpdate(@RpcPrincipal() p: Principal, @RpcBody(UpdateRegionDto) dto: UpdateRegionDto, @RpcIdempotencyKey() key?: string) {
+    return this.updateRegion.execute(p, dto, key);
   }
 
   @MessagePattern(S.regionGet)
-  getRegion(@RpcPrincipal() p: Principal, @RpcBody(RegionIdDto) dto: RegionIdDto) {
+  regionGet(@RpcPrincipal() p: Principal, @RpcBody(RegionIdDto) dto: RegionIdDto) {
     return this.regions.get(p, dto);
   }
 
   @MessagePattern(S.regionList)
-  listRegions(@RpcPrincipal() p: Principal, @RpcBody(ListRegionsDto) dto: ListRegionsDto) {
+  regionList(@RpcPrincipal() p: Principal, @RpcBody(ListRegionsDto) dto: ListRegionsDto) {
     return this.regions.list(p, dto);
   }
 
   @MessagePattern(S.enterpriseRegister)
-  register(@RpcPrincipal() p: Principal, @RpcBody(RegisterEnterpriseDto) dto: RegisterEnterpriseDto, @RpcIdempotencyKey() key?: string) {
-    return this.enterprises.register(p, dto, key);
+  enterpriseRegister(@RpcPrincipal() p: Principal, @RpcBody(RegisterEnterpriseDto) dto: RegisterEnterpriseDto, @RpcIdempotencyKey() key?: string) {
+    return this.registerEnterprise.execute(p, dto, key);
   }
 
   @MessagePattern(S.enterpriseDecide)
-  decide(@RpcPrincipal() p: Principal, @RpcBody(DecideEnterpriseDto) dto: DecideEnterpriseDto, @RpcIdempotencyKey() key?: string) {
-    return this.enterprises.decide(p, dto, key);
+  enterpriseDecide(@RpcPrincipal() p: Principal, @RpcBody(DecideEnterpriseDto) dto: DecideEnterpriseDto, @RpcIdempotencyKey() key?: string) {
+    return this.decideEnterprise.execute(p, dto, key);
   }
 
   @MessagePattern(S.enterpriseSetSme)
-  setSme(@RpcPrincipal() p: Principal, @RpcBody(SetSmeRegistrationDto) dto: SetSmeRegistrationDto, @RpcIdempotencyKey() key?: string) {
-    return this.enterprises.setSme(p, dto, key);
+  enterpriseSetSme(@RpcPrincipal() p: Principal, @RpcBody(SetSmeRegistrationDto) dto: SetSmeRegistrationDto, @RpcIdempotencyKey() key?: string) {
+    return this.setSmeRegistration.execute(p, dto, key);
   }
 
   @MessagePattern(S.enterpriseGet)
-  getEnterprise(@RpcPrincipal() p: Principal, @RpcBody(EnterpriseIdDto) dto: EnterpriseIdDto) {
+  enterpriseGet(@RpcPrincipal() p: Principal, @RpcBody(EnterpriseIdDto) dto: EnterpriseIdDto) {
     return this.enterprises.get(p, dto);
   }
 
   @MessagePattern(S.enterpriseList)
-  listEnterprises(@RpcPrincipal() p: Principal, @RpcBody(ListEnterprisesDto) dto: ListEnterprisesDto) {
+  enterpriseList(@RpcPrincipal() p: Principal, @RpcBody(ListEnterprisesDto) dto: ListEnterprisesDto) {
     return this.enterprises.list(p, dto);
   }
 
   @MessagePattern(S.quotaClaim)
-  claim(@RpcPrincipal() p: Principal, @RpcBody(ClaimQuotaDto) dto: ClaimQuotaDto, @RpcIdempotencyKey() key?: string) {
-    return this.quota.execute(p, dto, key);
+  quotaClaim(@RpcPrincipal() p: Principal, @RpcBody(ClaimQuotaDto) dto: ClaimQuotaDto, @RpcIdempotencyKey() key?: string) {
+    return this.claimQuota.execute(p, dto, key);
   }
 
   @MessagePattern(S.quotaGet)
-  getQuota(@RpcPrincipal() p: Principal, @RpcBody(QuotaQueryDto) dto: QuotaQueryDto) {
+  quotaGet(@RpcPrincipal() p: Principal, @RpcBody(QuotaQueryDto) dto: QuotaQueryDto) {
     return this.quota.get(p, dto);
   }
 

@@ -1,48 +1,63 @@
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { IsCreditCode, IsFen, ToFen } from './validation';
 
-const PROGRAMME_ID = /^(SH|JS|ZJ|AH)-\d{4}$/;
+/** One programme per province and year: 'JS-2026'. */
+export const PROGRAMME_ID_PATTERN = /^(SH|JS|ZJ|AH)-\d{4}$/;
+/** An exact non-negative decimal with at most 3 integer and 4 fraction digits ('1.00', '0.5'); never a float. */
+export const MATCHING_RATIO_PATTERN = /^\d{1,3}(\.\d{1,4})?$/;
 
-/** SPEC 4: every parameter of a programme; rates in basis points (2500 = 25 %), money in fen. */
+const PROVINCE_CODES = ['SH', 'JS', 'ZJ', 'AH'];
+const YEAR_MIN = 2020;
+const YEAR_MAX = 2100;
+
+/**
+ * SPEC 4: every parameter of a programme; rates in basis points (2500 = 25 %), money in fen.
+ * A change of an open programme sends the whole set again and becomes a new version (R-PROG-1).
+ */
 export class ProgrammeParametersDto {
+  /** share of the actual service amount a voucher pays, in basis points */
   @IsInt() @Min(1) @Max(10000) offsetRateBp: number;
+  /** quota an enterprise may claim in the year, in fen */
   @ToFen() @IsFen() annualCapFen: bigint;
+  /** total voucher money of the year, in fen; an open programme's budget may grow, never shrink */
   @ToFen() @IsFen() budgetFen: bigint;
   @IsIn(['provider_redeems', 'enterprise_reimbursed']) mode: 'provider_redeems' | 'enterprise_reimbursed';
   @IsInt() @Min(1) @Max(30) publicityWorkingDays: number;
   @IsInt() @Min(1) @Max(24) matchingDeadlineMonths: number;
-  /** at most 5 % (R-REWARD-1) */
+  /** at most 5 % (SPEC 4, R-REWARD-1) */
   @IsInt() @Min(0) @Max(500) rewardRateBp: number;
+  /** reward cap per legal entity, in fen */
   @ToFen() @IsFen() rewardCapFen: bigint;
 }
 
 export class CreateProgrammeDto extends ProgrammeParametersDto {
-  @IsInt() @Min(2020) @Max(2100) year: number;
+  @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) year: number;
 }
 
 export class UpdateProgrammeDto extends ProgrammeParametersDto {
-  @IsString() @Matches(PROGRAMME_ID) programmeId: string;
+  @IsString() @Matches(PROGRAMME_ID_PATTERN, { message: 'programmeId must look like JS-2026' }) programmeId: string;
 }
 
 export class ProgrammeIdDto {
-  @IsString() @Matches(PROGRAMME_ID) programmeId: string;
+  @IsString() @Matches(PROGRAMME_ID_PATTERN, { message: 'programmeId must look like JS-2026' }) programmeId: string;
 }
 
 export class ListProgrammesDto {
-  @IsOptional() @IsIn(['SH', 'JS', 'ZJ', 'AH']) province?: string;
-  @IsOptional() @IsInt() @Min(2020) @Max(2100) year?: number;
+  @IsOptional() @IsIn(PROVINCE_CODES) province?: string;
+  @IsOptional() @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) year?: number;
 }
 
 export class CreateRegionDto {
   @IsString() @Length(1, 100) name: string;
-  /** exact decimal, e.g. '1.00' (the default) */
-  @IsOptional() @IsString() @Matches(/^\d{1,3}(\.\d{1,4})?$/) matchingRatio?: string;
+  /** exact decimal, '1.00' when omitted (SPEC 3: regions match 1:1 by default) */
+  @IsOptional() @IsString() @Matches(MATCHING_RATIO_PATTERN, { message: 'matchingRatio must be a decimal string such as "1.00"' }) matchingRatio?: string;
 }
 
 export class UpdateRegionDto {
   @IsUUID() regionId: string;
-  @IsOptional() @IsString() @Matches(/^\d{1,3}(\.\d{1,4})?$/) matchingRatio?: string;
+  @IsOptional() @IsString() @Matches(MATCHING_RATIO_PATTERN, { message: 'matchingRatio must be a decimal string such as "1.00"' }) matchingRatio?: string;
   @IsOptional() @IsIn(['active', 'withdrawn']) status?: 'active' | 'withdrawn';
+  /** why (R-AUDIT-1) */
   @IsString() @Length(1, 500) reason: string;
 }
 
@@ -51,26 +66,29 @@ export class RegionIdDto {
 }
 
 export class ListRegionsDto {
-  @IsOptional() @IsIn(['SH', 'JS', 'ZJ', 'AH']) province?: string;
+  @IsOptional() @IsIn(PROVINCE_CODES) province?: string;
+  @IsOptional() @IsIn(['active', 'withdrawn']) status?: string;
 }
 
 export class RegisterEnterpriseDto {
   @IsCreditCode() creditCode: string;
   @IsString() @Length(1, 200) name: string;
+  /** the linked region of the enterprise's home province */
   @IsUUID() regionId: string;
 }
 
 export class DecideEnterpriseDto {
   @IsUUID() enterpriseId: string;
   @IsIn(['approve', 'reject']) decision: 'approve' | 'reject';
-  @ValidateIf((o: DecideEnterpriseDto) => o.decision === 'reject') @IsString() @Length(1, 500) reason?: string;
+  /** required for a rejection (R-ENT-1) */
+  @ValidateIf((o: DecideEnterpriseDto) => o.decision === 'reject' || o.reason !== undefined) @IsString() @Length(1, 500) reason?: string;
 }
 
 export class SetSmeRegistrationDto {
   @IsUUID() enterpriseId: string;
-  @IsInt() @Min(2020) @Max(2100) year: number;
-  /** 科技型中小企业入库登记编号 */
-  @IsString() @Matches(/^[0-9A-Z]{8,30}$/) registrationNumber: string;
+  @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) year: number;
+  /** 科技型中小企业入库登记编号 of that year */
+  @IsString() @Matches(/^[0-9A-Z]{8,30}$/, { message: 'registrationNumber must be 8 to 30 digits or capital letters' }) registrationNumber: string;
 }
 
 export class EnterpriseIdDto {
@@ -87,13 +105,14 @@ export class ListEnterprisesDto {
 export class ClaimQuotaDto {
   @IsUUID() enterpriseId: string;
   @ToFen() @IsFen() amountFen: bigint;
-  /** defaults to the current year in Asia/Shanghai */
-  @IsOptional() @IsInt() @Min(2020) @Max(2100) year?: number;
+  /** defaults to the current year in Asia/Shanghai; another year is refused (R-QUOTA-2) */
+  @IsOptional() @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) year?: number;
 }
 
 export class QuotaQueryDto {
   @IsUUID() enterpriseId: string;
-  @IsOptional() @IsInt() @Min(2020) @Max(2100) year?: number;
+  /** one year; without it every year with claims plus the current one */
+  @IsOptional() @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) year?: number;
 }
 
 export interface ProgrammeView {
@@ -101,6 +120,7 @@ export interface ProgrammeView {
   province: string;
   year: number;
   status: 'draft' | 'open' | 'closed';
+  /** the current version; orders record the version in force when they were confirmed (R-PROG-1) */
   version: number;
   offsetRateBp: number;
   annualCapFen: bigint;
@@ -110,15 +130,20 @@ export interface ProgrammeView {
   matchingDeadlineMonths: number;
   rewardRateBp: number;
   rewardCapFen: bigint;
+  /** when the current version took effect; null while draft */
   effectiveFrom: string | null;
 }
+
+export type ProgrammeVersionView = Omit<ProgrammeView, 'id' | 'province' | 'year' | 'status'> & { createdBy: string };
 
 export interface RegionView {
   id: string;
   province: string;
   name: string;
+  /** exact decimal, at least two places: '1.00' */
   matchingRatio: string;
   status: 'active' | 'withdrawn';
+  /** reported by settlement (R-MATCH-1): new approvals wait until it catches up */
   defaulting: boolean;
 }
 
@@ -133,14 +158,40 @@ export interface EnterpriseView {
   smeRegistrations: Array<{ year: number; registrationNumber: string }>;
 }
 
-export interface QuotaView {
+/** The reply to a quota claim: the claim and the enterprise-year after it. */
+export interface QuotaClaimView {
+  claimId: string;
   enterpriseId: string;
   programmeId: string;
   year: number;
+  amountFen: bigint;
   capFen: bigint;
   claimedFen: bigint;
   remainingCapFen: bigint;
-  /** valid to 24:00 of 31 December, Asia/Shanghai (R-QUOTA-2) */
   validUntil: string;
-  claims: Array<{ id: string; amountFen: bigint; createdAt: string }>;
+}
+
+/**
+ * Grants of one enterprise-year. Issuance owns the grants only: `remainingCapFen` is what may still
+ * be CLAIMED this year, not what may be spent; the spendable balance (claimed − used − lapsed) lives
+ * in redemption (ADR 0003) and is read on `redemption.balance.get`.
+ */
+export interface QuotaYearView {
+  year: number;
+  programmeId: string;
+  capFen: bigint;
+  claimedFen: bigint;
+  remainingCapFen: bigint;
+  /** unused quota redemption reported as lapsed after 31 December (R-QUOTA-2) */
+  lapsedFen: bigint;
+  /** exclusive end of validity: 00:00 of 1 January of the next year, Asia/Shanghai (R-QUOTA-2) */
+  validUntil: string;
+  claims: Array<{ claimId: string; amountFen: bigint; claimedAt: string }>;
+}
+
+export interface QuotaView {
+  enterpriseId: string;
+  /** where the live, spendable balance is read (ADR 0003) */
+  spendableBalanceSubject: 'redemption.balance.get';
+  years: QuotaYearView[];
 }

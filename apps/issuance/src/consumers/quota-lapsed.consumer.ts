@@ -1,0 +1,70 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { EventEnvelope, Events, QuotaLapsedEvent, Role } from '@vc/contracts';
+import { audit, Tx } from '@vc/database';
+import { parseFen } from '@vc/domain';
+import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
+
+const SCHEMA = 'issuance';
+
+/**
+ * R-QUOTA-2 / R-LEDGER-1: the year-end lapse runs in redemption, where the balance lives (ADR
+ * 0003), and is reported back here: the enterprise-year records what lapsed, and the ledger gets a
+ * quota_lapsed entry, one per enterprise-year (a repeated report is recorded once).
+ */
+@Injectable()
+export class QuotaLapsedConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(QuotaLapsedConsumer.name);
+  private readonly consumer: EventConsumer;
+
+  constructor(ds: DataSource, @Inject(NATS_CONNECTION) nc: NatsConnection) {
+    this.consumer = new EventConsumer(ds, nc, {
+      schema: SCHEMA,
+      durable: 'issuance-quota-lapsed',
+      subjects: [Events.quotaLapsed],
+      handle: (event, tx) => this.handle(event, tx),
+    });
+  }
+
+  private async handle(event: EventEnvelope, tx: Tx): Promise<void> {
+    const lapse = event.payload as unknown as QuotaLapsedEvent;
+    const amount = parseFen(lapse.amountFen);
+    if (amount === null || amount <= 0n) {
+      this.logger.warn(`ignored ${event.type} ${event.id}: amount ${String(lapse.amountFen)} is not a positive amount of fen`);
+      return;
+    }
+    const recorded: unknown[] = await tx.query(
+      `INSERT INTO issuance.ledger_entries (entry_type, programme_id, enterprise_id, amount_fen, ref)
+       SELECT 'quota_lapsed', q.programme_id, q.enterprise_id, $3, q.enterprise_id::text
+         FROM issuance.quota_years q WHERE q.enterprise_id::text = $1 AND q.programme_id = $2
+       ON CONFLICT (entry_type, programme_id, ref) DO NOTHING RETURNING id`,
+      [lapse.enterpriseId, lapse.programmeId, amount.toString()],
+    );
+    if (recorded.length === 0) {
+      this.logger.warn(`ignored ${event.type} ${event.id}: no claims of ${lapse.enterpriseId} in ${lapse.programmeId}, or its lapse is already recorded`);
+      return;
+    }
+    await tx.query(`UPDATE issuance.quota_years SET lapsed_fen = lapsed_fen + $3 WHERE enterprise_id::text = $1 AND programme_id = $2`, [
+      lapse.enterpriseId,
+      lapse.programmeId,
+      amount.toString(),
+    ]);
+    await audit(tx, SCHEMA, {
+      principal: { sub: `event:${event.id}`, role: Role.Service, org: 'redemption' },
+      action: 'quota.lapsed',
+      entityType: 'enterprise',
+      entityId: lapse.enterpriseId,
+      reason: `unused quota of ${lapse.year} lapsed at year end (R-QUOTA-2)`,
+      data: lapse,
+    });
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.consumer.stop();
+  }
+}
