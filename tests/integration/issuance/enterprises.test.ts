@@ -2,7 +2,7 @@ import { EnterpriseEvent, Events, RegionEvent, Subjects } from '@vc/contracts';
 import { eventually, publishEvent, rowCounts, sql, TestSystem } from '@vc/testing';
 import { issuanceService } from '../../../apps/issuance/src/issuance.module';
 import { corruptCreditCode, newCreditCode } from '../../fixtures/credit-codes';
-import { streamEvents } from '../../fixtures/events';
+import { waitForEvents } from '../../fixtures/events';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
 import { auditor, enterprise, operatorOf, regionAdmin } from '../../fixtures/principals';
 
@@ -33,11 +33,7 @@ describe('issuance: linked regions and enterprises (real PostgreSQL + NATS)', ()
     expect(await sys.client.ok(S.regionGet, { regionId: wuxi.id }, { principal: operatorOf('JS') })).toMatchObject({ matchingRatio: '0.50' });
     const changed = await sys.client.ok(S.regionUpdate, { regionId: wuxi.id, matchingRatio: '1.2345', reason: '市政府追加配套' }, { principal: operatorOf('JS'), idempotencyKey: key() });
     expect(changed).toMatchObject({ matchingRatio: '1.2345', status: 'active' });
-    const events = await eventually(async () => {
-      const all = [...(await streamEvents<RegionEvent>(sys.client.nc, Events.regionRegistered)), ...(await streamEvents<RegionEvent>(sys.client.nc, Events.regionUpdated))];
-      const mine = all.filter((e) => e.payload.regionId === wuxi.id);
-      return mine.length === 2 ? mine : null;
-    });
+    const events = await waitForEvents<RegionEvent>(sys.client.nc, [Events.regionRegistered, Events.regionUpdated], (e) => e.payload.regionId === wuxi.id, 2);
     expect(events.map((e) => e.payload)).toEqual([
       { regionId: wuxi.id, province: 'JS', name: '无锡高新区', matchingRatio: '0.50', status: 'active' },
       { regionId: wuxi.id, province: 'JS', name: '无锡高新区', matchingRatio: '1.2345', status: 'active' },
@@ -76,13 +72,7 @@ describe('issuance: linked regions and enterprises (real PostgreSQL + NATS)', ()
     const approved = await decide(second.ok ? second.data.id : '', suzhou.id, 'approve');
     expect(approved).toMatchObject({ ok: true, data: { status: 'approved', decisionReason: null } });
 
-    const events = await eventually(async () => {
-      const all = [
-        ...(await streamEvents<EnterpriseEvent>(sys.client.nc, Events.enterpriseRegistered)),
-        ...(await streamEvents<EnterpriseEvent>(sys.client.nc, Events.enterpriseRejected)),
-      ].filter((e) => e.payload.enterpriseId === id);
-      return all.length === 2 ? all : null;
-    });
+    const events = await waitForEvents<EnterpriseEvent>(sys.client.nc, [Events.enterpriseRegistered, Events.enterpriseRejected], (e) => e.payload.enterpriseId === id, 2);
     expect(events.map((e) => e.payload)).toEqual([
       { enterpriseId: id, creditCode: code, name: '苏州示范光电有限公司', province: 'JS', regionId: suzhou.id, status: 'pending', reason: null },
       { enterpriseId: id, creditCode: code, name: '苏州示范光电有限公司', province: 'JS', regionId: suzhou.id, status: 'rejected', reason: '不属于科技型中小企业' },

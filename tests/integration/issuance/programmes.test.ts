@@ -1,7 +1,7 @@
 import { Events, ProgrammeEvent, Subjects } from '@vc/contracts';
-import { eventually, rowCounts, sql, TestSystem } from '@vc/testing';
+import { rowCounts, sql, TestSystem } from '@vc/testing';
 import { issuanceService } from '../../../apps/issuance/src/issuance.module';
-import { streamEvents } from '../../fixtures/events';
+import { waitForEvents } from '../../fixtures/events';
 import { approvedEnterprise, createRegion, DEFAULT_PARAMETERS, key, openProgramme } from '../../fixtures/issuance';
 import { auditor, deltaOperator, enterprise, operatorOf, regionAdmin } from '../../fixtures/principals';
 
@@ -18,15 +18,8 @@ describe('issuance: programmes and their versions (real PostgreSQL + NATS)', () 
   });
   afterAll(async () => sys?.stop());
 
-  const programmeEvents = async (programmeId: string, count: number) =>
-    eventually(async () => {
-      const events = [
-        ...(await streamEvents<ProgrammeEvent>(sys.client.nc, Events.programmeOpened)),
-        ...(await streamEvents<ProgrammeEvent>(sys.client.nc, Events.programmeVersioned)),
-        ...(await streamEvents<ProgrammeEvent>(sys.client.nc, Events.programmeClosed)),
-      ].filter((e) => e.payload.programmeId === programmeId);
-      return events.length >= count ? events : null;
-    });
+  const programmeEvents = (programmeId: string, count: number) =>
+    waitForEvents<ProgrammeEvent>(sys.client.nc, [Events.programmeOpened, Events.programmeVersioned, Events.programmeClosed], (e) => e.payload.programmeId === programmeId, count);
 
   it('R-PROG-1: a draft is edited in place; once open, a change is a new version effective from then and version 1 stays as it was', async () => {
     const op = operatorOf('AH');

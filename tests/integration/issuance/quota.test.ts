@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { Events, QuotaGrantedEvent, Subjects } from '@vc/contracts';
 import { eventually, publishEvent, rowCounts, sql, TestSystem } from '@vc/testing';
 import { issuanceService } from '../../../apps/issuance/src/issuance.module';
-import { setClock, streamEvents } from '../../fixtures/events';
+import { setClock, waitForEvents } from '../../fixtures/events';
 import { approvedEnterprise, createRegion, DEFAULT_PARAMETERS, key, openProgramme } from '../../fixtures/issuance';
 import { auditor, enterprise, operatorOf, regionAdmin } from '../../fixtures/principals';
 
@@ -107,10 +107,7 @@ describe('issuance: quota claims under the annual cap (real PostgreSQL + NATS)',
       { numRuns: 10, seed: 20261122 },
     );
     const claimIds = (await sql(sys.db.url, `SELECT id FROM issuance.quota_claims WHERE enterprise_id = ANY($1::uuid[])`, [claimants.map((c) => c.id)])).map((r) => r.id);
-    const granted = await eventually(async () => {
-      const events = (await streamEvents<QuotaGrantedEvent>(sys.client.nc, Events.quotaGranted)).filter((ev) => claimIds.includes(ev.payload.claimId));
-      return events.length === claimIds.length ? events : null;
-    }, 20_000);
+    const granted = await waitForEvents<QuotaGrantedEvent>(sys.client.nc, [Events.quotaGranted], (ev) => claimIds.includes(ev.payload.claimId), claimIds.length);
     for (const c of claimants) {
       const row = await quotaRow(c.id);
       const events = granted.filter((ev) => ev.payload.enterpriseId === c.id);
@@ -219,5 +216,4 @@ describe('issuance: quota claims under the annual cap (real PostgreSQL + NATS)',
     const view = await sys.client.ok(S.quotaGet, { enterpriseId: e.id }, { principal: e.principal });
     expect(view.years.map((y: { year: number; claimedFen: number }) => [y.year, y.claimedFen])).toEqual([[YEAR, 1_000]]);
   });
-
 });
