@@ -124,3 +124,50 @@ export interface SettlementClaimEvent {
   voucherFen: FenJson;
   reason?: string | null;
 }
+
+/**
+ * voucher.events.claim.flagged — emitted by redemption when a claim is refused because its invoice
+ * number already backs another claim anywhere in the delta (R-CLAIM-2): both go to inspection.
+ */
+export interface ClaimFlaggedEvent {
+  flagId: string;
+  invoiceNumber: string;
+  /** the order whose claim was refused */
+  orderId: string;
+  programmeId: string;
+  enterpriseId: string;
+  providerId: string;
+  /** the claim that already holds the invoice number, and its programme */
+  existingClaimId: string;
+  existingOrderId: string;
+  existingProgrammeId: string;
+  flaggedAt: string;
+}
+
+/** voucher.events.settlement.run-started / -published / -disbursed — emitted by settlement (SPEC 5.6). */
+export interface SettlementRunEvent {
+  runId: string;
+  programmeId: string;
+  quarter: string;
+  state: string;
+  claimCount: number;
+  totalFen: FenJson;
+  /** run-published: the publicity window (R-PUB-1) */
+  publishedOn?: string;
+  closesAt?: string;
+  /** run-disbursed: payment instructions written (R-PAY-1) */
+  instructionCount?: number;
+}
+
+/** voucher.events.matching.recorded — emitted by settlement when a region admin records a matching payment (R-MATCH-1). */
+export interface MatchingRecordedEvent {
+  paymentId: string;
+  obligationId: string;
+  regionId: string;
+  enterpriseId: string;
+  programmeId: string;
+  runId: string;
+  amountFen: FenJson;
+  paidOn: string;
+  outstandingFen: FenJson;
+}

@@ -59,6 +59,8 @@ export const Subjects = {
     claimGet: 'redemption.claim.get',
     claimList: 'redemption.claim.list',
     balanceGet: 'redemption.balance.get',
+    /** R-QUOTA-2: year-end lapse of unused quota (programme operator, delta desk or a service job) */
+    quotaLapse: 'redemption.quota.lapse',
     auditList: 'redemption.audit.list',
   },
   settlement: {
@@ -79,6 +81,13 @@ export const Subjects = {
     rewardCompute: 'settlement.reward.compute',
     rewardGrade: 'settlement.reward.grade',
     auditList: 'settlement.audit.list',
+    instructionList: 'settlement.instruction.list',
+    objectionList: 'settlement.objection.list',
+    /** R-MATCH-1: flag regions with overdue matching as defaulting, clear those that caught up */
+    matchingCheck: 'settlement.matching.check',
+    rewardList: 'settlement.reward.list',
+    /** a run's outputs as a file (CSV, XLSX, PDF), base64 in the reply */
+    exportGet: 'settlement.export.get',
   },
 } as const;
 

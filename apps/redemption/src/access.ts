@@ -1,0 +1,78 @@
+import { Principal, Role } from '@vc/contracts';
+import { DomainError, ErrorCode } from '@vc/errors';
+
+/**
+ * A provider principal is either one unit (org = unit id) or the account of its legal entity
+ * (org = credit code), which acts for all of that entity's units (the registry's rule).
+ */
+export function actsForProvider(principal: Principal, provider: { id: string; creditCode: string }): boolean {
+  return principal.role === Role.Provider && (principal.org === provider.id || principal.org === provider.creditCode);
+}
+
+/** An enterprise principal is the enterprise itself: org = its id or its credit code. */
+export function actsForEnterprise(principal: Principal, enterprise: { id: string; creditCode: string }): boolean {
+  return principal.role === Role.Enterprise && (principal.org === enterprise.id || principal.org === enterprise.creditCode);
+}
+
+/** The parties of an order or claim, as stored on it. */
+export interface Parties {
+  enterprise_id: string;
+  enterprise_credit_code: string;
+  provider_id: string;
+  provider_credit_code: string;
+  programme_id: string;
+}
+
+export type Party = 'provider' | 'enterprise';
+
+export function partyOf(principal: Principal, row: Parties): Party | null {
+  if (actsForProvider(principal, { id: row.provider_id, creditCode: row.provider_credit_code })) return 'provider';
+  if (actsForEnterprise(principal, { id: row.enterprise_id, creditCode: row.enterprise_credit_code })) return 'enterprise';
+  return null;
+}
+
+/** Answered as not found, so that ids of other organisations cannot be probed. */
+export function assertParty(principal: Principal, row: Parties | undefined, field = 'orderId'): Party {
+  const party = row ? partyOf(principal, row) : null;
+  if (!party) throw new DomainError(ErrorCode.NOT_FOUND, { field });
+  return party;
+}
+
+/** Readers beyond the parties: the programme's own operator, the delta desk, auditors, services. */
+export function isOverseer(principal: Principal, programmeId: string): boolean {
+  return (
+    (principal.role === Role.ProgrammeOperator && !!principal.province && programmeId.startsWith(`${principal.province}-`)) ||
+    principal.role === Role.DeltaOperator ||
+    principal.role === Role.Auditor ||
+    principal.role === Role.Service
+  );
+}
+
+export function assertMayRead(principal: Principal, row: Parties | undefined, field = 'orderId'): void {
+  if (!row || !(partyOf(principal, row) || isOverseer(principal, row.programme_id))) throw new DomainError(ErrorCode.NOT_FOUND, { field });
+}
+
+/**
+ * SQL condition limiting orders or claims (alias `t`) to what the principal may see; parameters
+ * are appended to `params`. Parties see their own; an operator its province; oversight all.
+ */
+export function readScope(principal: Principal, params: unknown[], t = 't'): string {
+  switch (principal.role) {
+    case Role.Enterprise:
+      params.push(principal.org);
+      return `(${t}.enterprise_id::text = $${params.length} OR ${t}.enterprise_credit_code = $${params.length})`;
+    case Role.Provider:
+      params.push(principal.org);
+      return `(${t}.provider_id::text = $${params.length} OR ${t}.provider_credit_code = $${params.length})`;
+    case Role.ProgrammeOperator:
+      if (!principal.province) throw new DomainError(ErrorCode.FORBIDDEN, { message: 'operator token names no province' });
+      params.push(`${principal.province}-%`);
+      return `${t}.programme_id LIKE $${params.length}`;
+    case Role.DeltaOperator:
+    case Role.Auditor:
+    case Role.Service:
+      return 'true';
+    default:
+      throw new DomainError(ErrorCode.FORBIDDEN, { message: `role ${principal.role} may not read orders` });
+  }
+}

@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { EnterpriseEvent, EventEnvelope, Events, EVENT_SUBJECT_PREFIX, ProgrammeEvent, QuotaGrantedEvent } from '@vc/contracts';
+import { Tx } from '@vc/database';
+import { parseFen } from '@vc/domain';
+import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
+
+/** Registry's provider events: voucher.events.provider.* */
+export interface ProviderEventPayload {
+  providerId: string;
+  creditCode: string;
+  unitName: string;
+  legalName: string;
+  province: string;
+  kind?: string;
+  status: string;
+  suspended: boolean;
+  programmeId?: string;
+}
+
+/**
+ * Keeps what redemption needs from issuance and the registry, from their events (ADR 0003):
+ * programmes and their versions with the budget credited, approved enterprises, quota grants,
+ * and providers with their status, suspension and programme exclusions. Each entity's events come
+ * through one ordered durable consumer (wildcard subject); effects are exactly once per event id.
+ */
+@Injectable()
+export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('ProjectionsConsumer');
+  private consumer: EventConsumer | null = null;
+
+  constructor(private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.consumer) return; // hybrid apps call bootstrap hooks once per transport
+    this.consumer = new EventConsumer(this.ds, this.nc, {
+      schema: 'redemption',
+      durable: 'redemption-projections',
+      subjects: [`${EVENT_SUBJECT_PREFIX}.programme.>`, Events.enterpriseApproved, Events.quotaGranted, `${EVENT_SUBJECT_PREFIX}.provider.>`],
+      handle: (event, tx) => this.handle(event, tx),
+    });
+    await this.consumer.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  async handle(event: EventEnvelope, tx: Tx): Promise<void> {
+    const type = event.type;
+    if (type === Events.programmeOpened || type === Events.programmeVersioned || type === Events.programmeClosed) {
+      return this.programme(event as unknown as EventEnvelope<ProgrammeEvent>, tx);
+    }
+    if (type === Events.enterpriseApproved) return this.enterprise(event.payload as unknown as EnterpriseEvent, tx);
+    if (type === Events.quotaGranted) return this.quota(event as unknown as EventEnvelope<QuotaGrantedEvent>, tx);
+    if (type.startsWith(`${EVENT_SUBJECT_PREFIX}.provider.`)) return this.provider(type, event.payload as unknown as ProviderEventPayload, tx);
+  }
+
+  private async programme(event: EventEnvelope<ProgrammeEvent>, tx: Tx): Promise<void> {
+    const p = event.payload;
+    const budget = parseFen(p.budgetFen);
+    const cap = parseFen(p.annualCapFen);
+    if (!p.programmeId || budget === null || cap === null || !Number.isInteger(p.version)) {
+      this.logger.error({ eventId: event.id }, `ignoring malformed ${event.type}`);
+      return;
+    }
+    const status = event.type === Events.programmeClosed || p.status === 'closed' ? 'closed' : 'open';
+    await tx.query(
+      `INSERT INTO redemption.programmes (id, province, year, status, current_version) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO UPDATE SET status = CASE WHEN redemption.programmes.status = 'closed' THEN 'closed' ELSE EXCLUDED.status END,
+                                      current_version = GREATEST(redemption.programmes.current_version, EXCLUDED.current_version),
+                                      updated_at = now()`,
+      [p.programmeId, p.province, p.year, status, p.version],
+    );
+    await tx.query(
+      `INSERT INTO redemption.programme_versions (programme_id, version, offset_rate_bp, mode, annual_cap_fen, budget_fen, effective_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [p.programmeId, p.version, p.offsetRateBp, p.mode, cap.toString(), budget.toString(), p.effectiveFrom],
+    );
+    // The event carries the programme's total budget; the difference to what was credited is new money.
+    await tx.query(`INSERT INTO redemption.programme_budget (programme_id) VALUES ($1) ON CONFLICT DO NOTHING`, [p.programmeId]);
+    const [{ credited }] = await tx.query(`SELECT credited_fen AS credited FROM redemption.programme_budget WHERE programme_id = $1 FOR UPDATE`, [p.programmeId]);
+    if (budget > credited) {
+      const delta = budget - (credited as bigint);
+      await tx.query(`UPDATE redemption.programme_budget SET credited_fen = $2, left_fen = left_fen + $3 WHERE programme_id = $1`, [
+        p.programmeId, budget.toString(), delta.toString(),
+      ]);
+      await tx.query(
+        `INSERT INTO redemption.ledger_entries (entry_type, programme_id, amount_fen, ref) VALUES ('budget_credited', $1, $2, $3)`,
+        [p.programmeId, delta.toString(), `${event.type} v${p.version} (${event.id})`],
+      );
+    }
+  }
+
+  private async enterprise(e: EnterpriseEvent, tx: Tx): Promise<void> {
+    await tx.query(
+      `INSERT INTO redemption.enterprises (id, credit_code, name, province, region_id, status) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, province = EXCLUDED.province,
+                                      region_id = EXCLUDED.region_id, status = EXCLUDED.status, updated_at = now()`,
+      [e.enterpriseId, e.creditCode, e.name, e.province, e.regionId, e.status],
+    );
+  }
+
+  private async quota(event: EventEnvelope<QuotaGrantedEvent>, tx: Tx): Promise<void> {
+    const g = event.payload;
+    const amount = parseFen(g.amountFen);
+    if (amount === null || amount <= 0n) {
+      this.logger.error({ eventId: event.id }, 'ignoring a quota grant without a positive amount');
+      return;
+    }
+    await tx.query(
+      `INSERT INTO redemption.quota_balance AS q (enterprise_id, programme_id, year, granted_fen, left_fen) VALUES ($1, $2, $3, $4, $4)
+       ON CONFLICT (enterprise_id, programme_id) DO UPDATE SET granted_fen = q.granted_fen + EXCLUDED.granted_fen, left_fen = q.left_fen + EXCLUDED.left_fen`,
+      [g.enterpriseId, g.programmeId, g.year, amount.toString()],
+    );
+    await tx.query(
+      `INSERT INTO redemption.ledger_entries (entry_type, programme_id, enterprise_id, amount_fen, ref) VALUES ('quota_granted', $1, $2, $3, $4)`,
+      [g.programmeId, g.enterpriseId, amount.toString(), g.claimId],
+    );
+  }
+
+  private async provider(type: string, p: ProviderEventPayload, tx: Tx): Promise<void> {
+    await tx.query(
+      `INSERT INTO redemption.providers (id, credit_code, unit_name, legal_name, province, kind, status, suspended) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, unit_name = EXCLUDED.unit_name, legal_name = EXCLUDED.legal_name,
+              province = EXCLUDED.province, kind = EXCLUDED.kind, status = EXCLUDED.status, suspended = EXCLUDED.suspended, updated_at = now()`,
+      [p.providerId, p.creditCode, p.unitName, p.legalName, p.province, p.kind ?? null, p.status, p.suspended === true],
+    );
+    if (type === Events.providerExcluded && p.programmeId) {
+      await tx.query(`INSERT INTO redemption.provider_exclusions (provider_id, programme_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [p.providerId, p.programmeId]);
+    } else if (type === Events.providerExclusionLifted && p.programmeId) {
+      await tx.query(`DELETE FROM redemption.provider_exclusions WHERE provider_id = $1 AND programme_id = $2`, [p.providerId, p.programmeId]);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
+import { TokenService } from '@vc/auth';
+import { AppConfig } from '@vc/config';
+import { Principal, Role } from '@vc/contracts';
+import { DomainError, ErrorCode } from '@vc/errors';
+import { UnitOfWork } from '@vc/platform';
+import { actsForProvider } from '../access';
+import { findProvider } from '../redemption.sql';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function metadataValue(metadata: Metadata, key: string): string | undefined {
+  const [value] = metadata.get(key);
+  return value === undefined ? undefined : value.toString();
+}
+
+/**
+ * The principal of a gRPC call: the bearer token in the `authorization` metadata, verified here
+ * as on NATS. With mutual TLS the client certificate binds the call to one provider unit (its CN):
+ * the token must belong to that unit or to its legal entity, and the call acts for that unit only,
+ * so a provider system never acts on another unit's orders.
+ */
+@Injectable()
+export class GrpcPrincipals {
+  constructor(private readonly tokens: TokenService, private readonly config: AppConfig, private readonly uow: UnitOfWork) {}
+
+  async resolve(metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<Principal> {
+    const principal = this.tokens.verifyHeader(metadataValue(metadata, 'authorization'));
+    if (!this.config.GRPC_TLS_DIR) return principal;
+    const cn = call.getAuthContext?.().sslPeerCertificate?.subject?.CN;
+    const unitId = Array.isArray(cn) ? undefined : cn;
+    if (!unitId || !UUID.test(unitId)) {
+      throw new DomainError(ErrorCode.UNAUTHENTICATED, { message: 'the client certificate must name a provider unit id as its CN' });
+    }
+    if (principal.role !== Role.Provider) {
+      throw new DomainError(ErrorCode.FORBIDDEN, { message: 'a provider system certificate carries provider principals only' });
+    }
+    if (principal.org !== unitId) {
+      const unit = await findProvider(this.uow.ds.manager, unitId);
+      if (!unit || !actsForProvider(principal, unit)) {
+        throw new DomainError(ErrorCode.FORBIDDEN, { message: 'the token does not belong to the provider unit of the client certificate' });
+      }
+    }
+    return { ...principal, org: unitId };
+  }
+}

@@ -1,0 +1,53 @@
+import { Injectable } from '@nestjs/common';
+import { requireRole } from '@vc/auth';
+import { Events, OrderIdDto, OrderView, Principal, Role } from '@vc/contracts';
+import { DomainError, ErrorCode } from '@vc/errors';
+import { Clock, UnitOfWork } from '@vc/platform';
+import { assertParty } from '../access';
+import { assertProgrammeOpen, assertProviderEligible, effectiveVersion, findOrder, findProvider, mapPg, orderViewAndEvent } from '../redemption.sql';
+
+/**
+ * R-ORDER-1: the order is confirmed online by both parties, in either order. The second
+ * confirmation fixes the programme version the order uses: the one in effect at that instant
+ * (R-PROG-1), with its offset rate and mode.
+ */
+@Injectable()
+export class ConfirmOrderUseCase {
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+
+  async execute(principal: Principal, dto: OrderIdDto, idempotencyKey?: string): Promise<OrderView> {
+    requireRole(principal, Role.Provider, Role.Enterprise);
+    return mapPg(() =>
+      this.uow.idempotent(principal, 'order.confirm', idempotencyKey, dto, async (work) => {
+        const order = await findOrder(work, dto.orderId, true);
+        const party = assertParty(principal, order);
+        const o = order!;
+        if (o.status !== 'created') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'orderId', message: `order is already ${o.status}` });
+        const mine = party === 'provider' ? o.provider_confirmed_at : o.enterprise_confirmed_at;
+        if (mine) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'orderId', message: `the ${party} has already confirmed this order` });
+        // The provider's standing may have changed since the order was created.
+        await assertProviderEligible(work, await findProvider(work, o.provider_id), o.programme_id);
+        if (o.enterprise_credit_code === o.provider_credit_code) throw new DomainError(ErrorCode.SAME_LEGAL_ENTITY, { field: 'orderId' });
+        await assertProgrammeOpen(work, o.programme_id);
+
+        const now = this.clock.now();
+        const column = party === 'provider' ? 'provider_confirmed_at' : 'enterprise_confirmed_at';
+        await work.query(`UPDATE redemption.orders SET ${column} = $2 WHERE id = $1`, [o.id, now]);
+        await work.audit({ action: `order.confirmed-by-${party}`, entityType: 'order', entityId: o.id });
+        const other = party === 'provider' ? o.enterprise_confirmed_at : o.provider_confirmed_at;
+        if (other) {
+          const version = await effectiveVersion(work, o.programme_id, now);
+          await work.query(
+            `UPDATE redemption.orders SET status = 'confirmed', confirmed_at = $2, programme_version = $3, offset_rate_bp = $4, mode = $5
+              WHERE id = $1 AND status = 'created'`,
+            [o.id, now, version.version, version.offsetRateBp, version.mode],
+          );
+          await work.audit({ action: 'order.confirmed', entityType: 'order', entityId: o.id, data: { programmeVersion: version.version, offsetRateBp: version.offsetRateBp, mode: version.mode } });
+        }
+        const { view, event } = await orderViewAndEvent(work, o.id);
+        if (other) await work.emit({ subject: Events.orderConfirmed, aggregateType: 'order', aggregateId: o.id, payload: event });
+        return view;
+      }),
+    );
+  }
+}
