@@ -5,9 +5,10 @@ import {
   CreateProgrammeDto,
   CreateRegionDto,
   DecideEnterpriseDto,
-  ProgrammeParametersDto,
   RegisterEnterpriseDto,
+  SetSmeRegistrationDto,
   Subjects,
+  UpdateProgrammeDto,
   UpdateRegionDto,
 } from '@vc/contracts';
 import { Forwarder } from '../http/forwarder';
@@ -16,9 +17,11 @@ import { Req } from '../http/principal.decorator';
 
 const S = Subjects.issuance;
 const IDEMPOTENCY = { name: 'Idempotency-Key', required: true, description: 'same key + same body returns the first reply' };
+
+/** A year from a path or query string: four digits become a number; anything else is passed on for the service to refuse. */
 const year = (y: string) => (/^\d{4}$/.test(y) ? Number(y) : y);
 
-/** HTTP routes of the issuance service, forwarded over NATS. */
+/** HTTP routes of the issuance service, forwarded over NATS; the service checks principal and input. */
 @ApiTags('issuance')
 @ApiBearerAuth()
 @Controller('v1')
@@ -26,7 +29,7 @@ export class IssuanceHttpController {
   constructor(private readonly fwd: Forwarder) {}
 
   @Post('programmes')
-  @ApiOperation({ summary: "Create a draft programme of the operator's province (SPEC 4)" })
+  @ApiOperation({ summary: "Draft the programme of the operator's own province for a year, with every parameter of SPEC 4" })
   @ApiHeader(IDEMPOTENCY)
   @ApiBody({ type: CreateProgrammeDto })
   createProgramme(@Req() req: AuthedRequest, @Body() body: unknown) {
@@ -34,39 +37,43 @@ export class IssuanceHttpController {
   }
 
   @Put('programmes/:programmeId')
-  @ApiOperation({ summary: 'Change parameters: in place while draft, a new version once open (R-PROG-1)' })
+  @ApiOperation({ summary: 'Change the parameters: in place while draft, as a new version effective from now once open (R-PROG-1)' })
   @ApiHeader(IDEMPOTENCY)
-  @ApiBody({ type: ProgrammeParametersDto })
-  updateProgramme(@Req() req: AuthedRequest, @Param('programmeId') programmeId: string, @Body() body: Record<string, unknown>) {
+  @ApiBody({ type: UpdateProgrammeDto })
+  changeProgramme(@Req() req: AuthedRequest, @Param('programmeId') programmeId: string, @Body() body: Record<string, unknown>) {
     return this.fwd.call(req, S.programmeUpdate, { ...body, programmeId });
   }
 
   @Post('programmes/:programmeId/open')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Open a draft programme: its parameters are fixed from now (R-PROG-1)' })
   @ApiHeader(IDEMPOTENCY)
-  open(@Req() req: AuthedRequest, @Param('programmeId') programmeId: string) {
+  openProgramme(@Req() req: AuthedRequest, @Param('programmeId') programmeId: string) {
     return this.fwd.call(req, S.programmeOpen, { programmeId });
   }
 
   @Post('programmes/:programmeId/close')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Close an open programme: no more quota claims' })
   @ApiHeader(IDEMPOTENCY)
-  close(@Req() req: AuthedRequest, @Param('programmeId') programmeId: string) {
+  closeProgramme(@Req() req: AuthedRequest, @Param('programmeId') programmeId: string) {
     return this.fwd.call(req, S.programmeClose, { programmeId });
   }
 
   @Get('programmes')
+  @ApiOperation({ summary: 'List programmes by province and year (public)' })
   listProgrammes(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.programmeList, { ...Forwarder.query(query), ...(query.year ? { year: year(query.year) } : {}) });
   }
 
   @Get('programmes/:programmeId')
+  @ApiOperation({ summary: 'A programme with its current parameters and every version' })
   getProgramme(@Req() req: AuthedRequest, @Param('programmeId') programmeId: string) {
     return this.fwd.call(req, S.programmeGet, { programmeId });
   }
 
   @Post('regions')
-  @ApiOperation({ summary: 'Register a linked region with its matching ratio (default 1.00)' })
+  @ApiOperation({ summary: "Register a linked region of the operator's province with its matching ratio (default '1.00')" })
   @ApiHeader(IDEMPOTENCY)
   @ApiBody({ type: CreateRegionDto })
   createRegion(@Req() req: AuthedRequest, @Body() body: unknown) {
@@ -74,6 +81,7 @@ export class IssuanceHttpController {
   }
 
   @Patch('regions/:regionId')
+  @ApiOperation({ summary: 'Change the matching ratio or withdraw / re-admit a region, with a reason' })
   @ApiHeader(IDEMPOTENCY)
   @ApiBody({ type: UpdateRegionDto })
   updateRegion(@Req() req: AuthedRequest, @Param('regionId') regionId: string, @Body() body: Record<string, unknown>) {
@@ -81,6 +89,7 @@ export class IssuanceHttpController {
   }
 
   @Get('regions')
+  @ApiOperation({ summary: 'List linked regions (a region admin sees only its own)' })
   listRegions(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.regionList, Forwarder.query(query));
   }
@@ -91,30 +100,32 @@ export class IssuanceHttpController {
   }
 
   @Post('enterprises')
-  @ApiOperation({ summary: 'An enterprise registers in its home province and linked region (R-ENT-1)' })
+  @ApiOperation({ summary: "An enterprise's account registers it in its home province and linked region (R-ENT-1)" })
   @ApiHeader(IDEMPOTENCY)
   @ApiBody({ type: RegisterEnterpriseDto })
-  register(@Req() req: AuthedRequest, @Body() body: unknown) {
+  registerEnterprise(@Req() req: AuthedRequest, @Body() body: unknown) {
     return this.fwd.call(req, S.enterpriseRegister, body);
   }
 
   @Post('enterprises/:enterpriseId/decision')
   @HttpCode(200)
-  @ApiOperation({ summary: "The region's admin approves or rejects with a reason (R-ENT-1)" })
+  @ApiOperation({ summary: "The region's admin approves, or rejects with a reason (R-ENT-1)" })
   @ApiHeader(IDEMPOTENCY)
   @ApiBody({ type: DecideEnterpriseDto })
-  decide(@Req() req: AuthedRequest, @Param('enterpriseId') enterpriseId: string, @Body() body: Record<string, unknown>) {
+  decideEnterprise(@Req() req: AuthedRequest, @Param('enterpriseId') enterpriseId: string, @Body() body: Record<string, unknown>) {
     return this.fwd.call(req, S.enterpriseDecide, { ...body, enterpriseId });
   }
 
   @Put('enterprises/:enterpriseId/sme-registrations/:year')
-  @ApiOperation({ summary: 'SME registration number for a year (R-ENT-2)' })
+  @ApiOperation({ summary: 'File the SME registration number for a year; claims of that year need it (R-ENT-2)' })
   @ApiHeader(IDEMPOTENCY)
-  setSme(@Req() req: AuthedRequest, @Param('enterpriseId') enterpriseId: string, @Param('year') y: string, @Body() body: Record<string, unknown>) {
+  @ApiBody({ type: SetSmeRegistrationDto, description: 'registrationNumber; enterpriseId and year come from the path' })
+  setSmeRegistration(@Req() req: AuthedRequest, @Param('enterpriseId') enterpriseId: string, @Param('year') y: string, @Body() body: Record<string, unknown>) {
     return this.fwd.call(req, S.enterpriseSetSme, { ...body, enterpriseId, year: year(y) });
   }
 
   @Get('enterprises')
+  @ApiOperation({ summary: "List enterprises: a region admin its region's, an operator its province's" })
   listEnterprises(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.enterpriseList, Forwarder.query(query));
   }
@@ -125,19 +136,21 @@ export class IssuanceHttpController {
   }
 
   @Post('enterprises/:enterpriseId/quota-claims')
-  @ApiOperation({ summary: 'Claim quota up to the annual cap (R-QUOTA-1)' })
+  @ApiOperation({ summary: 'Claim quota of the current year up to the annual cap; over the remaining cap is refused whole (R-QUOTA-1)' })
   @ApiHeader(IDEMPOTENCY)
-  @ApiBody({ type: ClaimQuotaDto })
-  claim(@Req() req: AuthedRequest, @Param('enterpriseId') enterpriseId: string, @Body() body: Record<string, unknown>) {
+  @ApiBody({ type: ClaimQuotaDto, description: 'amountFen (and optionally year); enterpriseId comes from the path' })
+  claimQuota(@Req() req: AuthedRequest, @Param('enterpriseId') enterpriseId: string, @Body() body: Record<string, unknown>) {
     return this.fwd.call(req, S.quotaClaim, { ...body, enterpriseId });
   }
 
   @Get('enterprises/:enterpriseId/quota')
+  @ApiOperation({ summary: 'Claims, claimed total, cap and remaining cap per year; the spendable balance is at redemption (ADR 0003)' })
   quota(@Req() req: AuthedRequest, @Param('enterpriseId') enterpriseId: string, @Query('year') y?: string) {
     return this.fwd.call(req, S.quotaGet, { enterpriseId, ...(y ? { year: year(y) } : {}) });
   }
 
   @Get('audit/issuance')
+  @ApiOperation({ summary: 'Issuance audit log, paged (auditors, delta operator)' })
   audit(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.auditList, Forwarder.query(query));
   }
