@@ -1,6 +1,8 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@vc/config';
 import { jsonReplacer } from '@vc/contracts';
@@ -21,6 +23,12 @@ export async function bootstrapGateway(config: AppConfig, listen = true): Promis
     .addBearerAuth()
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  // The web pages (public publicity list, operator console): static files, no internet needed.
+  const webRoot = process.env.WEB_ROOT ?? join(__dirname, '..', '..', 'web', 'public');
+  if (existsSync(webRoot)) {
+    app.useStaticAssets({ root: webRoot, prefix: '/', index: ['index.html'], decorateReply: false });
+    app.useStaticAssets({ root: dirname(require.resolve('chart.js')), prefix: '/vendor/chart/', decorateReply: false });
+  }
   if (listen) await app.listen(config.HTTP_PORT || 3000, '0.0.0.0');
   else {
     await app.init();

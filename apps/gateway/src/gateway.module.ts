@@ -5,6 +5,7 @@ import { AuthModule } from '@vc/auth';
 import { AppConfig, AppConfigModule } from '@vc/config';
 import { AppLoggingModule } from '@vc/logging';
 import { NatsModule } from '@vc/messaging';
+import { DevAuthHttpController } from './areas/dev-auth.http.controller';
 import { IssuanceHttpController } from './areas/issuance.http.controller';
 import { RedemptionHttpController } from './areas/redemption.http.controller';
 import { RegistryHttpController } from './areas/registry.http.controller';
@@ -30,7 +31,7 @@ export class GatewayModule {
         NatsModule.forRoot('gateway'),
         ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
       ],
-      controllers: [GatewayHealthController, ...AREA_CONTROLLERS],
+      controllers: [GatewayHealthController, DevAuthHttpController, ...AREA_CONTROLLERS],
       providers: [
         Forwarder,
         { provide: APP_FILTER, useClass: HttpErrorFilter },

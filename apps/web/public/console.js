@@ -1,0 +1,92 @@
+// Operator console: sign in, then one view per task. Views call the same gateway API as any client.
+import { api } from './api.js';
+import { esc, lang, setLang, shanghai, t, yuan } from './i18n.js';
+import { VIEWS } from './views.js';
+
+const $ = (sel) => document.querySelector(sel);
+
+function principal() {
+  const raw = sessionStorage.getItem('principal');
+  return raw ? JSON.parse(raw) : null;
+}
+
+function renderChrome() {
+  document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+  $('#title').textContent = `${t('title')} · ${t('console')}`;
+  $('#publicity-link').textContent = t('publicity');
+  $('#lang').value = lang;
+  const p = principal();
+  $('#logout').hidden = !p;
+  $('#logout').textContent = t('logout');
+  $('#who').textContent = p ? `${p.role} · ${p.org}` : '';
+  const nav = $('#nav');
+  nav.hidden = !p;
+  if (p) {
+    const current = location.hash.slice(1) || 'dashboard';
+    nav.innerHTML = VIEWS.filter((v) => v.roles.includes(p.role))
+      .map((v) => `<a href="#${v.id}" class="${v.id === current ? 'active' : ''}" data-view="${v.id}">${esc(t(v.id))}</a>`)
+      .join('');
+  }
+}
+
+function renderLogin(error = '') {
+  $('#main').innerHTML = `
+    <section class="card" style="max-width:520px">
+      <h2>${t('login')}</h2>
+      <form id="login" class="inline">
+        <label>${t('role')}<select name="role">
+          <option value="programme_operator">programme_operator</option>
+          <option value="delta_operator">delta_operator</option>
+          <option value="region_admin">region_admin</option>
+          <option value="auditor">auditor</option>
+        </select></label>
+        <label>${t('province')}<select name="province"><option>JS</option><option>ZJ</option><option>SH</option><option>AH</option></select></label>
+        <label>${t('org')}<input name="org" placeholder="JS / DELTA / region id" required /></label>
+        <button class="primary" type="submit">${t('login')}</button>
+      </form>
+      <p class="error" id="login-error">${esc(error)}</p>
+      <p class="muted">Development sign-in (POST /v1/auth/dev-login); production uses the province's identity provider.</p>
+    </section>`;
+  $('#login').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = new FormData(e.target);
+    const role = f.get('role');
+    const org = role === 'programme_operator' ? f.get('province') : f.get('org');
+    try {
+      const { token, principal: p } = await api('POST', '/v1/auth/dev-login', { role, org, province: f.get('province') }, null);
+      sessionStorage.setItem('token', token);
+      sessionStorage.setItem('principal', JSON.stringify(p));
+      location.hash = '#dashboard';
+      route();
+    } catch (err) {
+      renderLogin(err.message);
+    }
+  });
+}
+
+async function route() {
+  renderChrome();
+  const p = principal();
+  if (!p) return renderLogin();
+  const id = location.hash.slice(1) || 'dashboard';
+  const view = VIEWS.find((v) => v.id === id && v.roles.includes(p.role)) ?? VIEWS.find((v) => v.roles.includes(p.role));
+  const main = $('#main');
+  main.innerHTML = '<p class="muted">…</p>';
+  try {
+    await view.render(main, { principal: p, api, t, yuan, esc, shanghai, rerender: route });
+  } catch (err) {
+    main.innerHTML = `<section class="card"><p class="error">${esc(err.code ?? '')} ${esc(err.message)}</p></section>`;
+  }
+}
+
+$('#lang').addEventListener('change', (e) => {
+  setLang(e.target.value);
+  route();
+});
+$('#logout').addEventListener('click', () => {
+  sessionStorage.clear();
+  location.hash = '';
+  route();
+});
+window.addEventListener('hashchange', route);
+route();
