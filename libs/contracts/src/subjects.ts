@@ -41,7 +41,7 @@ export const Subjects = {
     enterpriseList: 'issuance.enterprise.list',
     quotaClaim: 'issuance.quota.claim',
     quotaGet: 'issuance.quota.get',
-    quotaLapse: 'issuance.quota.lapse',
+    // no issuance.quota.lapse: the year-end lapse runs where the balance lives, redemption.quota.lapse (ADR 0003)
     auditList: 'issuance.audit.list',
   },
   redemption: {
