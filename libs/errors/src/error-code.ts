@@ -40,6 +40,11 @@ export enum ErrorCode {
   PUBLICITY_CLOSED = 'PUBLICITY_CLOSED',
   RUN_LOCKED = 'RUN_LOCKED',
   CALENDAR_YEAR_MISSING = 'CALENDAR_YEAR_MISSING',
+  PUBLICITY_OPEN = 'PUBLICITY_OPEN',
+  QUARTER_NOT_ENDED = 'QUARTER_NOT_ENDED',
+  REVIEW_INCOMPLETE = 'REVIEW_INCOMPLETE',
+  MATCHING_OVERPAID = 'MATCHING_OVERPAID',
+  YEAR_NOT_CLOSED = 'YEAR_NOT_CLOSED',
   // infrastructure
   UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
@@ -100,6 +105,11 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
   PUBLICITY_CLOSED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   RUN_LOCKED: { http: 409, grpc: GrpcStatus.ABORTED, retryable: true },
   CALENDAR_YEAR_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  PUBLICITY_OPEN: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
+  QUARTER_NOT_ENDED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
+  REVIEW_INCOMPLETE: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  MATCHING_OVERPAID: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  YEAR_NOT_CLOSED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, retryable: true },
 };

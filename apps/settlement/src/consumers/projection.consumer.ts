@@ -1,0 +1,217 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { NatsConnection } from 'nats';
+import { DataSource } from 'typeorm';
+import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, ProgrammeEvent, RegionEvent } from '@vc/contracts';
+import { queryRows, Tx } from '@vc/database';
+import { parseDecimalRatio, parseFen } from '@vc/domain';
+import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PROVINCES = new Set(['SH', 'JS', 'ZJ', 'AH', 'OTHER']);
+
+/** An event that can never be applied (a bug upstream): logged and skipped, not redelivered forever. */
+class UnusableEvent extends Error {}
+
+function uuid(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !UUID.test(value)) throw new UnusableEvent(`${field} is not a uuid`);
+  return value;
+}
+
+function fen(value: unknown, field: string): bigint {
+  const f = parseFen(value);
+  if (f === null || f <= 0n) throw new UnusableEvent(`${field} is not a positive amount of fen`);
+  return f;
+}
+
+function text(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new UnusableEvent(`${field} is missing`);
+  return value;
+}
+
+function instant(value: unknown, field: string): Date {
+  const t = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (Number.isNaN(t)) throw new UnusableEvent(`${field} is not an ISO 8601 instant`);
+  return new Date(t);
+}
+
+/**
+ * Settlement's own copies of what it settles, fed by events (no service reads another's tables):
+ * programmes and their versions, linked regions, approved enterprises, and every redemption claim
+ * (submitted, amended, flagged). Exactly-once per event (EventConsumer); one durable per subject.
+ */
+@Injectable()
+export class ProjectionConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly consumer: EventConsumer;
+  private readonly logger = new Logger('SettlementProjection');
+
+  constructor(ds: DataSource, @Inject(NATS_CONNECTION) nc: NatsConnection) {
+    this.consumer = new EventConsumer(ds, nc, {
+      schema: 'settlement',
+      durable: 'settlement-projection',
+      subjects: [
+        Events.programmeOpened,
+        Events.programmeVersioned,
+        Events.programmeClosed,
+        Events.regionRegistered,
+        Events.regionUpdated,
+        Events.enterpriseApproved,
+        Events.claimSubmitted,
+        Events.claimAmended,
+        Events.claimFlagged,
+      ],
+      handle: (event, tx) => this.handle(event, tx),
+    });
+  }
+
+  async handle(event: EventEnvelope, tx: Tx): Promise<void> {
+    try {
+      switch (event.type) {
+        case Events.programmeOpened:
+        case Events.programmeVersioned:
+        case Events.programmeClosed:
+          return await this.programme(event.payload as unknown as ProgrammeEvent, tx);
+        case Events.regionRegistered:
+        case Events.regionUpdated:
+          return await this.region(event.payload as unknown as RegionEvent, tx);
+        case Events.enterpriseApproved:
+          return await this.enterprise(event.payload as unknown as EnterpriseEvent, tx);
+        case Events.claimSubmitted:
+          return await this.claimSubmitted(event.payload as unknown as ClaimEvent, tx);
+        case Events.claimAmended:
+          return await this.claimAmended(event.payload as unknown as ClaimEvent, tx);
+        case Events.claimFlagged:
+          return await this.claimFlagged(event.payload as unknown as ClaimFlaggedEvent, tx);
+      }
+    } catch (err) {
+      if (err instanceof UnusableEvent) {
+        this.logger.error(`skipping unusable ${event.type} ${event.id}: ${err.message}`);
+        return;
+      }
+      throw err;
+    }
+  }
+
+  private async programme(p: ProgrammeEvent, tx: Tx): Promise<void> {
+    const id = text(p.programmeId, 'programmeId');
+    if (!/^(SH|JS|ZJ|AH)-\d{4}$/.test(id)) throw new UnusableEvent('programmeId');
+    const rewardCap = parseFen(p.rewardCapFen) ?? 0n;
+    await tx.query(
+      `INSERT INTO settlement.programme_versions (programme_id, version, publicity_working_days, matching_deadline_months, reward_rate_bp, reward_cap_fen, effective_from)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [id, p.version, p.publicityWorkingDays, p.matchingDeadlineMonths, p.rewardRateBp, rewardCap, instant(p.effectiveFrom, 'effectiveFrom')],
+    );
+    // Versions only move forward; a closed programme stays closed.
+    await tx.query(
+      `INSERT INTO settlement.programmes AS t (id, province, year, version, status, mode, publicity_working_days, matching_deadline_months, reward_rate_bp, reward_cap_fen)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       ON CONFLICT (id) DO UPDATE SET
+         version = GREATEST(t.version, EXCLUDED.version),
+         status = CASE WHEN t.status = 'closed' OR EXCLUDED.status = 'closed' THEN 'closed' ELSE EXCLUDED.status END,
+         mode = CASE WHEN EXCLUDED.version >= t.version THEN EXCLUDED.mode ELSE t.mode END,
+         publicity_working_days = CASE WHEN EXCLUDED.version >= t.version THEN EXCLUDED.publicity_working_days ELSE t.publicity_working_days END,
+         matching_deadline_months = CASE WHEN EXCLUDED.version >= t.version THEN EXCLUDED.matching_deadline_months ELSE t.matching_deadline_months END,
+         reward_rate_bp = CASE WHEN EXCLUDED.version >= t.version THEN EXCLUDED.reward_rate_bp ELSE t.reward_rate_bp END,
+         reward_cap_fen = CASE WHEN EXCLUDED.version >= t.version THEN EXCLUDED.reward_cap_fen ELSE t.reward_cap_fen END,
+         updated_at = now()`,
+      [id, p.province, p.year, p.version, p.status, p.mode, p.publicityWorkingDays, p.matchingDeadlineMonths, p.rewardRateBp, rewardCap],
+    );
+  }
+
+  private async region(r: RegionEvent, tx: Tx): Promise<void> {
+    const ratio = text(r.matchingRatio, 'matchingRatio');
+    try {
+      parseDecimalRatio(ratio);
+    } catch {
+      throw new UnusableEvent('matchingRatio is not a decimal');
+    }
+    await tx.query(
+      `INSERT INTO settlement.regions (id, province, name, matching_ratio, status) VALUES ($1, $2, $3, $4::numeric, $5)
+       ON CONFLICT (id) DO UPDATE SET province = EXCLUDED.province, name = EXCLUDED.name, matching_ratio = EXCLUDED.matching_ratio,
+         status = EXCLUDED.status, updated_at = now()`,
+      [uuid(r.regionId, 'regionId'), r.province, r.name, ratio, r.status],
+    );
+  }
+
+  private async enterprise(e: EnterpriseEvent, tx: Tx): Promise<void> {
+    await tx.query(
+      `INSERT INTO settlement.enterprises (id, credit_code, name, province, region_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, name = EXCLUDED.name, province = EXCLUDED.province, region_id = EXCLUDED.region_id`,
+      [uuid(e.enterpriseId, 'enterpriseId'), e.creditCode, e.name, e.province, uuid(e.regionId, 'regionId')],
+    );
+  }
+
+  private claimValues(c: ClaimEvent): unknown[] {
+    const province = text(c.providerProvince, 'providerProvince');
+    if (!PROVINCES.has(province)) throw new UnusableEvent('providerProvince');
+    if (c.payeeType !== 'provider' && c.payeeType !== 'enterprise') throw new UnusableEvent('payeeType');
+    return [
+      uuid(c.claimId, 'claimId'),
+      uuid(c.orderId, 'orderId'),
+      text(c.programmeId, 'programmeId'),
+      Number.isSafeInteger(c.programmeVersion) ? c.programmeVersion : 1,
+      c.mode === 'enterprise_reimbursed' ? 'enterprise_reimbursed' : 'provider_redeems',
+      uuid(c.enterpriseId, 'enterpriseId'),
+      text(c.enterpriseName, 'enterpriseName'),
+      uuid(c.enterpriseRegionId, 'enterpriseRegionId'),
+      uuid(c.providerId, 'providerId'),
+      text(c.providerName, 'providerName'),
+      text(c.providerCreditCode, 'providerCreditCode'),
+      province,
+      c.payeeType,
+      uuid(c.payeeId, 'payeeId'),
+      fen(c.amountFen, 'amountFen'),
+      fen(c.voucherFen, 'voucherFen'),
+      text(c.invoiceNumber, 'invoiceNumber'),
+      instant(c.submittedAt, 'submittedAt'),
+    ];
+  }
+
+  private async claimSubmitted(c: ClaimEvent, tx: Tx): Promise<void> {
+    const values = this.claimValues(c);
+    await tx.query(
+      `INSERT INTO settlement.claims (claim_id, order_id, programme_id, programme_version, mode, enterprise_id, enterprise_name, region_id,
+         provider_id, provider_name, provider_credit_code, provider_province, payee_type, payee_id, amount_fen, voucher_fen, invoice_number, submitted_at, flagged)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+               EXISTS (SELECT 1 FROM settlement.claim_flags WHERE claim_id = $1))
+       ON CONFLICT (claim_id) DO NOTHING`,
+      values,
+    );
+  }
+
+  /**
+   * R-CLAIM-3: an amendment replaces the evidence of a claim not yet approved; a returned claim is
+   * pending again. The submission may not have arrived yet (another durable): fail, and be redelivered.
+   */
+  private async claimAmended(c: ClaimEvent, tx: Tx): Promise<void> {
+    const v = this.claimValues(c);
+    const rows: unknown[] = await tx.query(`SELECT state FROM settlement.claims WHERE claim_id = $1 FOR UPDATE`, [v[0]]);
+    if (rows.length === 0) throw new Error(`claim ${String(v[0])} not known yet`);
+    const [updated] = await queryRows(
+      tx,
+      `UPDATE settlement.claims SET amount_fen = $2, voucher_fen = $3, invoice_number = $4, payee_type = $5, payee_id = $6,
+         enterprise_name = $7, provider_name = $8, revision = revision + 1,
+         state = CASE WHEN state = 'returned' THEN 'pending' ELSE state END
+       WHERE claim_id = $1 AND state IN ('pending', 'in_review', 'returned', 'deferred')
+       RETURNING claim_id`,
+      [v[0], v[14], v[15], v[16], v[12], v[13], v[6], v[9]],
+    );
+    if (!updated) this.logger.warn(`amendment of claim ${String(v[0])} ignored: it is past review`);
+  }
+
+  private async claimFlagged(f: ClaimFlaggedEvent, tx: Tx): Promise<void> {
+    const claimId = uuid(f.existingClaimId, 'existingClaimId');
+    await tx.query(
+      `INSERT INTO settlement.claim_flags (flag_id, claim_id, invoice_number, flagged_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+      [uuid(f.flagId, 'flagId'), claimId, text(f.invoiceNumber, 'invoiceNumber'), instant(f.flaggedAt, 'flaggedAt')],
+    );
+    await tx.query(`UPDATE settlement.claims SET flagged = true WHERE claim_id = $1`, [claimId]);
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.consumer.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.consumer.stop();
+  }
+}

@@ -1,0 +1,40 @@
+import { Module } from '@nestjs/common';
+import { ReadAuditUseCase, ServiceDefinition } from '@vc/platform';
+import { MatchingCheckJob } from './consumers/matching-check.job';
+import { ProjectionConsumer } from './consumers/projection.consumer';
+import { settlementMigrations } from './migrations';
+import { SettlementRpcController } from './settlement.rpc.controller';
+import { DisburseUseCase } from './use-cases/disburse.use-case';
+import { ExportsUseCase } from './use-cases/exports.use-case';
+import { MatchingUseCase } from './use-cases/matching.use-case';
+import { PublicityUseCase } from './use-cases/publicity.use-case';
+import { ReviewUseCase } from './use-cases/review.use-case';
+import { RewardsUseCase } from './use-cases/rewards.use-case';
+import { RunsUseCase } from './use-cases/runs.use-case';
+import { StatementUseCase } from './use-cases/statement.use-case';
+
+/** The use cases, shared by the NATS service and the batch CLI. */
+export const SETTLEMENT_USE_CASES = [
+  RunsUseCase,
+  ReviewUseCase,
+  PublicityUseCase,
+  DisburseUseCase,
+  MatchingUseCase,
+  StatementUseCase,
+  RewardsUseCase,
+  ExportsUseCase,
+  ReadAuditUseCase,
+];
+
+@Module({
+  controllers: [SettlementRpcController],
+  providers: [...SETTLEMENT_USE_CASES, ProjectionConsumer, MatchingCheckJob],
+})
+export class SettlementModule {}
+
+export const settlementService: ServiceDefinition = {
+  name: 'settlement',
+  schema: 'settlement',
+  migrations: settlementMigrations,
+  feature: SettlementModule,
+};

@@ -1,0 +1,170 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import { Public } from '@vc/auth';
+import {
+  AuditQueryDto,
+  DecideObjectionDto,
+  ExportDto,
+  FileObjectionDto,
+  GradeProviderDto,
+  ListInstructionsDto,
+  ListObjectionsDto,
+  ListRunClaimsDto,
+  ListRunsDto,
+  MatchingCheckDto,
+  MatchingReportDto,
+  Principal,
+  PublicityQueryDto,
+  RecordMatchingDto,
+  ReviewRunDto,
+  RewardQueryDto,
+  RunIdDto,
+  StartRunDto,
+  StatementQueryDto,
+  Subjects,
+} from '@vc/contracts';
+import { RpcBody, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
+import { ReadAuditUseCase } from '@vc/platform';
+import { DisburseUseCase } from './use-cases/disburse.use-case';
+import { ExportsUseCase } from './use-cases/exports.use-case';
+import { MatchingUseCase } from './use-cases/matching.use-case';
+import { PublicityUseCase } from './use-cases/publicity.use-case';
+import { ReviewUseCase } from './use-cases/review.use-case';
+import { RewardsUseCase } from './use-cases/rewards.use-case';
+import { RunsUseCase } from './use-cases/runs.use-case';
+import { StatementUseCase } from './use-cases/statement.use-case';
+
+const S = Subjects.settlement;
+
+/** NATS request-reply interface of settlement; thin: every handler calls one use case. */
+@Controller()
+export class SettlementRpcController {
+  constructor(
+    private readonly runs: RunsUseCase,
+    private readonly review: ReviewUseCase,
+    private readonly publicity: PublicityUseCase,
+    private readonly disbursement: DisburseUseCase,
+    private readonly matching: MatchingUseCase,
+    private readonly statements: StatementUseCase,
+    private readonly rewards: RewardsUseCase,
+    private readonly exports: ExportsUseCase,
+    private readonly auditLog: ReadAuditUseCase,
+  ) {}
+
+  @MessagePattern(S.health)
+  health() {
+    return { status: 'ok', service: 'settlement' };
+  }
+
+  @MessagePattern(S.runStart)
+  start(@RpcPrincipal() p: Principal, @RpcBody(StartRunDto) dto: StartRunDto, @RpcIdempotencyKey() key?: string) {
+    return this.runs.start(p, dto, key);
+  }
+
+  @MessagePattern(S.runGet)
+  get(@RpcPrincipal() p: Principal, @RpcBody(RunIdDto) dto: RunIdDto) {
+    return this.runs.get(p, dto);
+  }
+
+  @MessagePattern(S.runList)
+  list(@RpcPrincipal() p: Principal, @RpcBody(ListRunsDto) dto: ListRunsDto) {
+    return this.runs.list(p, dto);
+  }
+
+  @MessagePattern(S.claimList)
+  claims(@RpcPrincipal() p: Principal, @RpcBody(ListRunClaimsDto) dto: ListRunClaimsDto) {
+    return this.runs.claims(p, dto);
+  }
+
+  @MessagePattern(S.instructionList)
+  instructions(@RpcPrincipal() p: Principal, @RpcBody(ListInstructionsDto) dto: ListInstructionsDto) {
+    return this.runs.instructions(p, dto);
+  }
+
+  @MessagePattern(S.runReview)
+  decide(@RpcPrincipal() p: Principal, @RpcBody(ReviewRunDto) dto: ReviewRunDto, @RpcIdempotencyKey() key?: string) {
+    return this.review.execute(p, dto, key);
+  }
+
+  @MessagePattern(S.runPublish)
+  publish(@RpcPrincipal() p: Principal, @RpcBody(RunIdDto) dto: RunIdDto, @RpcIdempotencyKey() key?: string) {
+    return this.publicity.publish(p, dto, key);
+  }
+
+  /** Idempotent and resumable by the run's state (R-PAY-1): no idempotency key needed to retry. */
+  @MessagePattern(S.runDisburse)
+  disburse(@RpcPrincipal() p: Principal, @RpcBody(RunIdDto) dto: RunIdDto) {
+    return this.disbursement.execute(p, dto);
+  }
+
+  /** R-PUB-1: the public publicity page reads the list without an account. */
+  @Public()
+  @MessagePattern(S.publicityList)
+  publicityList(@RpcBody(PublicityQueryDto) dto: PublicityQueryDto) {
+    return this.publicity.list(dto);
+  }
+
+  /** R-PUB-1: anyone may object, named and reachable; a token, if any, is recorded too. */
+  @Public()
+  @MessagePattern(S.objectionFile)
+  object(@RpcPrincipal() p: Principal | undefined, @RpcBody(FileObjectionDto) dto: FileObjectionDto, @RpcIdempotencyKey() key?: string) {
+    return this.publicity.file(p, dto, key);
+  }
+
+  @MessagePattern(S.objectionDecide)
+  decideObjection(@RpcPrincipal() p: Principal, @RpcBody(DecideObjectionDto) dto: DecideObjectionDto, @RpcIdempotencyKey() key?: string) {
+    return this.publicity.decide(p, dto, key);
+  }
+
+  @MessagePattern(S.objectionList)
+  objections(@RpcPrincipal() p: Principal, @RpcBody(ListObjectionsDto) dto: ListObjectionsDto) {
+    return this.publicity.objections(p, dto);
+  }
+
+  @MessagePattern(S.matchingRecord)
+  recordMatching(@RpcPrincipal() p: Principal, @RpcBody(RecordMatchingDto) dto: RecordMatchingDto, @RpcIdempotencyKey() key?: string) {
+    return this.matching.record(p, dto, key);
+  }
+
+  @MessagePattern(S.matchingReport)
+  matchingReport(@RpcPrincipal() p: Principal, @RpcBody(MatchingReportDto) dto: MatchingReportDto) {
+    return this.matching.report(p, dto);
+  }
+
+  @MessagePattern(S.matchingCheck)
+  matchingCheck(@RpcPrincipal() p: Principal, @RpcBody(MatchingCheckDto) dto: MatchingCheckDto) {
+    return this.matching.check(p, dto);
+  }
+
+  @MessagePattern(S.statementGet)
+  statement(@RpcPrincipal() p: Principal, @RpcBody(StatementQueryDto) dto: StatementQueryDto) {
+    return this.statements.get(p, dto);
+  }
+
+  @MessagePattern(S.rewardGrade)
+  grade(@RpcPrincipal() p: Principal, @RpcBody(GradeProviderDto) dto: GradeProviderDto, @RpcIdempotencyKey() key?: string) {
+    return this.rewards.grade(p, dto, key);
+  }
+
+  @MessagePattern(S.rewardCompute)
+  computeRewards(@RpcPrincipal() p: Principal, @RpcBody(RewardQueryDto) dto: RewardQueryDto, @RpcIdempotencyKey() key?: string) {
+    return this.rewards.compute(p, dto, key);
+  }
+
+  @MessagePattern(S.rewardList)
+  listRewards(@RpcPrincipal() p: Principal, @RpcBody(RewardQueryDto) dto: RewardQueryDto) {
+    return this.rewards.list(p, dto);
+  }
+
+  /** Downloads; the publicity list and notice of a published run are public. */
+  @Public()
+  @MessagePattern(S.exportGet)
+  export(@RpcPrincipal() p: Principal | undefined, @RpcBody(ExportDto) dto: ExportDto) {
+    return this.exports.execute(p, dto);
+  }
+
+  @MessagePattern(S.auditList)
+  audit(@RpcPrincipal() p: Principal, @RpcBody(AuditQueryDto) dto: AuditQueryDto) {
+    return this.auditLog.execute(p, dto);
+  }
+}

@@ -1,0 +1,150 @@
+import { Principal, Role, RunState, RunView } from '@vc/contracts';
+import { Tx } from '@vc/database';
+import { CalendarYearMissingError } from '@vc/domain';
+import { DomainError, ErrorCode } from '@vc/errors';
+import { currentCorrelationId } from '@vc/logging';
+import { queryRows } from '@vc/database';
+
+export const PROVIDER_PROVINCES = ['SH', 'JS', 'ZJ', 'AH', 'OTHER'] as const;
+
+export interface RunRow {
+  id: string;
+  programme_id: string;
+  province: string;
+  quarter: string;
+  quarter_end: Date;
+  state: RunState;
+  seed: string;
+  sample_rate_bp: number;
+  collected_count: number;
+  collected_fen: bigint;
+  published_on: string | null;
+  publicity_first_day: string | null;
+  publicity_last_day: string | null;
+  publicity_closes_at: Date | null;
+  publicity_working_days: number | null;
+  paid_at: Date | null;
+  paid_on: string | null;
+  instruction_count: number;
+  instruction_fen: bigint;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export const RUN_COLUMNS = `id, programme_id, province, quarter, quarter_end, state, seed, sample_rate_bp, collected_count, collected_fen,
+  to_char(published_on, 'YYYY-MM-DD') AS published_on, to_char(publicity_first_day, 'YYYY-MM-DD') AS publicity_first_day,
+  to_char(publicity_last_day, 'YYYY-MM-DD') AS publicity_last_day, publicity_closes_at, publicity_working_days,
+  paid_at, to_char(paid_on, 'YYYY-MM-DD') AS paid_on, instruction_count, instruction_fen, created_at, updated_at`;
+
+/** A programme operator acts for its own province only (SPEC 2); auditors never change anything. */
+export function assertOperatorOf(principal: Principal, province: string): void {
+  if (principal.role !== Role.ProgrammeOperator) {
+    throw new DomainError(ErrorCode.FORBIDDEN, { message: `role ${principal.role} may not do this` });
+  }
+  if (principal.province !== province || principal.org !== province) {
+    throw new DomainError(ErrorCode.FORBIDDEN, { field: 'programmeId', message: `an operator of ${principal.org} acts only for its own province's programme` });
+  }
+}
+
+/** Who may read a run: its province's operator, the delta desk, auditors. Others do not learn it exists. */
+export function canReadProvince(principal: Principal, province: string): boolean {
+  if (principal.role === Role.DeltaOperator || principal.role === Role.Auditor) return true;
+  return principal.role === Role.ProgrammeOperator && principal.province === province && principal.org === province;
+}
+
+export function provinceOfProgramme(programmeId: string): string {
+  return programmeId.slice(0, 2);
+}
+
+export async function findRun(tx: Tx, runId: string, lock = false): Promise<RunRow | undefined> {
+  const rows = await queryRows<RunRow>(tx, `SELECT ${RUN_COLUMNS} FROM settlement.runs WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [runId]);
+  return rows[0];
+}
+
+/** A run the principal may read, else NOT_FOUND (object-level check, OWASP API1). */
+export async function readableRun(tx: Tx, principal: Principal, runId: string, lock = false): Promise<RunRow> {
+  const run = await findRun(tx, runId, lock);
+  if (!run || !canReadProvince(principal, run.province)) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'runId', message: 'no such settlement run' });
+  return run;
+}
+
+/** A run the principal operates: its own province's operator only. */
+export async function operatedRun(tx: Tx, principal: Principal, runId: string, lock = false): Promise<RunRow> {
+  const run = await findRun(tx, runId, lock);
+  if (!run || (principal.role === Role.ProgrammeOperator && principal.province !== run.province)) {
+    throw new DomainError(ErrorCode.NOT_FOUND, { field: 'runId', message: 'no such settlement run' });
+  }
+  assertOperatorOf(principal, run.province);
+  return run;
+}
+
+export async function runView(tx: Tx, run: RunRow): Promise<RunView> {
+  const counts = await queryRows<{ state: string; n: number }>(
+    tx,
+    `SELECT state, count(*)::int AS n FROM settlement.claims WHERE run_id = $1 GROUP BY state
+     UNION ALL
+     SELECT state, count(*)::int FROM settlement.claims WHERE run_id IS NULL AND last_run_id = $1 GROUP BY state`,
+    [run.id],
+  );
+  return {
+    id: run.id,
+    programmeId: run.programme_id,
+    province: run.province,
+    quarter: run.quarter,
+    state: run.state,
+    seed: run.seed,
+    sampleRateBp: run.sample_rate_bp,
+    collectedCount: run.collected_count,
+    collectedFen: run.collected_fen,
+    counts: Object.fromEntries(counts.map((c) => [c.state, c.n])),
+    publication: run.published_on
+      ? {
+          publishedOn: run.published_on,
+          firstDay: run.publicity_first_day!,
+          lastDay: run.publicity_last_day!,
+          closesAt: run.publicity_closes_at!.toISOString(),
+          workingDays: run.publicity_working_days!,
+        }
+      : null,
+    instructionCount: run.instruction_count,
+    instructionFen: run.instruction_fen,
+    createdAt: run.created_at.toISOString(),
+    updatedAt: run.updated_at.toISOString(),
+  };
+}
+
+/** SQL string literal (for constants and validated ids only). */
+export function lit(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+/**
+ * Outbox rows for a set of claims in one statement (set-wise: a run may hold millions of claims).
+ * `source` is a CTE yielding claim_id, order_id, programme_id, voucher_fen, decision_reason; the
+ * envelope is the one `addToOutbox` writes (EventEnvelope with a SettlementClaimEvent payload).
+ */
+export function claimEventsInsert(source: string, subject: string, runId: string, occurredAt: Date): string {
+  const correlation = currentCorrelationId();
+  return `INSERT INTO settlement.outbox (event_id, subject, aggregate_type, aggregate_id, envelope)
+    SELECT e.eid, ${lit(subject)}, 'claim', e.claim_id::text,
+           jsonb_build_object('id', e.eid, 'type', ${lit(subject)}, 'aggregateType', 'claim', 'aggregateId', e.claim_id::text,
+             'occurredAt', ${lit(occurredAt.toISOString())},
+             'payload', jsonb_build_object('claimId', e.claim_id, 'orderId', e.order_id, 'programmeId', e.programme_id,
+               'runId', ${lit(runId)}, 'voucherFen', e.voucher_fen, 'reason', e.decision_reason))
+           ${correlation ? `|| jsonb_build_object('correlationId', ${lit(correlation)})` : ''}
+      FROM (SELECT gen_random_uuid() AS eid, s.* FROM ${source} s) e`;
+}
+
+/** The repo calendar has no data for a year the window needs: refuse, never guess (SPEC 3). */
+export function calendarError(err: unknown): never {
+  if (err instanceof CalendarYearMissingError) {
+    throw new DomainError(ErrorCode.CALENDAR_YEAR_MISSING, { message: err.message, details: { year: err.year } });
+  }
+  throw err;
+}
+
+export const CLAIM_VIEW_COLUMNS = `claim_id AS "claimId", order_id AS "orderId", programme_id AS "programmeId", enterprise_id AS "enterpriseId",
+  enterprise_name AS "enterpriseName", region_id AS "regionId", provider_id AS "providerId", provider_name AS "providerName",
+  provider_credit_code AS "providerCreditCode", provider_province AS "providerProvince", payee_type AS "payeeType", payee_id AS "payeeId",
+  amount_fen AS "amountFen", voucher_fen AS "voucherFen", invoice_number AS "invoiceNumber", submitted_at AS "submittedAt", state,
+  sampled, flagged, decision_reason AS "decisionReason", paid_at AS "paidAt"`;

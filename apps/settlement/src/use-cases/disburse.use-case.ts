@@ -1,0 +1,189 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Events, Principal, RunIdDto, RunView, SettlementRunEvent } from '@vc/contracts';
+import { advisoryKey } from '@vc/database';
+import { addMonthsClamped, shanghaiDate } from '@vc/domain';
+import { DomainError, ErrorCode } from '@vc/errors';
+import { Clock, UnitOfWork, Work } from '@vc/platform';
+import { claimEventsInsert, findRun, operatedRun, RunRow, runView } from '../settlement.sql';
+
+export type DisbursementStep = 'instructions' | 'paid' | 'statement';
+
+/** Progress of a long step, for the CLI's bar or log lines. */
+export type StepListener = (step: DisbursementStep, detail: Record<string, unknown>) => void;
+
+/**
+ * SPEC 5.6 steps 3–4 and 5.7 (资金拨付), R-PAY-1: after the publicity window, one payment
+ * instruction per payee per run summing V of its approved, unobjected claims; then the claims are
+ * paid and the regions' matching obligations written; then the cross-province statement.
+ *
+ * Each step is one transaction that first advances the run's state by a conditional UPDATE
+ * (publicity → disbursing → paid → completed), so a rerun, or a resume after a crash between any
+ * two steps, finds the step done and goes on: the unique (run, payee) constraint and the
+ * 'approved' → 'paid' condition make a second instruction or a second payment impossible.
+ */
+@Injectable()
+export class DisburseUseCase {
+  private readonly logger = new Logger('Disbursement');
+  /** Called after each committed step; fault tests throw from it to simulate a crash. */
+  afterStep: ((step: DisbursementStep) => void | Promise<void>) | null = null;
+
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+
+  /** Disburses a run, or resumes it where it stopped; safe to call any number of times. */
+  async execute(principal: Principal, dto: RunIdDto, onStep?: StepListener): Promise<RunView> {
+    const run = await this.uow.run(principal, (work) => operatedRun(work.tx, principal, dto.runId));
+    const now = this.clock.now();
+    if (run.state === 'review') {
+      throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the run is still in review; publish it first' });
+    }
+    if (run.state === 'publicity' && now < run.publicity_closes_at!) {
+      throw new DomainError(ErrorCode.PUBLICITY_OPEN, {
+        field: 'runId',
+        message: `the publicity window is open until ${run.publicity_closes_at!.toISOString()} (24:00 of ${run.publicity_last_day}, Asia/Shanghai)`,
+        details: { closesAt: run.publicity_closes_at!.toISOString() },
+      });
+    }
+    await this.step(principal, run.id, 'instructions', (work, r) => this.instructions(work, r, now), onStep);
+    await this.step(principal, run.id, 'paid', (work, r) => this.pay(work, r), onStep);
+    await this.step(principal, run.id, 'statement', (work, r) => this.statement(work, r), onStep);
+    return this.uow.run(principal, async (work) => runView(work.tx, (await findRun(work.tx, run.id))!));
+  }
+
+  private async step(
+    principal: Principal,
+    runId: string,
+    step: DisbursementStep,
+    fn: (work: Work, run: RunRow) => Promise<Record<string, unknown> | null>,
+    onStep?: StepListener,
+  ): Promise<void> {
+    const detail = await this.uow.run(principal, async (work) => {
+      // One disbursement of a run at a time (CLI and HTTP may both resume it).
+      const [{ locked }] = await work.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [advisoryKey(`run:${runId}`)]);
+      if (!locked) throw new DomainError(ErrorCode.RUN_LOCKED, { field: 'runId', message: 'the run is being disbursed by another process; retry' });
+      const run = (await findRun(work.tx, runId, true))!;
+      return fn(work, run);
+    });
+    if (detail) {
+      this.logger.log(`run ${runId}: ${step} ${JSON.stringify(detail, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+      onStep?.(step, detail);
+    }
+    if (this.afterStep) await this.afterStep(step);
+  }
+
+  /** Step 3a: payment instructions, one per payee, set-wise (GROUP BY payee). */
+  private async instructions(work: Work, run: RunRow, now: Date): Promise<Record<string, unknown> | null> {
+    const [advanced] = await work.query(
+      `UPDATE settlement.runs SET state = 'disbursing', paid_at = $2, paid_on = $3, updated_at = $2 WHERE id = $1 AND state = 'publicity' RETURNING id`,
+      [run.id, now, shanghaiDate(now)],
+    );
+    if (!advanced) return null;
+    const [made] = await work.query<{ n: number; fen: bigint }>(
+      `WITH ins AS (
+         INSERT INTO settlement.instructions (run_id, programme_id, payee_type, payee_id, payee_name, claim_count, total_fen, created_at)
+         SELECT $1, $2, payee_type, payee_id,
+                CASE WHEN payee_type = 'provider' THEN max(provider_name) ELSE max(enterprise_name) END,
+                count(*), sum(voucher_fen), $3
+           FROM settlement.claims WHERE run_id = $1 AND state = 'approved'
+          GROUP BY payee_type, payee_id
+         ON CONFLICT (run_id, payee_type, payee_id) DO NOTHING
+         RETURNING total_fen)
+       SELECT count(*)::int AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM ins`,
+      [run.id, run.programme_id, now],
+    );
+    await work.query(`UPDATE settlement.runs SET instruction_count = $2, instruction_fen = $3 WHERE id = $1`, [run.id, made.n, made.fen]);
+    await work.audit({ action: 'run.instructions-written', entityType: 'run', entityId: run.id, data: { instructions: made.n, totalFen: made.fen, paidOn: shanghaiDate(now) } });
+    return { instructions: made.n, totalFen: made.fen };
+  }
+
+  /** Step 3b + 4: the claims behind the instructions are paid; their regions owe matching (R-MATCH-1). */
+  private async pay(work: Work, run: RunRow): Promise<Record<string, unknown> | null> {
+    const [advanced] = await work.query(`UPDATE settlement.runs SET state = 'paid', updated_at = $2 WHERE id = $1 AND state = 'disbursing' RETURNING id`, [
+      run.id,
+      this.clock.now(),
+    ]);
+    if (!advanced) return null;
+    const paidAt = run.paid_at!;
+    const [paid] = await work.query<{ n: number; fen: bigint }>(
+      `WITH changed AS (
+         UPDATE settlement.claims SET state = 'paid', paid_at = $2 WHERE run_id = $1 AND state = 'approved'
+         RETURNING claim_id, order_id, programme_id, voucher_fen, decision_reason),
+       ev AS (${claimEventsInsert('changed', Events.settlementClaimPaid, run.id, paidAt)})
+       SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM changed`,
+      [run.id, paidAt],
+    );
+    // What was paid is exactly what the instructions say, or nothing of this step is kept.
+    const [instructed] = await work.query<{ n: bigint; fen: bigint }>(
+      `SELECT COALESCE(sum(claim_count), 0)::bigint AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM settlement.instructions WHERE run_id = $1`,
+      [run.id],
+    );
+    if (BigInt(paid.n) !== instructed.n || paid.fen !== instructed.fen) {
+      throw new Error(`run ${run.id}: paid ${paid.n} claims / ${paid.fen} fen but instructed ${instructed.n} / ${instructed.fen}`);
+    }
+    // Due date per programme version's matchingDeadlineMonths, month ends clamped (Nov 30 + 3 → Feb 28/29).
+    const versions = await work.query<{ version: number; months: number }>(
+      `SELECT DISTINCT c.programme_version AS version, COALESCE(v.matching_deadline_months, p.matching_deadline_months, 3) AS months
+         FROM settlement.claims c
+         LEFT JOIN settlement.programme_versions v ON v.programme_id = c.programme_id AND v.version = c.programme_version
+         LEFT JOIN settlement.programmes p ON p.id = c.programme_id
+        WHERE c.run_id = $1 AND c.state = 'paid'`,
+      [run.id],
+    );
+    const paidOn = run.paid_on!;
+    const due = versions.map((v) => addMonthsClamped(paidOn, v.months));
+    const [owed] = await work.query<{ n: number; fen: bigint }>(
+      `WITH d AS (SELECT * FROM unnest($3::int[], $4::date[]) AS d(version, due_on)),
+       ins AS (
+         INSERT INTO settlement.matching_obligations (run_id, programme_id, region_id, enterprise_id, enterprise_name, claim_count, voucher_fen,
+                matching_ratio, amount_fen, provincial_paid_on, due_on)
+         SELECT $1, c.programme_id, c.region_id, c.enterprise_id, max(c.enterprise_name), count(*), sum(c.voucher_fen),
+                COALESCE(r.matching_ratio, 1.00), sum(floor(c.voucher_fen * COALESCE(r.matching_ratio, 1.00)))::bigint, $2, d.due_on
+           FROM settlement.claims c
+           JOIN d ON d.version = c.programme_version
+           LEFT JOIN settlement.regions r ON r.id = c.region_id
+          WHERE c.run_id = $1 AND c.state = 'paid'
+          GROUP BY c.programme_id, c.region_id, c.enterprise_id, r.matching_ratio, d.due_on
+         ON CONFLICT (run_id, enterprise_id, region_id, due_on) DO NOTHING
+         RETURNING amount_fen)
+       SELECT count(*)::int AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen FROM ins`,
+      [run.id, paidOn, versions.map((v) => v.version), due],
+    );
+    await work.audit({ action: 'run.paid', entityType: 'run', entityId: run.id, data: { claims: paid.n, paidFen: paid.fen, matchingObligations: owed.n, matchingFen: owed.fen } });
+    const payload: SettlementRunEvent = {
+      runId: run.id,
+      programmeId: run.programme_id,
+      quarter: run.quarter,
+      state: 'paid',
+      claimCount: paid.n,
+      totalFen: paid.fen.toString(),
+      instructionCount: run.instruction_count,
+    };
+    await work.emit({ subject: Events.settlementRunDisbursed, aggregateType: 'run', aggregateId: run.id, payload });
+    return { claims: paid.n, paidFen: paid.fen, matchingObligations: owed.n, matchingFen: owed.fen };
+  }
+
+  /** Step 5.7: statement lines per provider; their total must equal the instructions to the fen (R-CLEAR-1). */
+  private async statement(work: Work, run: RunRow): Promise<Record<string, unknown> | null> {
+    const [advanced] = await work.query(`UPDATE settlement.runs SET state = 'completed', updated_at = $2 WHERE id = $1 AND state = 'paid' RETURNING id`, [
+      run.id,
+      this.clock.now(),
+    ]);
+    if (!advanced) return null;
+    const [lines] = await work.query<{ n: number; fen: bigint }>(
+      `WITH ins AS (
+         INSERT INTO settlement.statement_lines (run_id, programme_id, issuing_province, quarter, provider_province, provider_id, provider_name,
+                provider_credit_code, claim_count, total_fen, amount_fen)
+         SELECT $1, $2, $3, $4, max(provider_province), provider_id, max(provider_name), max(provider_credit_code), count(*), sum(voucher_fen), sum(amount_fen)
+           FROM settlement.claims WHERE run_id = $1 AND state = 'paid'
+          GROUP BY provider_id
+         ON CONFLICT (run_id, provider_id) DO NOTHING
+         RETURNING total_fen)
+       SELECT count(*)::int AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM ins`,
+      [run.id, run.programme_id, run.province, run.quarter],
+    );
+    if (lines.fen !== run.instruction_fen) {
+      throw new Error(`run ${run.id}: statement ${lines.fen} fen differs from instructions ${run.instruction_fen} fen`);
+    }
+    await work.audit({ action: 'run.completed', entityType: 'run', entityId: run.id, data: { statementLines: lines.n, totalFen: lines.fen } });
+    return { statementLines: lines.n, totalFen: lines.fen };
+  }
+}

@@ -1,0 +1,256 @@
+import { Injectable } from '@nestjs/common';
+import { requireRole } from '@vc/auth';
+import {
+  DecideObjectionDto,
+  Events,
+  FileObjectionDto,
+  ListObjectionsDto,
+  ObjectionView,
+  Principal,
+  PublicityItemView,
+  PublicityQueryDto,
+  Role,
+  RunIdDto,
+  RunView,
+  SettlementRunEvent,
+} from '@vc/contracts';
+import { publicityWindow, shanghaiDate } from '@vc/domain';
+import { DomainError, ErrorCode } from '@vc/errors';
+import { Clock, UnitOfWork } from '@vc/platform';
+import { calendarError, canReadProvince, claimEventsInsert, findRun, operatedRun, RUN_COLUMNS, RunRow, runView } from '../settlement.sql';
+
+/** Who files an objection without a token: the public publicity page (R-PUB-1: anyone may object). */
+export const PUBLIC_PRINCIPAL: Principal = { sub: 'public', role: 'public' as Role, org: 'PUBLIC' };
+
+export interface PublicityRunSummary {
+  runId: string;
+  programmeId: string;
+  quarter: string;
+  publishedOn: string;
+  firstDay: string;
+  lastDay: string;
+  closesAt: string;
+  open: boolean;
+  claimCount: number;
+  voucherFen: bigint;
+}
+
+const objectionColumns = (p = '') => `${p}id, ${p}run_id AS "runId", ${p}claim_id AS "claimId", ${p}objector_name AS "objectorName",
+  ${p}objector_contact AS "objectorContact", ${p}reason, ${p}status, ${p}decision_reason AS "decisionReason", ${p}filed_at AS "filedAt",
+  ${p}decided_at AS "decidedAt"`;
+const OBJECTION_COLUMNS = objectionColumns();
+
+/**
+ * SPEC 5.6 step 2 (公示), R-PUB-1: the approved list, enterprises included, is published for the
+ * programme's publicityWorkingDays working days: the first N working days after the publication
+ * date (repo calendar: holidays and make-up days), closing at 24:00 Shanghai of the last one.
+ * Anyone may object during the window; an open objection holds the claim out of payment; upheld
+ * rejects it, dismissed sends it to the next run.
+ */
+@Injectable()
+export class PublicityUseCase {
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+
+  async publish(principal: Principal, dto: RunIdDto, key?: string): Promise<RunView> {
+    return this.uow.idempotent(principal, 'run.publish', key, dto, async (work) => {
+      const run = await operatedRun(work.tx, principal, dto.runId, true);
+      if (run.state !== 'review') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: `the run is already ${run.state}` });
+      const [left] = await work.query<{ n: number; sampled: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`,
+        [run.id],
+      );
+      if (left.n > 0) {
+        throw new DomainError(ErrorCode.REVIEW_INCOMPLETE, {
+          field: 'runId',
+          message: `${left.n} claims still wait for a decision (${left.sampled} of them sampled for inspection)`,
+          details: { inReview: left.n, sampledInReview: left.sampled },
+        });
+      }
+      const [programme] = await work.query<{ publicity_working_days: number }>(`SELECT publicity_working_days FROM settlement.programmes WHERE id = $1`, [run.programme_id]);
+      const days = programme?.publicity_working_days ?? 5;
+      const now = this.clock.now();
+      const publishedOn = shanghaiDate(now);
+      let window: ReturnType<typeof publicityWindow>;
+      try {
+        window = publicityWindow(publishedOn, days);
+      } catch (err) {
+        calendarError(err);
+      }
+      await work.query(
+        `UPDATE settlement.runs SET state = 'publicity', published_on = $2, publicity_first_day = $3, publicity_last_day = $4,
+                publicity_closes_at = $5, publicity_working_days = $6, updated_at = $7
+          WHERE id = $1 AND state = 'review'`,
+        [run.id, publishedOn, window.firstDay, window.lastDay, window.closesAt, days, now],
+      );
+      const [listed] = await work.query<{ n: number; fen: bigint }>(
+        `SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM settlement.claims WHERE run_id = $1 AND state = 'approved'`,
+        [run.id],
+      );
+      await work.audit({
+        action: 'run.published',
+        entityType: 'run',
+        entityId: run.id,
+        data: { publishedOn, ...window, workingDays: days, listed: listed.n, listedFen: listed.fen },
+      });
+      const payload: SettlementRunEvent = {
+        runId: run.id,
+        programmeId: run.programme_id,
+        quarter: run.quarter,
+        state: 'publicity',
+        claimCount: listed.n,
+        totalFen: listed.fen.toString(),
+        publishedOn,
+        closesAt: window.closesAt.toISOString(),
+      };
+      await work.emit({ subject: Events.settlementRunPublished, aggregateType: 'run', aggregateId: run.id, payload });
+      return runView(work.tx, (await findRun(work.tx, run.id))!);
+    });
+  }
+
+  /** The public list: runs whose window is open, or the published list of one run (paged). */
+  async list(dto: PublicityQueryDto): Promise<{ runs: PublicityRunSummary[]; items?: PublicityItemView[] }> {
+    const now = this.clock.now();
+    const runs = await this.uow.query<RunRow>(
+      `SELECT ${RUN_COLUMNS} FROM settlement.runs
+        WHERE published_on IS NOT NULL
+          AND ($1::uuid IS NULL OR id = $1) AND ($2::text IS NULL OR programme_id = $2)
+          AND ($1::uuid IS NOT NULL OR publicity_closes_at > $3)
+        ORDER BY published_on DESC, programme_id LIMIT 100`,
+      [dto.runId ?? null, dto.programmeId ?? null, now],
+    );
+    if (dto.runId && runs.length === 0) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'runId', message: 'no published run with this id' });
+    const summaries: PublicityRunSummary[] = [];
+    for (const run of runs) {
+      const [listed] = await this.uow.query<{ n: number; fen: bigint }>(
+        `SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM settlement.claims
+          WHERE run_id = $1 AND state IN ('approved', 'held', 'paid')`,
+        [run.id],
+      );
+      summaries.push({
+        runId: run.id,
+        programmeId: run.programme_id,
+        quarter: run.quarter,
+        publishedOn: run.published_on!,
+        firstDay: run.publicity_first_day!,
+        lastDay: run.publicity_last_day!,
+        closesAt: run.publicity_closes_at!.toISOString(),
+        open: run.state === 'publicity' && now < run.publicity_closes_at!,
+        claimCount: listed.n,
+        voucherFen: listed.fen,
+      });
+    }
+    if (!dto.runId) return { runs: summaries };
+    const items = await this.uow.query<PublicityItemView>(
+      `SELECT claim_id AS "claimId", enterprise_name AS "enterpriseName", provider_name AS "providerName", provider_province AS "providerProvince",
+              amount_fen AS "amountFen", voucher_fen AS "voucherFen", state = 'held' AS held
+         FROM settlement.claims WHERE run_id = $1 AND state IN ('approved', 'held', 'paid')
+        ORDER BY claim_id LIMIT $2 OFFSET $3`,
+      [dto.runId, dto.limit ?? 500, dto.offset ?? 0],
+    );
+    return { runs: summaries, items };
+  }
+
+  /** R-PUB-1: anyone, even without an account, may object while the window is open. */
+  async file(principal: Principal | undefined, dto: FileObjectionDto, key?: string): Promise<ObjectionView> {
+    const actor = principal ?? PUBLIC_PRINCIPAL;
+    return this.uow.idempotent(actor, 'objection.file', key, dto, async (work) => {
+      const run = await findRun(work.tx, dto.runId, true);
+      if (!run || !run.published_on) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'runId', message: 'no published run with this id' });
+      const now = this.clock.now();
+      if (run.state !== 'publicity' || now >= run.publicity_closes_at!) {
+        throw new DomainError(ErrorCode.PUBLICITY_CLOSED, {
+          field: 'runId',
+          message: `the publicity window closed at ${run.publicity_closes_at!.toISOString()} (24:00 of ${run.publicity_last_day}, Asia/Shanghai)`,
+          details: { closesAt: run.publicity_closes_at!.toISOString() },
+        });
+      }
+      const [held] = await work.query(
+        `UPDATE settlement.claims SET state = 'held' WHERE claim_id = $1 AND run_id = $2 AND state IN ('approved', 'held') RETURNING claim_id`,
+        [dto.claimId, run.id],
+      );
+      if (!held) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'claimId', message: 'this claim is not on the publicity list of the run' });
+      const [objection] = await work.query<ObjectionView>(
+        `INSERT INTO settlement.objections (run_id, claim_id, objector_name, objector_contact, objector_principal, reason, filed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${OBJECTION_COLUMNS}`,
+        [run.id, dto.claimId, dto.objectorName, dto.objectorContact, principal ? `${principal.role}:${principal.org}:${principal.sub}` : null, dto.reason, now],
+      );
+      await work.audit({
+        action: 'objection.filed',
+        entityType: 'claim',
+        entityId: dto.claimId,
+        reason: dto.reason,
+        data: { objectionId: objection.id, runId: run.id, objectorName: dto.objectorName, objectorContact: dto.objectorContact },
+      });
+      return objection;
+    });
+  }
+
+  async decide(principal: Principal, dto: DecideObjectionDto, key?: string): Promise<ObjectionView> {
+    return this.uow.idempotent(principal, 'objection.decide', key, dto, async (work) => {
+      const [found] = await work.query<{ run_id: string; claim_id: string; status: string }>(
+        `SELECT run_id, claim_id, status FROM settlement.objections WHERE id = $1 FOR UPDATE`,
+        [dto.objectionId],
+      );
+      if (!found) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'objectionId', message: 'no such objection' });
+      const run = await operatedRun(work.tx, principal, found.run_id);
+      if (found.status !== 'open') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'objectionId', message: `the objection is already ${found.status}` });
+      const now = this.clock.now();
+      const upheld = dto.decision === 'uphold';
+      const [objection] = await work.query<ObjectionView>(
+        `UPDATE settlement.objections SET status = $2, decision_reason = $3, decided_by = $4, decided_at = $5 WHERE id = $1 AND status = 'open'
+         RETURNING ${OBJECTION_COLUMNS}`,
+        [dto.objectionId, upheld ? 'upheld' : 'dismissed', dto.reason, principal.sub, now],
+      );
+      if (upheld) {
+        // The claim is rejected (V back to the budget through redemption); other objections are moot.
+        await work.query(
+          `UPDATE settlement.objections SET status = 'superseded', decision_reason = $3, decided_by = $4, decided_at = $5
+            WHERE claim_id = $1 AND run_id = $2 AND status = 'open'`,
+          [found.claim_id, run.id, `another objection was upheld: ${dto.reason}`, principal.sub, now],
+        );
+        await work.query(
+          `WITH changed AS (
+             UPDATE settlement.claims SET state = 'rejected', decision_reason = $3, decided_at = $4, last_run_id = run_id
+              WHERE claim_id = $1 AND run_id = $2 AND state = 'held'
+              RETURNING claim_id, order_id, programme_id, voucher_fen, decision_reason),
+           ev AS (${claimEventsInsert('changed', Events.settlementClaimRejected, run.id, now)})
+           SELECT count(*) FROM changed`,
+          [found.claim_id, run.id, `objection upheld: ${dto.reason}`, now],
+        );
+      } else {
+        // Dismissed: once no objection is open the claim goes to the next run (SPEC 5.6 step 2).
+        await work.query(
+          `UPDATE settlement.claims SET state = 'deferred', decision_reason = $3, decided_at = $4, last_run_id = run_id, run_id = NULL
+            WHERE claim_id = $1 AND run_id = $2 AND state = 'held'
+              AND NOT EXISTS (SELECT 1 FROM settlement.objections WHERE claim_id = $1 AND run_id = $2 AND status = 'open')`,
+          [found.claim_id, run.id, `objection dismissed: ${dto.reason}; settled in the next run`, now],
+        );
+      }
+      await work.audit({
+        action: upheld ? 'objection.upheld' : 'objection.dismissed',
+        entityType: 'claim',
+        entityId: found.claim_id,
+        reason: dto.reason,
+        data: { objectionId: dto.objectionId, runId: run.id },
+      });
+      return objection;
+    });
+  }
+
+  async objections(principal: Principal, dto: ListObjectionsDto): Promise<{ items: ObjectionView[] }> {
+    requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator, Role.Auditor);
+    if (dto.runId) {
+      const run = await findRun(this.uow.ds.manager, dto.runId);
+      if (!run || !canReadProvince(principal, run.province)) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'runId', message: 'no such settlement run' });
+    }
+    const province = principal.role === Role.ProgrammeOperator ? principal.province ?? '-' : null;
+    const items = await this.uow.query<ObjectionView>(
+      `SELECT ${objectionColumns('o.')}
+         FROM settlement.objections o JOIN settlement.runs r ON r.id = o.run_id
+        WHERE ($1::text IS NULL OR r.province = $1) AND ($2::uuid IS NULL OR o.run_id = $2) AND ($3::text IS NULL OR o.status = $3)
+        ORDER BY o.filed_at LIMIT $4 OFFSET $5`,
+      [province, dto.runId ?? null, dto.status ?? null, dto.limit ?? 100, dto.offset ?? 0],
+    );
+    return { items };
+  }
+}

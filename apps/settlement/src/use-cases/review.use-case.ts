@@ -1,0 +1,127 @@
+import { Injectable } from '@nestjs/common';
+import { Events, Principal, ReviewRunDto } from '@vc/contracts';
+import { DomainError, ErrorCode } from '@vc/errors';
+import { Clock, UnitOfWork, Work } from '@vc/platform';
+import { claimEventsInsert, operatedRun } from '../settlement.sql';
+
+export interface ReviewResult {
+  runId: string;
+  approved: number;
+  rejected: number;
+  returned: number;
+  /** claims still waiting for a decision (sampled or flagged ones need an explicit one) */
+  inReview: number;
+  sampledInReview: number;
+}
+
+/**
+ * SPEC 5.6 step 1 (审核): each claim is approved, rejected with a reason (V goes back to the budget:
+ * redemption does it on claim-rejected) or returned for amendment (it waits for the next run).
+ * Every transition is one conditional set-wise UPDATE (only claims of this run still in review),
+ * with its events written to the outbox by the same statement.
+ */
+@Injectable()
+export class ReviewUseCase {
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+
+  async execute(principal: Principal, dto: ReviewRunDto, key?: string): Promise<ReviewResult> {
+    const decisions = dto.decisions ?? [];
+    if (decisions.length === 0 && !dto.approveAll) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'decisions', message: 'give decisions, approveAll, or both' });
+    }
+    const seen = new Set<string>();
+    decisions.forEach((d, i) => {
+      if (seen.has(d.claimId)) throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: `decisions.${i}.claimId`, message: 'a claim is decided once per request' });
+      seen.add(d.claimId);
+    });
+    return this.uow.idempotent(principal, 'run.review', key, dto, async (work) => {
+      const run = await operatedRun(work.tx, principal, dto.runId, true);
+      if (run.state !== 'review') {
+        throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: `the run is in ${run.state}; review is over` });
+      }
+      const now = this.clock.now();
+      const counts = { approved: 0, rejected: 0, returned: 0 };
+      if (decisions.length > 0) {
+        const changed = await this.decide(work, run.id, decisions.map((d) => d.claimId), decisions.map((d) => d.decision), decisions.map((d) => d.reason ?? null), now);
+        if (changed.total !== decisions.length) await this.explainMismatch(work, run.id, decisions.map((d) => d.claimId));
+        Object.assign(counts, changed.byState);
+      }
+      if (dto.approveAll) {
+        const [row] = await work.query<{ n: number }>(
+          `WITH changed AS (
+             UPDATE settlement.claims SET state = 'approved', decided_at = $2, last_run_id = run_id
+              WHERE run_id = $1 AND state = 'in_review' AND NOT sampled AND NOT flagged
+              RETURNING claim_id, order_id, programme_id, voucher_fen, decision_reason),
+           ev AS (${claimEventsInsert('changed', Events.settlementClaimApproved, run.id, now)})
+           SELECT count(*)::int AS n FROM changed`,
+          [run.id, now],
+        );
+        counts.approved += row.n;
+      }
+      const [left] = await work.query<{ n: number; sampled: number }>(
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`,
+        [run.id],
+      );
+      await work.query(`UPDATE settlement.runs SET updated_at = $2 WHERE id = $1`, [run.id, now]);
+      await work.audit({
+        action: 'run.reviewed',
+        entityType: 'run',
+        entityId: run.id,
+        data: { ...counts, approveAll: dto.approveAll ?? false, decisions: decisions.length <= 100 ? decisions : `${decisions.length} decisions` },
+      });
+      return { runId: run.id, ...counts, inReview: left.n, sampledInReview: left.sampled };
+    });
+  }
+
+  private async decide(work: Work, runId: string, ids: string[], decisions: string[], reasons: Array<string | null>, now: Date) {
+    const rows = await work.query<{ state: string; n: number }>(
+      `WITH d AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[]) AS d(claim_id, decision, reason)),
+       changed AS (
+         UPDATE settlement.claims c
+            SET state = CASE d.decision WHEN 'approve' THEN 'approved' WHEN 'reject' THEN 'rejected' ELSE 'returned' END,
+                decision_reason = d.reason, decided_at = $5, last_run_id = c.run_id,
+                run_id = CASE WHEN d.decision = 'return' THEN NULL ELSE c.run_id END
+           FROM d
+          WHERE c.claim_id = d.claim_id AND c.run_id = $1 AND c.state = 'in_review'
+          RETURNING c.claim_id, c.order_id, c.programme_id, c.voucher_fen, c.decision_reason, c.state),
+       approved AS (SELECT * FROM changed WHERE state = 'approved'),
+       rejected AS (SELECT * FROM changed WHERE state = 'rejected'),
+       returned AS (SELECT * FROM changed WHERE state = 'returned'),
+       e1 AS (${claimEventsInsert('approved', Events.settlementClaimApproved, runId, now)}),
+       e2 AS (${claimEventsInsert('rejected', Events.settlementClaimRejected, runId, now)}),
+       e3 AS (${claimEventsInsert('returned', Events.settlementClaimReturned, runId, now)})
+       SELECT state, count(*)::int AS n FROM changed GROUP BY state`,
+      [runId, ids, decisions, reasons, now],
+    );
+    const byState = { approved: 0, rejected: 0, returned: 0 };
+    let total = 0;
+    for (const r of rows) {
+      byState[r.state as keyof typeof byState] = r.n;
+      total += r.n;
+    }
+    return { total, byState };
+  }
+
+  /** Names the first claim that could not be decided; the transaction then rolls back whole. */
+  private async explainMismatch(work: Work, runId: string, ids: string[]): Promise<never> {
+    const rows = await work.query<{ claim_id: string; run_id: string | null; last_run_id: string | null; state: string }>(
+      `SELECT claim_id, run_id, last_run_id, state FROM settlement.claims WHERE claim_id = ANY($1::uuid[])`,
+      [ids],
+    );
+    const byId = new Map(rows.map((r) => [r.claim_id, r]));
+    for (let i = 0; i < ids.length; i++) {
+      const row = byId.get(ids[i]);
+      if (!row || (row.run_id !== runId && row.last_run_id !== runId)) {
+        throw new DomainError(ErrorCode.NOT_FOUND, { field: `decisions.${i}.claimId`, message: `claim ${ids[i]} is not in this run`, details: { claimId: ids[i] } });
+      }
+      if (row.run_id !== runId || row.state !== 'in_review') {
+        throw new DomainError(ErrorCode.ILLEGAL_STATE, {
+          field: `decisions.${i}.claimId`,
+          message: `claim ${ids[i]} is already decided (${row.state})`,
+          details: { claimId: ids[i], state: row.state },
+        });
+      }
+    }
+    throw new DomainError(ErrorCode.INTERNAL);
+  }
+}

@@ -1,0 +1,167 @@
+import { Injectable } from '@nestjs/common';
+import { requireRole } from '@vc/auth';
+import {
+  Events,
+  InstructionView,
+  ListInstructionsDto,
+  ListRunClaimsDto,
+  ListRunsDto,
+  Principal,
+  Role,
+  RunClaimView,
+  RunIdDto,
+  RunView,
+  SettlementRunEvent,
+  StartRunDto,
+} from '@vc/contracts';
+import { newSeed, quarterBounds, sampleSize } from '@vc/domain';
+import { DomainError, ErrorCode } from '@vc/errors';
+import { Clock, UnitOfWork } from '@vc/platform';
+import {
+  assertOperatorOf,
+  CLAIM_VIEW_COLUMNS,
+  findRun,
+  provinceOfProgramme,
+  readableRun,
+  RUN_COLUMNS,
+  RunRow,
+  runView,
+} from '../settlement.sql';
+
+export const DEFAULT_SAMPLE_RATE_BP = 500;
+
+/**
+ * SPEC 5.6: a settlement run is (programme, quarter). Starting it collects, in one statement, every
+ * claim of the programme submitted before the quarter's end (Asia/Shanghai) that no earlier run
+ * settled (waiting, returned for amendment, or deferred by a dismissed objection), and draws the
+ * seeded inspection sample (随机抽查) whose seed is stored with the run.
+ */
+@Injectable()
+export class RunsUseCase {
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+
+  async start(principal: Principal, dto: StartRunDto, key?: string): Promise<RunView> {
+    const province = provinceOfProgramme(dto.programmeId);
+    assertOperatorOf(principal, province);
+    let bounds: { endExclusive: Date };
+    try {
+      bounds = quarterBounds(dto.quarter);
+    } catch {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'quarter', message: 'quarter must look like 2026Q3' });
+    }
+    const now = this.clock.now();
+    if (now < bounds.endExclusive) {
+      throw new DomainError(ErrorCode.QUARTER_NOT_ENDED, {
+        field: 'quarter',
+        message: `${dto.quarter} ends at ${bounds.endExclusive.toISOString()} (Asia/Shanghai midnight); a run starts after it`,
+        details: { quarterEnd: bounds.endExclusive.toISOString() },
+      });
+    }
+    return this.uow.idempotent(principal, 'run.start', key, dto, async (work) => {
+      const [programme] = await work.query(`SELECT id, province FROM settlement.programmes WHERE id = $1`, [dto.programmeId]);
+      if (!programme) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'programmeId', message: `programme ${dto.programmeId} is not known to settlement` });
+      const seed = dto.seed ?? newSeed();
+      const rateBp = dto.sampleRateBp ?? DEFAULT_SAMPLE_RATE_BP;
+      const [created] = await work.query<{ id: string }>(
+        `INSERT INTO settlement.runs (programme_id, province, quarter, quarter_end, state, seed, sample_rate_bp, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, 'review', $5, $6, $7, $8, $8)
+         ON CONFLICT (programme_id, quarter) DO NOTHING RETURNING id`,
+        [dto.programmeId, province, dto.quarter, bounds.endExclusive, seed, rateBp, principal.sub, now],
+      );
+      if (!created) {
+        const [existing] = await work.query(`SELECT id FROM settlement.runs WHERE programme_id = $1 AND quarter = $2`, [dto.programmeId, dto.quarter]);
+        throw new DomainError(ErrorCode.ALREADY_EXISTS, {
+          field: 'quarter',
+          message: `the ${dto.quarter} run of ${dto.programmeId} exists; resume it`,
+          details: { runId: existing.id },
+        });
+      }
+      const runId = created.id;
+      // Collection: one set-wise UPDATE through the partial index of waiting claims.
+      const [collected] = await work.query<{ n: number; fen: bigint }>(
+        `WITH c AS (
+           UPDATE settlement.claims SET run_id = $1, state = 'in_review', sampled = false, decision_reason = NULL, decided_at = NULL
+            WHERE run_id IS NULL AND programme_id = $2 AND submitted_at < $3 AND state IN ('pending', 'returned', 'deferred')
+            RETURNING voucher_fen)
+         SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM c`,
+        [runId, dto.programmeId, bounds.endExclusive],
+      );
+      // The sample: the claims with the lowest sha256(seed ‖ 0x00 ‖ claim id), exactly as seededSample
+      // in libs/domain ranks them, so the stored seed reproduces it anywhere.
+      const k = sampleSize(collected.n, { num: rateBp, den: 10000 });
+      if (k > 0) {
+        await work.query(
+          `UPDATE settlement.claims SET sampled = true WHERE claim_id IN (
+             SELECT claim_id FROM settlement.claims WHERE run_id = $1
+              ORDER BY sha256(convert_to($2, 'UTF8') || '\\x00'::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3)`,
+          [runId, seed, k],
+        );
+      }
+      await work.query(`UPDATE settlement.runs SET collected_count = $2, collected_fen = $3 WHERE id = $1`, [runId, collected.n, collected.fen]);
+      await work.audit({
+        action: 'run.started',
+        entityType: 'run',
+        entityId: runId,
+        data: { programmeId: dto.programmeId, quarter: dto.quarter, collected: collected.n, collectedFen: collected.fen, seed, sampleRateBp: rateBp, sampled: k },
+      });
+      const payload: SettlementRunEvent = {
+        runId,
+        programmeId: dto.programmeId,
+        quarter: dto.quarter,
+        state: 'review',
+        claimCount: collected.n,
+        totalFen: collected.fen.toString(),
+      };
+      await work.emit({ subject: Events.settlementRunStarted, aggregateType: 'run', aggregateId: runId, payload });
+      return runView(work.tx, (await findRun(work.tx, runId))!);
+    });
+  }
+
+  async get(principal: Principal, dto: RunIdDto): Promise<RunView> {
+    return this.uow.run(principal, async (work) => runView(work.tx, await readableRun(work.tx, principal, dto.runId)));
+  }
+
+  async list(principal: Principal, dto: ListRunsDto): Promise<{ items: RunView[] }> {
+    requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator, Role.Auditor);
+    const province = principal.role === Role.ProgrammeOperator ? principal.province ?? '-' : null;
+    return this.uow.run(principal, async (work) => {
+      const rows = await work.query<RunRow>(
+        `SELECT ${RUN_COLUMNS} FROM settlement.runs
+          WHERE ($1::text IS NULL OR province = $1) AND ($2::text IS NULL OR programme_id = $2)
+            AND ($3::text IS NULL OR quarter = $3) AND ($4::text IS NULL OR state = $4)
+          ORDER BY quarter DESC, programme_id LIMIT $5 OFFSET $6`,
+        [province, dto.programmeId ?? null, dto.quarter ?? null, dto.state ?? null, dto.limit ?? 100, dto.offset ?? 0],
+      );
+      const items: RunView[] = [];
+      for (const row of rows) items.push(await runView(work.tx, row));
+      return { items };
+    });
+  }
+
+  async claims(principal: Principal, dto: ListRunClaimsDto): Promise<{ items: RunClaimView[] }> {
+    return this.uow.run(principal, async (work) => {
+      const run = await readableRun(work.tx, principal, dto.runId);
+      const items = await work.query<RunClaimView>(
+        `SELECT ${CLAIM_VIEW_COLUMNS} FROM settlement.claims
+          WHERE (run_id = $1 OR (run_id IS NULL AND last_run_id = $1))
+            AND ($2::text IS NULL OR state = $2) AND ($3::boolean IS NULL OR sampled = $3) AND ($4::uuid IS NULL OR payee_id = $4)
+          ORDER BY claim_id LIMIT $5 OFFSET $6`,
+        [run.id, dto.state ?? null, dto.sampled ?? null, dto.payeeId ?? null, dto.limit ?? 100, dto.offset ?? 0],
+      );
+      return { items };
+    });
+  }
+
+  async instructions(principal: Principal, dto: ListInstructionsDto): Promise<{ items: InstructionView[]; totalFen: bigint; count: number }> {
+    return this.uow.run(principal, async (work) => {
+      const run = await readableRun(work.tx, principal, dto.runId);
+      const items = await work.query<InstructionView>(
+        `SELECT id, run_id AS "runId", programme_id AS "programmeId", payee_type AS "payeeType", payee_id AS "payeeId", payee_name AS "payeeName",
+                claim_count AS "claimCount", total_fen AS "totalFen", created_at AS "createdAt"
+           FROM settlement.instructions WHERE run_id = $1 ORDER BY payee_type, payee_id LIMIT $2 OFFSET $3`,
+        [run.id, dto.limit ?? 1000, dto.offset ?? 0],
+      );
+      return { items, totalFen: run.instruction_fen, count: run.instruction_count };
+    });
+  }
+}
