@@ -42,8 +42,9 @@ export class ReviewUseCase {
       const now = this.clock.now();
       const counts = { approved: 0, rejected: 0, returned: 0 };
       if (decisions.length > 0) {
+        await this.checkDecidable(work, run.id, decisions.map((d) => d.claimId));
         const changed = await this.decide(work, run.id, decisions.map((d) => d.claimId), decisions.map((d) => d.decision), decisions.map((d) => d.reason ?? null), now);
-        if (changed.total !== decisions.length) await this.explainMismatch(work, run.id, decisions.map((d) => d.claimId));
+        if (changed.total !== decisions.length) throw new DomainError(ErrorCode.INTERNAL);
         Object.assign(counts, changed.byState);
       }
       if (dto.approveAll) {
@@ -102,10 +103,10 @@ export class ReviewUseCase {
     return { total, byState };
   }
 
-  /** Names the first claim that could not be decided; the transaction then rolls back whole. */
-  private async explainMismatch(work: Work, runId: string, ids: string[]): Promise<never> {
+  /** Every claim must be of this run and still in review, else the first that is not is named and nothing is written. */
+  private async checkDecidable(work: Work, runId: string, ids: string[]): Promise<void> {
     const rows = await work.query<{ claim_id: string; run_id: string | null; last_run_id: string | null; state: string }>(
-      `SELECT claim_id, run_id, last_run_id, state FROM settlement.claims WHERE claim_id = ANY($1::uuid[])`,
+      `SELECT claim_id, run_id, last_run_id, state FROM settlement.claims WHERE claim_id = ANY($1::uuid[]) FOR UPDATE`,
       [ids],
     );
     const byId = new Map(rows.map((r) => [r.claim_id, r]));
@@ -122,6 +123,5 @@ export class ReviewUseCase {
         });
       }
     }
-    throw new DomainError(ErrorCode.INTERNAL);
   }
 }

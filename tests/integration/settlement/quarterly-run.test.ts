@@ -1,0 +1,278 @@
+import { INestApplication } from '@nestjs/common';
+import { Events, Subjects } from '@vc/contracts';
+import { seededSample } from '@vc/domain';
+import { publishEvent, rowCounts, sql, TestSystem, eventually } from '@vc/testing';
+import { settlementService } from '../../../apps/settlement/src/settlement.module';
+import { auditor, deltaOperator, operatorOf, regionAdmin } from '../../fixtures/principals';
+import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, outboxCount, provider, setNow, SIMULATED } from './feed';
+
+const S = Subjects.settlement;
+const JS = operatorOf('JS');
+const ZJ = operatorOf('ZJ');
+
+/**
+ * A quarterly run end to end over NATS (real PostgreSQL + JetStream), on a simulated business clock:
+ * collection by the quarter's end (Asia/Shanghai), seeded sample, review, publicity with public
+ * objections, disbursement and the cross-province statement.
+ */
+describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
+  let sys: TestSystem;
+  let app: INestApplication;
+  const pJS = provider('JS', '东南大学材料学院');
+  const pZJ = provider('ZJ', '浙江大学分析测试中心');
+  const pOther = provider('OTHER', '北京某检测所');
+  let region: string;
+  let runId: string;
+  const c: Record<string, ReturnType<typeof claim>> = {};
+
+  beforeAll(async () => {
+    sys = await TestSystem.start();
+    app = await sys.startService(settlementService, SIMULATED);
+    await feedProgramme(sys, 'JS-2026');
+    await feedProgramme(sys, 'ZJ-2026');
+    region = await feedRegion(sys, 'JS');
+    const e1 = enterpriseIn(region, '苏州示范光电科技有限公司');
+    const e2 = enterpriseIn(region, '无锡新材料科技有限公司');
+    c.early = claim('JS-2026', e1, pJS, 1_234_567, '2026-08-15T10:00:00+08:00');
+    c.lastSecond = claim('JS-2026', e1, pZJ, 400_000, '2026-09-30T23:59:59+08:00');
+    c.nextQuarter = claim('JS-2026', e2, pZJ, 800_000, '2026-10-01T00:00:00+08:00');
+    c.reject = claim('JS-2026', e2, pJS, 200_000, '2026-09-01T09:00:00+08:00');
+    c.ret = claim('JS-2026', e2, pJS, 300_000, '2026-09-02T09:00:00+08:00');
+    c.upheld = claim('JS-2026', e2, pOther, 500_000, '2026-09-03T09:00:00+08:00');
+    c.dismissed = claim('JS-2026', e1, pOther, 600_000, '2026-09-04T09:00:00+08:00');
+    c.stillOpen = claim('JS-2026', e1, pZJ, 700_000, '2026-09-05T09:00:00+08:00');
+    c.flagged = claim('JS-2026', e2, pZJ, 900_000, '2026-09-06T09:00:00+08:00');
+    for (let i = 0; i < 12; i++) c[`bulk${i}`] = claim('JS-2026', i % 2 ? e1 : e2, [pJS, pZJ, pOther][i % 3], 100_000 + i * 1_001, '2026-07-10T09:00:00+08:00');
+    c.zj = claim('ZJ-2026', e1, pJS, 1_000_000, '2026-08-01T09:00:00+08:00');
+    await feedClaims(sys, Object.values(c));
+    // R-CLAIM-2: redemption flagged a second claim with the same invoice: this one goes to inspection.
+    await publishEvent(sys.client.nc, Events.claimFlagged, c.flagged.orderId, {
+      flagId: '00000000-0000-4000-8000-00000000f1a6',
+      invoiceNumber: c.flagged.invoiceNumber,
+      orderId: '00000000-0000-4000-8000-000000000001',
+      programmeId: 'ZJ-2026',
+      enterpriseId: c.flagged.enterpriseId,
+      providerId: c.flagged.providerId,
+      existingClaimId: c.flagged.claimId,
+      existingOrderId: c.flagged.orderId,
+      existingProgrammeId: 'JS-2026',
+      flaggedAt: '2026-09-07T10:00:00+08:00',
+    });
+    await eventually(async () => (await sql(sys.db.url, `SELECT flagged FROM settlement.claims WHERE claim_id = $1`, [c.flagged.claimId]))[0]?.flagged);
+  });
+  afterAll(async () => sys?.stop());
+
+  const inRun = () => Object.entries(c).filter(([name]) => name !== 'nextQuarter' && name !== 'zj').map(([, x]) => x);
+
+  it('a run starts only after the quarter ends (Asia/Shanghai)', async () => {
+    setNow(app, '2026-09-30T23:59:00+08:00');
+    const early = await sys.client.call(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q3' }, { principal: JS, idempotencyKey: key() });
+    expect(early).toMatchObject({ ok: false, error: { code: 'QUARTER_NOT_ENDED', field: 'quarter' } });
+  });
+
+  it('cross-tenant: an operator of ZJ cannot run a JS programme; other roles cannot run at all', async () => {
+    setNow(app, '2026-10-09T10:00:00+08:00');
+    const before = await rowCounts(sys.db.url, 'settlement');
+    expect(await sys.client.call(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q3' }, { principal: ZJ, idempotencyKey: key() })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN', field: 'programmeId' },
+    });
+    for (const p of [deltaOperator, auditor, regionAdmin(region)]) {
+      expect(await sys.client.call(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q3' }, { principal: p, idempotencyKey: key() })).toMatchObject({
+        ok: false,
+        error: { code: 'FORBIDDEN' },
+      });
+    }
+    expect(await rowCounts(sys.db.url, 'settlement')).toEqual(before);
+  });
+
+  it('collects every claim submitted by the quarter end, and the stored seed reproduces the inspection sample', async () => {
+    setNow(app, '2026-10-09T10:00:00+08:00');
+    const seed = '0123456789abcdef0123456789abcdef';
+    const run = await sys.client.ok(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q3', sampleRateBp: 2000, seed }, { principal: JS, idempotencyKey: key() });
+    runId = run.id;
+    expect(run).toMatchObject({ state: 'review', seed, sampleRateBp: 2000, collectedCount: inRun().length });
+    expect(run.collectedFen).toBe(inRun().reduce((s, x) => s + Number(x.voucherFen), 0));
+
+    const collected = await sql(sys.db.url, `SELECT claim_id::text AS id, sampled FROM settlement.claims WHERE run_id = $1`, [runId]);
+    expect(collected.map((r) => r.id).sort()).toEqual(inRun().map((x) => x.claimId).sort());
+    const sampled = collected.filter((r) => r.sampled).map((r) => r.id).sort();
+    const expected = seededSample(inRun().map((x) => x.claimId), (id) => id, seed, { num: 2000, den: 10000 });
+    expect(sampled).toEqual(expected);
+    expect(sampled).toHaveLength(Math.ceil(inRun().length * 0.2));
+
+    const again = await sys.client.call(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q3' }, { principal: JS, idempotencyKey: key() });
+    expect(again).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS', details: { runId } } });
+    expect(await outboxCount(sys, Events.settlementRunStarted, [runId])).toBe(1);
+  });
+
+  it('review: reject with a reason (claim-rejected returns V), return for amendment, approve-all except sampled and flagged', async () => {
+    expect(await sys.client.call(S.runPublish, { runId }, { principal: JS, idempotencyKey: key() })).toMatchObject({
+      ok: false,
+      error: { code: 'REVIEW_INCOMPLETE' },
+    });
+    const noReason = await sys.client.call(S.runReview, { runId, decisions: [{ claimId: c.reject.claimId, decision: 'reject' }] }, { principal: JS, idempotencyKey: key() });
+    expect(noReason).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'decisions.0.reason' } });
+    const foreign = await sys.client.call(S.runReview, { runId, approveAll: true }, { principal: ZJ, idempotencyKey: key() });
+    expect(foreign).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'runId' } });
+    const notInRun = await sys.client.call(
+      S.runReview,
+      { runId, decisions: [{ claimId: c.reject.claimId, decision: 'reject', reason: '发票与合同不符' }, { claimId: c.nextQuarter.claimId, decision: 'approve' }] },
+      { principal: JS, idempotencyKey: key() },
+    );
+    expect(notInRun).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'decisions.1.claimId' } });
+    expect(await outboxCount(sys, Events.settlementClaimRejected)).toBe(0);
+
+    const reviewed = await sys.client.ok(
+      S.runReview,
+      {
+        runId,
+        decisions: [
+          { claimId: c.reject.claimId, decision: 'reject', reason: '发票与合同不符' },
+          { claimId: c.ret.claimId, decision: 'return', reason: '请补充银行回单' },
+        ],
+        approveAll: true,
+      },
+      { principal: JS, idempotencyKey: key() },
+    );
+    const sampledOrFlagged = await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`, [runId]);
+    expect(sampledOrFlagged.map((r) => r.id)).toContain(c.flagged.claimId);
+    expect(reviewed).toMatchObject({ rejected: 1, returned: 1, inReview: sampledOrFlagged.length });
+    const [rejected] = await sql(sys.db.url, `SELECT envelope FROM settlement.outbox WHERE subject = $1`, [Events.settlementClaimRejected]);
+    expect(rejected.envelope).toMatchObject({
+      type: Events.settlementClaimRejected,
+      aggregateId: c.reject.claimId,
+      payload: { claimId: c.reject.claimId, orderId: c.reject.orderId, programmeId: 'JS-2026', runId, voucherFen: c.reject.voucherFen, reason: '发票与合同不符' },
+    });
+    expect(await outboxCount(sys, Events.settlementClaimReturned, [c.ret.claimId])).toBe(1);
+
+    // Sampled and flagged claims: decided one by one after inspection.
+    const rest = sampledOrFlagged.map((r) => ({ claimId: r.id, decision: 'approve' }));
+    const done = await sys.client.ok(S.runReview, { runId, decisions: rest }, { principal: JS, idempotencyKey: key() });
+    expect(done).toMatchObject({ approved: rest.length, inReview: 0 });
+    const twice = await sys.client.call(S.runReview, { runId, decisions: [rest[0]] }, { principal: JS, idempotencyKey: key() });
+    expect(twice).toMatchObject({ ok: false, error: { code: 'ILLEGAL_STATE', field: 'decisions.0.claimId' } });
+  });
+
+  it('R-PUB-1: published Fri 2026-10-09, the window is Sat 10 (make-up day), 12, 13, 14, 15 and closes at 24:00 of Oct 15', async () => {
+    const run = await sys.client.ok(S.runPublish, { runId }, { principal: JS, idempotencyKey: key() });
+    expect(run.state).toBe('publicity');
+    expect(run.publication).toEqual({
+      publishedOn: '2026-10-09',
+      firstDay: '2026-10-10',
+      lastDay: '2026-10-15',
+      closesAt: '2026-10-15T16:00:00.000Z',
+      workingDays: 5,
+    });
+    // the public list, no token: enterprises included
+    const list = await sys.client.ok(S.publicityList, { runId });
+    expect(list.runs[0]).toMatchObject({ runId, open: true, programmeId: 'JS-2026', quarter: '2026Q3' });
+    expect(list.items.map((i: { claimId: string }) => i.claimId)).toContain(c.early.claimId);
+    expect(list.items.find((i: { claimId: string }) => i.claimId === c.early.claimId)).toMatchObject({ enterpriseName: '苏州示范光电科技有限公司', voucherFen: 308641 });
+    expect(list.items.map((i: { claimId: string }) => i.claimId)).not.toContain(c.reject.claimId);
+    const open = await sys.client.ok(S.publicityList, {});
+    expect(open.runs.map((r: { runId: string }) => r.runId)).toContain(runId);
+  });
+
+  it('R-PUB-1: anyone (no account) may object during the window; the claim is held out of payment', async () => {
+    setNow(app, '2026-10-12T09:30:00+08:00');
+    const objections: Record<string, string> = {};
+    for (const name of ['upheld', 'dismissed', 'stillOpen']) {
+      const o = await sys.client.ok(
+        S.objectionFile,
+        { runId, claimId: c[name].claimId, objectorName: '张三', objectorContact: '13800000000', reason: '该服务未实际发生' },
+        { idempotencyKey: key('pub') },
+      );
+      expect(o).toMatchObject({ status: 'open', objectorName: '张三', objectorContact: '13800000000' });
+      objections[name] = o.id;
+    }
+    const [who] = await sql(sys.db.url, `SELECT objector_principal FROM settlement.objections WHERE id = $1`, [objections.upheld]);
+    expect(who.objector_principal).toBeNull();
+    const list = await sys.client.ok(S.publicityList, { runId });
+    expect(list.items.find((i: { claimId: string }) => i.claimId === c.upheld.claimId).held).toBe(true);
+    const notListed = await sys.client.call(
+      S.objectionFile,
+      { runId, claimId: c.reject.claimId, objectorName: '李四', objectorContact: 'li@example.com', reason: 'x' },
+      { idempotencyKey: key('pub') },
+    );
+    expect(notListed).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'claimId' } });
+
+    setNow(app, '2026-10-15T23:59:59+08:00');
+    expect(await sys.client.call(S.runDisburse, { runId }, { principal: JS })).toMatchObject({ ok: false, error: { code: 'PUBLICITY_OPEN' } });
+    setNow(app, '2026-10-16T00:00:00+08:00');
+    const late = await sys.client.call(
+      S.objectionFile,
+      { runId, claimId: c.early.claimId, objectorName: '王五', objectorContact: '13900000000', reason: 'late' },
+      { idempotencyKey: key('pub') },
+    );
+    expect(late).toMatchObject({ ok: false, error: { code: 'PUBLICITY_CLOSED' } });
+
+    // upheld → rejected (V back through claim-rejected); dismissed → next run
+    expect(await sys.client.call(S.objectionDecide, { objectionId: objections.upheld, decision: 'uphold', reason: 'x' }, { principal: ZJ, idempotencyKey: key() })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
+    });
+    await sys.client.ok(S.objectionDecide, { objectionId: objections.upheld, decision: 'uphold', reason: '经核查服务未发生' }, { principal: JS, idempotencyKey: key() });
+    await sys.client.ok(S.objectionDecide, { objectionId: objections.dismissed, decision: 'dismiss', reason: '经核查服务真实' }, { principal: JS, idempotencyKey: key() });
+    const states = await sql(sys.db.url, `SELECT claim_id::text AS id, state, run_id FROM settlement.claims WHERE claim_id = ANY($1::uuid[])`, [
+      [c.upheld.claimId, c.dismissed.claimId, c.stillOpen.claimId],
+    ]);
+    const byId = Object.fromEntries(states.map((s) => [s.id, s]));
+    expect(byId[c.upheld.claimId].state).toBe('rejected');
+    expect(byId[c.dismissed.claimId]).toMatchObject({ state: 'deferred', run_id: null });
+    expect(byId[c.stillOpen.claimId].state).toBe('held');
+    expect(await outboxCount(sys, Events.settlementClaimRejected, [c.upheld.claimId])).toBe(1);
+  });
+
+  it('R-PAY-1 / R-CLEAR-1: one instruction per payee summing V of approved, unobjected claims; the statement equals the instructions to the fen', async () => {
+    setNow(app, '2026-10-16T09:00:00+08:00');
+    const run = await sys.client.ok(S.runDisburse, { runId }, { principal: JS });
+    expect(run.state).toBe('completed');
+    const paid = await sql(sys.db.url, `SELECT payee_id::text AS payee, count(*)::int AS n, sum(voucher_fen)::bigint AS fen FROM settlement.claims WHERE run_id = $1 AND state = 'paid' GROUP BY 1`, [runId]);
+    const excluded = [c.reject, c.ret, c.upheld, c.dismissed, c.stillOpen].map((x) => x.claimId);
+    const expectedPaid = inRun().filter((x) => !excluded.includes(x.claimId));
+    expect(paid.reduce((s, r) => s + r.n, 0)).toBe(expectedPaid.length);
+
+    const { items, totalFen } = await sys.client.ok(S.instructionList, { runId }, { principal: JS });
+    expect(items).toHaveLength(new Set(expectedPaid.map((x) => x.payeeId)).size);
+    for (const ins of items) {
+      const mine = expectedPaid.filter((x) => x.payeeId === ins.payeeId);
+      expect(ins).toMatchObject({ claimCount: mine.length, totalFen: mine.reduce((s, x) => s + Number(x.voucherFen), 0) });
+    }
+    expect(totalFen).toBe(expectedPaid.reduce((s, x) => s + Number(x.voucherFen), 0));
+    expect(await outboxCount(sys, Events.settlementClaimPaid)).toBe(expectedPaid.length);
+
+    const statement = await sys.client.ok(S.statementGet, { runId, detail: true }, { principal: JS });
+    expect(statement.totalFen).toBe(totalFen);
+    expect(statement.instructionFen).toBe(totalFen);
+    expect(statement.cells.map((x: { providerProvince: string }) => x.providerProvince)).toEqual(['SH', 'JS', 'ZJ', 'AH', 'OTHER']);
+    for (const cell of statement.cells) {
+      const mine = expectedPaid.filter((x) => x.providerProvince === cell.providerProvince);
+      expect(cell).toMatchObject({ programmeId: 'JS-2026', claimCount: mine.length, totalFen: mine.reduce((s, x) => s + Number(x.voucherFen), 0) });
+      expect(cell.providers.reduce((s: number, p: { totalFen: number }) => s + p.totalFen, 0)).toBe(cell.totalFen);
+    }
+    const zjCell = statement.cells.find((x: { providerProvince: string }) => x.providerProvince === 'ZJ');
+    expect(statement.net.find((n: { from: string; to: string }) => n.from === 'JS' && n.to === 'ZJ')).toMatchObject({ paidFen: zjCell.totalFen, receivedFen: 0, netFen: zjCell.totalFen });
+    // the held claim stays held; a rerun changes nothing (R-PAY-1)
+    const again = await sys.client.ok(S.runDisburse, { runId }, { principal: JS });
+    expect(again.instructionFen).toBe(totalFen);
+    expect((await sql(sys.db.url, `SELECT count(*)::int AS n FROM settlement.instructions WHERE run_id = $1`, [runId]))[0].n).toBe(items.length);
+    expect(await outboxCount(sys, Events.settlementClaimPaid)).toBe(expectedPaid.length);
+    expect(await outboxCount(sys, Events.settlementRunDisbursed, [runId])).toBe(1);
+  });
+
+  it('statements: the delta desk reads all, a ZJ operator does not read JS runs, auditors read', async () => {
+    expect(await sys.client.call(S.statementGet, { runId }, { principal: ZJ })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect((await sys.client.ok(S.statementGet, { quarter: '2026Q3' }, { principal: deltaOperator })).runIds).toEqual([runId]);
+    expect((await sys.client.ok(S.runGet, { runId }, { principal: auditor })).state).toBe('completed');
+    expect(await sys.client.call(S.runGet, { runId }, { principal: regionAdmin(region) })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect((await sys.client.ok(S.runList, {}, { principal: ZJ })).items).toEqual([]);
+  });
+
+  it('returned and deferred claims, and those submitted after the quarter, wait for the next run', async () => {
+    setNow(app, '2027-01-05T10:00:00+08:00');
+    const next = await sys.client.ok(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q4', sampleRateBp: 0 }, { principal: JS, idempotencyKey: key() });
+    const ids = (await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1`, [next.id])).map((r) => r.id).sort();
+    expect(ids).toEqual([c.ret.claimId, c.dismissed.claimId, c.nextQuarter.claimId].sort());
+  });
+});
