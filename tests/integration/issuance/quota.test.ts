@@ -186,17 +186,18 @@ describe('issuance: quota claims under the annual cap (real PostgreSQL + NATS)',
     }
   });
 
-  it('R-QUOTA-2 / R-LEDGER-1: lapse reported by redemption is recorded once per enterprise-year (consumer of quota.lapsed)', async () => {
+  it('R-QUOTA-2 / R-LEDGER-1: each lapse redemption reports is recorded on the enterprise-year and in the ledger (consumer of quota.lapsed)', async () => {
     const e = await approvedEnterprise(sys.client, region.id, 'JS', YEAR);
     await claim(e, 5_000);
-    const lapse = { enterpriseId: e.id, programmeId: `JS-${YEAR}`, year: YEAR, amountFen: 3_000 };
-    await publishEvent(sys.client.nc, Events.quotaLapsed, e.id, lapse);
-    await publishEvent(sys.client.nc, Events.quotaLapsed, e.id, lapse); // a repeated report (another event id)
-    await eventually(async () => (await sys.client.ok(S.quotaGet, { enterpriseId: e.id }, { principal: e.principal })).years[0].lapsedFen === 3_000);
-    await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM issuance.processed_events WHERE consumer LIKE 'issuance-quota-lapsed%'`)).length === 2);
+    const lapse = (amountFen: number) => publishEvent(sys.client.nc, Events.quotaLapsed, e.id, { enterpriseId: e.id, programmeId: `JS-${YEAR}`, year: YEAR, amountFen });
+    await lapse(3_000);
+    await lapse(1_000);
+    await eventually(async () => (await sys.client.ok(S.quotaGet, { enterpriseId: e.id }, { principal: e.principal })).years[0].lapsedFen === 4_000);
     expect(await sql(sys.db.url, `SELECT claimed_fen::text AS claimed, lapsed_fen::text AS lapsed FROM issuance.ledger_enterprise_quota WHERE enterprise_id = $1`, [e.id])).toEqual([
-      { claimed: '5000', lapsed: '3000' },
+      { claimed: '5000', lapsed: '4000' },
     ]);
+    const audit = await sql(sys.db.url, `SELECT principal_role AS role FROM issuance.audit_log WHERE action = 'quota.lapsed' AND entity_id = $1`, [e.id]);
+    expect(audit).toEqual([{ role: 'service' }, { role: 'service' }]);
   });
 
   // Moves the simulated clock to the year end: keep last.

@@ -11,7 +11,7 @@ const SCHEMA = 'issuance';
 /**
  * R-QUOTA-2 / R-LEDGER-1: the year-end lapse runs in redemption, where the balance lives (ADR
  * 0003), and is reported back here: the enterprise-year records what lapsed, and the ledger gets a
- * quota_lapsed entry, one per enterprise-year (a repeated report is recorded once).
+ * quota_lapsed entry referencing the event (each event takes effect once, see EventConsumer).
  */
 @Injectable()
 export class QuotaLapsedConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,13 +36,13 @@ export class QuotaLapsedConsumer implements OnApplicationBootstrap, OnApplicatio
     }
     const recorded: unknown[] = await tx.query(
       `INSERT INTO issuance.ledger_entries (entry_type, programme_id, enterprise_id, amount_fen, ref)
-       SELECT 'quota_lapsed', q.programme_id, q.enterprise_id, $3, q.enterprise_id::text
+       SELECT 'quota_lapsed', q.programme_id, q.enterprise_id, $3, $4
          FROM issuance.quota_years q WHERE q.enterprise_id::text = $1 AND q.programme_id = $2
-       ON CONFLICT (entry_type, programme_id, ref) DO NOTHING RETURNING id`,
-      [lapse.enterpriseId, lapse.programmeId, amount.toString()],
+       RETURNING id`,
+      [lapse.enterpriseId, lapse.programmeId, amount.toString(), `event ${event.id}`],
     );
     if (recorded.length === 0) {
-      this.logger.warn(`ignored ${event.type} ${event.id}: no claims of ${lapse.enterpriseId} in ${lapse.programmeId}, or its lapse is already recorded`);
+      this.logger.warn(`ignored ${event.type} ${event.id}: ${lapse.enterpriseId} claimed nothing in ${lapse.programmeId}`);
       return;
     }
     await tx.query(`UPDATE issuance.quota_years SET lapsed_fen = lapsed_fen + $3 WHERE enterprise_id::text = $1 AND programme_id = $2`, [

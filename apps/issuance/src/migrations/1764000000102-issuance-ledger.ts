@@ -2,7 +2,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * R-LEDGER-1 on the issuance side: ledger entries are append-only and unique per reference (a
- * claim, a version, a lapse), lapsed quota reported by redemption is recorded, and two views give
+ * claim, a version, a lapse event), lapsed quota reported by redemption is recorded, and two views give
  * the totals the ledger check compares with redemption's balances (budget per programme, quota per
  * enterprise-year). Also: SME numbers belong to one enterprise, ratios are positive, and the
  * defaulting flag remembers when it last changed so that late events cannot undo newer ones.
