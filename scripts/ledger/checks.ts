@@ -31,4 +31,74 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
                    USING (enterprise_id, programme_id)
            WHERE q.claimed_fen <> COALESCE(c.total, 0) OR q.claimed_fen <> COALESCE(l.total, 0) OR q.claimed_fen > q.cap_fen`,
   },
+  {
+    name: 'redemption: budget left = credited − taken + returned (per programme, from the ledger)',
+    needs: ['redemption.budget_identity'],
+    sql: `SELECT programme_id AS programme, left_fen AS balance, ledger_left_fen AS ledger FROM redemption.budget_identity WHERE left_fen <> ledger_left_fen`,
+  },
+  {
+    name: 'redemption: quota left = granted − used + returned − lapsed (per enterprise and programme)',
+    needs: ['redemption.quota_identity'],
+    sql: `SELECT enterprise_id AS enterprise, programme_id AS programme, left_fen AS balance, ledger_left_fen AS ledger
+            FROM redemption.quota_identity WHERE left_fen <> ledger_left_fen`,
+  },
+  {
+    name: 'budget = taken + left: the budget issuance set is the budget redemption holds (per open programme)',
+    needs: ['issuance.programmes', 'issuance.ledger_entries', 'redemption.programme_budget'],
+    sql: `SELECT i.programme_id AS programme, i.total AS issuance_budget, COALESCE(r.credited_fen, 0) AS redemption_credited
+            FROM (SELECT programme_id, sum(amount_fen) AS total FROM issuance.ledger_entries WHERE entry_type = 'budget_set' GROUP BY 1) i
+            LEFT JOIN redemption.programme_budget r USING (programme_id)
+           WHERE i.total <> COALESCE(r.credited_fen, 0)`,
+  },
+  {
+    name: 'quota claimed = used + left + lapsed: every claim issuance accepted is granted in redemption (per enterprise and programme)',
+    needs: ['issuance.quota_years', 'redemption.quota_balance'],
+    sql: `SELECT q.enterprise_id AS enterprise, q.programme_id AS programme, q.claimed_fen AS claimed, COALESCE(r.granted_fen, 0) AS granted,
+                 r.left_fen AS left, r.lapsed_fen AS lapsed
+            FROM issuance.quota_years q
+            LEFT JOIN redemption.quota_balance r USING (enterprise_id, programme_id)
+           WHERE q.claimed_fen <> COALESCE(r.granted_fen, 0)`,
+  },
+  {
+    name: 'quota used: Σ voucher of paid orders = quota taken − returned (per enterprise and programme)',
+    needs: ['redemption.orders', 'redemption.ledger_entries'],
+    sql: `WITH used AS (
+            SELECT enterprise_id, programme_id,
+                   sum(CASE entry_type WHEN 'quota_taken' THEN amount_fen ELSE -amount_fen END) AS ledger
+              FROM redemption.ledger_entries WHERE entry_type IN ('quota_taken', 'quota_returned') GROUP BY 1, 2),
+          orders AS (
+            SELECT enterprise_id, programme_id, sum(voucher_fen) AS vouchers
+              FROM redemption.orders WHERE status IN ('paid', 'completed') GROUP BY 1, 2)
+          SELECT COALESCE(u.enterprise_id, o.enterprise_id) AS enterprise, COALESCE(u.programme_id, o.programme_id) AS programme,
+                 COALESCE(u.ledger, 0) AS ledger_used, COALESCE(o.vouchers, 0) AS order_vouchers
+            FROM used u FULL JOIN orders o ON o.enterprise_id = u.enterprise_id AND o.programme_id = u.programme_id
+           WHERE COALESCE(u.ledger, 0) <> COALESCE(o.vouchers, 0)`,
+  },
+  {
+    name: 'paid = Σ instructions: the instructions of each run sum its paid claims (per run and payee)',
+    needs: ['settlement.instructions', 'settlement.claims'],
+    sql: `WITH paid AS (
+            SELECT run_id, payee_type, payee_id, count(*) AS n, sum(voucher_fen) AS total
+              FROM settlement.claims WHERE state = 'paid' GROUP BY 1, 2, 3)
+          SELECT COALESCE(i.run_id, p.run_id) AS run, COALESCE(i.payee_id, p.payee_id) AS payee,
+                 i.total_fen AS instruction, p.total AS paid_claims, i.claim_count AS instruction_claims, p.n AS paid_count
+            FROM settlement.instructions i
+            FULL JOIN paid p ON p.run_id = i.run_id AND p.payee_type = i.payee_type AND p.payee_id = i.payee_id
+           WHERE i.total_fen IS DISTINCT FROM p.total OR i.claim_count IS DISTINCT FROM p.n::int`,
+  },
+  {
+    name: 'statement = instructions: the cross-province statement of each run totals its instructions (R-CLEAR-1)',
+    needs: ['settlement.instructions', 'settlement.statement_lines'],
+    sql: `SELECT COALESCE(i.run_id, s.run_id) AS run, i.total AS instructions, s.total AS statement
+            FROM (SELECT run_id, sum(total_fen) AS total FROM settlement.instructions GROUP BY 1) i
+            FULL JOIN (SELECT run_id, sum(total_fen) AS total FROM settlement.statement_lines GROUP BY 1) s USING (run_id)
+           WHERE i.total IS DISTINCT FROM s.total`,
+  },
+  {
+    name: 'payments reached redemption: every claim settlement paid is paid in redemption',
+    needs: ['settlement.claims', 'redemption.claims'],
+    sql: `SELECT s.claim_id AS claim, s.state AS settlement_state, r.status AS redemption_status
+            FROM settlement.claims s LEFT JOIN redemption.claims r ON r.id = s.claim_id
+           WHERE s.state = 'paid' AND r.status IS DISTINCT FROM 'paid'`,
+  },
 ];

@@ -53,10 +53,13 @@ export function formatReport(results: CheckResult[]): string {
 
 if (require.main === module) {
   const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/voucher';
+  // --strict: a check whose tables are missing (a service never ran here) also fails.
+  const strict = process.argv.includes('--strict');
   runLedgerChecks(url)
     .then((results) => {
       console.log(formatReport(results));
-      process.exit(results.some((r) => r.status === 'differs') ? 1 : 0);
+      const failed = results.some((r) => r.status === 'differs' || (strict && r.status === 'skipped'));
+      process.exit(failed ? 1 : 0);
     })
     .catch((err) => {
       console.error(`ledger check failed to run: ${(err as Error).message}`);
