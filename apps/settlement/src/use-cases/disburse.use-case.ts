@@ -27,7 +27,15 @@ export class DisburseUseCase {
   /** Called after each committed step; fault tests throw from it to simulate a crash. */
   afterStep: ((step: DisbursementStep) => void | Promise<void>) | null = null;
 
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {
+    // Fault test of a real crash (kill -9 right after a step commits); refused in production.
+    const crashAfter = process.env.SETTLEMENT_CRASH_AFTER_STEP;
+    if (crashAfter && process.env.NODE_ENV !== 'production') {
+      this.afterStep = (step) => {
+        if (step === crashAfter) process.kill(process.pid, 'SIGKILL');
+      };
+    }
+  }
 
   /** Disburses a run, or resumes it where it stopped; safe to call any number of times. */
   async execute(principal: Principal, dto: RunIdDto, onStep?: StepListener): Promise<RunView> {
