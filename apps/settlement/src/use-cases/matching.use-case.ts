@@ -45,7 +45,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const OBLIGATION_COLUMNS = `o.id, o.run_id AS "runId", o.programme_id AS "programmeId", o.region_id AS "regionId", o.enterprise_id AS "enterpriseId",
   o.enterprise_name AS "enterpriseName", o.claim_count AS "claimCount", o.voucher_fen AS "voucherFen",
-  to_char(o.matching_ratio, 'FM999990.00####') AS "matchingRatio", o.amount_fen AS "amountFen", o.paid_fen AS "paidFen",
+  CASE WHEN scale(trim_scale(o.matching_ratio)) <= 2 THEN to_char(o.matching_ratio, 'FM999990.00') ELSE trim_scale(o.matching_ratio)::text END AS "matchingRatio", o.amount_fen AS "amountFen", o.paid_fen AS "paidFen",
   o.amount_fen - o.paid_fen AS "outstandingFen", to_char(o.provincial_paid_on, 'YYYY-MM-DD') AS "provincialPaidOn",
   to_char(o.due_on, 'YYYY-MM-DD') AS "dueOn", (o.paid_fen < o.amount_fen AND o.due_on < $1::date) AS overdue`;
 
