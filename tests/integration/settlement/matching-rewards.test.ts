@@ -20,6 +20,8 @@ async function settle(sys: TestSystem, app: INestApplication, op: Principal, pro
   return sys.client.ok(S.runDisburse, { runId: run.id }, { principal: op });
 }
 
+jest.setTimeout(60_000);
+
 describe('settlement: local matching (R-MATCH-1)', () => {
   let sys: TestSystem;
   let app: INestApplication;

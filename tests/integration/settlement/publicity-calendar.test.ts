@@ -12,6 +12,8 @@ const S = Subjects.settlement;
  * is the first N working days after the publication date and closes at 24:00 Asia/Shanghai of the
  * last one; a year without calendar data is refused, never guessed.
  */
+jest.setTimeout(60_000);
+
 describe('settlement: publicity windows across holidays and make-up days (R-PUB-1)', () => {
   let sys: TestSystem;
   let app: INestApplication;

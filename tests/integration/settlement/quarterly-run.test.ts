@@ -15,6 +15,8 @@ const ZJ = operatorOf('ZJ');
  * collection by the quarter's end (Asia/Shanghai), seeded sample, review, publicity with public
  * objections, disbursement and the cross-province statement.
  */
+jest.setTimeout(60_000);
+
 describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
   let sys: TestSystem;
   let app: INestApplication;

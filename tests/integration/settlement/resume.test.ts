@@ -15,6 +15,8 @@ const AFTER_WINDOW = '2026-10-16T09:00:00+08:00';
  * new instance on the same database; and once by SIGKILL of a real process) and a resume give the
  * same instructions, and no claim is paid twice.
  */
+jest.setTimeout(60_000);
+
 describe('settlement: crash and resume of a disbursement (R-PAY-1)', () => {
   let sys: TestSystem;
   let app: INestApplication;

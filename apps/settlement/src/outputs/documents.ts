@@ -24,14 +24,21 @@ export interface OutputTable {
 /** Excel's row limit; longer tables continue on further sheets. */
 const MAX_SHEET_ROWS = 1_000_000;
 
+/** Spreadsheet cells take numbers, not bigints: a safe integer becomes a number, a larger one text. */
+function cell(v: unknown): unknown {
+  if (typeof v === 'bigint') return v <= BigInt(Number.MAX_SAFE_INTEGER) && v >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  if (v instanceof Date) return v.toISOString();
+  return v ?? '';
+}
+
 function expandColumns(columns: Column[]): Array<{ key: string; header: string; width: number; value: (row: Record<string, unknown>) => unknown }> {
   const out = [];
   for (const c of columns) {
     if (c.fen) {
-      out.push({ key: c.key, header: `${c.header}（分）`, width: c.width ?? 16, value: (r: Record<string, unknown>) => (r[c.key] === null || r[c.key] === undefined ? '' : String(r[c.key])) });
+      out.push({ key: c.key, header: `${c.header}（分）`, width: c.width ?? 16, value: (r: Record<string, unknown>) => (r[c.key] === null || r[c.key] === undefined ? '' : cell(BigInt(r[c.key] as bigint))) });
       out.push({ key: `${c.key}Yuan`, header: `${c.header}（元）`, width: c.width ?? 16, value: (r: Record<string, unknown>) => (r[c.key] === null || r[c.key] === undefined ? '' : formatYuan(BigInt(r[c.key] as bigint))) });
     } else {
-      out.push({ key: c.key, header: c.header, width: c.width ?? 18, value: (r: Record<string, unknown>) => (r[c.key] instanceof Date ? (r[c.key] as Date).toISOString() : r[c.key] ?? '') });
+      out.push({ key: c.key, header: c.header, width: c.width ?? 18, value: (r: Record<string, unknown>) => cell(r[c.key]) });
     }
   }
   return out;
@@ -202,7 +209,7 @@ export async function renderNoticePdf(notice: PublicityNotice): Promise<Buffer> 
         margin: [0, 0, 0, 6],
       },
       { text: `发布日期：${chineseDate(notice.publishedOn)}`, margin: [0, 0, 0, 12] },
-      { table: { headerRows: 1, widths: [28, '*', '*', 48, 70, 80], body }, layout: 'lightHorizontalLines', fontSize: 9 },
+      { table: { headerRows: 1, widths: [24, 130, '*', 44, 62, 72], body }, layout: 'lightHorizontalLines', fontSize: 9 },
       notice.rows.length < notice.claimCount
         ? { text: `（本公告列出前 ${notice.rows.length} 笔，完整名单共 ${notice.claimCount} 笔，见公示名单附件。）`, margin: [0, 8, 0, 0], fontSize: 9 }
         : { text: '' },
