@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README command (a): local PostgreSQL + NATS, all services, and a demo played through the gateway.
+# README command (a): local PostgreSQL + NATS, all services, and a quarter played through the system.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -7,14 +7,22 @@ cd "$ROOT"
 bash scripts/infra.sh up
 echo "[demo] building"
 npm run -s build
+export DATABASE_URL="${DEMO_DATABASE_URL:-postgres://postgres@127.0.0.1:55432/voucher_demo}"
+export CLOCK_MODE=simulated SIMULATED_NOW="2026-07-06T09:00:00+08:00"
+bash scripts/system.sh down >/dev/null
+node -r ./scripts/register-paths.js dist/scripts/demo/reset.js
 bash scripts/system.sh up
 node -r ./scripts/register-paths.js dist/scripts/demo/demo.js
+echo
+node -r ./scripts/register-paths.js dist/scripts/ledger/ledger-check.js --strict
 cat <<TXT
 
-The system keeps running:
-  HTTP gateway   http://127.0.0.1:3000        (OpenAPI: http://127.0.0.1:3000/docs)
-  gRPC           127.0.0.1:50051              (provider systems; see examples/provider-client)
-  NATS           nats://127.0.0.1:42222       (request-reply subjects in libs/contracts/src/subjects.ts)
-  logs           .infra/run/*.log
+The system keeps running (demo database voucher_demo, simulated business clock):
+  Operator console  http://127.0.0.1:3000/            (development sign-in)
+  Publicity (公示)   http://127.0.0.1:3000/publicity.html
+  OpenAPI           http://127.0.0.1:3000/docs
+  gRPC              127.0.0.1:50051                   (provider systems; see examples/provider-client)
+  NATS              nats://127.0.0.1:42222            (subjects in libs/contracts/src/subjects.ts)
+  logs              .infra/run/*.log
 Stop it with: npm run down && npm run infra:down
 TXT

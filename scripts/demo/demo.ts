@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { makeCreditCode } from '@vc/domain';
 import { Role } from '@vc/contracts';
 import { DemoClient } from './http';
+import { DemoNats, until } from './nats';
 import { heading, step, table, yuan } from './print';
 
 const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
@@ -135,11 +136,181 @@ async function issuanceWalk(year: number) {
   return { js, zj, suzhou, hangzhou, photonics, biotech };
 }
 
+type Providers = Awaited<ReturnType<typeof registryWalk>>;
+type Parties = Awaited<ReturnType<typeof issuanceWalk>>;
+
+async function redemptionWalk(bus: DemoNats, providers: Providers, parties: Parties) {
+  heading('3. Provider systems redeem vouchers over NATS (R-ORDER-1, R-OFFSET-1..3, R-CLAIM-1..3, R-ENT-3)');
+  const R = 'redemption';
+  const unit = (p: { id: string }) => ({ sub: `sys-${p.id}`, role: Role.Provider, org: p.id });
+  const { photonics, biotech } = parties;
+  await until(async () => {
+    const b = await bus.call(photonics.principal, `${R}.balance.get`, { programmeId: 'JS-2026', enterpriseId: photonics.id }, null);
+    return b.quota && BigInt(b.quota.leftFen) > 0n;
+  }, 'redemption to receive the quota grants');
+  await until(async () => {
+    const b = await bus.call(biotech.principal, `${R}.balance.get`, { programmeId: 'ZJ-2026', enterpriseId: biotech.id }, null);
+    return b.quota && BigInt(b.quota.leftFen) > 0n;
+  }, 'redemption to receive the quota grants');
+
+  let invoice = 0;
+  const rows: Array<Record<string, unknown>> = [];
+  const serve = async (provider: { id: string; unitName: string; province: string }, ent: typeof photonics, amountFen: number, what: string) => {
+    const order = await until(() => bus.reply(unit(provider), `${R}.order.create`, { providerId: provider.id, enterpriseId: ent.id, amountFen, description: what }).then((r) => (r.ok ? r.data : null)), 'the provider projection');
+    await bus.call(unit(provider), `${R}.order.confirm`, { orderId: order.id });
+    await bus.call(ent.principal, `${R}.order.confirm`, { orderId: order.id });
+    const key = `pay-${order.id}`;
+    const paid = await bus.call(ent.principal, `${R}.order.pay`, { orderId: order.id }, key);
+    const retry = await bus.call(ent.principal, `${R}.order.pay`, { orderId: order.id }, key);
+    if (JSON.stringify(retry) !== JSON.stringify(paid)) throw new Error('a retried payment did not return the first reply');
+    await bus.call(unit(provider), `${R}.order.complete`, { orderId: order.id });
+    const claim = await bus.call(unit(provider), `${R}.claim.submit`, {
+      orderId: order.id,
+      contractRef: `HT-2026-${++invoice}`,
+      invoiceNumber: `INV-${Date.now()}-${invoice}`,
+      invoiceAmountFen: amountFen,
+      bankTransferRef: `BK-${invoice}`,
+      bankAmountFen: paid.enterprisePaysFen,
+    });
+    rows.push({ provider: `${provider.unitName} (${provider.province})`, enterprise: ent.name, service: what, A: yuan(amountFen), V: yuan(paid.voucherFen), 'enterprise pays': yuan(paid.enterprisePaysFen) });
+    return { order, paid, claim };
+  };
+  const first = await serve(providers.shCentre, photonics, 1_234_567, '扫描电镜测试');
+  await serve(providers.zjLab, photonics, 2_000_000, '芯片失效分析');
+  await serve(providers.jsCollege, biotech, 800_000, '材料成分检测');
+  await serve(providers.jsCollege2, biotech, 1_500_000, '色谱质谱分析');
+  await serve(providers.shCentre, photonics, 600_000, '能谱分析');
+  table(rows);
+  step('A = 12,345.67 yuan → V = floor(25 %) = 308,641 fen, the enterprise pays 925,926 fen (SPEC R-OFFSET-1); a retried payment with the same key returned the first reply');
+
+  // R-CLAIM-2: an invoice backs at most one claim in the whole delta
+  const again = await bus.call(unit(providers.shCentre), `${R}.order.create`, { providerId: providers.shCentre.id, enterpriseId: photonics.id, amountFen: 1_234_567, description: '重复发票' });
+  await bus.call(unit(providers.shCentre), `${R}.order.confirm`, { orderId: again.id });
+  await bus.call(photonics.principal, `${R}.order.confirm`, { orderId: again.id });
+  const paidAgain = await bus.reply(photonics.principal, `${R}.order.pay`, { orderId: again.id });
+  if (paidAgain.ok) await bus.call(unit(providers.shCentre), `${R}.order.complete`, { orderId: again.id });
+  const dup = await bus.reply(unit(providers.shCentre), `${R}.claim.submit`, {
+    orderId: again.id,
+    contractRef: 'HT-dup',
+    invoiceNumber: first.claim.invoiceNumber,
+    invoiceAmountFen: 1_234_567,
+    bankTransferRef: 'BK-dup',
+    bankAmountFen: paidAgain.ok ? paidAgain.data.enterprisePaysFen : 1_234_567,
+  });
+  step(`a claim reusing invoice ${first.claim.invoiceNumber} is refused and flagged for inspection: ${dup.ok ? 'accepted?!' : dup.error.code}`);
+  if (!paidAgain.ok) step(`(paying that order was refused: ${paidAgain.error.code} — the enterprise's quota is used up)`);
+}
+
+async function settlementWalk(bus: DemoNats, parties: Parties) {
+  heading('4. Quarterly settlement 2026Q3 for Jiangsu and Zhejiang (R-PUB-1, R-PAY-1, R-CLEAR-1)');
+  const S = 'settlement';
+  await bus.setClock(desk, '2026-10-09T10:00:00+08:00');
+  step('the business clock moves to Fri 2026-10-09, after the quarter ends (Asia/Shanghai)');
+  const runs: Record<string, any> = {};
+  for (const province of ['JS', 'ZJ'] as const) {
+    const op = operator(province);
+    const expected = province === 'JS' ? 3 : 2;
+    const run = await until(async () => {
+      const existing = (await bus.call(op, `${S}.run.list`, { programmeId: `${province}-2026`, quarter: '2026Q3' }, null)).items[0];
+      if (existing) return existing.collectedCount >= expected ? existing : null;
+      const started = await bus.call(op, `${S}.run.start`, { programmeId: `${province}-2026`, quarter: '2026Q3', sampleRateBp: 3000 });
+      return started.collectedCount >= expected ? started : null;
+    }, `the ${province} claims to reach settlement`);
+    const review = await bus.call(op, `${S}.claim.list`, { runId: run.id }, null);
+    const decisions = review.items.filter((c: any) => c.sampled || c.flagged).map((c: any) => ({ claimId: c.claimId, decision: 'approve' }));
+    await bus.call(op, `${S}.run.review`, { runId: run.id, decisions, approveAll: true });
+    step(`${province}-2026: ${run.collectedCount} claims collected, seed ${run.seed.slice(0, 12)}… → ${decisions.length} sampled for on-site inspection, reviewed and approved`);
+    runs[province] = await bus.call(op, `${S}.run.publish`, { runId: run.id });
+  }
+  const w = runs.JS.publication;
+  step(`published ${w.publishedOn}; window = ${w.workingDays} working days ${w.firstDay} … ${w.lastDay} (Sat 10-10 is a make-up working day), closes ${w.closesAt}`);
+
+  const publicList = await bus.call(null, `${S}.publicity.list`, { runId: runs.JS.id }, null);
+  const target = publicList.items[publicList.items.length - 1];
+  const objection = await bus.call(null, `${S}.objection.file`, {
+    runId: runs.JS.id,
+    claimId: target.claimId,
+    objectorName: '张先生',
+    objectorContact: '13800000000',
+    reason: '该服务合同金额与市场价格明显不符',
+  });
+  step(`a member of the public objects to ${target.enterpriseName} / ${target.providerName}: the claim is held (R-PUB-1)`);
+
+  await bus.setClock(desk, '2026-10-16T09:00:00+08:00');
+  await bus.call(operator('JS'), `${S}.objection.decide`, { objectionId: objection.id, decision: 'dismiss', reason: '经核查服务真实，价格合理' });
+  step('after the window the objection is examined and dismissed: the claim moves to the next run');
+  for (const province of ['JS', 'ZJ'] as const) {
+    const op = operator(province);
+    const done = await bus.call(op, `${S}.run.disburse`, { runId: runs[province].id }, null);
+    const again = await bus.call(op, `${S}.run.disburse`, { runId: runs[province].id }, null);
+    const { items } = await bus.call(op, `${S}.instruction.list`, { runId: runs[province].id }, null);
+    table(items.map((i: any) => ({ programme: i.programmeId, payee: i.payeeName, claims: i.claimCount, amount: yuan(i.totalFen) })));
+    step(`${province}: ${done.instructionCount} payment instruction(s), ${yuan(done.instructionFen)}; running disbursement again changed nothing (${again.instructionCount} instructions) (R-PAY-1)`);
+  }
+
+  heading('5. Cross-province statement 2026Q3 (R-CLEAR-1)');
+  const statement = await bus.call(desk, `${S}.statement.get`, { quarter: '2026Q3', detail: true }, null);
+  table(statement.cells.filter((c: any) => c.claimCount > 0).map((c: any) => ({ 'issuing programme': c.programmeId, 'provider province': c.providerProvince, claims: c.claimCount, paid: yuan(c.totalFen) })));
+  step(`statement total ${yuan(statement.totalFen)} = payment instructions ${yuan(statement.instructionFen)}`);
+  table(statement.net.filter((n: any) => BigInt(n.paidFen) > 0n || BigInt(n.receivedFen) > 0n).map((n: any) => ({ from: n.from, to: n.to, paid: yuan(n.paidFen), received: yuan(n.receivedFen), net: yuan(n.netFen) })));
+
+  heading('6. Local matching (R-MATCH-1)');
+  const admin = { sub: 'admin-suzhou', role: Role.RegionAdmin, org: parties.suzhou.id, province: 'JS' as const };
+  const owed = await bus.call(admin, `${S}.matching.report`, { regionId: parties.suzhou.id }, null);
+  owed.items = owed.obligations;
+  table(owed.items.map((o: any) => ({ enterprise: o.enterpriseName, voucher: yuan(o.voucherFen), ratio: o.matchingRatio, owed: yuan(o.amountFen), 'paid by province': o.provincialPaidOn, due: o.dueOn })));
+  await bus.setClock(desk, '2026-11-02T10:00:00+08:00');
+  await bus.call(admin, `${S}.matching.record`, { items: owed.items.map((o: any) => ({ obligationId: o.id, amountFen: o.amountFen })), paidOn: '2026-11-02', reference: 'SZ-MATCH-001' });
+  step(`2026-11-02: the Suzhou region pays its matching (${owed.items.map((o: any) => yuan(o.amountFen)).join(', ')}), due ${owed.items[0]?.dueOn}`);
+
+  await bus.setClock(desk, '2027-01-20T10:00:00+08:00');
+  await bus.call(desk, `${S}.matching.check`, { note: 'demo: weekly overdue check' });
+  const overdue = await bus.call(desk, `${S}.matching.report`, { overdueOnly: true }, null);
+  table(overdue.obligations.map((o: any) => ({ region: o.regionId === parties.hangzhou.id ? parties.hangzhou.name : o.regionId, enterprise: o.enterpriseName, owed: yuan(o.outstandingFen), due: o.dueOn, overdue: o.overdue })));
+  step('2027-01-20: the Hangzhou region has not paid by its deadline (provincial payment 2026-10-16 + 3 months): it is flagged as defaulting');
+  const newcomer = makeCreditCode(code('330100').replace(/^12/, '91').slice(0, 17));
+  const self = { sub: `user-${newcomer}`, role: Role.Enterprise, org: newcomer, province: 'ZJ' as const };
+  const registered = await api.call(self, 'POST', '/v1/enterprises', { creditCode: newcomer, name: '杭州新申请科技有限公司', regionId: parties.hangzhou.id });
+  const hzAdmin = { sub: 'admin-hz', role: Role.RegionAdmin, org: parties.hangzhou.id, province: 'ZJ' as const };
+  const blocked = await until(async () => {
+    const r = await api.refused(hzAdmin, 'POST', `/v1/enterprises/${registered.id}/decision`, { decision: 'approve' }).catch(() => null);
+    return r && r.code === 'REGION_DEFAULTING' ? r : null;
+  }, 'issuance to learn the region is defaulting');
+  step(`its new enterprise approvals are blocked until it catches up: ${blocked.code}`);
+  return runs;
+}
+
+async function outputs(bus: DemoNats, runs: Record<string, any>) {
+  heading('7. Outputs of the run (CSV, XLSX, PDF publicity notice)');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const dir = 'out/demo';
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  for (const [kind, format] of [['instructions', 'csv'], ['publicity', 'xlsx'], ['statement', 'csv'], ['statement', 'xlsx'], ['notice', 'pdf']] as const) {
+    const file = await bus.reply(operator('JS'), 'settlement.export.get', { kind, format, runId: runs.JS.id }, null);
+    if (!file.ok) {
+      step(`${kind} ${format}: ${file.error.code} ${file.error.message}`);
+      continue;
+    }
+    writeFileSync(`${dir}/${file.data.filename}`, Buffer.from(file.data.content, 'base64'));
+    files.push(`${dir}/${file.data.filename} (${file.data.bytes} bytes)`);
+  }
+  for (const f of files) step(f);
+}
+
 async function main() {
   console.log(`Demo against ${gateway} (OpenAPI at ${gateway}/docs)`);
-  const year = Number(process.env.DEMO_YEAR ?? new Date(Date.now() + 8 * 3600_000).getUTCFullYear());
-  await registryWalk();
-  await issuanceWalk(year);
+  const bus = await DemoNats.connect(process.env.NATS_URL ?? 'nats://127.0.0.1:42222');
+  try {
+    await bus.setClock(desk, '2026-07-06T09:00:00+08:00');
+    const providers = await registryWalk();
+    const parties = await issuanceWalk(2026);
+    await redemptionWalk(bus, providers, parties);
+    const runs = await settlementWalk(bus, parties);
+    await outputs(bus, runs);
+  } finally {
+    await bus.close();
+  }
   console.log('\nDemo finished.');
 }
 

@@ -10,7 +10,8 @@ export function step(text: string): void {
 }
 
 export function yuan(fen: number | string | bigint): string {
-  return `¥${formatYuan(BigInt(fen))}`;
+  const v = BigInt(fen);
+  return v < 0n ? `-¥${formatYuan(-v)}` : `¥${formatYuan(v)}`;
 }
 
 export function table(rows: Array<Record<string, unknown>>): void {

@@ -1,3 +1,5 @@
+// DTO classes use decorator metadata; load the polyfill for every consumer of the contracts.
+import 'reflect-metadata';
 export * from './principal';
 export * from './subjects';
 export * from './validation';
