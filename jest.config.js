@@ -33,6 +33,8 @@ const common = { rootDir: __dirname, transform, moduleNameMapper, testEnvironmen
 };
 
 module.exports = {
+  // jest applies testTimeout from the root config only, not per project
+  testTimeout: 120000,
   reporters: ['default', '<rootDir>/tests/summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/libs/**/*.spec.ts', '<rootDir>/apps/**/*.spec.ts'] },
