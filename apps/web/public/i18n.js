@@ -3,29 +3,61 @@ const LABELS = {
   zh: {
     title: '长三角科技创新券 通用通兑', publicity: '公示', console: '运营控制台', login: '登录', logout: '退出', role: '角色', org: '机构', province: '省份',
     programme: '计划', run: '批次', quarter: '季度', enterprise: '企业', provider: '服务机构', amount: '服务金额', voucher: '创新券金额', closesAt: '公示截止（北京时间）',
-    fileObjection: '提出异议', objectorName: '异议人姓名', objectorContact: '联系方式', reason: '异议理由', submit: '提交', objectionFiled: '异议已提交，相关兑付暂缓。',
+    publicityTitle: '创新券兑付公示', publicityIntro: '以下兑付名单正在公示。公示期内，任何单位和个人均可实名提出异议；有异议的兑付暂缓拨付。',
+    window: '公示期', publishedOn: '发布日期', listed: '公示项目', total: '合计', listState: '状态', onList: '公示中', held: '暂缓（有异议）',
+    objectThis: '对此提出异议', objecting: '异议对象', chooseClaim: '请先在名单中选择要提出异议的项目。',
+    fileObjection: '提出异议', objectorName: '异议人姓名', objectorContact: '联系方式（电话或邮箱）', reason: '异议理由', submit: '提交', cancel: '取消',
+    objectionFiled: '异议已提交，相关兑付暂缓。', required: '此项必填。',
+    'field.objectorName': '请填写姓名（1–100 个字符）。', 'field.objectorContact': '请填写可联系到您的电话或邮箱（3–200 个字符）。',
+    'field.reason': '请说明异议理由（1–2000 个字符）。', 'field.claimId': '该项目不在本批次公示名单中。', 'field.runId': '该批次不在公示期内。',
+    noticePdf: '公示通知（PDF）', listCsv: '名单（CSV）', listXlsx: '名单（Excel）',
     dashboard: '总览', claims: '兑付审核', runs: '季度结算', statement: '跨省清算', matching: '地方配套', registry: '服务机构库',
-    budget: '预算', taken: '已使用', left: '剩余', state: '状态', approve: '通过', reject: '驳回', startRun: '发起结算', download: '下载',
-    noOpenLists: '当前没有正在公示的名单。', inspection: '抽查', flagged: '疑点', paid: '已付', due: '应付', overdue: '逾期',
+    budget: '预算', credited: '预算总额', taken: '已使用', left: '剩余', state: '状态', approve: '通过', reject: '驳回', return: '退回修改', startRun: '发起结算', download: '下载',
+    noOpenLists: '当前没有正在公示的名单。', inspection: '抽查', flagged: '疑点', paid: '已付', due: '未到期应付', overdue: '逾期', owed: '应配套',
+    offsetRate: '抵扣比例', annualCap: '企业年度额度上限', mode: '兑付方式', claimsByState: '兑付申请（按状态）', quota: '额度',
+    invoice: '发票', evidence: '凭证', contract: '合同', bank: '银行转账', submittedAt: '提交时间', decision: '审核', reasonRequired: '驳回或退回需填写理由。',
+    noRunInReview: '没有待审核的批次。先在“季度结算”中发起结算。', queueEmpty: '本批次没有待审核的申请。', decided: '已处理',
+    sampleRate: '抽查比例（基点）', collected: '归集', instructions: '支付指令', approveAll: '全部通过（抽查与疑点除外）', publish: '发布公示', disburse: '拨付',
+    objections: '异议', uphold: '异议成立', dismiss: '异议不成立', outputs: '输出文件', refresh: '刷新', actions: '操作',
+    statementOf: '跨省清算表', count: '笔数', netView: '省际净额', from: '付出方', to: '收款方', net: '净额', perProvider: '机构明细',
+    region: '地区', defaulting: '配套逾期', obligations: '配套事项', dueOn: '到期日', outstanding: '未付',
+    complaints: '投诉', creditRecords: '信用记录', kind: '类型', upheldComplaints: '成立投诉', category: '类别', description: '说明',
+    creditCode: '统一社会信用代码', severity: '程度', filedBy: '记录省份', effective: '有效期', show: '查询', loading: '加载中…', none: '无',
   },
   en: {
     title: 'Yangtze River Delta innovation vouchers', publicity: 'Publicity', console: 'Operator console', login: 'Sign in', logout: 'Sign out', role: 'Role', org: 'Organisation', province: 'Province',
     programme: 'Programme', run: 'Run', quarter: 'Quarter', enterprise: 'Enterprise', provider: 'Provider', amount: 'Service amount', voucher: 'Voucher amount', closesAt: 'Window closes (Asia/Shanghai)',
-    fileObjection: 'File an objection', objectorName: 'Your name', objectorContact: 'Contact', reason: 'Reason', submit: 'Submit', objectionFiled: 'Objection filed; the claim is held from payment.',
+    publicityTitle: 'Voucher settlement publicity', publicityIntro: 'These settlement lists are under public review. During the window anyone may object under their name; a claim with an objection is held from payment.',
+    window: 'Window', publishedOn: 'Published', listed: 'Listed', total: 'Total', listState: 'Status', onList: 'listed', held: 'held (objection)',
+    objectThis: 'Object', objecting: 'Objecting to', chooseClaim: 'Choose the line you object to in a list first.',
+    fileObjection: 'File an objection', objectorName: 'Your name', objectorContact: 'Contact (phone or e-mail)', reason: 'Reason', submit: 'Submit', cancel: 'Cancel',
+    objectionFiled: 'Objection filed; the claim is held from payment.', required: 'Required.',
+    'field.objectorName': 'Give your name (1–100 characters).', 'field.objectorContact': 'Give a phone number or e-mail we can reach (3–200 characters).',
+    'field.reason': 'Say why you object (1–2000 characters).', 'field.claimId': 'This line is not on the run\'s list.', 'field.runId': 'This run is not under publicity.',
+    noticePdf: 'Notice (PDF)', listCsv: 'List (CSV)', listXlsx: 'List (Excel)',
     dashboard: 'Dashboard', claims: 'Claim review', runs: 'Quarterly runs', statement: 'Cross-province statement', matching: 'Local matching', registry: 'Provider registry',
-    budget: 'Budget', taken: 'Taken', left: 'Left', state: 'State', approve: 'Approve', reject: 'Reject', startRun: 'Start run', download: 'Download',
-    noOpenLists: 'No list is under publicity now.', inspection: 'inspection', flagged: 'flagged', paid: 'Paid', due: 'Due', overdue: 'Overdue',
+    budget: 'Budget', credited: 'Credited', taken: 'Taken', left: 'Left', state: 'State', approve: 'Approve', reject: 'Reject', return: 'Return', startRun: 'Start run', download: 'Download',
+    noOpenLists: 'No list is under publicity now.', inspection: 'inspection', flagged: 'flagged', paid: 'Paid', due: 'Due', overdue: 'Overdue', owed: 'Owed',
+    offsetRate: 'Offset rate', annualCap: 'Annual cap per enterprise', mode: 'Mode', claimsByState: 'Claims by state', quota: 'Quota',
+    invoice: 'Invoice', evidence: 'Evidence', contract: 'Contract', bank: 'Bank transfer', submittedAt: 'Submitted', decision: 'Decision', reasonRequired: 'A reason is required to reject or return.',
+    noRunInReview: 'No run is in review. Start one under "Quarterly runs".', queueEmpty: 'No claim of this run waits for review.', decided: 'Decided',
+    sampleRate: 'Inspection sample (bp)', collected: 'Collected', instructions: 'Instructions', approveAll: 'Approve all (not sampled or flagged)', publish: 'Publish', disburse: 'Disburse',
+    objections: 'Objections', uphold: 'Uphold', dismiss: 'Dismiss', outputs: 'Outputs', refresh: 'Refresh', actions: 'Actions',
+    statementOf: 'Cross-province statement', count: 'Count', netView: 'Net between provinces', from: 'From', to: 'To', net: 'Net', perProvider: 'Per provider',
+    region: 'Region', defaulting: 'defaulting', obligations: 'Obligations', dueOn: 'Due on', outstanding: 'Outstanding',
+    complaints: 'Complaints', creditRecords: 'Credit records', kind: 'Kind', upheldComplaints: 'Upheld complaints', category: 'Category', description: 'Description',
+    creditCode: 'Credit code', severity: 'Severity', filedBy: 'Filed by', effective: 'Effective', show: 'Show', loading: 'Loading…', none: 'None',
   },
 };
 
 export let lang = localStorage.getItem('lang') || 'zh';
-export const t = (key) => LABELS[lang][key] ?? key;
+export const t = (key) => LABELS[lang][key] ?? LABELS.en[key] ?? key;
 export function setLang(next) {
-  lang = next;
-  localStorage.setItem('lang', next);
+  lang = next === 'en' ? 'en' : 'zh';
+  localStorage.setItem('lang', lang);
 }
 
-/** Integer fen → "¥12,345.67", with integer arithmetic only. */
+/** Integer fen (number, decimal string or bigint) → "¥12,345.67", with integer arithmetic only. */
 export function yuan(fen) {
   const v = BigInt(fen);
   const neg = v < 0n;
@@ -34,9 +66,25 @@ export function yuan(fen) {
   return `${neg ? '-' : ''}¥${whole}.${(abs % 100n).toString().padStart(2, '0')}`;
 }
 
+/** Sum of fen values as a bigint. */
+export const sumFen = (values) => values.reduce((acc, v) => acc + BigInt(v ?? 0), 0n);
+
 /** An instant shown in Asia/Shanghai, whatever the browser's zone. */
 export function shanghai(iso) {
-  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+  if (!iso) return '—';
+  return new Intl.DateTimeFormat(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai', dateStyle: 'medium', timeStyle: 'short', hourCycle: 'h23' }).format(new Date(iso));
+}
+
+/** The window's close, 24:00 of its last day in Asia/Shanghai, shown as "2026-10-15 24:00". */
+export function closesAt(iso) {
+  const d = new Date(iso);
+  const parts = (x) => Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(x).map((p) => [p.type, p.value]));
+  const p = parts(d);
+  if (p.hour === '00' && p.minute === '00') {
+    const q = parts(new Date(d.getTime() - 1));
+    return `${q.year}-${q.month}-${q.day} 24:00`;
+  }
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
 }
 
 export function esc(s) {

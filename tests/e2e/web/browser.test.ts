@@ -1,0 +1,193 @@
+import { INestApplication } from '@nestjs/common';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BrowserContext, chromium, Page } from 'playwright-core';
+import { Subjects } from '@vc/contracts';
+import { Clock } from '@vc/platform';
+import { eventually, freePort, sql, TestSystem } from '@vc/testing';
+import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
+import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
+import { issuanceService } from '../../../apps/issuance/src/issuance.module';
+import { registryService } from '../../../apps/registry/src/registry.module';
+import { settlementService } from '../../../apps/settlement/src/settlement.module';
+import { newCreditCode } from '../../fixtures/credit-codes';
+import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
+import { operatorOf, providerAccount } from '../../fixtures/principals';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'screenshots');
+const R = Subjects.redemption;
+const T = Subjects.settlement;
+
+/**
+ * The web pages in headless Chromium against the whole system (all five services, real
+ * PostgreSQL + NATS, simulated clock): the public publicity page (R-PUB-1 objection → held) and
+ * the operator console (review, run, publish, disburse, statement download).
+ */
+const suite = existsSync(CHROMIUM) ? describe : describe.skip;
+if (!existsSync(CHROMIUM)) {
+  console.warn(`tests/e2e/web: ${CHROMIUM} not found, browser tests skipped (apt-get install -y chromium)`);
+}
+
+suite('web: publicity page and operator console in headless Chromium (all services, real PostgreSQL + NATS)', () => {
+  let sys: TestSystem;
+  let gateway: INestApplication;
+  let context: BrowserContext;
+  let page: Page;
+  let base: string;
+  let profile: string;
+  const apps: INestApplication[] = [];
+  const clock = { CLOCK_MODE: 'simulated' as const, SIMULATED_NOW: '2026-07-06T09:00:00+08:00' };
+  const setNow = (instant: string) => apps.forEach((app) => app.get(Clock).set(new Date(instant)));
+  const browserErrors: string[] = [];
+  let zjEnterpriseName = '';
+  let jsClaimIds: string[] = [];
+
+  beforeAll(async () => {
+    sys = await TestSystem.start();
+    apps.push(await sys.startService(registryService, clock));
+    apps.push(await sys.startService(issuanceService, clock));
+    const redemption = await bootstrapRedemption(sys.config({ ...clock, GRPC_PORT: 0 }));
+    sys.apps.push(redemption);
+    apps.push(redemption);
+    apps.push(await sys.startService(settlementService, clock));
+    const port = await freePort();
+    gateway = await bootstrapGateway(sys.config({ ...clock, HTTP_PORT: port }), true);
+    base = `http://127.0.0.1:${port}`;
+
+    await seedQuarter();
+
+    profile = mkdtempSync(join(tmpdir(), 'vc-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      acceptDownloads: true,
+      // a zone far from Shanghai: the page must still show Asia/Shanghai times
+      timezoneId: 'America/New_York',
+      locale: 'zh-CN',
+      viewport: { width: 1280, height: 900 },
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (err) => browserErrors.push(err.message));
+    // 4xx replies are expected (validation); a script error or a 5xx is not
+    page.on('response', (res) => {
+      if (res.status() >= 500) browserErrors.push(`${res.status()} ${res.url()}`);
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 180000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await gateway?.close();
+    await sys?.stop();
+  });
+
+  /** The seeding of tests/e2e/quarter.lifecycle.test.ts: providers, programmes, enterprises, quota, orders, claims. */
+  async function seedQuarter() {
+    const admit = async (province: 'SH' | 'JS' | 'ZJ', legalName: string, unitName: string, kind: string) => {
+      const code = newCreditCode();
+      const p = await sys.client.ok(Subjects.registry.providerApply, { creditCode: code, legalName, unitName, kind, province }, { principal: providerAccount(code), idempotencyKey: key() });
+      return { ...p, principal: providerAccount(code) };
+    };
+    const shCentre = await admit('SH', '上海示范大学', '分析测试中心', 'testing_centre');
+    const zjLab = await admit('ZJ', '浙江示范研究院', '重点实验室', 'key_laboratory');
+    const jsCollege = await admit('JS', '南京示范大学', '材料学院', 'college');
+
+    await openProgramme(sys.client, 'JS', 2026, { budgetFen: 100_000_000 });
+    await openProgramme(sys.client, 'ZJ', 2026, { budgetFen: 100_000_000 });
+    const suzhou = await createRegion(sys.client, 'JS', '苏州工业园区');
+    const hangzhou = await createRegion(sys.client, 'ZJ', '杭州高新区');
+    const jsEnt = await approvedEnterprise(sys.client, suzhou.id, 'JS', 2026, '苏州光子芯片科技有限公司');
+    const zjEnt = await approvedEnterprise(sys.client, hangzhou.id, 'ZJ', 2026, '杭州微生物检测科技有限公司');
+    zjEnterpriseName = zjEnt.name;
+    await sys.client.ok(Subjects.issuance.quotaClaim, { enterpriseId: jsEnt.id, amountFen: 10_000_000 }, { principal: jsEnt.principal, idempotencyKey: key() });
+    await sys.client.ok(Subjects.issuance.quotaClaim, { enterpriseId: zjEnt.id, amountFen: 5_000_000 }, { principal: zjEnt.principal, idempotencyKey: key() });
+    for (const [programmeId, ent, left] of [['JS-2026', jsEnt, 10_000_000], ['ZJ-2026', zjEnt, 5_000_000]] as const) {
+      await eventually(async () => {
+        const b = await sys.client.call(R.balanceGet, { programmeId, enterpriseId: ent.id }, { principal: ent.principal });
+        return b.ok && b.data.quota?.leftFen === left;
+      }, 20000);
+    }
+
+    let invoice = 0;
+    const serve = async (provider: typeof shCentre, ent: typeof jsEnt, amountFen: number) => {
+      const created = await eventually(async () => {
+        const r = await sys.client.call(R.orderCreate, { providerId: provider.id, enterpriseId: ent.id, amountFen, description: '大型仪器机时' }, { principal: provider.principal, idempotencyKey: key() });
+        return r.ok ? r.data : null;
+      }, 20000);
+      await sys.client.ok(R.orderConfirm, { orderId: created.id }, { principal: provider.principal, idempotencyKey: key() });
+      await sys.client.ok(R.orderConfirm, { orderId: created.id }, { principal: ent.principal, idempotencyKey: key() });
+      const paid = await sys.client.ok(R.orderPay, { orderId: created.id }, { principal: ent.principal, idempotencyKey: key() });
+      await sys.client.ok(R.orderComplete, { orderId: created.id }, { principal: provider.principal, idempotencyKey: key() });
+      return sys.client.ok(
+        R.claimSubmit,
+        { orderId: created.id, contractRef: `HT-${++invoice}`, invoiceNumber: `INV-2026-${Date.now()}-${invoice}`, invoiceAmountFen: amountFen, bankTransferRef: `BK-${invoice}`, bankAmountFen: paid.enterprisePaysFen },
+        { principal: provider.principal, idempotencyKey: key() },
+      );
+    };
+    jsClaimIds = [(await serve(shCentre, jsEnt, 1_234_567)).id, (await serve(zjLab, jsEnt, 2_000_000)).id];
+    await serve(jsCollege, zjEnt, 800_000);
+
+    // settlement learns the claims from the event stream
+    await eventually(async () => {
+      const rows = await sql(sys.db.url, `SELECT count(*)::int AS n FROM settlement.claims`);
+      return rows[0].n === 3;
+    }, 20000);
+
+    // After the quarter: Zhejiang publishes its list through the services (Fri 2026-10-09, closes end of Thu 10-15)
+    setNow('2026-10-09T10:00:00+08:00');
+    const op = operatorOf('ZJ');
+    const run = await sys.client.ok(T.runStart, { programmeId: 'ZJ-2026', quarter: '2026Q3', sampleRateBp: 0 }, { principal: op, idempotencyKey: key() });
+    await sys.client.ok(T.runReview, { runId: run.id, approveAll: true }, { principal: op, idempotencyKey: key() });
+    await sys.client.ok(T.runPublish, { runId: run.id }, { principal: op, idempotencyKey: key() });
+  }
+
+  it('R-PUB-1: the public page lists the open publicity with Shanghai closing time; an objection is validated per field, filed, and the claim shows held', async () => {
+    await page.goto(`${base}/publicity.html`);
+    const card = page.locator('section.run', { hasText: 'ZJ-2026' });
+    await card.waitFor();
+    await expect(card.locator('.closes').textContent()).resolves.toBe('2026-10-15 24:00');
+    const row = card.locator('tbody tr', { hasText: zjEnterpriseName });
+    await expect(row.textContent()).resolves.toContain('¥8,000.00'); // A = 800,000 fen
+    await expect(row.textContent()).resolves.toContain('¥2,000.00'); // V = 25 %
+    await expect(row.locator('.badge').textContent()).resolves.toBe('公示中');
+
+    await row.locator('button.object').click();
+    const form = page.locator('#objection-form');
+    await form.waitFor();
+    // empty fields: a message under each
+    await form.locator('button[type=submit]').click();
+    for (const f of ['objectorName', 'objectorContact', 'reason']) {
+      await expect(form.locator(`.field-error[data-for=${f}]`).textContent()).resolves.toBe('此项必填。');
+    }
+    // the API refuses a contact under 3 characters, naming the field: shown under the contact field
+    await form.locator('[name=objectorName]').fill('张三');
+    await form.locator('[name=objectorContact]').fill('12');
+    await form.locator('[name=reason]').fill('该服务未实际发生，发票存疑。');
+    await form.locator('button[type=submit]').click();
+    const contactError = form.locator('.field-error[data-for=objectorContact]');
+    await expect(contactError.filter({ hasText: '3–200' }).waitFor()).resolves.toBeUndefined();
+    await expect(contactError.textContent()).resolves.toContain('objectorContact');
+    await expect(form.locator('.field-error[data-for=objectorName]').textContent()).resolves.toBe('');
+    await expect(form.locator('[name=reason]').inputValue()).resolves.toBe('该服务未实际发生，发票存疑。');
+
+    await form.locator('[name=objectorContact]').fill('13800138000');
+    await form.locator('button[type=submit]').click();
+    await page.locator('#objection-notice', { hasText: '异议已提交' }).waitFor();
+    await page.locator('section.run tbody tr', { hasText: zjEnterpriseName }).locator('.badge.held').waitFor();
+    await expect(page.locator('section.run tbody tr', { hasText: zjEnterpriseName }).locator('.badge').textContent()).resolves.toBe('暂缓（有异议）');
+
+    const objections = await sql(sys.db.url, `SELECT objector_name, objector_contact, status FROM settlement.objections`);
+    expect(objections).toEqual([{ objector_name: '张三', objector_contact: '13800138000', status: 'open' }]);
+    await page.screenshot({ path: join(SCREENSHOTS, 'publicity.png'), fullPage: true });
+
+    // English labels
+    await page.locator('#lang').selectOption('en');
+    await expect(page.locator('section.run tbody tr', { hasText: zjEnterpriseName }).locator('.badge').textContent()).resolves.toBe('held (objection)');
+    await page.locator('#lang').selectOption('zh');
+    expect(browserErrors).toEqual([]);
+  });
+});
