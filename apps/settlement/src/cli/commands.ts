@@ -1,0 +1,448 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command, CommandRunner, Option } from 'nest-commander';
+import { TokenService } from '@vc/auth';
+import { ClaimDecisionDto, jsonReplacer, Principal, REVIEW_DECISIONS, Role, RunView, validateDto } from '@vc/contracts';
+import { DomainError, ErrorCode } from '@vc/errors';
+import { Clock, UnitOfWork } from '@vc/platform';
+import { cjkFont, OutputTable, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
+import { instructionsTable, noticeData, publicityTable, Query, rewardsTable, statementTable } from '../outputs/sources';
+import { DisburseUseCase } from '../use-cases/disburse.use-case';
+import { PublicityUseCase } from '../use-cases/publicity.use-case';
+import { ReviewUseCase } from '../use-cases/review.use-case';
+import { RewardsUseCase } from '../use-cases/rewards.use-case';
+import { RunsUseCase } from '../use-cases/runs.use-case';
+import { StatementUseCase } from '../use-cases/statement.use-case';
+import { Progress } from './progress';
+
+interface CommonOptions {
+  operator?: string;
+  delta?: boolean;
+  token?: string;
+  out?: string;
+  json?: boolean;
+}
+
+/** Bad usage (exit 2). */
+export class UsageError extends Error {}
+
+const PROVINCES = ['SH', 'JS', 'ZJ', 'AH'];
+
+/**
+ * Who runs the batch: a principal token (--token or SETTLE_TOKEN, verified like any request), or
+ * for an operator at the database host, --operator <PROVINCE> / --delta, recorded with the OS user.
+ */
+function principalOf(tokens: TokenService, o: CommonOptions): Principal {
+  const token = o.token ?? process.env.SETTLE_TOKEN;
+  if (token) return tokens.verify(token);
+  const sub = `cli:${userInfo().username}`;
+  if (o.delta) return { sub, role: Role.DeltaOperator, org: 'DELTA' };
+  if (o.operator) {
+    if (!PROVINCES.includes(o.operator)) throw new UsageError(`--operator must be one of ${PROVINCES.join(', ')}`);
+    return { sub, role: Role.ProgrammeOperator, org: o.operator, province: o.operator as Principal['province'] };
+  }
+  throw new UsageError('say who acts: --operator <PROVINCE>, --delta, or --token / SETTLE_TOKEN');
+}
+
+function print(o: CommonOptions, value: unknown, text: string): void {
+  process.stdout.write(o.json ? `${JSON.stringify(value, jsonReplacer, 2)}\n` : `${text}\n`);
+}
+
+function summary(run: RunView): string {
+  const counts = Object.entries(run.counts).map(([k, v]) => `${k}=${v}`).join(' ');
+  const window = run.publication ? ` publicity ${run.publication.firstDay}..${run.publication.lastDay} (closes ${run.publication.closesAt})` : '';
+  return `run ${run.id} ${run.programmeId} ${run.quarter}: ${run.state}; collected ${run.collectedCount}; ${counts}${window}; instructions ${run.instructionCount} = ${run.instructionFen} fen`;
+}
+
+/** Shared by the verbs: options, outputs, decisions. */
+abstract class SettleCommand extends CommandRunner {
+  protected readonly progress = new Progress();
+
+  constructor(protected readonly tokens: TokenService, protected readonly uow: UnitOfWork) {
+    super();
+  }
+
+  @Option({ flags: '--operator <province>', description: 'act as the programme operator of SH, JS, ZJ or AH' })
+  parseOperator(v: string) {
+    return v.toUpperCase();
+  }
+
+  @Option({ flags: '--delta', description: 'act as the delta clearing desk' })
+  parseDelta() {
+    return true;
+  }
+
+  @Option({ flags: '--token <jwt>', description: 'a principal token (default: SETTLE_TOKEN)' })
+  parseToken(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--out <dir>', description: 'where to write the output files (default ./settlement-out)' })
+  parseOut(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--json', description: 'print the result as JSON' })
+  parseJson() {
+    return true;
+  }
+
+  protected query: Query = (sql, params) => this.uow.query(sql, params);
+
+  protected outDir(o: CommonOptions, sub: string): string {
+    const dir = resolve(o.out ?? 'settlement-out', sub);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Writes a table as CSV and XLSX; returns the file paths. */
+  protected async writeTable(dir: string, name: string, make: () => OutputTable): Promise<string[]> {
+    const files = [join(dir, `${name}.csv`), join(dir, `${name}.xlsx`)];
+    this.progress.start(name, 2);
+    const rows = await writeCsv(make(), createWriteStream(files[0]));
+    this.progress.tick({ file: `${name}.csv`, rows });
+    await writeXlsx(make(), createWriteStream(files[1]));
+    this.progress.tick({ file: `${name}.xlsx`, rows });
+    this.progress.stop();
+    return files;
+  }
+
+  /** The outputs a run has so far: publicity list and notice once published; instructions and statement once completed. */
+  protected async runOutputs(o: CommonOptions, run: RunView): Promise<string[]> {
+    const dir = this.outDir(o, `${run.programmeId}-${run.quarter}`);
+    const files: string[] = [];
+    if (run.publication) {
+      files.push(...(await this.writeTable(dir, 'publicity-list', () => publicityTable(this.query, run.id))));
+      const notice = await noticeData(this.query, run.id);
+      cjkFont(); // a clear error before any work when no CJK font is installed
+      const pdf = join(dir, 'publicity-notice.pdf');
+      writeFileSync(pdf, await renderNoticePdf(notice!));
+      files.push(pdf);
+    }
+    if (run.state === 'completed') {
+      files.push(...(await this.writeTable(dir, 'payment-instructions', () => instructionsTable(this.query, run.id))));
+      files.push(...(await this.writeTable(dir, 'statement', () => statementTable(this.query, { runIds: [run.id] }))));
+    }
+    return files;
+  }
+
+  protected async findRun(principal: Principal, programme?: string, quarter?: string, runId?: string): Promise<RunView | null> {
+    if (runId) return this.runsUseCase().get(principal, { runId });
+    if (!programme || !quarter) throw new UsageError('give --run <id>, or --programme <id> and --quarter <YYYYQn>');
+    const { items } = await this.runsUseCase().list(principal, { programmeId: programme, quarter });
+    return items[0] ?? null;
+  }
+
+  protected abstract runsUseCase(): RunsUseCase;
+}
+
+interface RunOptions extends CommonOptions {
+  programme?: string;
+  quarter?: string;
+  run?: string;
+  approveAll?: boolean;
+  decisions?: string;
+  sampleRateBp?: number;
+  seed?: string;
+  /** false with --no-publish */
+  publish?: boolean;
+}
+
+/** Reads claimId,decision,reason lines (a header line is allowed); a bad line is bad usage. */
+export function readDecisions(path: string): ClaimDecisionDto[] {
+  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
+  const out: ClaimDecisionDto[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim() || (i === 0 && /claim/i.test(line))) return;
+    const [claimId, decision, ...reason] = line.split(',');
+    const body: Record<string, unknown> = { claimId: claimId?.trim(), decision: decision?.trim() };
+    if (reason.length && reason.join(',').trim()) body.reason = reason.join(',').trim().replace(/^"|"$/g, '');
+    if (!REVIEW_DECISIONS.includes(body.decision as never)) throw new UsageError(`${path}:${i + 1}: decision must be approve, reject or return`);
+    try {
+      out.push(validateDto(ClaimDecisionDto, body));
+    } catch (err) {
+      throw new UsageError(`${path}:${i + 1}: ${(err as Error).message}`);
+    }
+  });
+  return out;
+}
+
+@Command({ name: 'run', description: 'start or continue the quarterly run of a programme: collect, review, publish, disburse, write the outputs' })
+export class RunCommand extends SettleCommand {
+  constructor(
+    tokens: TokenService,
+    uow: UnitOfWork,
+    private readonly runs: RunsUseCase,
+    private readonly review: ReviewUseCase,
+    private readonly publicity: PublicityUseCase,
+    private readonly disbursement: DisburseUseCase,
+    private readonly clock: Clock,
+  ) {
+    super(tokens, uow);
+  }
+
+  protected runsUseCase() {
+    return this.runs;
+  }
+
+  @Option({ flags: '--programme <id>', description: 'programme, e.g. JS-2026' })
+  parseProgramme(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--quarter <quarter>', description: 'quarter, e.g. 2026Q3' })
+  parseQuarter(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--run <id>', description: 'an existing run' })
+  parseRun(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--approve-all', description: 'approve every claim in review that is neither sampled nor flagged' })
+  parseApproveAll() {
+    return true;
+  }
+
+  @Option({ flags: '--decisions <csv>', description: 'decisions file: claimId,decision(approve|reject|return),reason' })
+  parseDecisions(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--sample-rate-bp <n>', description: 'inspection sample in basis points (default 500)' })
+  parseSampleRate(v: string) {
+    if (!/^\d{1,5}$/.test(v)) throw new UsageError('--sample-rate-bp must be an integer 0..10000');
+    return Number(v);
+  }
+
+  @Option({ flags: '--seed <hex>', description: 'reproduce a sample with a stored seed' })
+  parseSeed(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--no-publish', description: 'stop after the review; do not publish' })
+  parseNoPublish() {
+    return true;
+  }
+
+  async run(_params: string[], o: RunOptions): Promise<void> {
+    const principal = principalOf(this.tokens, o);
+    const decisions = o.decisions ? readDecisions(o.decisions) : [];
+    let run = await this.findRun(principal, o.programme, o.quarter, o.run);
+    if (!run) {
+      this.progress.start('collect', 1);
+      run = await this.runs.start(principal, { programmeId: o.programme!, quarter: o.quarter!, sampleRateBp: o.sampleRateBp, seed: o.seed }, `cli:start:${o.programme}:${o.quarter}`);
+      this.progress.tick({ collected: run!.collectedCount, fen: run!.collectedFen });
+      this.progress.stop();
+      run = await this.runs.get(principal, { runId: run!.id });
+    }
+    if (run.state === 'review') {
+      if (decisions.length) {
+        const digest = createHash('sha256').update(readFileSync(o.decisions!)).digest('hex').slice(0, 16);
+        const batches = Math.ceil(decisions.length / 1000);
+        this.progress.start('review', decisions.length);
+        for (let b = 0; b < batches; b++) {
+          const batch = decisions.slice(b * 1000, (b + 1) * 1000);
+          // A rerun of the same file replays the stored replies: nothing is decided twice.
+          const result = await this.review.execute(principal, { runId: run.id, decisions: batch }, `cli:review:${run.id}:${digest}:${b}`);
+          this.progress.tick({ inReview: result.inReview }, batch.length);
+        }
+        this.progress.stop();
+      }
+      if (o.approveAll) await this.review.execute(principal, { runId: run.id, approveAll: true }, `cli:approve-all:${run.id}:${this.clock.now().toISOString()}`);
+      run = await this.runs.get(principal, { runId: run.id });
+      if (o.publish !== false && !run.counts.in_review) {
+        run = await this.publicity.publish(principal, { runId: run.id }, `cli:publish:${run.id}`);
+      }
+    }
+    if (run.state !== 'review' && run.state !== 'completed' && this.clock.now() >= new Date(run.publication!.closesAt)) {
+      run = await this.disburse(principal, run.id);
+    }
+    const files = await this.runOutputs(o, run);
+    print(o, { run, files }, `${summary(run)}${nextStep(run, this.clock.now())}\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
+  }
+
+  private async disburse(principal: Principal, runId: string): Promise<RunView> {
+    this.progress.start('disburse', 3);
+    const run = await this.disbursement.execute(principal, { runId }, (step, detail) => this.progress.tick({ step, ...detail }));
+    this.progress.stop();
+    return run;
+  }
+}
+
+function nextStep(run: RunView, now: Date): string {
+  if (run.state === 'review') {
+    const left = run.counts.in_review ?? 0;
+    return left ? `\nnext: decide ${left} claims (sampled or flagged ones one by one: --decisions file.csv), then run again` : '\nnext: run again to publish';
+  }
+  if (run.state === 'publicity' && now < new Date(run.publication!.closesAt)) return `\nnext: after ${run.publication!.closesAt}, run again (or settle resume) to disburse`;
+  if (run.state !== 'completed') return '\nnext: settle resume';
+  return '';
+}
+
+interface ResumeOptions extends CommonOptions {
+  run?: string;
+  programme?: string;
+  quarter?: string;
+}
+
+@Command({ name: 'resume', description: 'resume a disbursement after a crash or a stop (idempotent: never a second instruction or payment)' })
+export class ResumeCommand extends SettleCommand {
+  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase, private readonly disbursement: DisburseUseCase) {
+    super(tokens, uow);
+  }
+
+  protected runsUseCase() {
+    return this.runs;
+  }
+
+  @Option({ flags: '--run <id>' })
+  parseRun(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--programme <id>' })
+  parseProgramme(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--quarter <quarter>' })
+  parseQuarter(v: string) {
+    return v;
+  }
+
+  async run(_params: string[], o: ResumeOptions): Promise<void> {
+    const principal = principalOf(this.tokens, o);
+    const found = await this.findRun(principal, o.programme, o.quarter, o.run);
+    if (!found) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'run', message: 'no such run' });
+    this.progress.start('disburse', 3);
+    const run = await this.disbursement.execute(principal, { runId: found.id }, (step, detail) => this.progress.tick({ step, ...detail }));
+    this.progress.stop();
+    const files = await this.runOutputs(o, run);
+    print(o, { run, files }, `${summary(run)}\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
+  }
+}
+
+interface StatusOptions extends CommonOptions {
+  programme?: string;
+  quarter?: string;
+}
+
+@Command({ name: 'status', description: 'list runs and their states' })
+export class StatusCommand extends SettleCommand {
+  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase) {
+    super(tokens, uow);
+  }
+
+  protected runsUseCase() {
+    return this.runs;
+  }
+
+  @Option({ flags: '--programme <id>' })
+  parseProgramme(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--quarter <quarter>' })
+  parseQuarter(v: string) {
+    return v;
+  }
+
+  async run(_params: string[], o: StatusOptions): Promise<void> {
+    const principal = principalOf(this.tokens, o);
+    const { items } = await this.runs.list(principal, { programmeId: o.programme, quarter: o.quarter });
+    print(o, { runs: items }, items.length ? items.map(summary).join('\n') : 'no runs');
+  }
+}
+
+interface StatementOptions extends CommonOptions {
+  quarter?: string;
+  programme?: string;
+}
+
+@Command({ name: 'statement', description: 'the cross-province statement of a quarter (R-CLEAR-1), as CSV and XLSX' })
+export class StatementCommand extends SettleCommand {
+  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase, private readonly statements: StatementUseCase) {
+    super(tokens, uow);
+  }
+
+  protected runsUseCase() {
+    return this.runs;
+  }
+
+  @Option({ flags: '--quarter <quarter>', required: true })
+  parseQuarter(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--programme <id>' })
+  parseProgramme(v: string) {
+    return v;
+  }
+
+  async run(_params: string[], o: StatementOptions): Promise<void> {
+    const principal = principalOf(this.tokens, o);
+    const statement = await this.statements.get(principal, { quarter: o.quarter, programmeId: o.programme, detail: false });
+    const files = await this.writeTable(this.outDir(o, `statement-${o.quarter}`), `statement-${o.quarter}${o.programme ? `-${o.programme}` : ''}`, () =>
+      statementTable(this.query, { runIds: statement.runIds }),
+    );
+    const lines = statement.cells.filter((c) => BigInt(c.totalFen) > 0n).map((c) => `  ${c.programmeId} → ${c.providerProvince}: ${c.claimCount} claims, ${c.totalFen} fen`);
+    print(o, { statement, files }, `statement ${o.quarter}: ${statement.totalCount} claims, ${statement.totalFen} fen (instructions ${statement.instructionFen} fen)\n${lines.join('\n')}\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
+    if (statement.totalFen !== statement.instructionFen) throw new Error('statement total differs from the payment instructions');
+  }
+}
+
+interface RewardsOptions extends CommonOptions {
+  programme?: string;
+  year?: number;
+  grades?: string;
+}
+
+@Command({ name: 'rewards', description: 'grade providers (--grades csv: providerId,grade) and compute the year-end rewards (R-REWARD-1)' })
+export class RewardsCommand extends SettleCommand {
+  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase, private readonly rewards: RewardsUseCase) {
+    super(tokens, uow);
+  }
+
+  protected runsUseCase() {
+    return this.runs;
+  }
+
+  @Option({ flags: '--programme <id>', required: true })
+  parseProgramme(v: string) {
+    return v;
+  }
+
+  @Option({ flags: '--year <year>', required: true })
+  parseYear(v: string) {
+    if (!/^\d{4}$/.test(v)) throw new UsageError('--year must be a year');
+    return Number(v);
+  }
+
+  @Option({ flags: '--grades <csv>', description: 'providerId,grade (excellent|good|fair|poor)' })
+  parseGrades(v: string) {
+    return v;
+  }
+
+  async run(_params: string[], o: RewardsOptions): Promise<void> {
+    const principal = principalOf(this.tokens, o);
+    if (o.grades) {
+      const lines = readFileSync(o.grades, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l, i) => l.trim() && !(i === 0 && /provider/i.test(l)));
+      this.progress.start('grades', lines.length);
+      for (const line of lines) {
+        const [providerId, grade] = line.split(',').map((s) => s.trim());
+        await this.rewards.grade(principal, { programmeId: o.programme!, year: o.year!, providerId, grade: grade as never }, `cli:grade:${o.programme}:${o.year}:${providerId}:${grade}`);
+        this.progress.tick({ providerId });
+      }
+      this.progress.stop();
+    }
+    const result = await this.rewards.compute(principal, { programmeId: o.programme!, year: o.year! }, `cli:rewards:${o.programme}:${o.year}:${Date.now()}`);
+    const files = await this.writeTable(this.outDir(o, `rewards-${o.programme}-${o.year}`), `rewards-${o.programme}-${o.year}`, () => rewardsTable(this.query, o.programme!, o.year!));
+    print(o, { ...result, files }, `rewards ${o.programme} ${o.year}: ${result.items.length} providers, ${result.totalFen} fen\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
+  }
+}
+
+export const SETTLE_COMMANDS = [RunCommand, ResumeCommand, StatusCommand, StatementCommand, RewardsCommand];
