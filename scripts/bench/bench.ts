@@ -10,7 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase, spawnService, startNats, ServiceProcess } from '@vc/testing';
 import { natsLoad, LoadResult, peakRssMiB } from './load';
-import { SCENARIOS, BenchContext } from './scenarios';
+import { BenchContext } from './scenarios';
+import { SCENARIOS } from './scenarios/index';
 
 const args = new Set(process.argv.slice(2));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
