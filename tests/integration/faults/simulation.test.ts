@@ -1,0 +1,364 @@
+import { randomUUID } from 'node:crypto';
+import { INestApplication } from '@nestjs/common';
+import { Pool } from 'pg';
+import { Events, Principal, Subjects, toJson } from '@vc/contracts';
+import { eventually, sql, TestSystem } from '@vc/testing';
+import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
+import { issuanceService } from '../../../apps/issuance/src/issuance.module';
+import { registryService } from '../../../apps/registry/src/registry.module';
+import { settlementService } from '../../../apps/settlement/src/settlement.module';
+import { formatReport } from '../../../scripts/ledger/ledger-check';
+import { LEDGER_CHECKS } from '../../../scripts/ledger/checks';
+import { newCreditCode } from '../../fixtures/credit-codes';
+import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
+import { providerAccount } from '../../fixtures/principals';
+import {
+  checkInvariants,
+  Delivery,
+  EXPECTED_REFUSALS,
+  OrderPlan,
+  planFor,
+  replayCommand,
+  SeedPlan,
+  settledLedger,
+  SIM_BUDGETS,
+  SIM_INVARIANTS,
+  SIM_PROVINCES,
+  simPool,
+  SimProvince,
+} from '../../fixtures/simulation';
+
+const R = Subjects.redemption;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const SEEDS = Number(process.env.SIM_SEEDS ?? 200);
+const FIRST_SEED = Number(process.env.SIM_SEED ?? 1);
+const CRASH_EVERY = Number(process.env.SIM_CRASH_EVERY ?? 50);
+
+interface Reply {
+  ok: boolean;
+  data?: any;
+  error?: { code: string; message?: string; field?: string };
+}
+
+/** Counters printed at the end: what the simulation actually exercised. */
+class Stats {
+  requests = 0;
+  ok = 0;
+  refusals: Record<string, number> = {};
+  faults: Record<string, number> = {};
+  transportRetries = 0;
+  count(reply: Reply) {
+    this.requests++;
+    if (reply.ok) this.ok++;
+    else this.refusals[reply.error!.code] = (this.refusals[reply.error!.code] ?? 0) + 1;
+  }
+  fault(name: string, n = 1) {
+    this.faults[name] = (this.faults[name] ?? 0) + n;
+  }
+}
+
+/**
+ * Seeded simulation against the real services (registry, issuance, redemption, settlement in one
+ * TestSystem): quota claims, orders, payments, cancels, completions and claims, with duplicate
+ * requests, dropped replies, races, duplicate events and service restarts. After every seed the
+ * R-LEDGER-1 identities must hold once the system is quiet, plus the invariants of
+ * tests/fixtures/simulation.ts (no order paid twice, budget and quota never negative, …).
+ */
+describe('faults: seeded simulation of voucher traffic with injected faults (real PostgreSQL + NATS)', () => {
+  let sys: TestSystem;
+  let pool: Pool;
+  let redemption: INestApplication;
+  const clock = { CLOCK_MODE: 'simulated' as const, SIMULATED_NOW: '2026-07-06T09:00:00+08:00' };
+  const regions = {} as Record<SimProvince, string>;
+  const providers: Array<{ id: string; principal: Principal }> = [];
+  const runTag = Date.now().toString(36);
+  const stats = new Stats();
+  let crashing = false;
+  const unexpected: string[] = [];
+  const timing = { setup: 0, traffic: 0, settle: 0, invariants: 0 };
+
+  beforeAll(async () => {
+    sys = await TestSystem.start();
+    pool = simPool(sys.db.url);
+    await sys.startService(registryService, clock);
+    await sys.startService(issuanceService, clock);
+    redemption = await bootstrapRedemption(sys.config({ ...clock, GRPC_PORT: 0 }));
+    sys.apps.push(redemption);
+    await sys.startService(settlementService, clock);
+
+    for (const province of SIM_PROVINCES) {
+      await openProgramme(sys.client, province, 2026, { budgetFen: SIM_BUDGETS[province] });
+      regions[province] = (await createRegion(sys.client, province, `模拟区${province}`)).id;
+    }
+    for (const [i, province] of (['SH', 'ZJ', 'JS'] as const).entries()) {
+      const code = newCreditCode();
+      const p = await sys.client.ok(Subjects.registry.providerApply, { creditCode: code, legalName: `模拟大学${i}`, unitName: `测试中心${i}`, kind: 'testing_centre', province }, { principal: providerAccount(code), idempotencyKey: key() });
+      providers.push({ id: p.id, principal: providerAccount(code) });
+    }
+    await eventually(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.providers WHERE status = 'active' AND id = ANY($1::uuid[])`, [providers.map((p) => p.id)]))[0].n === 3, 20000);
+    await eventually(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.programme_budget`))[0].n === 4, 20000);
+  }, 120000);
+  afterAll(async () => {
+    await pool?.end();
+    await sys?.stop();
+  }, 60000);
+
+  /** One request; a transport failure (timeout, no responders while a service restarts) is retried with the same key. */
+  async function rpc(subject: string, body: unknown, principal: Principal, idempotencyKey: string | undefined, timeoutMs = 10000): Promise<Reply> {
+    const deadline = Date.now() + 40000;
+    for (;;) {
+      try {
+        const reply = (await sys.client.call(subject, body, { principal, idempotencyKey, timeoutMs })) as Reply;
+        // A service being shut down may fail what it was doing; the retry (same key) is the client's contract.
+        if (!reply.ok && crashing && ['INTERNAL', 'UNAVAILABLE'].includes(reply.error!.code) && Date.now() < deadline) {
+          stats.transportRetries++;
+          continue;
+        }
+        stats.count(reply);
+        if (!reply.ok && !EXPECTED_REFUSALS.has(reply.error!.code)) unexpected.push(`${subject}: ${toJson(reply.error)}`);
+        return reply;
+      } catch (err) {
+        if (Date.now() > deadline) throw new Error(`${subject}: no answer within 40 s (${String(err)})`);
+        stats.transportRetries++;
+        await sleep(crashing ? 50 : 10);
+      }
+    }
+  }
+
+  /** A request delivered as the plan says; a successful reply must be what every retry with its key returns. */
+  async function deliver(subject: string, body: unknown, principal: Principal, delivery: Delivery, violations: string[]): Promise<Reply> {
+    const k = `sim-${randomUUID()}`;
+    const same = (a: Reply, b: Reply, how: string) => {
+      if (a.ok && b.ok && toJson(a.data) !== toJson(b.data)) violations.push(`${subject} ${how}: the same key gave two different replies ${toJson(a.data)} / ${toJson(b.data)}`);
+      if (a.ok && !b.ok) violations.push(`${subject} ${how}: the retry of a request that succeeded was refused ${toJson(b.error)}`);
+    };
+    switch (delivery) {
+      case 'once':
+        return rpc(subject, body, principal, k);
+      case 'resend': {
+        stats.fault('duplicate request (re-sent after the reply)');
+        const first = await rpc(subject, body, principal, k);
+        same(first, await rpc(subject, body, principal, k), 're-sent');
+        return first;
+      }
+      case 'concurrent-duplicate': {
+        stats.fault('duplicate request (sent twice at once)');
+        const [a, b] = await Promise.all([rpc(subject, body, principal, k), rpc(subject, body, principal, k)]);
+        if (a.ok && b.ok) same(a, b, 'concurrent duplicate');
+        return a.ok ? a : b;
+      }
+      case 'dropped-reply': {
+        stats.fault('dropped reply (1 ms client timeout, then retried)');
+        await sys.client.call(subject, body, { principal, idempotencyKey: k, timeoutMs: 1 }).catch(() => null);
+        const first = await rpc(subject, body, principal, k);
+        same(first, await rpc(subject, body, principal, k), 'retried after a dropped reply');
+        return first;
+      }
+    }
+  }
+
+  async function playOrder(plan: SeedPlan, o: OrderPlan, enterprises: Array<{ id: string; principal: Principal }>, violations: string[]): Promise<void> {
+    const ent = enterprises[o.enterprise];
+    const provider = providers[o.provider];
+    const created = await rpc(R.orderCreate, { providerId: provider.id, enterpriseId: ent.id, amountFen: o.amountFen, description: '模拟服务' }, provider.principal, `sim-${randomUUID()}`);
+    if (!created.ok) return void violations.push(`order.create refused: ${toJson(created.error)}`);
+    const orderId: string = created.data.id;
+    for (const who of [provider.principal, ent.principal]) {
+      const c = await rpc(R.orderConfirm, { orderId }, who, `sim-${randomUUID()}`);
+      if (!c.ok) return void violations.push(`order.confirm refused: ${toJson(c.error)}`);
+    }
+    const paidOk: Reply[] = [];
+    const claimsOk: Reply[] = [];
+    const pay = (d: Delivery = 'once') => deliver(R.orderPay, { orderId }, ent.principal, d, violations);
+    const cancel = (d: Delivery = 'once') => deliver(R.orderCancel, { orderId, reason: '模拟取消' }, ent.principal, d, violations);
+    for (const step of o.steps) {
+      switch (step.op) {
+        case 'pay': {
+          const r = await pay(step.delivery);
+          if (r.ok) paidOk.push(r);
+          break;
+        }
+        case 'pay-race': {
+          stats.fault(`concurrent payments of one order (distinct keys)`);
+          const rs = await Promise.all(Array.from({ length: step.n }, () => pay()));
+          paidOk.push(...rs.filter((r) => r.ok));
+          break;
+        }
+        case 'pay-cancel-race': {
+          stats.fault('reordering (pay and cancel at once)');
+          const [p] = await Promise.all([pay(), cancel()]);
+          if (p.ok) paidOk.push(p);
+          break;
+        }
+        case 'cancel':
+          await cancel(step.delivery);
+          break;
+        case 'complete':
+          await deliver(R.orderComplete, { orderId }, provider.principal, step.delivery, violations);
+          break;
+        case 'claim': {
+          const invoiceNumber = step.invoice.startsWith('global-') ? `SIM-${runTag}-G-${step.invoice.slice(7)}` : `SIM-${runTag}-${plan.seed}-${step.invoice}`;
+          const r = await deliver(
+            R.claimSubmit,
+            {
+              orderId,
+              contractRef: `HT-${plan.seed}`,
+              invoiceNumber,
+              invoiceAmountFen: step.wrongAmount ? o.amountFen + 1 : o.amountFen,
+              bankTransferRef: `BK-${plan.seed}`,
+              bankAmountFen: o.amountFen,
+            },
+            provider.principal,
+            step.delivery,
+            violations,
+          );
+          if (r.ok) claimsOk.push(r);
+          break;
+        }
+      }
+    }
+    // R-OFFSET-2 / R-CLAIM-3 from the client's side: requests with distinct keys succeed at most once per order.
+    if (paidOk.length > 1) violations.push(`order ${orderId} paid ${paidOk.length} times: ${paidOk.map((r) => toJson(r.data.voucherFen)).join(', ')}`);
+    if (claimsOk.length > 1) violations.push(`order ${orderId} has ${claimsOk.length} accepted claims`);
+    if (paidOk.length === 1) {
+      const {
+        rows: [row],
+      } = await pool.query(`SELECT status, voucher_fen FROM redemption.orders WHERE id = $1`, [orderId]);
+      if (row.status !== 'cancelled' && String(row.voucher_fen) !== String(paidOk[0].data.voucherFen)) {
+        violations.push(`order ${orderId}: the payment reply said V = ${paidOk[0].data.voucherFen}, the order holds ${row.voucher_fen}`);
+      }
+    }
+  }
+
+  /** Stops the redemption service (as a crash would, in the middle of the seed's traffic) and starts a new instance on the same database. */
+  async function restartRedemption(delayMs: number): Promise<void> {
+    await sleep(delayMs);
+    crashing = true;
+    stats.fault('service restart (redemption stopped mid-traffic, new instance)');
+    try {
+      await sys.stopApp(redemption);
+      redemption = await bootstrapRedemption(sys.config({ ...clock, GRPC_PORT: 0 }));
+      sys.apps.push(redemption);
+    } finally {
+      // let requests that failed during the shutdown retry before INTERNAL counts as a failure again
+      setTimeout(() => (crashing = false), 2000);
+    }
+  }
+
+  /** Re-publishes already-published events of this seed: once with the same Nats-Msg-Id (the stream must drop it), once with a new one (the consumer must). */
+  async function duplicateEvents(plan: SeedPlan, enterpriseIds: string[], violations: string[]): Promise<void> {
+    if (plan.duplicateEvents === 0) return;
+    const { rows } = await pool.query(
+      `SELECT event_id, subject, envelope, published_at FROM issuance.outbox WHERE envelope->'payload'->>'enterpriseId' = ANY($1) AND published_at IS NOT NULL
+       UNION ALL
+       SELECT event_id, subject, envelope, published_at FROM redemption.outbox WHERE subject = $2 AND envelope->'payload'->>'enterpriseId' = ANY($1) AND published_at IS NOT NULL
+       ORDER BY event_id`,
+      [enterpriseIds, Events.claimSubmitted],
+    );
+    if (!rows.length) return;
+    const js = sys.client.nc.jetstream();
+    for (let i = 0; i < plan.duplicateEvents; i++) {
+      const row = rows[(plan.seed * 7 + i * 13) % rows.length];
+      const data = new TextEncoder().encode(JSON.stringify(row.envelope));
+      const recent = Date.now() - new Date(row.published_at).getTime() < 60_000;
+      const again = await js.publish(row.subject, data, { msgID: row.event_id });
+      if (recent && !again.duplicate) violations.push(`event ${row.event_id} re-published with its own Nats-Msg-Id was stored twice (dedup window)`);
+      await js.publish(row.subject, data, { msgID: randomUUID() });
+      stats.fault(`duplicate event (${row.subject.split('.').slice(2).join('.')}) re-published under a new Nats-Msg-Id`);
+    }
+  }
+
+  async function playSeed(plan: SeedPlan): Promise<void> {
+    const violations: string[] = [];
+    const province = plan.province;
+    const t0 = Date.now();
+    // Fresh enterprises per seed (a TestSystem per seed would be far too slow)
+    const enterprises: Array<{ id: string; principal: Principal }> = [];
+    enterprises.push(
+      ...(await Promise.all(Array.from({ length: plan.enterprises }, (_, i) => approvedEnterprise(sys.client, regions[province], province, 2026, `模拟科技${plan.seed}-${i}有限公司`)))),
+    );
+    // Quota claims (some over the cap), delivered with duplicates and dropped replies
+    const granted = enterprises.map(() => 0);
+    for (const q of plan.quota) {
+      const r = await deliver(Subjects.issuance.quotaClaim, { enterpriseId: enterprises[q.enterprise].id, amountFen: q.amountFen }, enterprises[q.enterprise].principal, q.delivery, violations);
+      if (r.ok) granted[q.enterprise] += q.amountFen;
+    }
+    // Redemption learns the enterprises and their quota from the event stream
+    const deadline = Date.now() + 20000;
+    for (const [i, e] of enterprises.entries()) {
+      for (;;) {
+        const {
+          rows: [row],
+        } = await pool.query(`SELECT (SELECT 1 FROM redemption.enterprises WHERE id = $1) AS known, (SELECT granted_fen FROM redemption.quota_balance WHERE enterprise_id = $1) AS granted`, [e.id]);
+        if (row.known && Number(row.granted ?? 0) === granted[i]) break;
+        if (Number(row.granted ?? 0) > granted[i]) {
+          violations.push(`enterprise ${e.id}: redemption granted ${row.granted} fen, issuance accepted ${granted[i]}`);
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`seed ${plan.seed}: redemption never learnt enterprise ${e.id} / its quota ${granted[i]}\nreplay: ${replayCommand(plan.seed)}`);
+        await sleep(10);
+      }
+    }
+    const t1 = Date.now();
+    // The orders of the seed run concurrently (they share the enterprises' quota and the programme's budget)
+    const traffic = Promise.all(plan.orders.map((o) => playOrder(plan, o, enterprises, violations)));
+    if (plan.crash) await Promise.all([traffic, restartRedemption(5 + (plan.seed % 20))]);
+    else await traffic;
+    await duplicateEvents(
+      plan,
+      enterprises.map((e) => e.id),
+      violations,
+    );
+
+    const t2 = Date.now();
+    // Invariants once the projections have settled
+    const ledger = await settledLedger(sys.client, pool, sys.db.url, plan.crash ? 60000 : 15000);
+    const t3 = Date.now();
+    const failed = await checkInvariants(pool);
+    timing.setup += t1 - t0;
+    timing.traffic += t2 - t1;
+    timing.settle += t3 - t2;
+    timing.invariants += Date.now() - t3;
+    violations.push(...unexpected.splice(0).map((u) => `unexpected refusal ${u}`));
+    if (!ledger.ok || failed.length || violations.length) {
+      const report = [
+        `seed ${plan.seed} broke an invariant`,
+        ...violations.map((v) => `  client: ${v}`),
+        ...failed.map((f) => `  invariant: ${f.name}: ${toJson(f.rows.slice(0, 5))}`),
+        ledger.ok ? '' : `${ledger.quiet === false ? '  (the system never became quiet: outbox or consumers still busy)\n' : ''}${formatReport(ledger.report)}`,
+        `plan: ${toJson(plan)}`,
+        `replay: ${replayCommand(plan.seed)}`,
+      ].join('\n');
+      throw new Error(report);
+    }
+  }
+
+  it(`R-OFFSET-2, R-LEDGER-1, R-CLAIM-2, R-AUDIT-1: ${SEEDS} seeded runs (from seed ${FIRST_SEED}) keep every invariant under duplicates, dropped replies, races, duplicate events and restarts`, async () => {
+    const started = Date.now();
+    let crashes = 0;
+    for (let seed = FIRST_SEED; seed < FIRST_SEED + SEEDS; seed++) {
+      const plan = planFor(seed, { crashEvery: CRASH_EVERY });
+      if (plan.crash) crashes++;
+      try {
+        await playSeed(plan);
+      } catch (err) {
+        const message = (err as Error).message;
+        throw new Error(message.includes('replay:') ? message : `${message}\nseed ${seed}; replay: ${replayCommand(seed)}`);
+      }
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    console.log(
+      [
+        `simulation: ${SEEDS} seeds (${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}) in ${seconds} s, ${crashes} with a service restart; replay one with ${replayCommand(FIRST_SEED)}`,
+        `requests: ${stats.requests} (${stats.ok} ok), transport retries ${stats.transportRetries}; refusals ${toJson(stats.refusals)}`,
+        `faults injected: ${toJson(stats.faults)}`,
+        `time (ms, all seeds): ${toJson(timing)}`,
+        `invariants checked after every seed: ${LEDGER_CHECKS.length} R-LEDGER-1 identities (runLedgerChecks) + ${SIM_INVARIANTS.length}:`,
+        ...SIM_INVARIANTS.map((i) => `  - ${i.name}`),
+        `  - client side: every retry with a key returns the first reply; distinct keys pay / claim an order at most once; refusals only with expected codes`,
+      ].join('\n'),
+    );
+    expect(stats.requests).toBeGreaterThan(SEEDS * 5);
+  }, Math.max(300_000, SEEDS * 3000));
+});
