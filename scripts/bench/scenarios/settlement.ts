@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { Events, Role, Subjects } from '@vc/contracts';
+import { eventually, NatsTestClient, publishEvent, sql, tokenFor } from '@vc/testing';
+import { LoadResult } from '../load';
+import { BenchContext, Scenario } from '../scenarios';
+
+const S = Subjects.settlement;
+
+/**
+ * A generated quarter: N claims of one programme, from 2,000 providers across the five provider
+ * provinces and 20,000 enterprises in 20 regions, written straight into settlement's claims table
+ * (as its consumer would have), then timed from collection to payment instructions and statement.
+ */
+function settlementScenario(claims: number, flag?: string): Scenario {
+  return {
+    name: `settlement of ${claims.toLocaleString('en')} claims`,
+    flag,
+    async run(ctx: BenchContext): Promise<LoadResult[]> {
+      await ctx.spawn('settlement', 'settlement', { CLOCK_MODE: 'simulated', SIMULATED_NOW: '2026-10-09T10:00:00+08:00', RPC_TIMEOUT_MS: '600000' });
+      const client = await NatsTestClient.connect(ctx.nats.url);
+      const programmeId = 'JS-2026';
+      await publishEvent(client.nc, Events.programmeOpened, programmeId, {
+        programmeId, province: 'JS', year: 2026, version: 1, status: 'open', offsetRateBp: 2500, annualCapFen: '10000000', budgetFen: '1000000000000',
+        mode: 'provider_redeems', publicityWorkingDays: 5, matchingDeadlineMonths: 3, rewardRateBp: 500, rewardCapFen: '50000000', effectiveFrom: '2026-01-01T00:00:00Z',
+      });
+      await eventually(async () => (await sql(ctx.db.url, `SELECT 1 FROM settlement.programmes WHERE id = $1`, [programmeId])).length > 0, 30000);
+      const regions = Array.from({ length: 20 }, () => randomUUID());
+      await sql(ctx.db.url, `INSERT INTO settlement.regions (id, province, name, matching_ratio, status) SELECT r, 'JS', 'bench-' || r, 1.00, 'active' FROM unnest($1::uuid[]) r`, [regions]).catch(() => undefined);
+      const seedStart = process.hrtime.bigint();
+      await sql(
+        ctx.db.url,
+        `INSERT INTO settlement.claims (claim_id, order_id, programme_id, programme_version, mode, enterprise_id, enterprise_name, region_id, provider_id, provider_name,
+           provider_credit_code, provider_province, payee_type, payee_id, amount_fen, voucher_fen, invoice_number, submitted_at)
+         SELECT gen_random_uuid(), gen_random_uuid(), $1, 1, 'provider_redeems', e.id, 'enterprise ' || (g % 20000), ($2::uuid[])[1 + g % 20], p.id, 'provider ' || (g % 2000),
+                '9132010000000' || lpad((g % 2000)::text, 5, '0'), (ARRAY['SH','JS','ZJ','AH','OTHER'])[1 + g % 5], 'provider', p.id,
+                100000 + (g % 1000) * 100, (100000 + (g % 1000) * 100) / 4, 'BENCH-' || g, '2026-08-01T00:00:00+08:00'::timestamptz + (g % 5000) * interval '1 minute'
+           FROM generate_series(1, $3) g
+           CROSS JOIN LATERAL (SELECT md5('p' || (g % 2000))::uuid AS id) p
+           CROSS JOIN LATERAL (SELECT md5('e' || (g % 20000))::uuid AS id) e`,
+        [programmeId, regions, claims],
+      );
+      await sql(ctx.db.url, 'ANALYZE settlement.claims');
+      console.log(`  generated ${claims} claims in ${(Number(process.hrtime.bigint() - seedStart) / 1e9).toFixed(1)} s`);
+
+      const op = { principal: { sub: 'bench-op', role: Role.ProgrammeOperator, org: 'JS', province: 'JS' as const }, timeoutMs: 600000 };
+      const desk = tokenFor({ sub: 'bench-desk', role: Role.DeltaOperator, org: 'DELTA' });
+      const t0 = process.hrtime.bigint();
+      const run = await client.ok(S.runStart, { programmeId, quarter: '2026Q3', sampleRateBp: 0 }, { ...op, idempotencyKey: 'bench-start' });
+      const tCollected = process.hrtime.bigint();
+      await client.ok(S.runReview, { runId: run.id, approveAll: true }, { ...op, idempotencyKey: 'bench-review' });
+      const tReviewed = process.hrtime.bigint();
+      await client.ok(S.runPublish, { runId: run.id }, { ...op, idempotencyKey: 'bench-publish' });
+      const tPublished = process.hrtime.bigint();
+      await client.ok('settlement.clock.set', { now: '2026-10-16T09:00:00+08:00' }, { token: desk });
+      const tDisburse0 = process.hrtime.bigint();
+      const done = await client.ok(S.runDisburse, { runId: run.id }, op);
+      const tDone = process.hrtime.bigint();
+      const statement = await client.ok(S.statementGet, { runId: run.id }, op);
+      await client.close();
+      if (BigInt(statement.totalFen) !== BigInt(done.instructionFen)) throw new Error('statement does not equal the instructions');
+      const ms = (a: bigint, b: bigint) => Number(b - a) / 1e6;
+      console.log(
+        `  ${claims} claims: collect ${ms(t0, tCollected).toFixed(0)} ms, review ${ms(tCollected, tReviewed).toFixed(0)} ms, publish ${ms(tReviewed, tPublished).toFixed(0)} ms, ` +
+          `disburse + statement ${ms(tDisburse0, tDone).toFixed(0)} ms → ${done.instructionCount} instructions, ${done.instructionFen} fen`,
+      );
+      const seconds = (ms(t0, tPublished) + ms(tDisburse0, tDone)) / 1000;
+      return [{ name: `settlement: ${claims.toLocaleString('en')} claims → instructions + statement`, ok: claims, failed: 0, seconds, throughput: claims / seconds, p50: NaN, p99: NaN }];
+    },
+  };
+}
+
+export const settlementQuarter = settlementScenario(Number(process.env.BENCH_SETTLEMENT_CLAIMS ?? 1_000_000));
+export const settlementQuarter10m = settlementScenario(10_000_000, '--settlement-10m');
