@@ -1,6 +1,6 @@
 // Operator console: sign in, then one view per task. Views call the same gateway API as any client.
 import { api } from './api.js';
-import { esc, lang, setLang, shanghai, t, yuan } from './i18n.js';
+import { esc, lang, setLang, t } from './i18n.js';
 import { VIEWS } from './views.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -18,7 +18,7 @@ function renderChrome() {
   const p = principal();
   $('#logout').hidden = !p;
   $('#logout').textContent = t('logout');
-  $('#who').textContent = p ? `${p.role} · ${p.org}` : '';
+  $('#who').textContent = p ? `${p.role} · ${p.org}${p.province && p.province !== p.org ? ` · ${p.province}` : ''}` : '';
   const nav = $('#nav');
   nav.hidden = !p;
   if (p) {
@@ -29,42 +29,59 @@ function renderChrome() {
   }
 }
 
+const DEFAULT_ORG = { delta_operator: 'DELTA', auditor: 'AUDIT', region_admin: '' };
+
 function renderLogin(error = '') {
   $('#main').innerHTML = `
-    <section class="card" style="max-width:520px">
-      <h2>${t('login')}</h2>
+    <section class="card" style="max-width:560px">
+      <h2>${esc(t('login'))}</h2>
       <form id="login" class="inline">
-        <label>${t('role')}<select name="role">
+        <label>${esc(t('role'))}<select name="role">
           <option value="programme_operator">programme_operator</option>
           <option value="delta_operator">delta_operator</option>
           <option value="region_admin">region_admin</option>
           <option value="auditor">auditor</option>
         </select></label>
-        <label>${t('province')}<select name="province"><option>JS</option><option>ZJ</option><option>SH</option><option>AH</option></select></label>
-        <label>${t('org')}<input name="org" placeholder="JS / DELTA / region id" required /></label>
-        <button class="primary" type="submit">${t('login')}</button>
+        <label>${esc(t('province'))}<select name="province"><option>JS</option><option>ZJ</option><option>SH</option><option>AH</option></select></label>
+        <label id="org-field" hidden>${esc(t('org'))}<input name="org" placeholder="DELTA / region id" maxlength="100" /></label>
+        <button class="primary" type="submit">${esc(t('login'))}</button>
       </form>
       <p class="error" id="login-error">${esc(error)}</p>
       <p class="muted">Development sign-in (POST /v1/auth/dev-login); production uses the province's identity provider.</p>
     </section>`;
-  $('#login').addEventListener('submit', async (e) => {
+  const form = $('#login');
+  // a programme operator's organisation is its province; the others name theirs
+  form.role.addEventListener('change', () => {
+    const operator = form.role.value === 'programme_operator';
+    $('#org-field').hidden = operator;
+    form.org.required = !operator;
+    form.org.value = DEFAULT_ORG[form.role.value] ?? '';
+  });
+  form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    const f = new FormData(e.target);
-    const role = f.get('role');
-    const org = role === 'programme_operator' ? f.get('province') : f.get('org');
+    const role = form.role.value;
+    const province = form.province.value;
+    const org = role === 'programme_operator' ? province : form.org.value.trim();
     try {
-      const { token, principal: p } = await api('POST', '/v1/auth/dev-login', { role, org, province: f.get('province') }, null);
+      const { token, principal: p } = await api('POST', '/v1/auth/dev-login', { role, org, province }, null);
       sessionStorage.setItem('token', token);
       sessionStorage.setItem('principal', JSON.stringify(p));
       location.hash = '#dashboard';
       route();
     } catch (err) {
-      renderLogin(err.message);
+      renderLogin(`${err.code ?? ''} ${err.message}`);
     }
   });
 }
 
-async function route() {
+// Renders run one after another, so the last navigation is the one shown.
+let rendering = Promise.resolve();
+function route() {
+  rendering = rendering.then(render, render);
+  return rendering;
+}
+
+async function render() {
   renderChrome();
   const p = principal();
   if (!p) return renderLogin();
@@ -73,7 +90,7 @@ async function route() {
   const main = $('#main');
   main.innerHTML = '<p class="muted">…</p>';
   try {
-    await view.render(main, { principal: p, api, t, yuan, esc, shanghai, rerender: route });
+    await view.render(main, { principal: p, api, rerender: route });
   } catch (err) {
     main.innerHTML = `<section class="card"><p class="error">${esc(err.code ?? '')} ${esc(err.message)}</p></section>`;
   }

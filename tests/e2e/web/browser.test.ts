@@ -79,6 +79,7 @@ suite('web: publicity page and operator console in headless Chromium (all servic
   }, 180000);
 
   afterAll(async () => {
+    await page?.screenshot({ path: join(tmpdir(), 'vc-web-last.png'), fullPage: true }).catch(() => undefined);
     await context?.close();
     if (profile) rmSync(profile, { recursive: true, force: true });
     await gateway?.close();
@@ -188,6 +189,97 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     await page.locator('#lang').selectOption('en');
     await expect(page.locator('section.run tbody tr', { hasText: zjEnterpriseName }).locator('.badge').textContent()).resolves.toBe('held (objection)');
     await page.locator('#lang').selectOption('zh');
+    expect(browserErrors).toEqual([]);
+  });
+
+  it('R-CLAIM-1, R-PUB-1, R-PAY-1, R-CLEAR-1: an operator reviews, runs, publishes and disburses the quarter in the console and downloads the statement', async () => {
+    const message = page.locator('#view-message');
+    const go = async (view: string) => {
+      await page.locator(`#nav a[data-view=${view}]`).click();
+      await page.locator(`#nav a.active[data-view=${view}]`).waitFor();
+    };
+    await page.goto(`${base}/`);
+    await page.locator('#login select[name=role]').selectOption('programme_operator');
+    await page.locator('#login select[name=province]').selectOption('JS');
+    await page.locator('#login button[type=submit]').click();
+
+    // Dashboard: the Jiangsu programme with its budget
+    const programme = page.locator('section.programme[data-programme="JS-2026"]');
+    await programme.waitFor();
+    await expect(programme.textContent()).resolves.toContain('¥1,000,000.00');
+
+    // Start the 2026Q3 run without an inspection sample
+    await go('runs');
+    await page.locator('#start-run input[name=quarter]').fill('2026Q3');
+    await page.locator('#start-run input[name=sampleRateBp]').fill('0');
+    await page.locator('#start-run button[type=submit]').click();
+    const runRow = page.locator('tr[data-run]', { hasText: 'JS-2026' });
+    await runRow.and(page.locator('[data-state=review]')).waitFor();
+    await expect(runRow.locator('td').nth(2).textContent()).resolves.toContain('2 · ¥8,086.41'); // V = 308,641 + 500,000 fen
+
+    // Review queue: evidence, a reason is required to reject, approve one claim explicitly
+    await go('claims');
+    const queue = page.locator('#queue');
+    const first = queue.locator(`tr[data-claim="${jsClaimIds[0]}"]`);
+    await first.waitFor();
+    await expect(first.textContent()).resolves.toContain('INV-2026-');
+    await expect(first.textContent()).resolves.toContain('¥12,345.67');
+    await expect(first.textContent()).resolves.toContain('¥3,086.41');
+    await first.locator('button[data-action=reject]').click();
+    await message.and(page.locator('.error')).filter({ hasText: '驳回或退回需填写理由' }).waitFor();
+    await queue.locator(`tr[data-claim="${jsClaimIds[0]}"] button[data-action=approve]`).click();
+    await queue.locator(`tr[data-claim="${jsClaimIds[0]}"][data-state=approved]`).waitFor();
+    await expect(queue.locator(`tr[data-claim="${jsClaimIds[1]}"]`).getAttribute('data-state')).resolves.toBe('in_review');
+    await page.locator('button[data-action=approve-all]').click();
+    await queue.locator(`tr[data-claim="${jsClaimIds[1]}"][data-state=approved]`).waitFor();
+
+    // Publish: the window of R-PUB-1, shown in Shanghai time
+    await go('runs');
+    await runRow.locator('button[data-action=publish]').click();
+    await runRow.and(page.locator('[data-state=publicity]')).waitFor();
+    await expect(runRow.locator('.closes').textContent()).resolves.toBe('2026-10-15 24:00');
+    // disbursing during the window is refused with the API's code
+    await runRow.locator('button[data-action=disburse]').click();
+    await message.filter({ hasText: 'PUBLICITY_OPEN' }).waitFor();
+
+    // After the window: disburse (R-PAY-1), the run completes with its statement
+    setNow('2026-10-16T09:00:00+08:00');
+    await runRow.locator('button[data-action=disburse]').click();
+    await runRow.and(page.locator('[data-state=completed]')).waitFor();
+    await expect(runRow.textContent()).resolves.toContain('2 · ¥8,086.41');
+
+    // Download the run's statement: a Blob download of a non-empty CSV naming the Shanghai and Zhejiang providers
+    const [csv] = await Promise.all([page.waitForEvent('download'), runRow.locator('button[data-action=export][data-kind=statement][data-format=csv]').click()]);
+    expect(csv.suggestedFilename()).toMatch(/^statement-JS-2026-2026Q3\.csv$/);
+    const csvBytes = readFileSync((await csv.path())!);
+    expect(csvBytes.length).toBeGreaterThan(0);
+    expect(csvBytes.toString('utf8')).toContain('上海示范大学 分析测试中心');
+    expect(csvBytes.toString('utf8')).toContain('808641'); // = the instructions, to the fen (R-CLEAR-1)
+    const [xlsx] = await Promise.all([page.waitForEvent('download'), runRow.locator('button[data-action=export][data-kind=instructions][data-format=xlsx]').click()]);
+    expect(readFileSync((await xlsx.path())!).subarray(0, 2).toString()).toBe('PK');
+
+    // The cross-province statement as a table and a chart; the quarter's export too
+    await go('statement');
+    await page.locator('#statement-form input[name=quarter]').fill('2026Q3');
+    await page.locator('#statement-form button[type=submit]').click();
+    const cells = page.locator('#statement-table');
+    await cells.locator('td', { hasText: 'ZJ' }).first().waitFor();
+    await expect(cells.textContent()).resolves.toContain('¥5,000.00');
+    await expect(cells.textContent()).resolves.toContain('✓');
+    await page.locator('#statement-chart').waitFor();
+    const [quarterFile] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-action=export][data-format=csv]').click()]);
+    expect(readFileSync((await quarterFile.path())!).length).toBeGreaterThan(0);
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(SCREENSHOTS, 'console.png'), fullPage: true });
+
+    // Matching is owed by the Suzhou region, due three months after payment
+    await go('matching');
+    await page.locator('tr[data-region]', { hasText: '苏州工业园区' }).waitFor();
+    await expect(page.locator('#main').textContent()).resolves.toContain('2027-01-16');
+
+    // The dashboard counts the claims by state
+    await go('dashboard');
+    await expect(programme.locator('.claim-states').textContent()).resolves.toContain('2');
     expect(browserErrors).toEqual([]);
   });
 });
