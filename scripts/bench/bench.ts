@@ -34,7 +34,7 @@ async function spawnCeiling(env: Record<string, string>): Promise<ServiceProcess
 async function main() {
   const nats = await startNats();
   const db = await createTestDatabase();
-  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', LOG_LEVEL: 'warn' };
+  const env = { DATABASE_URL: db.url, NATS_URL: nats.url, DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', LOG_LEVEL: 'info' };
   const rows: Array<LoadResult & { ratio?: number }> = [];
   const rss: Record<string, number | null> = {};
   const processes: Array<[string, ServiceProcess]> = [];
