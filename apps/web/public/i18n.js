@@ -23,6 +23,17 @@ const LABELS = {
     region: '地区', defaulting: '配套逾期', obligations: '配套事项', dueOn: '到期日', outstanding: '未付',
     complaints: '投诉', creditRecords: '信用记录', kind: '类型', upheldComplaints: '成立投诉', category: '类别', description: '说明',
     creditCode: '统一社会信用代码', severity: '程度', filedBy: '记录省份', effective: '有效期', show: '查询', loading: '加载中…', none: '无',
+    decisionReason: '驳回或退回理由',
+    's.review': '审核中', 's.publicity': '公示中', 's.disbursing': '拨付中', 's.completed': '已完成', 's.pending': '待归集', 's.in_review': '待审核',
+    's.approved': '已通过', 's.held': '暂缓', 's.returned': '已退回', 's.deferred': '顺延', 's.rejected': '已驳回', 's.paid': '已拨付',
+    's.open': '开放', 's.draft': '草稿', 's.closed': '已关闭', 's.active': '正常', 's.suspended': '暂停', 's.revoked': '已撤销', 's.applied': '待审核',
+    's.upheld': '成立', 's.dismissed': '不成立', 's.superseded': '已失效', 's.repaired': '已修复', 's.general': '一般', 's.serious': '严重',
+    's.pending_review': '待审核',
+    'k.university': '高校', 'k.college': '高校院系', 'k.research_institute': '科研院所', 'k.major_research_infrastructure': '重大科研基础设施',
+    'k.key_laboratory': '重点实验室', 'k.large_instrument_centre': '大型科学仪器中心', 'k.testing_centre': '分析测试中心',
+    'k.resource_sharing_platform': '科技资源共享平台', 'k.enterprise_lab': '企业实验室', 'k.testing_company': '检验检测机构',
+    'k.technology_service_company': '科技服务企业', 'k.other': '其他',
+    'm.provider_redeems': '服务机构兑付', 'm.enterprise_reimbursed': '企业报销',
   },
   en: {
     title: 'Yangtze River Delta innovation vouchers', publicity: 'Publicity', console: 'Operator console', login: 'Sign in', logout: 'Sign out', role: 'Role', org: 'Organisation', province: 'Province',
@@ -47,11 +58,15 @@ const LABELS = {
     region: 'Region', defaulting: 'defaulting', obligations: 'Obligations', dueOn: 'Due on', outstanding: 'Outstanding',
     complaints: 'Complaints', creditRecords: 'Credit records', kind: 'Kind', upheldComplaints: 'Upheld complaints', category: 'Category', description: 'Description',
     creditCode: 'Credit code', severity: 'Severity', filedBy: 'Filed by', effective: 'Effective', show: 'Show', loading: 'Loading…', none: 'None',
+    decisionReason: 'Reason to reject or return',
+    'm.provider_redeems': 'provider redeems', 'm.enterprise_reimbursed': 'enterprise reimbursed',
   },
 };
 
 export let lang = localStorage.getItem('lang') || 'zh';
 export const t = (key) => LABELS[lang][key] ?? LABELS.en[key] ?? key;
+/** A state or kind code in the reader's language; the code itself when there is no label. */
+export const label = (prefix, code) => LABELS[lang][`${prefix}.${code}`] ?? String(code ?? '');
 export function setLang(next) {
   lang = next === 'en' ? 'en' : 'zh';
   localStorage.setItem('lang', lang);

@@ -1,7 +1,7 @@
 // One render function per console view. Each gets the <main> element and a context
 // { principal, api, rerender }; everything inserted as HTML goes through esc(), money through yuan().
 import { download } from './api.js';
-import { closesAt, esc, shanghai, sumFen, t, yuan } from './i18n.js';
+import { closesAt, esc, label, shanghai, t, yuan } from './i18n.js';
 
 const OPERATORS = ['programme_operator', 'delta_operator', 'auditor'];
 const PROVINCES = ['SH', 'JS', 'ZJ', 'AH', 'OTHER'];
@@ -10,7 +10,7 @@ const RUN_CLAIM_STATES = ['in_review', 'approved', 'held', 'returned', 'deferred
 /** UI state kept across re-renders of a view. */
 const ui = { runId: null, quarter: null, statementProgramme: '', flash: null };
 
-const badge = (s, label = s) => `<span class="badge ${esc(s)}">${esc(label)}</span>`;
+const badge = (s, text = label('s', s)) => `<span class="badge ${esc(s)}">${esc(text)}</span>`;
 const btn = (action, label, data = {}, cls = 'secondary') =>
   `<button type="button" class="${cls}" data-action="${esc(action)}" ${Object.entries(data).map(([k, v]) => `data-${k}="${esc(v)}"`).join(' ')}>${esc(label)}</button>`;
 const q = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== '')).toString();
@@ -83,7 +83,7 @@ async function dashboard(main, { api, principal }) {
     const tile = (label, value, id) => `<div class="tile" ${id ? `id="${id}"` : ''}><div class="label">${esc(label)}</div><div class="value">${value}</div></div>`;
     cards.push(`
       <section class="card programme" data-programme="${esc(p.id)}">
-        <h2>${esc(p.id)} ${badge(p.status)} <span class="muted">v${esc(p.version)} · ${esc(p.mode)}</span></h2>
+        <h2>${esc(p.id)} ${badge(p.status)} <span class="muted">v${esc(p.version)} · ${esc(label('m', p.mode))}</span></h2>
         <div class="tiles">
           ${tile(t('credited'), yuan(credited))}
           ${tile(t('taken'), left === null ? '—' : yuan(credited - left))}
@@ -137,7 +137,7 @@ async function claims(main, ctx) {
       ? `${badge(c.state)}${c.decisionReason ? ` <span class="muted">${esc(c.decisionReason)}</span>` : ''}`
       : canDecide
         ? `<div class="row-actions">${btn('approve', t('approve'), { claim: c.claimId }, 'primary')}
-            <input name="reason" data-claim="${esc(c.claimId)}" placeholder="${esc(t('reason'))}" maxlength="500" />
+            <input name="reason" data-claim="${esc(c.claimId)}" placeholder="${esc(t('decisionReason'))}" maxlength="500" />
             ${btn('reject', t('reject'), { claim: c.claimId }, 'danger')}${btn('return', t('return'), { claim: c.claimId })}</div>`
         : badge(c.state);
   main.innerHTML = `
@@ -425,7 +425,7 @@ async function registry(main, { api }) {
     <section class="card"><h2>${esc(t('registry'))}</h2>${table(providers, [
       [t('provider'), (p) => `${esc(p.legalName)} ${esc(p.unitName)}<br><span class="muted">${esc(p.creditCode)}</span>`],
       [t('province'), (p) => esc(p.province === 'OTHER' ? p.provinceName : p.province)],
-      [t('kind'), (p) => esc(p.kind)],
+      [t('kind'), (p) => esc(label('k', p.kind))],
       [t('state'), (p) => badge(p.suspended ? 'suspended' : p.status)],
       [t('upheldComplaints'), (p) => esc(p.upheldComplaints ?? 0), 'num'],
     ])}</section>
@@ -437,7 +437,7 @@ async function registry(main, { api }) {
     ])}</section>
     <section class="card"><h2>${esc(t('creditRecords'))}</h2>${table(records, [
       [t('creditCode'), (r) => esc(r.creditCode)],
-      [t('severity'), (r) => badge(r.severity === 'serious' ? 'suspended' : r.severity, r.severity)],
+      [t('severity'), (r) => badge(r.severity === 'serious' ? 'suspended' : r.severity, label('s', r.severity))],
       [t('filedBy'), (r) => esc(r.filedByProvince)],
       [t('effective'), (r) => `${esc(r.effectiveFrom)} – ${esc(r.effectiveTo ?? '')}`],
       [t('state'), (r) => badge(r.status)],
