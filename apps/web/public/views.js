@@ -76,9 +76,14 @@ async function dashboard(main, { api, principal }) {
     const balance = await balanceOf(api, p.id);
     const credited = BigInt(balance?.budget?.creditedFen ?? p.budgetFen);
     const left = balance ? BigInt(balance.budget.leftFen) : null;
+    // claims by state: redemption's list when its route is there, else the settlement runs' counts
     const counts = {};
-    for (const run of runs.items.filter((r) => r.programmeId === p.id)) {
-      for (const [state, n] of Object.entries(run.counts ?? {})) counts[state] = (counts[state] ?? 0) + n;
+    const submitted = await api('GET', `/v1/claims?${q({ programmeId: p.id, limit: 500 })}`).catch(() => null);
+    if (submitted?.items) for (const c of submitted.items) counts[c.status] = (counts[c.status] ?? 0) + 1;
+    else {
+      for (const run of runs.items.filter((r) => r.programmeId === p.id)) {
+        for (const [state, n] of Object.entries(run.counts ?? {})) counts[state] = (counts[state] ?? 0) + n;
+      }
     }
     const tile = (label, value, id) => `<div class="tile" ${id ? `id="${id}"` : ''}><div class="label">${esc(label)}</div><div class="value">${value}</div></div>`;
     cards.push(`
@@ -94,7 +99,7 @@ async function dashboard(main, { api, principal }) {
         <h3>${esc(t('claimsByState'))}</h3>
         ${
           Object.keys(counts).length
-            ? `<p class="claim-states">${RUN_CLAIM_STATES.filter((s) => counts[s]).map((s) => `${badge(s)} ${esc(counts[s])}`).join(' &nbsp; ')}</p>`
+            ? `<p class="claim-states">${Object.entries(counts).map(([s, n]) => `${badge(s)} ${esc(n)}`).join(' &nbsp; ')}</p>`
             : `<p class="muted">${esc(t('none'))}</p>`
         }
       </section>`);
