@@ -208,16 +208,16 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     await programme.waitFor();
     await expect(programme.textContent()).resolves.toContain('¥1,000,000.00');
 
-    // Start the 2026Q3 run without an inspection sample
+    // Start the 2026Q3 run with every claim sampled for on-site inspection
     await go('runs');
     await page.locator('#start-run input[name=quarter]').fill('2026Q3');
-    await page.locator('#start-run input[name=sampleRateBp]').fill('0');
+    await page.locator('#start-run input[name=sampleRateBp]').fill('10000');
     await page.locator('#start-run button[type=submit]').click();
     const runRow = page.locator('tr[data-run]', { hasText: 'JS-2026' });
     await runRow.and(page.locator('[data-state=review]')).waitFor();
     await expect(runRow.locator('td').nth(2).textContent()).resolves.toContain('2 · ¥8,086.41'); // V = 308,641 + 500,000 fen
 
-    // Review queue: evidence, a reason is required to reject, approve one claim explicitly
+    // Review queue: evidence and inspection badges, a reason is required to reject, explicit approvals
     await go('claims');
     const queue = page.locator('#queue');
     const first = queue.locator(`tr[data-claim="${jsClaimIds[0]}"]`);
@@ -225,12 +225,17 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     await expect(first.textContent()).resolves.toContain('INV-2026-');
     await expect(first.textContent()).resolves.toContain('¥12,345.67');
     await expect(first.textContent()).resolves.toContain('¥3,086.41');
+    await expect(first.locator('.badge.sampled').textContent()).resolves.toBe('抽查');
     await first.locator('button[data-action=reject]').click();
     await message.and(page.locator('.error')).filter({ hasText: '驳回或退回需填写理由' }).waitFor();
     await queue.locator(`tr[data-claim="${jsClaimIds[0]}"] button[data-action=approve]`).click();
     await queue.locator(`tr[data-claim="${jsClaimIds[0]}"][data-state=approved]`).waitFor();
     await expect(queue.locator(`tr[data-claim="${jsClaimIds[1]}"]`).getAttribute('data-state')).resolves.toBe('in_review');
+    // approve-all spares claims sampled for inspection: the second one still needs its own decision
     await page.locator('button[data-action=approve-all]').click();
+    await message.filter({ hasText: '全部通过' }).waitFor();
+    await expect(queue.locator(`tr[data-claim="${jsClaimIds[1]}"]`).getAttribute('data-state')).resolves.toBe('in_review');
+    await queue.locator(`tr[data-claim="${jsClaimIds[1]}"] button[data-action=approve]`).click();
     await queue.locator(`tr[data-claim="${jsClaimIds[1]}"][data-state=approved]`).waitFor();
 
     // Publish: the window of R-PUB-1, shown in Shanghai time
