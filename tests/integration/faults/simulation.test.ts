@@ -49,7 +49,10 @@ class Stats {
   ok = 0;
   refusals: Record<string, number> = {};
   faults: Record<string, number> = {};
-  transportRetries = 0;
+  retries: Record<string, number> = {};
+  retry(why: string) {
+    this.retries[why] = (this.retries[why] ?? 0) + 1;
+  }
   count(reply: Reply) {
     this.requests++;
     if (reply.ok) this.ok++;
@@ -119,7 +122,7 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
         l.ms += Date.now() - t;
         // A service being shut down may fail what it was doing; the retry (same key) is the client's contract.
         if (!reply.ok && crashing && ['INTERNAL', 'UNAVAILABLE'].includes(reply.error!.code) && Date.now() < deadline) {
-          stats.transportRetries++;
+          stats.retry(`${reply.error!.code} reply during a restart`);
           continue;
         }
         stats.count(reply);
@@ -127,7 +130,7 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
         return reply;
       } catch (err) {
         if (Date.now() > deadline) throw new Error(`${subject}: no answer within 40 s (${String(err)})`);
-        stats.transportRetries++;
+        stats.retry(`${crashing ? 'during a restart' : 'outside restarts'}: ${String((err as Error).message ?? err).slice(0, 40)}`);
         await sleep(crashing ? 50 : 10);
       }
     }
@@ -202,7 +205,8 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
           await deliver(R.orderComplete, { orderId }, provider.principal, step.delivery, violations);
           break;
         case 'claim': {
-          const invoiceNumber = step.invoice.startsWith('global-') ? `SIM-${runTag}-G-${step.invoice.slice(7)}` : `SIM-${runTag}-${plan.seed}-${step.invoice}`;
+          const canonical = step.invoice.startsWith('global-') ? `SIM-${runTag}-G-${step.invoice.slice(7)}` : `SIM-${runTag}-${plan.seed}-${step.invoice}`;
+          const invoiceNumber = step.disguise ? `${canonical.slice(0, 4).toLowerCase()} ${canonical.slice(4).toLowerCase()}` : canonical;
           const r = await deliver(
             R.claimSubmit,
             {
@@ -366,7 +370,7 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
     console.log(
       [
         `simulation: ${SEEDS} seeds (${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}) in ${seconds} s, ${LANES} at a time, ${crashes} with a service restart; replay one with ${replayCommand(FIRST_SEED)}`,
-        `requests: ${stats.requests} (${stats.ok} ok), transport retries ${stats.transportRetries}; refusals ${toJson(stats.refusals)}`,
+        `requests: ${stats.requests} (${stats.ok} ok), retries (same key) ${toJson(stats.retries)}; refusals ${toJson(stats.refusals)}`,
         `faults injected: ${toJson(stats.faults)}`,
         `time (ms, all seeds): ${toJson(timing)}`,
         `latency: ${Object.entries(latency).map(([k, v]) => `${k} ${v.n}× ${(v.ms / v.n).toFixed(1)}ms`).join(', ')}`,
