@@ -57,7 +57,7 @@ async function programmesOf(api, principal) {
 
 /** The live budget balance is redemption's (ADR 0003); null while its route is not there. */
 async function balanceOf(api, programmeId) {
-  for (const path of [`/v1/programmes/${encodeURIComponent(programmeId)}/balance`, `/v1/balance?${q({ programmeId })}`]) {
+  for (const path of [`/v1/programmes/${encodeURIComponent(programmeId)}/balance`]) {
     try {
       return await api('GET', path);
     } catch (err) {

@@ -226,6 +226,8 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     await expect(first.textContent()).resolves.toContain('¥12,345.67');
     await expect(first.textContent()).resolves.toContain('¥3,086.41');
     await expect(first.locator('.badge.sampled').textContent()).resolves.toBe('抽查');
+    // the full evidence from redemption: contract, invoice amount = A, bank transfer of A − V
+    await expect(first.locator('dl.evidence').textContent()).resolves.toMatch(/HT-\d.*BK-\d · ¥9,259\.26/);
     await first.locator('button[data-action=reject]').click();
     await message.and(page.locator('.error')).filter({ hasText: '驳回或退回需填写理由' }).waitFor();
     await queue.locator(`tr[data-claim="${jsClaimIds[0]}"] button[data-action=approve]`).click();
@@ -282,8 +284,10 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     await page.locator('tr[data-region]', { hasText: '苏州工业园区' }).waitFor();
     await expect(page.locator('#main').textContent()).resolves.toContain('2027-01-16');
 
-    // The dashboard counts the claims by state
+    // The dashboard: budget taken and left from redemption's balance, claims by state
     await go('dashboard');
+    await programme.locator('.tile', { hasText: '已使用' }).filter({ hasText: '¥8,086.41' }).waitFor();
+    await expect(programme.locator('.tile', { hasText: '剩余' }).textContent()).resolves.toContain('¥991,913.59');
     await expect(programme.locator('.claim-states').textContent()).resolves.toContain('2');
     expect(browserErrors).toEqual([]);
   });
