@@ -60,7 +60,8 @@ async function main() {
       if (scenario.flag && !args.has(scenario.flag)) continue;
       try {
         const results = await scenario.run(ctx);
-        for (const r of results) rows.push({ ...r, ratio: r.throughput / ceiling.throughput });
+        // a ratio to the request ceiling means something only for request scenarios, not for batches
+        for (const r of results) rows.push({ ...r, ratio: Number.isNaN(r.p50) ? undefined : r.throughput / ceiling.throughput });
       } catch (err) {
         console.log(`  ${scenario.name}: not measured — ${(err as Error).message}`);
       }
