@@ -168,6 +168,8 @@ export async function effectiveVersion(db: Reader, programmeId: string, at: Date
 const logger = new Logger('redemption.sql');
 
 const UNIQUE_CONSTRAINTS: Record<string, () => DomainError> = {
+  // the pay function writes its key at the end: a same key racing for another order loses here
+  idempotency_pkey: () => new DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, { field: 'Idempotency-Key', message: 'this Idempotency-Key was used with a different request' }),
   orders_external_ref: () => new DomainError(ErrorCode.ALREADY_EXISTS, { field: 'externalRef', message: 'this provider already has an order with this externalRef' }),
   claims_order: () => new DomainError(ErrorCode.CLAIM_EXISTS, { field: 'orderId', message: 'the order already has a claim' }),
   claims_invoice: () => new DomainError(ErrorCode.DUPLICATE_INVOICE, { field: 'invoiceNumber', message: 'this invoice number already backs a claim' }),

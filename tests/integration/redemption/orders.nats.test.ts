@@ -7,6 +7,7 @@ import { auditor, deltaOperator, enterprise as enterprisePrincipal, operatorOf, 
 import { confirmedOrder, ikey, ledgerDifferences, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
 
 const S = Subjects.redemption;
+jest.setTimeout(120_000);
 
 describe('redemption over NATS: orders and paying with a voucher (real PostgreSQL + NATS)', () => {
   let sys: TestSystem;
@@ -297,12 +298,12 @@ describe('redemption over NATS: orders and paying with a voucher (real PostgreSQ
 
   it('R-LEDGER-1: budget and quota identities hold, and balances can never go negative (CHECK)', async () => {
     expect(await ledgerDifferences(sys.db.url)).toEqual([]);
-    await expect(sql(sys.db.url, `UPDATE redemption.programme_budget SET left_fen = -1 WHERE programme_id = $1`, [JS])).rejects.toThrow(/check constraint/);
+    await expect(sql(sys.db.url, `UPDATE redemption.budget_shards SET left_fen = -1 WHERE programme_id = $1 AND shard = 0`, [JS])).rejects.toThrow(/check constraint/);
     await expect(sql(sys.db.url, `UPDATE redemption.quota_balance SET left_fen = -1 WHERE enterprise_id = $1`, [ent.id])).rejects.toThrow(/check constraint/);
     const reply = await sys.client.ok(S.balanceGet, { programmeId: JS }, { principal: deltaOperator });
     const [sums] = await sql(
       sys.db.url,
-      `SELECT sum(amount_fen) FILTER (WHERE entry_type = 'budget_credited') AS credited, sum(amount_fen) FILTER (WHERE entry_type = 'budget_taken') AS taken,
+      `SELECT sum(amount_fen) FILTER (WHERE entry_type = 'budget_credited') AS credited, coalesce(sum(amount_fen) FILTER (WHERE entry_type = 'budget_taken'), 0) AS taken,
               coalesce(sum(amount_fen) FILTER (WHERE entry_type = 'budget_returned'), 0) AS returned
          FROM redemption.ledger_entries WHERE programme_id = $1`,
       [JS],

@@ -78,19 +78,8 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
       [p.programmeId, p.version, p.offsetRateBp, p.mode, cap.toString(), budget.toString(), p.effectiveFrom],
     );
-    // The event carries the programme's total budget; the difference to what was credited is new money.
-    await tx.query(`INSERT INTO redemption.programme_budget (programme_id) VALUES ($1) ON CONFLICT DO NOTHING`, [p.programmeId]);
-    const [{ credited }] = await tx.query(`SELECT credited_fen AS credited FROM redemption.programme_budget WHERE programme_id = $1 FOR UPDATE`, [p.programmeId]);
-    if (budget > credited) {
-      const delta = budget - (credited as bigint);
-      await tx.query(`UPDATE redemption.programme_budget SET credited_fen = $2, left_fen = left_fen + $3 WHERE programme_id = $1`, [
-        p.programmeId, budget.toString(), delta.toString(),
-      ]);
-      await tx.query(
-        `INSERT INTO redemption.ledger_entries (entry_type, programme_id, amount_fen, ref) VALUES ('budget_credited', $1, $2, $3)`,
-        [p.programmeId, delta.toString(), `${event.type} v${p.version} (${event.id})`],
-      );
-    }
+    // The event carries the programme's total budget; the increase over what was credited is new money.
+    await tx.query(`SELECT redemption.credit_budget($1, $2, $3)`, [p.programmeId, budget.toString(), `${event.type} v${p.version} (${event.id})`]);
   }
 
   private async enterprise(e: EnterpriseEvent, tx: Tx): Promise<void> {

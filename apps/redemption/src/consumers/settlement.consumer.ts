@@ -79,11 +79,9 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
       if (e.voucherFen !== undefined && String(e.voucherFen) !== claim.voucher_fen.toString()) {
         this.logger.warn({ eventId: event.id, claimId: claim.id }, `rejection names V = ${e.voucherFen}, the claim has ${claim.voucher_fen}; returning the claim's`);
       }
-      await tx.query(`UPDATE redemption.programme_budget SET left_fen = left_fen + $2 WHERE programme_id = $1`, [claim.programme_id, claim.voucher_fen.toString()]);
-      await tx.query(
-        `INSERT INTO redemption.ledger_entries (entry_type, programme_id, enterprise_id, order_id, amount_fen, ref) VALUES ('budget_returned', $1, $2, $3, $4, $5)`,
-        [claim.programme_id, claim.enterprise_id, claim.order_id, claim.voucher_fen.toString(), `claim ${claim.id} rejected`],
-      );
+      await tx.query(`SELECT redemption.return_budget($1, $2, $3, $4, $5, now())`, [
+        claim.programme_id, claim.enterprise_id, claim.order_id, claim.voucher_fen.toString(), `claim ${claim.id} rejected`,
+      ]);
     }
   }
 }

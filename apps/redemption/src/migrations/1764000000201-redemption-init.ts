@@ -66,13 +66,22 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
       )`);
 
     // ---- live balances (owned here, ADR 0003); never negative, whatever the code does -------
+    // A programme's budget left is split over shard rows: every payment of the programme takes
+    // from the budget, and a single row would serialise them all through each commit's fsync
+    // (ADR 0004). The budget left is the sum of the shards; each shard is never negative.
     await q.query(`
       CREATE TABLE redemption.programme_budget (
         programme_id text PRIMARY KEY,
         credited_fen bigint NOT NULL DEFAULT 0 CHECK (credited_fen >= 0),
-        left_fen bigint NOT NULL DEFAULT 0 CHECK (left_fen >= 0),
-        CHECK (left_fen <= credited_fen)
+        shard_count smallint NOT NULL DEFAULT 16 CHECK (shard_count BETWEEN 1 AND 256)
       )`);
+    await q.query(`
+      CREATE TABLE redemption.budget_shards (
+        programme_id text NOT NULL REFERENCES redemption.programme_budget(programme_id),
+        shard smallint NOT NULL,
+        left_fen bigint NOT NULL DEFAULT 0 CHECK (left_fen >= 0),
+        PRIMARY KEY (programme_id, shard)
+      ) WITH (fillfactor = 20)`);
     await q.query(`
       CREATE TABLE redemption.quota_balance (
         enterprise_id uuid NOT NULL,
@@ -84,8 +93,9 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
         lapsed_at timestamptz,
         PRIMARY KEY (enterprise_id, programme_id),
         CHECK (left_fen + lapsed_fen <= granted_fen)
-      )`);
-    await q.query(`CREATE INDEX quota_balance_unused ON redemption.quota_balance (year, programme_id) WHERE left_fen > 0`);
+      ) WITH (fillfactor = 50)`);
+    // No index covers a balance column, so taking quota is a HOT update.
+    await q.query(`CREATE INDEX quota_balance_year ON redemption.quota_balance (year, programme_id)`);
 
     // ---- orders and claims -------------------------------------------------------------------
     await q.query(`
@@ -117,12 +127,13 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
         created_at timestamptz NOT NULL,
         CHECK (status IN ('created','cancelled') OR programme_version IS NOT NULL),
         CHECK (status NOT IN ('paid','completed') OR voucher_fen > 0)
-      )`);
+      ) WITH (fillfactor = 70)`);
+    // No index covers a column that changes with the order's state: state changes are HOT updates.
     await q.query(`CREATE INDEX orders_enterprise ON redemption.orders (enterprise_id, created_at DESC)`);
     await q.query(`CREATE INDEX orders_enterprise_code ON redemption.orders (enterprise_credit_code, created_at DESC)`);
     await q.query(`CREATE INDEX orders_provider ON redemption.orders (provider_id, created_at DESC)`);
     await q.query(`CREATE INDEX orders_provider_code ON redemption.orders (provider_credit_code, created_at DESC)`);
-    await q.query(`CREATE INDEX orders_programme ON redemption.orders (programme_id, status, created_at DESC)`);
+    await q.query(`CREATE INDEX orders_programme ON redemption.orders (programme_id, created_at DESC)`);
     await q.query(`CREATE UNIQUE INDEX orders_external_ref ON redemption.orders (provider_id, external_ref) WHERE external_ref IS NOT NULL`);
 
     await q.query(`
@@ -199,7 +210,6 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX ledger_programme ON redemption.ledger_entries (programme_id, entry_type)`);
     await q.query(`CREATE INDEX ledger_enterprise ON redemption.ledger_entries (enterprise_id, programme_id) WHERE enterprise_id IS NOT NULL`);
-    await q.query(`CREATE INDEX ledger_order ON redemption.ledger_entries (order_id) WHERE order_id IS NOT NULL`);
     await q.query(`
       CREATE FUNCTION redemption.ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
@@ -213,12 +223,12 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
     // The identities the ledger check verifies; a row here is a difference (empty = balanced).
     await q.query(`
       CREATE VIEW redemption.budget_identity AS
-      SELECT b.programme_id, b.left_fen,
-             COALESCE(sum(CASE l.entry_type WHEN 'budget_credited' THEN l.amount_fen WHEN 'budget_taken' THEN -l.amount_fen
-                                            WHEN 'budget_returned' THEN l.amount_fen END), 0)::bigint AS ledger_left_fen
-        FROM redemption.programme_budget b
-        LEFT JOIN redemption.ledger_entries l ON l.programme_id = b.programme_id AND l.entry_type LIKE 'budget\\_%'
-       GROUP BY b.programme_id, b.left_fen`);
+      SELECT b.programme_id,
+             (SELECT COALESCE(sum(s.left_fen), 0) FROM redemption.budget_shards s WHERE s.programme_id = b.programme_id)::bigint AS left_fen,
+             (SELECT COALESCE(sum(CASE l.entry_type WHEN 'budget_credited' THEN l.amount_fen WHEN 'budget_taken' THEN -l.amount_fen
+                                                    WHEN 'budget_returned' THEN l.amount_fen END), 0)
+                FROM redemption.ledger_entries l WHERE l.programme_id = b.programme_id AND l.entry_type LIKE 'budget\\_%')::bigint AS ledger_left_fen
+        FROM redemption.programme_budget b`);
     await q.query(`
       CREATE VIEW redemption.quota_identity AS
       SELECT q.enterprise_id, q.programme_id, q.left_fen, q.lapsed_fen,
@@ -300,16 +310,68 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
          WHERE p.id = c.provider_id AND e.id = c.enterprise_id
       $$`);
     // The outbox row of an event written from SQL, in the same envelope as addToOutbox().
+    // (PL/pgSQL, not SQL: its plan is cached per session instead of re-planned on each call.)
     await q.query(`
       CREATE FUNCTION redemption.emit(p_subject text, p_aggregate_type text, p_aggregate_id text, p_payload jsonb, p_correlation_id text)
-      RETURNS void LANGUAGE sql AS $$
+      RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE
+        e uuid := gen_random_uuid();
+      BEGIN
         INSERT INTO redemption.outbox (event_id, subject, aggregate_type, aggregate_id, envelope)
-        SELECT e.id, p_subject, p_aggregate_type, p_aggregate_id,
-               jsonb_strip_nulls(jsonb_build_object('id', e.id, 'type', p_subject, 'aggregateType', p_aggregate_type,
-                 'aggregateId', p_aggregate_id, 'occurredAt', redemption.iso(clock_timestamp()), 'correlationId', p_correlation_id))
-               || jsonb_build_object('payload', p_payload)
-          FROM (SELECT gen_random_uuid() AS id) e
-      $$`);
+        VALUES (e, p_subject, p_aggregate_type, p_aggregate_id,
+                jsonb_build_object('id', e, 'type', p_subject, 'aggregateType', p_aggregate_type, 'aggregateId', p_aggregate_id,
+                                   'occurredAt', redemption.iso(clock_timestamp()))
+                || CASE WHEN p_correlation_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('correlationId', p_correlation_id) END
+                || jsonb_build_object('payload', p_payload));
+      END $$`);
+
+    // ---- budget shards ------------------------------------------------------------------------
+    // The shard an order takes from and returns to: fixed by its id, spread evenly (uuid v4 bytes).
+    await q.query(`
+      CREATE FUNCTION redemption.budget_shard_of(p_order_id uuid, p_shard_count smallint) RETURNS smallint LANGUAGE sql IMMUTABLE AS
+      $$ SELECT (get_byte(uuid_send(p_order_id), 15) % p_shard_count)::smallint $$`);
+    await q.query(`
+      CREATE FUNCTION redemption.budget_left(p_programme_id text) RETURNS bigint LANGUAGE sql STABLE AS
+      $$ SELECT COALESCE(sum(left_fen), 0)::bigint FROM redemption.budget_shards WHERE programme_id = p_programme_id $$`);
+    // Issuance reports the programme's total budget; the increase over what was credited is spread
+    // over the shards (ledger budget_credited). Returns the amount credited (0 when nothing new).
+    await q.query(`
+      CREATE FUNCTION redemption.credit_budget(p_programme_id text, p_total bigint, p_ref text) RETURNS bigint LANGUAGE plpgsql AS $$
+      DECLARE
+        b redemption.programme_budget%ROWTYPE;
+        delta bigint;
+      BEGIN
+        INSERT INTO redemption.programme_budget (programme_id) VALUES (p_programme_id) ON CONFLICT DO NOTHING;
+        SELECT * INTO b FROM redemption.programme_budget WHERE programme_id = p_programme_id FOR UPDATE;
+        INSERT INTO redemption.budget_shards (programme_id, shard)
+        SELECT p_programme_id, g FROM generate_series(0, b.shard_count - 1) g ON CONFLICT DO NOTHING;
+        delta := p_total - b.credited_fen;
+        IF delta <= 0 THEN
+          RETURN 0;
+        END IF;
+        PERFORM 1 FROM redemption.budget_shards WHERE programme_id = p_programme_id ORDER BY shard FOR UPDATE;
+        UPDATE redemption.budget_shards
+           SET left_fen = left_fen + delta / b.shard_count + CASE WHEN shard < delta % b.shard_count THEN 1 ELSE 0 END
+         WHERE programme_id = p_programme_id;
+        UPDATE redemption.programme_budget SET credited_fen = p_total WHERE programme_id = p_programme_id;
+        INSERT INTO redemption.ledger_entries (entry_type, programme_id, amount_fen, ref) VALUES ('budget_credited', p_programme_id, delta, p_ref);
+        RETURN delta;
+      END $$`);
+    // V back to the budget (cancelled order, rejected claim), into the order's own shard.
+    await q.query(`
+      CREATE FUNCTION redemption.return_budget(p_programme_id text, p_enterprise_id uuid, p_order_id uuid, p_amount bigint, p_ref text, p_at timestamptz)
+      RETURNS void LANGUAGE plpgsql AS $$
+      BEGIN
+        UPDATE redemption.budget_shards s SET left_fen = s.left_fen + p_amount
+          FROM redemption.programme_budget b
+         WHERE b.programme_id = p_programme_id AND s.programme_id = p_programme_id
+           AND s.shard = redemption.budget_shard_of(p_order_id, b.shard_count);
+        IF NOT FOUND THEN
+          RAISE EXCEPTION 'programme % has no budget to return to', p_programme_id;
+        END IF;
+        INSERT INTO redemption.ledger_entries (entry_type, programme_id, enterprise_id, order_id, amount_fen, ref, created_at)
+        VALUES ('budget_returned', p_programme_id, p_enterprise_id, p_order_id, p_amount, p_ref, p_at);
+      END $$`);
 
     // ---- the hot path: one call pays an order (R-OFFSET-1..3, R-AUDIT-1, R-LEDGER-1) ----------
     await q.query(`
@@ -322,30 +384,35 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
         prior record;
         prov record;
         prog record;
+        n_shards smallint;
+        my_shard smallint;
         by_rate bigint;
         q_left bigint;
         b_left bigint;
         m bigint;
         v bigint;
+        rest bigint;
+        take bigint;
+        sh record;
         pays bigint;
         limited_by text;
         v_reply json;
       BEGIN
-        -- Idempotency: the key row is taken first, so a concurrent duplicate waits here for the
-        -- first call to commit and then returns its reply.
-        INSERT INTO redemption.idempotency (scope, key, request_hash) VALUES (p_scope, p_key, p_hash) ON CONFLICT DO NOTHING;
-        IF NOT FOUND THEN
-          SELECT request_hash, i.reply INTO prior FROM redemption.idempotency i WHERE scope = p_scope AND key = p_key;
+        -- Lock order everywhere: order row, quota row, budget shard(s) (no deadlocks).
+        SELECT * INTO o FROM redemption.orders WHERE id = p_order_id FOR UPDATE;
+        -- Idempotency after the order lock: a concurrent duplicate waits on the lock, then finds
+        -- the first call's committed reply here. The key row is written with the reply at the end;
+        -- a same key for another order racing to commit fails on its primary key (IDEMPOTENCY_CONFLICT).
+        SELECT request_hash, i.reply INTO prior FROM redemption.idempotency i WHERE scope = p_scope AND key = p_key;
+        IF FOUND THEN
           IF prior.request_hash <> p_hash THEN
             PERFORM redemption.domain_error('IDEMPOTENCY_CONFLICT', 'Idempotency-Key', 'this Idempotency-Key was used with a different request');
           END IF;
           RETURN prior.reply;
         END IF;
-
-        SELECT * INTO o FROM redemption.orders WHERE id = p_order_id FOR UPDATE;
         -- Another organisation's order is answered as not found, so that ids cannot be probed.
-        IF NOT FOUND OR NOT ((p_role = 'enterprise' AND p_org IN (o.enterprise_id::text, o.enterprise_credit_code))
-                          OR (p_role = 'provider' AND p_org IN (o.provider_id::text, o.provider_credit_code))) THEN
+        IF o.id IS NULL OR NOT ((p_role = 'enterprise' AND p_org IN (o.enterprise_id::text, o.enterprise_credit_code))
+                             OR (p_role = 'provider' AND p_org IN (o.provider_id::text, o.provider_credit_code))) THEN
           PERFORM redemption.domain_error('NOT_FOUND', 'orderId', 'no such order');
         END IF;
         IF o.status <> 'confirmed' THEN
@@ -376,7 +443,6 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
         IF by_rate <= 0 THEN
           PERFORM redemption.domain_error('INVALID_AMOUNT', 'amountFen', 'the voucher part of this amount rounds down to 0 fen');
         END IF;
-        -- Lock order everywhere: order row, quota row, budget row (no deadlocks).
         SELECT left_fen INTO q_left FROM redemption.quota_balance
          WHERE enterprise_id = o.enterprise_id AND programme_id = o.programme_id FOR UPDATE;
         IF coalesce(q_left, 0) = 0 THEN
@@ -384,20 +450,50 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
             jsonb_build_object('quotaLeftFen', 0));
         END IF;
         m := LEAST(by_rate, q_left);
-        -- R-OFFSET-2: the budget row is shared by every payment of the programme. A conditional
-        -- update from its current value under its row lock: first come, first served, never below 0.
-        UPDATE redemption.programme_budget SET left_fen = left_fen - m WHERE programme_id = o.programme_id AND left_fen >= m;
-        IF FOUND THEN
+
+        -- R-OFFSET-2: take m from the order's budget shard with a conditional update (row lock:
+        -- first come, first served; never below 0). When that shard holds less, lock every shard of
+        -- the programme in shard order and take min(m, budget left) across them.
+        SELECT b.shard_count INTO n_shards FROM redemption.programme_budget b WHERE b.programme_id = o.programme_id;
+        IF NOT FOUND THEN
+          PERFORM redemption.domain_error('BUDGET_EXHAUSTED', 'orderId', format('programme %s has no budget', o.programme_id),
+            jsonb_build_object('budgetLeftFen', 0));
+        END IF;
+        my_shard := redemption.budget_shard_of(o.id, n_shards);
+        BEGIN
+          UPDATE redemption.budget_shards SET left_fen = left_fen - m
+           WHERE programme_id = o.programme_id AND shard = my_shard AND left_fen >= m;
+          IF NOT FOUND THEN
+            RAISE EXCEPTION USING ERRCODE = 'VCB01';
+          END IF;
           v := m;
-        ELSE
-          -- Less budget left than m: take what is left, read under the row lock.
-          SELECT left_fen INTO b_left FROM redemption.programme_budget WHERE programme_id = o.programme_id FOR UPDATE;
-          IF coalesce(b_left, 0) = 0 THEN
+        EXCEPTION WHEN SQLSTATE 'VCB01' THEN
+          -- The shard holds less than m. Under READ COMMITTED a conditional update that waited on
+          -- a concurrent change keeps the newest row version locked even when it no longer matches;
+          -- rolling this block back releases that lock, so the ordered locking below cannot deadlock.
+          v := NULL;
+        END;
+        IF v IS NULL THEN
+          -- Nothing left at this instant is a refusal without queueing for every shard's lock
+          -- (budget only comes back through committed returns and credits).
+          IF redemption.budget_left(o.programme_id) > 0 THEN
+            PERFORM 1 FROM redemption.budget_shards WHERE programme_id = o.programme_id ORDER BY shard FOR UPDATE;
+          END IF;
+          b_left := redemption.budget_left(o.programme_id);
+          IF b_left = 0 THEN
             PERFORM redemption.domain_error('BUDGET_EXHAUSTED', 'orderId', format('the budget of programme %s is exhausted', o.programme_id),
               jsonb_build_object('budgetLeftFen', 0));
           END IF;
           v := LEAST(m, b_left);
-          UPDATE redemption.programme_budget SET left_fen = left_fen - v WHERE programme_id = o.programme_id AND left_fen >= v;
+          rest := v;
+          FOR sh IN SELECT s.shard, s.left_fen FROM redemption.budget_shards s
+                     WHERE s.programme_id = o.programme_id AND s.left_fen > 0 ORDER BY s.left_fen DESC, s.shard LOOP
+            take := LEAST(rest, sh.left_fen);
+            UPDATE redemption.budget_shards SET left_fen = left_fen - take
+             WHERE programme_id = o.programme_id AND shard = sh.shard AND left_fen >= take;
+            rest := rest - take;
+            EXIT WHEN rest = 0;
+          END LOOP;
         END IF;
         UPDATE redemption.quota_balance SET left_fen = left_fen - v
          WHERE enterprise_id = o.enterprise_id AND programme_id = o.programme_id AND left_fen >= v;
@@ -421,7 +517,7 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
         PERFORM redemption.emit('voucher.events.order.paid', 'order', o.id::text, redemption.order_event(o), p_correlation_id);
 
         v_reply := redemption.order_json(o);
-        UPDATE redemption.idempotency SET reply = v_reply WHERE scope = p_scope AND key = p_key;
+        INSERT INTO redemption.idempotency (scope, key, request_hash, reply) VALUES (p_scope, p_key, p_hash, v_reply);
         RETURN v_reply;
       END $$`);
 
@@ -456,11 +552,12 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP FUNCTION redemption.lapse_quota, redemption.pay_order, redemption.emit, redemption.claim_event,
+    await q.query(`DROP FUNCTION redemption.lapse_quota, redemption.pay_order, redemption.return_budget, redemption.credit_budget,
+                   redemption.budget_left, redemption.budget_shard_of, redemption.emit, redemption.claim_event,
                    redemption.claim_json, redemption.order_event, redemption.order_json, redemption.domain_error, redemption.iso`);
     await q.query(`DROP VIEW redemption.ledger_differences, redemption.quota_identity, redemption.budget_identity`);
     await q.query(`DROP TABLE redemption.ledger_entries, redemption.invoice_flags, redemption.claims, redemption.orders,
-                   redemption.quota_balance, redemption.programme_budget, redemption.provider_exclusions, redemption.providers,
+                   redemption.quota_balance, redemption.budget_shards, redemption.programme_budget, redemption.provider_exclusions, redemption.providers,
                    redemption.enterprises, redemption.programme_versions, redemption.programmes`);
     await q.query(`DROP FUNCTION redemption.ledger_append_only`);
     for (const sql of commonTablesDown('redemption')) await q.query(sql);

@@ -26,7 +26,7 @@ export class BalanceQueries {
       throw new DomainError(ErrorCode.NOT_FOUND, { field: 'enterpriseId' });
     }
     const [programme] = await this.uow.query(
-      `SELECT p.status, p.year, p.current_version AS version, b.credited_fen AS credited, b.left_fen AS "left"
+      `SELECT p.status, p.year, p.current_version AS version, b.credited_fen AS credited, redemption.budget_left(x.id) AS "left"
          FROM (SELECT $1::text AS id) x
          LEFT JOIN redemption.programmes p ON p.id = x.id
          LEFT JOIN redemption.programme_budget b ON b.programme_id = x.id`,

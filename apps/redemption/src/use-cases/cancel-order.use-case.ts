@@ -36,10 +36,13 @@ export class CancelOrderUseCase {
             await work.query(`UPDATE redemption.quota_balance SET left_fen = left_fen + $3 WHERE enterprise_id = $1 AND programme_id = $2`, [
               o.enterprise_id, o.programme_id, v.toString(),
             ]);
-            await this.ledger(work, 'quota_returned', o, v, now);
+            await work.query(
+              `INSERT INTO redemption.ledger_entries (entry_type, programme_id, enterprise_id, order_id, amount_fen, ref, created_at)
+               VALUES ('quota_returned', $1, $2, $3, $4, 'cancelled', $5)`,
+              [o.programme_id, o.enterprise_id, o.id, v.toString(), now],
+            );
           }
-          await work.query(`UPDATE redemption.programme_budget SET left_fen = left_fen + $2 WHERE programme_id = $1`, [o.programme_id, v.toString()]);
-          await this.ledger(work, 'budget_returned', o, v, now);
+          await work.query(`SELECT redemption.return_budget($1, $2, $3, $4, 'cancelled', $5)`, [o.programme_id, o.enterprise_id, o.id, v.toString(), now]);
         }
         await work.query(`UPDATE redemption.orders SET status = 'cancelled', cancelled_at = $2, cancel_reason = $3 WHERE id = $1`, [o.id, now, dto.reason]);
         await work.audit({
@@ -56,10 +59,4 @@ export class CancelOrderUseCase {
     );
   }
 
-  private ledger(work: import('@vc/platform').Work, type: string, o: { programme_id: string; enterprise_id: string; id: string }, amount: bigint, at: Date) {
-    return work.query(
-      `INSERT INTO redemption.ledger_entries (entry_type, programme_id, enterprise_id, order_id, amount_fen, ref, created_at) VALUES ($1, $2, $3, $4, $5, 'cancelled', $6)`,
-      [type, o.programme_id, o.enterprise_id, o.id, amount.toString(), at],
-    );
-  }
 }

@@ -38,7 +38,7 @@ export class QuoteVoucherUseCase {
     }
     const [balances] = await db.query(
       `SELECT (SELECT left_fen FROM redemption.quota_balance WHERE enterprise_id = $1 AND programme_id = $2) AS quota,
-              (SELECT left_fen FROM redemption.programme_budget WHERE programme_id = $2) AS budget`,
+              redemption.budget_left($2) AS budget`,
       [o.enterprise_id, o.programme_id],
     );
     const yearEnded = now.getTime() >= endOfShanghaiYear(o.programme_year).getTime();
