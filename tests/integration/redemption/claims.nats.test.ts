@@ -1,0 +1,261 @@
+import { Events, SettlementClaimEvent, Subjects } from '@vc/contracts';
+import { rowCounts, sql, TestSystem } from '@vc/testing';
+import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
+import { auditor, operatorOf } from '../../fixtures/principals';
+import { confirmedOrder, ikey, ledgerDifferences, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+
+const S = Subjects.redemption;
+jest.setTimeout(120_000);
+
+let invoices = 0;
+const invoiceNo = () => `3200${Date.now() % 1e8}${String(++invoices).padStart(4, '0')}`;
+
+describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL + NATS)', () => {
+  let sys: TestSystem;
+  let feed: UpstreamFeed;
+  let JS: string; // provider_redeems
+  let ZJ: string; // enterprise_reimbursed
+  let provider: TestProvider;
+  let jsEnt: TestEnterprise;
+  let zjEnt: TestEnterprise;
+
+  beforeAll(async () => {
+    sys = await TestSystem.start();
+    sys.apps.push(await bootstrapRedemption(sys.config()));
+    feed = new UpstreamFeed(sys.client, sys.db.url);
+    JS = await feed.programme('JS', { budgetFen: 1_000_000_000 });
+    ZJ = await feed.programme('ZJ', { budgetFen: 1_000_000_000, mode: 'enterprise_reimbursed' });
+    provider = await feed.provider({ province: 'AH', legalName: '安徽测试研究院', unitName: '分析测试中心' });
+    jsEnt = await feed.enterprise('JS', { name: '苏州示范科技有限公司' });
+    zjEnt = await feed.enterprise('ZJ', { name: '杭州示范科技有限公司' });
+    await feed.quota(jsEnt.id, JS, 10_000_000);
+    await feed.quota(zjEnt.id, ZJ, 10_000_000);
+  });
+  afterAll(async () => sys?.stop());
+
+  /** A paid and completed order of `amount`. */
+  async function completed(e: TestEnterprise, amount = 1_000_000) {
+    const order = await confirmedOrder(sys.client, provider, e, amount);
+    await sys.client.ok(S.orderPay, { orderId: order.id }, { principal: e.principal, idempotencyKey: ikey() });
+    return sys.client.ok(S.orderComplete, { orderId: order.id }, { principal: provider.principal, idempotencyKey: ikey() });
+  }
+
+  const evidence = (orderId: string, overrides: Record<string, unknown> = {}) => ({
+    orderId,
+    contractRef: 'HT-2026-0001',
+    invoiceNumber: invoiceNo(),
+    invoiceAmountFen: 1_000_000,
+    bankTransferRef: 'BANK-TX-88',
+    bankAmountFen: 750_000,
+    ...overrides,
+  });
+
+  it('R-CLAIM-1: after completion the provider (provider_redeems) claims V with contract, invoice and bank transfer; settlement gets everything it needs', async () => {
+    const order = await completed(jsEnt);
+    const body = evidence(order.id);
+    const claim = await sys.client.ok(S.claimSubmit, body, { principal: provider.principal, idempotencyKey: ikey() });
+    expect(claim).toMatchObject({
+      orderId: order.id,
+      status: 'pending_review',
+      payeeType: 'provider',
+      payeeId: provider.id,
+      amountFen: 1_000_000,
+      voucherFen: 250_000,
+      owedFen: 750_000,
+      invoiceNumber: body.invoiceNumber,
+      programmeVersion: 1,
+      mode: 'provider_redeems',
+      revision: 1,
+    });
+    await feed.until(async () => (await sql(sys.db.url, `SELECT 1 FROM redemption.outbox WHERE aggregate_id = $1 AND published_at IS NOT NULL`, [claim.id])).length > 0, 'claim event relayed');
+    const [{ envelope }] = await sql(sys.db.url, `SELECT envelope FROM redemption.outbox WHERE aggregate_id = $1 AND subject = $2`, [claim.id, Events.claimSubmitted]);
+    expect(envelope.payload).toMatchObject({
+      claimId: claim.id,
+      orderId: order.id,
+      programmeId: JS,
+      programmeVersion: 1,
+      mode: 'provider_redeems',
+      enterpriseId: jsEnt.id,
+      enterpriseName: '苏州示范科技有限公司',
+      enterpriseRegionId: jsEnt.regionId,
+      providerId: provider.id,
+      providerName: '安徽测试研究院 分析测试中心',
+      providerCreditCode: provider.creditCode,
+      providerProvince: 'AH',
+      payeeType: 'provider',
+      payeeId: provider.id,
+      amountFen: 1_000_000,
+      voucherFen: 250_000,
+      invoiceNumber: body.invoiceNumber,
+      status: 'pending_review',
+    });
+    expect(envelope.payload.submittedAt).toEqual(claim.submittedAt);
+  });
+
+  it('R-CLAIM-1: in enterprise_reimbursed the enterprise claims and is the payee; the bank transfer must show all of A', async () => {
+    const order = await completed(zjEnt);
+    expect(order).toMatchObject({ voucherFen: 250_000, enterprisePaysFen: 1_000_000 });
+    const byProvider = await sys.client.call(S.claimSubmit, evidence(order.id, { bankAmountFen: 1_000_000 }), { principal: provider.principal, idempotencyKey: ikey() });
+    expect(byProvider).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', field: 'orderId' } });
+    const short = await sys.client.call(S.claimSubmit, evidence(order.id, { bankAmountFen: 750_000 }), { principal: zjEnt.principal, idempotencyKey: ikey() });
+    expect(short).toMatchObject({ ok: false, error: { code: 'BANK_AMOUNT_INSUFFICIENT', field: 'bankAmountFen', details: { owedFen: '1000000' } } });
+    const claim = await sys.client.ok(S.claimSubmit, evidence(order.id, { bankAmountFen: 1_000_000 }), { principal: zjEnt.principal, idempotencyKey: ikey() });
+    expect(claim).toMatchObject({ payeeType: 'enterprise', payeeId: zjEnt.id, owedFen: 1_000_000, mode: 'enterprise_reimbursed' });
+  });
+
+  it('R-CLAIM-2: the invoice amount must equal A; the bank amount must cover what the enterprise owed (A − V); nothing is written on refusal', async () => {
+    const order = await completed(jsEnt);
+    const before = await rowCounts(sys.db.url, 'redemption');
+    const wrongInvoice = await sys.client.call(S.claimSubmit, evidence(order.id, { invoiceAmountFen: 999_999 }), { principal: provider.principal, idempotencyKey: ikey() });
+    expect(wrongInvoice).toMatchObject({ ok: false, error: { code: 'INVOICE_AMOUNT_MISMATCH', field: 'invoiceAmountFen' } });
+    const shortBank = await sys.client.call(S.claimSubmit, evidence(order.id, { bankAmountFen: 749_999 }), { principal: provider.principal, idempotencyKey: ikey() });
+    expect(shortBank).toMatchObject({ ok: false, error: { code: 'BANK_AMOUNT_INSUFFICIENT', field: 'bankAmountFen' } });
+    expect(await rowCounts(sys.db.url, 'redemption')).toEqual(before);
+    // more than owed is fine (e.g. fees paid together)
+    const ok = await sys.client.call(S.claimSubmit, evidence(order.id, { bankAmountFen: 800_000 }), { principal: provider.principal, idempotencyKey: ikey() });
+    expect(ok).toMatchObject({ ok: true });
+  });
+
+  it('R-CLAIM-1: a claim follows completion; before it, and for another organisation, it is refused', async () => {
+    const order = await confirmedOrder(sys.client, provider, jsEnt, 1_000_000);
+    await sys.client.ok(S.orderPay, { orderId: order.id }, { principal: jsEnt.principal, idempotencyKey: ikey() });
+    expect(await sys.client.call(S.claimSubmit, evidence(order.id), { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({
+      ok: false,
+      error: { code: 'ILLEGAL_STATE', field: 'orderId' },
+    });
+    const stranger = await feed.provider();
+    expect(await sys.client.call(S.claimSubmit, evidence(order.id), { principal: stranger.principal, idempotencyKey: ikey() })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND', field: 'orderId' },
+    });
+  });
+
+  it('R-CLAIM-3: one claim per order (CLAIM_EXISTS); a retry with the same key returns the first claim', async () => {
+    const order = await completed(jsEnt);
+    const body = evidence(order.id);
+    const key = ikey();
+    const first = await sys.client.call(S.claimSubmit, body, { principal: provider.principal, idempotencyKey: key });
+    const retry = await sys.client.call(S.claimSubmit, body, { principal: provider.principal, idempotencyKey: key });
+    expect(retry).toEqual(first);
+    const second = await sys.client.call(S.claimSubmit, evidence(order.id), { principal: provider.principal, idempotencyKey: ikey() });
+    expect(second).toMatchObject({ ok: false, error: { code: 'CLAIM_EXISTS', field: 'orderId' } });
+  });
+
+  it('R-CLAIM-2: an invoice number backs one claim in the whole delta — a second, in another programme, is refused with DUPLICATE_INVOICE and flagged durably', async () => {
+    const jsOrder = await completed(jsEnt);
+    const zjOrder = await completed(zjEnt);
+    const number = invoiceNo();
+    const first = await sys.client.ok(S.claimSubmit, evidence(jsOrder.id, { invoiceNumber: number }), { principal: provider.principal, idempotencyKey: ikey() });
+    const key = ikey();
+    // same number written with spaces and lower case is the same invoice
+    const spaced = `${number.slice(0, 4)} ${number.slice(4)}`.toLowerCase();
+    const dup = await sys.client.call(S.claimSubmit, evidence(zjOrder.id, { invoiceNumber: spaced, bankAmountFen: 1_000_000 }), {
+      principal: zjEnt.principal,
+      idempotencyKey: key,
+    });
+    expect(dup).toMatchObject({ ok: false, error: { code: 'DUPLICATE_INVOICE', field: 'invoiceNumber' } });
+    expect(JSON.stringify(dup)).not.toContain(first.id); // the other claim is not disclosed
+    const again = await sys.client.call(S.claimSubmit, evidence(zjOrder.id, { invoiceNumber: spaced, bankAmountFen: 1_000_000 }), {
+      principal: zjEnt.principal,
+      idempotencyKey: key,
+    });
+    expect(again).toEqual(dup);
+    // the refused claim wrote nothing, but the flag is kept (once), with an audit record and an event
+    expect(await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.claims WHERE order_id = $1`, [zjOrder.id])).toEqual([{ n: 0 }]);
+    const flags = await sql(sys.db.url, `SELECT order_id, existing_claim_id, flagged_by_org FROM redemption.invoice_flags WHERE order_id = $1`, [zjOrder.id]);
+    expect(flags).toEqual([{ order_id: zjOrder.id, existing_claim_id: first.id, flagged_by_org: zjEnt.id }]);
+    const audit = await sys.client.ok(S.auditList, { entityType: 'order', entityId: zjOrder.id }, { principal: auditor });
+    expect(audit.items.filter((a: { action: string }) => a.action === 'claim.flagged')).toHaveLength(1);
+    await feed.until(async () => (await sql(sys.db.url, `SELECT 1 FROM redemption.outbox WHERE subject = $1 AND aggregate_id = $2 AND published_at IS NOT NULL`, [Events.claimFlagged, zjOrder.id])).length > 0, 'flag event');
+    const [{ envelope }] = await sql(sys.db.url, `SELECT envelope FROM redemption.outbox WHERE subject = $1 AND aggregate_id = $2`, [Events.claimFlagged, zjOrder.id]);
+    expect(envelope.payload).toMatchObject({ invoiceNumber: spaced, orderId: zjOrder.id, programmeId: ZJ, existingClaimId: first.id, existingProgrammeId: JS });
+  });
+
+  it('R-CLAIM-2: two claims racing with one invoice number → exactly one is accepted, the other flagged', async () => {
+    const [a, b] = [await completed(jsEnt), await completed(jsEnt)];
+    const number = invoiceNo();
+    const replies = await Promise.all(
+      [a, b].map((o) => sys.client.call(S.claimSubmit, evidence(o.id, { invoiceNumber: number }), { principal: provider.principal, idempotencyKey: ikey() })),
+    );
+    expect(replies.filter((r) => r.ok)).toHaveLength(1);
+    expect(replies.filter((r) => !r.ok)).toMatchObject([{ ok: false, error: { code: 'DUPLICATE_INVOICE' } }]);
+    const [{ n }] = await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.invoice_flags WHERE order_id = ANY($1::uuid[])`, [[a.id, b.id]]);
+    expect(n).toBe(1);
+  });
+
+  it('R-CLAIM-3: a claim is amended while pending review (same evidence rules); the amendment is audited and published', async () => {
+    const order = await completed(jsEnt);
+    const claim = await sys.client.ok(S.claimSubmit, evidence(order.id), { principal: provider.principal, idempotencyKey: ikey() });
+    const newNumber = invoiceNo();
+    const bad = await sys.client.call(S.claimAmend, { claimId: claim.id, invoiceAmountFen: 1, reason: 'typo' }, { principal: provider.principal, idempotencyKey: ikey() });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INVOICE_AMOUNT_MISMATCH' } });
+    const nothing = await sys.client.call(S.claimAmend, { claimId: claim.id, reason: 'nothing' }, { principal: provider.principal, idempotencyKey: ikey() });
+    expect(nothing).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED' } });
+    const amended = await sys.client.ok(S.claimAmend, { claimId: claim.id, invoiceNumber: newNumber, contractRef: 'HT-2026-0001-A', reason: '发票重开' }, {
+      principal: provider.principal,
+      idempotencyKey: ikey(),
+    });
+    expect(amended).toMatchObject({ id: claim.id, invoiceNumber: newNumber, contractRef: 'HT-2026-0001-A', revision: 2, status: 'pending_review' });
+    expect(amended.amendedAt).toEqual(expect.any(String));
+    // the old number is free again; the enterprise cannot amend a provider's claim
+    const other = await completed(jsEnt);
+    expect(await sys.client.call(S.claimSubmit, evidence(other.id, { invoiceNumber: claim.invoiceNumber }), { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({ ok: true });
+    expect(await sys.client.call(S.claimAmend, { claimId: claim.id, contractRef: 'x', reason: 'x' }, { principal: jsEnt.principal, idempotencyKey: ikey() })).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    const audit = await sys.client.ok(S.auditList, { entityType: 'claim', entityId: claim.id }, { principal: auditor });
+    expect(audit.items.map((a: { action: string }) => a.action)).toEqual(['claim.submitted', 'claim.amended']);
+    expect(audit.items[1]).toMatchObject({ reason: '发票重开', principalOrg: provider.id });
+    const subjects = (await sql(sys.db.url, `SELECT subject FROM redemption.outbox WHERE aggregate_id = $1 ORDER BY id`, [claim.id])).map((r) => r.subject);
+    expect(subjects).toEqual([Events.claimSubmitted, Events.claimAmended]);
+  });
+
+  async function settle(type: string, claim: { id: string; orderId: string; programmeId: string; voucherFen: number }, reason?: string) {
+    const payload: SettlementClaimEvent = { claimId: claim.id, orderId: claim.orderId, programmeId: claim.programmeId, runId: 'run-1', voucherFen: claim.voucherFen, reason: reason ?? null };
+    await feed.publish(type, claim.id, payload);
+  }
+  const claimStatus = async (id: string) => (await sys.client.ok(S.claimGet, { claimId: id }, { principal: auditor })).status;
+
+  it('settlement: a rejected claim gives V back to the programme budget (budget_returned); an approved one can no longer be amended; a paid one is marked paid', async () => {
+    const [o1, o2] = [await completed(jsEnt), await completed(jsEnt)];
+    const c1 = await sys.client.ok(S.claimSubmit, evidence(o1.id), { principal: provider.principal, idempotencyKey: ikey() });
+    const c2 = await sys.client.ok(S.claimSubmit, evidence(o2.id), { principal: provider.principal, idempotencyKey: ikey() });
+    const before = await feed.balance(JS, jsEnt.id);
+
+    await settle(Events.settlementClaimRejected, c1, '发票与合同不符');
+    await feed.until(async () => (await claimStatus(c1.id)) === 'rejected', 'rejection applied');
+    const after = await feed.balance(JS, jsEnt.id);
+    expect(BigInt(after.ok && after.data.budget.leftFen) - BigInt(before.ok && before.data.budget.leftFen)).toBe(250_000n);
+    expect(after.ok && after.data.quota).toEqual(before.ok && before.data.quota); // only the budget gets V back
+    const rejected = await sys.client.ok(S.claimGet, { claimId: c1.id }, { principal: provider.principal });
+    expect(rejected).toMatchObject({ status: 'rejected', decisionReason: '发票与合同不符' });
+    // a repeated or stale rejection changes nothing
+    await settle(Events.settlementClaimRejected, c1, 'again');
+    await settle(Events.settlementClaimApproved, c2);
+    await feed.until(async () => (await claimStatus(c2.id)) === 'approved', 'approval applied');
+    expect(await feed.balance(JS, jsEnt.id)).toEqual(after);
+    expect(await sys.client.call(S.claimAmend, { claimId: c2.id, contractRef: 'x', reason: 'late' }, { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({
+      ok: false,
+      error: { code: 'ILLEGAL_STATE' },
+    });
+    await settle(Events.settlementClaimPaid, c2);
+    await feed.until(async () => (await claimStatus(c2.id)) === 'paid', 'payment applied');
+    const audit = await sys.client.ok(S.auditList, { entityType: 'claim', entityId: c1.id }, { principal: auditor });
+    expect(audit.items.map((a: { action: string }) => a.action)).toEqual(['claim.submitted', 'claim.rejected']);
+    expect(audit.items[1]).toMatchObject({ principalRole: 'service', principalOrg: 'settlement', reason: '发票与合同不符' });
+    const [returned] = await sql(sys.db.url, `SELECT count(*)::int AS n, sum(amount_fen)::bigint AS fen FROM redemption.ledger_entries WHERE entry_type = 'budget_returned' AND order_id = $1`, [o1.id]);
+    expect(returned).toEqual({ n: 1, fen: 250_000n });
+    expect(await ledgerDifferences(sys.db.url)).toEqual([]);
+  });
+
+  it('claims are listed for their parties and the programme operator only', async () => {
+    const mine = await sys.client.ok(S.claimList, { limit: 500 }, { principal: zjEnt.principal });
+    expect(mine.items.length).toBeGreaterThan(0);
+    expect(mine.items.every((c: { enterpriseId: string }) => c.enterpriseId === zjEnt.id)).toBe(true);
+    const op = await sys.client.ok(S.claimList, { limit: 500 }, { principal: operatorOf('ZJ') });
+    expect(op.items.every((c: { programmeId: string }) => c.programmeId === ZJ)).toBe(true);
+    const stranger = await feed.enterprise('JS');
+    expect((await sys.client.ok(S.claimList, {}, { principal: stranger.principal })).items).toEqual([]);
+  });
+});
