@@ -1,0 +1,230 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { ERROR_TABLE, ErrorCode } from '@vc/errors';
+import { freePort, rowCounts, TestSystem, tokenFor } from '@vc/testing';
+import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
+import { RedemptionError, VoucherRedemptionGrpcClient } from '../../../scripts/examples/provider-client/grpc-client';
+import { newCreditCode } from '../../fixtures/credit-codes';
+import { enterprise as enterprisePrincipal, providerAccount } from '../../fixtures/principals';
+import { confirmedOrder, ikey, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+
+jest.setTimeout(120_000);
+
+/** Rejects with the RedemptionError of a refused call. */
+async function refusal(p: Promise<unknown>): Promise<RedemptionError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof RedemptionError) return err;
+    throw err;
+  }
+  throw new Error('expected a refusal');
+}
+
+describe('redemption over gRPC (real @grpc/grpc-js client; real PostgreSQL + NATS)', () => {
+  let sys: TestSystem;
+  let feed: UpstreamFeed;
+  let address: string;
+  let JS: string;
+  let provider: TestProvider;
+  let ent: TestEnterprise;
+  let grpc: VoucherRedemptionGrpcClient;
+
+  beforeAll(async () => {
+    sys = await TestSystem.start();
+    const port = await freePort();
+    sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: port })));
+    address = `127.0.0.1:${port}`;
+    feed = new UpstreamFeed(sys.client, sys.db.url);
+    JS = await feed.programme('JS', { budgetFen: 1_000_000_000 });
+    provider = await feed.provider();
+    ent = await feed.enterprise('JS');
+    await feed.quota(ent.id, JS, 10_000_000);
+    grpc = new VoucherRedemptionGrpcClient({ address, token: tokenFor(provider.principal) });
+  });
+  afterAll(async () => {
+    grpc?.close();
+    await sys?.stop();
+  });
+
+  it('R-ORDER-1 / R-OFFSET-1 / R-CLAIM-1: a provider system runs an order end to end (create, confirm, quote, pay, complete, claim)', async () => {
+    const created = await grpc.createOrder({ providerId: provider.id, enterpriseCreditCode: ent.creditCode, amountFen: 1_234_567n, description: '材料成分检测', externalRef: 'PO-1' });
+    expect(created).toMatchObject({ status: 'created', amountFen: '1234567', programmeId: JS, programmeVersion: 0, externalRef: 'PO-1', enterpriseId: ent.id });
+    await grpc.confirmOrder(created.id);
+    // the enterprise confirms on its side (HTTP or NATS)
+    await sys.client.ok('redemption.order.confirm', { orderId: created.id }, { principal: ent.principal, idempotencyKey: ikey() });
+    const quote = await grpc.quoteVoucher(created.id);
+    expect(quote).toMatchObject({ byRateFen: '308641', voucherFen: '308641', enterprisePaysFen: '925926', limitedBy: 'rate', refusal: '' });
+    const paid = await grpc.payOrder(created.id);
+    expect(paid).toMatchObject({ status: 'paid', voucherFen: '308641', enterprisePaysFen: '925926', programmeVersion: 1, mode: 'provider_redeems' });
+    const done = await grpc.completeOrder(created.id);
+    expect(done.status).toBe('completed');
+    const claim = await grpc.submitClaim({
+      orderId: created.id,
+      contractRef: 'HT-1',
+      invoiceNumber: `INV${Date.now()}`,
+      invoiceAmountFen: 1_234_567n,
+      bankTransferRef: 'TX-1',
+      bankAmountFen: 925_926n,
+    });
+    expect(claim).toMatchObject({ orderId: created.id, status: 'pending_review', payeeType: 'provider', payeeId: provider.id, voucherFen: '308641' });
+    expect(await grpc.getOrder(created.id)).toMatchObject({ id: created.id, status: 'completed' });
+  });
+
+  it('R-OFFSET-2: a PayOrder retried with the same idempotency-key returns the first reply; with another request it is ABORTED (IDEMPOTENCY_CONFLICT)', async () => {
+    const o1 = await confirmedOrder(sys.client, provider, ent, 400_000);
+    const o2 = await confirmedOrder(sys.client, provider, ent, 400_000);
+    const key = ikey('grpc');
+    const replies = await Promise.all(Array.from({ length: 20 }, () => grpc.payOrder(o1.id, key)));
+    expect(new Set(replies.map((r) => JSON.stringify(r))).size).toBe(1);
+    expect(replies[0]).toMatchObject({ status: 'paid', voucherFen: '100000' });
+    const conflict = await refusal(grpc.payOrder(o2.id, key));
+    expect(conflict).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', grpcStatus: GrpcStatus.ABORTED, field: 'Idempotency-Key' });
+  });
+
+  it('R-ERR-1: refusals are gRPC statuses from the error table, with error-code / error-field metadata and the JSON body as details; nothing is written', async () => {
+    const code = newCreditCode();
+    const own = await feed.enterprise('JS', { creditCode: code });
+    const sameEntity = await feed.provider({ creditCode: code });
+    const before = await rowCounts(sys.db.url, 'redemption');
+    const bad = await refusal(grpc.createOrder({ providerId: provider.id, enterpriseId: ent.id, amountFen: '-5', description: 'x' }));
+    expect(bad).toMatchObject({ code: 'INVALID_AMOUNT', field: 'amountFen', grpcStatus: ERROR_TABLE[ErrorCode.INVALID_AMOUNT].grpc });
+    expect(bad.grpcStatus).toBe(GrpcStatus.INVALID_ARGUMENT);
+    const missing = await refusal(grpc.raw('CreateOrder', { providerId: provider.id, enterpriseId: ent.id, description: 'no amount' }, ikey()));
+    expect(missing).toMatchObject({ code: 'INVALID_AMOUNT', field: 'amountFen' });
+    const notUuid = await refusal(grpc.getOrder('42'));
+    expect(notUuid).toMatchObject({ code: 'VALIDATION_FAILED', field: 'orderId', grpcStatus: GrpcStatus.INVALID_ARGUMENT });
+    const unknown = await refusal(grpc.payOrder('00000000-0000-4000-8000-000000000000'));
+    expect(unknown).toMatchObject({ code: 'NOT_FOUND', field: 'orderId', grpcStatus: GrpcStatus.NOT_FOUND });
+    const noKey = await refusal(grpc.raw('PayOrder', { orderId: '00000000-0000-4000-8000-000000000000' }));
+    expect(noKey).toMatchObject({ code: 'IDEMPOTENCY_KEY_REQUIRED', grpcStatus: GrpcStatus.INVALID_ARGUMENT });
+    const anonymous = new VoucherRedemptionGrpcClient({ address, token: 'forged.token.value' });
+    expect(await refusal(anonymous.getOrder('00000000-0000-4000-8000-000000000000'))).toMatchObject({ code: 'UNAUTHENTICATED', grpcStatus: GrpcStatus.UNAUTHENTICATED });
+    anonymous.close();
+    // refusals of the business rules: R-ENT-3
+    const sameEntityClient = new VoucherRedemptionGrpcClient({ address, token: tokenFor(providerAccount(code)) });
+    const same = await refusal(sameEntityClient.createOrder({ providerId: sameEntity.id, enterpriseId: own.id, amountFen: 100n, description: 'x' }));
+    expect(same).toMatchObject({ code: 'SAME_LEGAL_ENTITY', grpcStatus: GrpcStatus.FAILED_PRECONDITION });
+    sameEntityClient.close();
+    expect(await rowCounts(sys.db.url, 'redemption')).toEqual(before);
+    // QUOTA_EXHAUSTED carries its reason
+    const poor = await feed.enterprise('JS');
+    await feed.quota(poor.id, JS, 1);
+    const o = await confirmedOrder(sys.client, provider, poor, 1_000);
+    await grpc.payOrder(o.id); // takes the 1 fen of quota
+    const o2 = await confirmedOrder(sys.client, provider, poor, 1_000);
+    const exhausted = await refusal(grpc.payOrder(o2.id));
+    expect(exhausted).toMatchObject({ code: 'QUOTA_EXHAUSTED', grpcStatus: GrpcStatus.FAILED_PRECONDITION, details: { quotaLeftFen: 0 } });
+  });
+
+  it('a provider acts only on its own orders over gRPC (cross-tenant → NOT_FOUND)', async () => {
+    const order = await confirmedOrder(sys.client, provider, ent, 100_000);
+    const other = await feed.provider();
+    const otherClient = new VoucherRedemptionGrpcClient({ address, token: tokenFor(other.principal) });
+    expect(await refusal(otherClient.getOrder(order.id))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await refusal(otherClient.payOrder(order.id))).toMatchObject({ code: 'NOT_FOUND' });
+    otherClient.close();
+    // the enterprise may use the same interface with its own token
+    const entClient = new VoucherRedemptionGrpcClient({ address, token: tokenFor(enterprisePrincipal(ent.id)) });
+    expect(await entClient.getOrder(order.id)).toMatchObject({ id: order.id });
+    entClient.close();
+  });
+});
+
+describe('redemption over gRPC with mutual TLS (certificates made with openssl)', () => {
+  let sys: TestSystem;
+  let feed: UpstreamFeed;
+  let dir: string;
+  let address: string;
+  let ent: TestEnterprise;
+  let unitA: TestProvider;
+  let unitB: TestProvider; // another unit of unitA's legal entity
+  let stranger: TestProvider;
+
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  /** A key and a certificate signed by `ca` (or self-signed CA when ca is null). */
+  function certificate(name: string, cn: string, ca: string | null, san?: string) {
+    openssl('req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    if (san) writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
+    if (ca === null) {
+      openssl('x509', '-req', '-in', `${name}.csr`, '-signkey', `${name}.key`, '-out', `${name}.crt`, '-days', '1');
+    } else {
+      openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '1', ...(san ? ['-extfile', `${name}.ext`] : []));
+    }
+  }
+  const read = (f: string) => readFileSync(join(dir, f));
+  const client = (certName: string, token: string, ca = 'ca') =>
+    new VoucherRedemptionGrpcClient({ address, token, tls: { ca: read(`${ca}.crt`), cert: read(`${certName}.crt`), key: read(`${certName}.key`) }, timeoutMs: 5000 });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vc-grpc-tls-'));
+    const unitAId = randomUUID();
+    certificate('ca', 'voucher-test-ca', null);
+    certificate('server', 'localhost', 'ca', 'DNS:localhost,IP:127.0.0.1');
+    certificate('unitA', unitAId, 'ca');
+    certificate('other-ca', 'someone-else', null);
+    certificate('rogue', unitAId, 'other-ca');
+    sys = await TestSystem.start();
+    const port = await freePort();
+    sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: port, GRPC_TLS_DIR: dir })));
+    address = `localhost:${port}`;
+    feed = new UpstreamFeed(sys.client, sys.db.url);
+    const code = newCreditCode();
+    unitA = await feed.provider({ id: unitAId, creditCode: code, unitName: '材料学院' });
+    unitB = await feed.provider({ creditCode: code, unitName: '化学学院' });
+    stranger = await feed.provider();
+    const JS = await feed.programme('JS', { budgetFen: 1_000_000_000 });
+    ent = await feed.enterprise('JS');
+    await feed.quota(ent.id, JS, 10_000_000);
+  });
+  afterAll(async () => {
+    await sys?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the client certificate names the provider unit: its own token works, and a legal-entity token acts for that unit only', async () => {
+    const a = client('unitA', tokenFor(unitA.principal));
+    const order = await a.createOrder({ providerId: unitA.id, enterpriseId: ent.id, amountFen: 400_000n, description: 'x' });
+    await a.confirmOrder(order.id);
+    await sys.client.ok('redemption.order.confirm', { orderId: order.id }, { principal: ent.principal, idempotencyKey: ikey() });
+    expect(await a.payOrder(order.id)).toMatchObject({ status: 'paid', voucherFen: '100000' });
+    a.close();
+
+    // the entity account through unit A's certificate: unit A's orders yes, unit B's no
+    const entity = client('unitA', tokenFor(providerAccount(unitA.creditCode)));
+    expect(await entity.getOrder(order.id)).toMatchObject({ id: order.id });
+    const bOrder = await sys.client.ok(
+      'redemption.order.create',
+      { providerId: unitB.id, enterpriseId: ent.id, amountFen: 100_000, description: 'x' },
+      { principal: unitB.principal, idempotencyKey: ikey() },
+    );
+    expect(await refusal(entity.getOrder(bOrder.id))).toMatchObject({ code: 'NOT_FOUND' });
+    expect(await refusal(entity.createOrder({ providerId: unitB.id, enterpriseId: ent.id, amountFen: 100n, description: 'x' }))).toMatchObject({ code: 'NOT_FOUND', field: 'providerId' });
+    entity.close();
+  });
+
+  it('a token of another provider (or of an enterprise) through unit A’s certificate is refused with PERMISSION_DENIED', async () => {
+    const wrongToken = client('unitA', tokenFor(stranger.principal));
+    expect(await refusal(wrongToken.getOrder('00000000-0000-4000-8000-000000000000'))).toMatchObject({ code: 'FORBIDDEN', grpcStatus: GrpcStatus.PERMISSION_DENIED });
+    wrongToken.close();
+    const enterpriseToken = client('unitA', tokenFor(ent.principal));
+    expect(await refusal(enterpriseToken.getOrder('00000000-0000-4000-8000-000000000000'))).toMatchObject({ code: 'FORBIDDEN' });
+    enterpriseToken.close();
+  });
+
+  it('without a client certificate, or with one from another CA, there is no connection', async () => {
+    const plain = new VoucherRedemptionGrpcClient({ address, token: tokenFor(unitA.principal), timeoutMs: 3000 });
+    expect(await refusal(plain.getOrder('00000000-0000-4000-8000-000000000000'))).toMatchObject({ code: 'UNAVAILABLE' });
+    plain.close();
+    const noCert = new VoucherRedemptionGrpcClient({ address, token: tokenFor(unitA.principal), tls: { ca: read('ca.crt') }, timeoutMs: 3000 });
+    expect(await refusal(noCert.getOrder('00000000-0000-4000-8000-000000000000'))).toMatchObject({ code: 'UNAVAILABLE' });
+    noCert.close();
+    const rogue = client('rogue', tokenFor(unitA.principal));
+    expect(await refusal(rogue.getOrder('00000000-0000-4000-8000-000000000000'))).toMatchObject({ code: 'UNAVAILABLE' });
+    rogue.close();
+  });
+});
