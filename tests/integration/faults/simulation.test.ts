@@ -80,6 +80,7 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
   const runTag = Date.now().toString(36);
   const stats = new Stats();
   let crashing = false;
+  let lastRestartAt = 0;
   const unexpected: string[] = [];
   const latency: Record<string, { n: number; ms: number }> = {};
   const timing = { setup: 0, traffic: 0, settle: 0, invariants: 0 };
@@ -111,9 +112,10 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
   }, 60000);
 
   /** One request; a transport failure (timeout, no responders while a service restarts) is retried with the same key. */
-  async function rpc(subject: string, body: unknown, principal: Principal, idempotencyKey: string | undefined, timeoutMs = 10000): Promise<Reply> {
+  async function rpc(subject: string, body: unknown, principal: Principal, idempotencyKey: string | undefined, timeoutMs = 5000): Promise<Reply> {
     const deadline = Date.now() + 40000;
     for (;;) {
+      const sentAt = Date.now();
       try {
         const t = Date.now();
         const reply = (await sys.client.call(subject, body, { principal, idempotencyKey, timeoutMs })) as Reply;
@@ -130,7 +132,9 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
         return reply;
       } catch (err) {
         if (Date.now() > deadline) throw new Error(`${subject}: no answer within 40 s (${String(err)})`);
-        stats.retry(`${crashing ? 'during a restart' : 'outside restarts'}: ${String((err as Error).message ?? err).slice(0, 40)}`);
+        // sent while a restart was under way (or just before it): its reply may have been lost with the stopped instance
+        const nearRestart = crashing || (lastRestartAt > 0 && sentAt <= lastRestartAt + 2000 && Date.now() >= lastRestartAt - 100);
+        stats.retry(`${nearRestart ? 'around a restart' : 'outside restarts'}: ${String((err as Error).message ?? err).slice(0, 40)}`);
         await sleep(crashing ? 50 : 10);
       }
     }
@@ -244,6 +248,7 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
     await sleep(delayMs);
     if (crashing) return; // another seed of the round is restarting it already
     crashing = true;
+    lastRestartAt = Date.now();
     stats.fault('service restart (redemption stopped mid-traffic, new instance)');
     try {
       await sys.stopApp(redemption);
