@@ -1,6 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AmendClaimDto, CreateOrderDto, SubmitClaimDto, Subjects } from '@vc/contracts';
+import { AmendClaimDto, CancelOrderDto, CreateOrderDto, LapseQuotaDto, SubmitClaimDto, Subjects } from '@vc/contracts';
 import { Forwarder } from '../http/forwarder';
 import { AuthedRequest } from '../http/http-auth.guard';
 import { Req } from '../http/principal.decorator';
@@ -8,10 +8,13 @@ import { Req } from '../http/principal.decorator';
 const S = Subjects.redemption;
 const IDEMPOTENCY = { name: 'Idempotency-Key', required: true, description: 'same key + same body returns the first reply' };
 
+/** A path parameter joins the (optional) JSON body; the service validates the whole. */
+const withParam = (body: unknown, extra: Record<string, string>) => ({ ...(body && typeof body === 'object' ? body : {}), ...extra });
+
 /**
- * HTTP routes of the redemption service, forwarded over NATS: the enterprise side (see a quote,
- * confirm, pay, cancel, list own orders and claims, claim when reimbursed) and the same operations
- * for provider staff; provider systems use gRPC or NATS directly.
+ * HTTP routes of the redemption service, forwarded over NATS: enterprises see a quote, confirm,
+ * pay with the voucher, cancel, list their orders and claims, and claim when reimbursed; providers
+ * may use the same routes (their systems mostly use gRPC or NATS); operators and auditors read.
  */
 @ApiTags('redemption')
 @ApiBearerAuth()
@@ -20,7 +23,7 @@ export class RedemptionHttpController {
   constructor(private readonly fwd: Forwarder) {}
 
   @Post('orders')
-  @ApiOperation({ summary: 'A provider creates an order for an enterprise with the actual service amount (R-ORDER-1)' })
+  @ApiOperation({ summary: 'A provider offers an enterprise an order for the actual service amount A (R-ORDER-1)' })
   @ApiHeader(IDEMPOTENCY)
   @ApiBody({ type: CreateOrderDto })
   create(@Req() req: AuthedRequest, @Body() body: unknown) {
@@ -28,7 +31,7 @@ export class RedemptionHttpController {
   }
 
   @Get('orders')
-  @ApiOperation({ summary: "The principal's own orders (an enterprise's, a provider's), filtered and paged" })
+  @ApiOperation({ summary: 'Own orders (enterprise, provider); a programme’s orders (its operator); all (auditor)' })
   list(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.orderList, Forwarder.query(query));
   }
@@ -46,41 +49,43 @@ export class RedemptionHttpController {
 
   @Post('orders/:orderId/confirm')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Confirm the order (both the enterprise and the provider confirm)' })
+  @ApiOperation({ summary: 'Confirm the order (both parties; the second fixes the programme version, R-PROG-1)' })
   @ApiHeader(IDEMPOTENCY)
-  confirm(@Req() req: AuthedRequest, @Param('orderId') orderId: string) {
-    return this.fwd.call(req, S.orderConfirm, { orderId });
+  confirm(@Req() req: AuthedRequest, @Param('orderId') orderId: string, @Body() body: unknown) {
+    return this.fwd.call(req, S.orderConfirm, withParam(body, { orderId }));
   }
 
   @Post('orders/:orderId/pay')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Pay with the voucher: quota and budget taken atomically, exactly once (R-OFFSET-2)' })
+  @ApiOperation({ summary: 'Pay with the voucher: quota and budget taken once, atomically (R-OFFSET-1..2)' })
   @ApiHeader(IDEMPOTENCY)
-  pay(@Req() req: AuthedRequest, @Param('orderId') orderId: string) {
-    return this.fwd.call(req, S.orderPay, { orderId });
+  pay(@Req() req: AuthedRequest, @Param('orderId') orderId: string, @Body() body: unknown) {
+    return this.fwd.call(req, S.orderPay, withParam(body, { orderId }));
   }
 
   @Post('orders/:orderId/cancel')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Cancel before completion; V goes back to the budget and, within its year, the quota (R-OFFSET-3)' })
+  @ApiOperation({ summary: 'Cancel before completion; V goes back to the budget, and to the quota within its year (R-OFFSET-3)' })
   @ApiHeader(IDEMPOTENCY)
-  cancel(@Req() req: AuthedRequest, @Param('orderId') orderId: string, @Body() body: Record<string, unknown>) {
-    return this.fwd.call(req, S.orderCancel, { ...body, orderId });
+  @ApiBody({ type: CancelOrderDto })
+  cancel(@Req() req: AuthedRequest, @Param('orderId') orderId: string, @Body() body: unknown) {
+    return this.fwd.call(req, S.orderCancel, withParam(body, { orderId }));
   }
 
   @Post('orders/:orderId/complete')
   @HttpCode(200)
+  @ApiOperation({ summary: 'The service of a paid order was delivered' })
   @ApiHeader(IDEMPOTENCY)
-  complete(@Req() req: AuthedRequest, @Param('orderId') orderId: string) {
-    return this.fwd.call(req, S.orderComplete, { orderId });
+  complete(@Req() req: AuthedRequest, @Param('orderId') orderId: string, @Body() body: unknown) {
+    return this.fwd.call(req, S.orderComplete, withParam(body, { orderId }));
   }
 
-  @Post('orders/:orderId/claim')
-  @ApiOperation({ summary: 'Submit the redemption claim with its evidence (R-CLAIM-1..3)' })
+  @Post('claims')
+  @ApiOperation({ summary: 'Submit the redemption claim of a completed order with its evidence (R-CLAIM-1..2)' })
   @ApiHeader(IDEMPOTENCY)
   @ApiBody({ type: SubmitClaimDto })
-  submitClaim(@Req() req: AuthedRequest, @Param('orderId') orderId: string, @Body() body: Record<string, unknown>) {
-    return this.fwd.call(req, S.claimSubmit, { ...body, orderId });
+  submitClaim(@Req() req: AuthedRequest, @Body() body: unknown) {
+    return this.fwd.call(req, S.claimSubmit, body);
   }
 
   @Get('claims')
@@ -93,29 +98,32 @@ export class RedemptionHttpController {
     return this.fwd.call(req, S.claimGet, { claimId });
   }
 
-  @Patch('claims/:claimId')
-  @ApiOperation({ summary: 'Amend a claim while it is pending review (R-CLAIM-3)' })
+  @Post('claims/:claimId/amend')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Amend a claim pending review (R-CLAIM-3)' })
   @ApiHeader(IDEMPOTENCY)
   @ApiBody({ type: AmendClaimDto })
-  amend(@Req() req: AuthedRequest, @Param('claimId') claimId: string, @Body() body: Record<string, unknown>) {
-    return this.fwd.call(req, S.claimAmend, { ...body, claimId });
+  amendClaim(@Req() req: AuthedRequest, @Param('claimId') claimId: string, @Body() body: unknown) {
+    return this.fwd.call(req, S.claimAmend, withParam(body, { claimId }));
   }
 
   @Get('programmes/:programmeId/balance')
-  @ApiOperation({ summary: "Budget credited and left; an enterprise's quota granted, left and lapsed" })
-  balance(@Req() req: AuthedRequest, @Param('programmeId') programmeId: string, @Query('enterpriseId') enterpriseId?: string) {
-    return this.fwd.call(req, S.balanceGet, { programmeId, ...(enterpriseId ? { enterpriseId } : {}) });
+  @ApiOperation({ summary: 'Budget left of a programme, and an enterprise’s quota (its own, or for the programme’s overseers)' })
+  balance(@Req() req: AuthedRequest, @Param('programmeId') programmeId: string, @Query() query: Record<string, string>) {
+    return this.fwd.call(req, S.balanceGet, Forwarder.query(query, { programmeId }));
   }
 
   @Post('quota-lapses')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Year-end lapse of unused quota (R-QUOTA-2); idempotent' })
+  @ApiOperation({ summary: 'Lapse every unused quota of a year after its end (R-QUOTA-2; programme operator, delta desk)' })
   @ApiHeader(IDEMPOTENCY)
-  lapse(@Req() req: AuthedRequest, @Body() body: Record<string, unknown>) {
+  @ApiBody({ type: LapseQuotaDto })
+  lapse(@Req() req: AuthedRequest, @Body() body: unknown) {
     return this.fwd.call(req, S.quotaLapse, body);
   }
 
   @Get('audit/redemption')
+  @ApiOperation({ summary: 'Redemption audit log, paged (auditors, delta operator)' })
   audit(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.auditList, Forwarder.query(query));
   }
