@@ -29,6 +29,8 @@ export function grpcOptions(config: AppConfig): GrpcOptions {
       protoPath: VOUCHER_REDEMPTION_PROTO,
       url: `0.0.0.0:${config.GRPC_PORT}`,
       loader: PROTO_LOADER_OPTIONS,
+      // undecodable bytes are refused as INVALID_ARGUMENT by validation, not INTERNAL by grpc-js
+      protoLoader: require.resolve('./safe-proto-loader'),
       credentials: grpcServerCredentials(config),
       gracefulShutdown: true,
     },
