@@ -52,22 +52,23 @@ export function assertMayRead(principal: Principal, row: Parties | undefined, fi
   if (!row || !(partyOf(principal, row) || isOverseer(principal, row.programme_id))) throw new DomainError(ErrorCode.NOT_FOUND, { field });
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * SQL condition limiting orders or claims (alias `t`) to what the principal may see; parameters
  * are appended to `params`. Parties see their own; an operator its province; oversight all.
+ * Each form is served by an index (id or credit code of the party; programme).
  */
 export function readScope(principal: Principal, params: unknown[], t = 't'): string {
+  const bind = (v: unknown) => `$${params.push(v)}`;
   switch (principal.role) {
     case Role.Enterprise:
-      params.push(principal.org);
-      return `(${t}.enterprise_id::text = $${params.length} OR ${t}.enterprise_credit_code = $${params.length})`;
+      return UUID.test(principal.org) ? `${t}.enterprise_id = ${bind(principal.org)}::uuid` : `${t}.enterprise_credit_code = ${bind(principal.org)}`;
     case Role.Provider:
-      params.push(principal.org);
-      return `(${t}.provider_id::text = $${params.length} OR ${t}.provider_credit_code = $${params.length})`;
+      return UUID.test(principal.org) ? `${t}.provider_id = ${bind(principal.org)}::uuid` : `${t}.provider_credit_code = ${bind(principal.org)}`;
     case Role.ProgrammeOperator:
       if (!principal.province) throw new DomainError(ErrorCode.FORBIDDEN, { message: 'operator token names no province' });
-      params.push(`${principal.province}-%`);
-      return `${t}.programme_id LIKE $${params.length}`;
+      return `${t}.programme_id IN (SELECT id FROM redemption.programmes WHERE province = ${bind(principal.province)})`;
     case Role.DeltaOperator:
     case Role.Auditor:
     case Role.Service:
