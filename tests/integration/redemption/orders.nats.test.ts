@@ -296,6 +296,15 @@ describe('redemption over NATS: orders and paying with a voucher (real PostgreSQ
     });
   });
 
+  it('upstream events: a malformed event is skipped and does not hold back the ones after it', async () => {
+    await feed.publish(Events.providerAdmitted, 'x', { providerId: 'not-a-uuid', creditCode: 'x' });
+    await feed.publish(Events.quotaGranted, 'x', { enterpriseId: ent.id, programmeId: JS, year: 'soon', amountFen: 'lots' });
+    const p = await feed.provider(); // waits until applied: the consumer moved past the malformed event
+    const e = await feed.enterprise('JS');
+    await feed.quota(e.id, JS, 1_000);
+    expect(await sql(sys.db.url, `SELECT status FROM redemption.providers WHERE id = $1`, [p.id])).toEqual([{ status: 'active' }]);
+  });
+
   it('R-LEDGER-1: budget and quota identities hold, and balances can never go negative (CHECK)', async () => {
     expect(await ledgerDifferences(sys.db.url)).toEqual([]);
     await expect(sql(sys.db.url, `UPDATE redemption.budget_shards SET left_fen = -1 WHERE programme_id = $1 AND shard = 0`, [JS])).rejects.toThrow(/check constraint/);

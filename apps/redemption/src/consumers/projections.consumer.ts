@@ -6,6 +6,9 @@ import { Tx } from '@vc/database';
 import { parseFen } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
+
 /** Registry's provider events: voucher.events.provider.* */
 export interface ProviderEventPayload {
   providerId: string;
@@ -49,12 +52,37 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
 
   async handle(event: EventEnvelope, tx: Tx): Promise<void> {
     const type = event.type;
+    const problem = this.unusable(type, (event.payload ?? {}) as Record<string, unknown>);
+    if (problem) {
+      // Redelivering a malformed event would block every later one of its subject: log it and move on.
+      this.logger.error({ eventId: event.id, type }, `ignoring unusable event: ${problem}`);
+      return;
+    }
     if (type === Events.programmeOpened || type === Events.programmeVersioned || type === Events.programmeClosed) {
       return this.programme(event as unknown as EventEnvelope<ProgrammeEvent>, tx);
     }
     if (type === Events.enterpriseApproved) return this.enterprise(event.payload as unknown as EnterpriseEvent, tx);
     if (type === Events.quotaGranted) return this.quota(event as unknown as EventEnvelope<QuotaGrantedEvent>, tx);
     if (type.startsWith(`${EVENT_SUBJECT_PREFIX}.provider.`)) return this.provider(type, event.payload as unknown as ProviderEventPayload, tx);
+  }
+
+  private unusable(type: string, p: Record<string, unknown>): string | null {
+    if (type.startsWith(`${EVENT_SUBJECT_PREFIX}.provider.`)) {
+      if (!isText(p.providerId) || !UUID.test(p.providerId)) return 'providerId is not a uuid';
+      for (const f of ['creditCode', 'unitName', 'legalName', 'province', 'status']) if (!isText(p[f])) return `${f} is missing`;
+    } else if (type === Events.enterpriseApproved) {
+      if (!isText(p.enterpriseId) || !UUID.test(p.enterpriseId)) return 'enterpriseId is not a uuid';
+      for (const f of ['creditCode', 'name', 'province', 'regionId', 'status']) if (!isText(p[f])) return `${f} is missing`;
+    } else if (type === Events.quotaGranted) {
+      if (!isText(p.enterpriseId) || !UUID.test(p.enterpriseId)) return 'enterpriseId is not a uuid';
+      if (!isText(p.programmeId) || !Number.isInteger(p.year)) return 'programmeId or year is missing';
+    } else if (type.startsWith(`${EVENT_SUBJECT_PREFIX}.programme.`)) {
+      if (!isText(p.programmeId) || !isText(p.province) || !Number.isInteger(p.year)) return 'programmeId, province or year is missing';
+      if (!Number.isInteger(p.offsetRateBp) || (p.offsetRateBp as number) <= 0 || (p.offsetRateBp as number) > 10000) return 'offsetRateBp is out of range';
+      if (p.mode !== 'provider_redeems' && p.mode !== 'enterprise_reimbursed') return 'mode is unknown';
+      if (!isText(p.effectiveFrom) || Number.isNaN(Date.parse(p.effectiveFrom))) return 'effectiveFrom is not an instant';
+    }
+    return null;
   }
 
   private async programme(event: EventEnvelope<ProgrammeEvent>, tx: Tx): Promise<void> {

@@ -48,6 +48,11 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
     const t = TRANSITIONS[event.type];
     if (!t) return; // run-level events are not about one claim
     const e = event.payload;
+    if (typeof e?.claimId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(e.claimId)) {
+      // redelivering it would block every later settlement event
+      this.logger.error({ eventId: event.id }, `ignoring ${event.type} without a claim id`);
+      return;
+    }
     const [claim] = await queryRows<{ id: string; order_id: string; programme_id: string; enterprise_id: string; voucher_fen: bigint; previous: string }>(
       tx,
       `WITH old AS (SELECT id, status FROM redemption.claims WHERE id = $1 FOR UPDATE)
