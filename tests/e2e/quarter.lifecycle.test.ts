@@ -1,11 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { Clock } from '@vc/platform';
+import { startDeltaServices } from '../fixtures/services';
 import { Subjects } from '@vc/contracts';
 import { eventually, sql, TestSystem } from '@vc/testing';
-import { bootstrapRedemption } from '../../apps/redemption/src/bootstrap';
-import { issuanceService } from '../../apps/issuance/src/issuance.module';
-import { registryService } from '../../apps/registry/src/registry.module';
-import { settlementService } from '../../apps/settlement/src/settlement.module';
 import { runLedgerChecks, formatReport } from '../../scripts/ledger/ledger-check';
 import { newCreditCode } from '../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../fixtures/issuance';
@@ -28,12 +25,7 @@ describe('e2e: a quarter played end to end across all services (real PostgreSQL 
 
   beforeAll(async () => {
     sys = await TestSystem.start();
-    apps.push(await sys.startService(registryService, clock));
-    apps.push(await sys.startService(issuanceService, clock));
-    const redemption = await bootstrapRedemption(sys.config({ ...clock, GRPC_PORT: 0 }));
-    sys.apps.push(redemption);
-    apps.push(redemption);
-    apps.push(await sys.startService(settlementService, clock));
+    apps.push(...(await startDeltaServices(sys, clock)).apps);
   }, 120000);
   afterAll(async () => sys?.stop());
 

@@ -5,12 +5,9 @@ import { join } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 import { Subjects } from '@vc/contracts';
 import { Clock } from '@vc/platform';
+import { startDeltaServices } from '../../fixtures/services';
 import { eventually, freePort, sql, TestSystem } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
-import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
-import { issuanceService } from '../../../apps/issuance/src/issuance.module';
-import { registryService } from '../../../apps/registry/src/registry.module';
-import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
 import { operatorOf, providerAccount } from '../../fixtures/principals';
@@ -46,12 +43,7 @@ suite('web: publicity page and operator console in headless Chromium (all servic
 
   beforeAll(async () => {
     sys = await TestSystem.start();
-    apps.push(await sys.startService(registryService, clock));
-    apps.push(await sys.startService(issuanceService, clock));
-    const redemption = await bootstrapRedemption(sys.config({ ...clock, GRPC_PORT: 0 }));
-    sys.apps.push(redemption);
-    apps.push(redemption);
-    apps.push(await sys.startService(settlementService, clock));
+    apps.push(...(await startDeltaServices(sys, clock)).apps);
     const port = await freePort();
     gateway = await bootstrapGateway(sys.config({ ...clock, HTTP_PORT: port }), true);
     base = `http://127.0.0.1:${port}`;

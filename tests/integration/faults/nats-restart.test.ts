@@ -1,11 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { Clock } from '@vc/platform';
+import { startDeltaServices } from '../../fixtures/services';
 import { Events, Subjects } from '@vc/contracts';
 import { eventually, sql, TestSystem } from '@vc/testing';
-import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
-import { issuanceService } from '../../../apps/issuance/src/issuance.module';
-import { registryService } from '../../../apps/registry/src/registry.module';
-import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { formatReport, runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
@@ -30,12 +27,7 @@ describe('faults: nats-server restarted during a settlement run (all services in
 
   beforeAll(async () => {
     sys = await TestSystem.start();
-    apps.push(await sys.startService(registryService, clock));
-    apps.push(await sys.startService(issuanceService, clock));
-    const redemption = await bootstrapRedemption(sys.config({ ...clock, GRPC_PORT: 0 }));
-    sys.apps.push(redemption);
-    apps.push(redemption);
-    apps.push(await sys.startService(settlementService, clock));
+    apps.push(...(await startDeltaServices(sys, clock)).apps);
   }, 120000);
   afterAll(async () => sys?.stop(), 60000);
 
