@@ -28,10 +28,14 @@ export async function seedPayments(ctx: BenchContext, ordersWanted: number) {
     `INSERT INTO redemption.orders (programme_id, programme_year, programme_version, offset_rate_bp, mode, enterprise_id, enterprise_credit_code,
        provider_id, provider_credit_code, amount_fen, status, description, created_by, provider_confirmed_at, enterprise_confirmed_at, confirmed_at, created_at)
      SELECT $1, 2026, 1, 2500, 'provider_redeems', e.id, e.credit_code, $2, $3, 100000, 'confirmed', 'bench', 'bench', now(), now(), now(), now()
-       FROM redemption.enterprises e CROSS JOIN generate_series(1, $4)`,
-    [programmeId, provider.id, provider.creditCode, perEnterprise],
+       FROM redemption.enterprises e CROSS JOIN generate_series(1, $4) WHERE e.id = ANY($5::uuid[])`,
+    [programmeId, provider.id, provider.creditCode, perEnterprise, enterprises.map((e) => e.id)],
   );
-  const orders: Array<{ id: string; enterprise_id: string }> = await sql(ctx.db.url, `SELECT id, enterprise_id FROM redemption.orders WHERE status = 'confirmed' ORDER BY random()`);
+  const orders: Array<{ id: string; enterprise_id: string }> = await sql(
+    ctx.db.url,
+    `SELECT id, enterprise_id FROM redemption.orders WHERE status = 'confirmed' AND enterprise_id = ANY($1::uuid[]) ORDER BY random()`,
+    [enterprises.map((e) => e.id)],
+  );
   const tokens = new Map(enterprises.map((e) => [e.id, tokenFor(e.principal)]));
   await client.close();
   return { orders, tokens, programmeId };
@@ -52,8 +56,81 @@ export const paymentsOverNats: Scenario = {
         headers: { Authorization: `Bearer ${tokens.get(order.enterprise_id)}`, 'Idempotency-Key': randomUUID() },
       };
     });
-    const [paid] = await sql(ctx.db.url, `SELECT count(*)::int AS n FROM redemption.orders WHERE status = 'paid'`);
+    const [paid] = await sql(ctx.db.url, `SELECT count(*)::int AS n FROM redemption.orders WHERE status = 'paid' AND id = ANY($1::uuid[])`, [orders.map((o) => o.id)]);
     if (paid.n !== result.ok) throw new Error(`${result.ok} payments acknowledged but ${paid.n} stored`);
     return [result];
+  },
+};
+
+/** Closed-loop load over any async call, latency in milliseconds. */
+async function closedLoop(name: string, ctx: BenchContext, count: number, call: (i: number) => Promise<boolean>): Promise<LoadResult> {
+  const { summarise } = await import('../load');
+  const latencies: number[] = [];
+  let failed = 0;
+  let next = 0;
+  const deadline = Date.now() + ctx.seconds * 1000;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: ctx.concurrency }, async () => {
+      while (Date.now() < deadline && next < count) {
+        const i = next++;
+        const t0 = process.hrtime.bigint();
+        const ok = await call(i).catch(() => false);
+        if (ok) latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        else failed++;
+      }
+    }),
+  );
+  return summarise(name, latencies, failed, Number(process.hrtime.bigint() - started) / 1e9);
+}
+
+/** The same payment through the gRPC interface provider systems use (insecure channel on loopback). */
+export const paymentsOverGrpc: Scenario = {
+  name: 'voucher payment over gRPC',
+  async run(ctx: BenchContext): Promise<LoadResult[]> {
+    const { VoucherRedemptionGrpcClient } = await import('../../examples/provider-client/grpc-client');
+    const port = await freePort();
+    await ctx.spawn('redemption-grpc', 'redemption', { GRPC_PORT: String(port), DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16' });
+    const { orders, tokens } = await seedPayments(ctx, Math.max(20_000, ctx.seconds * 5000));
+    // enterprises pay their own orders: one client per enterprise token, sharing nothing else
+    const clients = new Map<string, InstanceType<typeof VoucherRedemptionGrpcClient>>();
+    for (const [enterpriseId, token] of tokens) clients.set(enterpriseId, new VoucherRedemptionGrpcClient({ address: `127.0.0.1:${port}`, token }));
+    const result = await closedLoop('voucher payment over gRPC (end to end)', ctx, orders.length, async (i) => {
+      const order = orders[i];
+      const paid = await clients.get(order.enterprise_id)!.payOrder(order.id, randomUUID());
+      return paid.status === 'paid';
+    });
+    for (const c of clients.values()) c.close();
+    return [result];
+  },
+};
+
+/** An enterprise reading its own orders through the HTTP gateway (autocannon). */
+export const enterpriseHttpRead: Scenario = {
+  name: 'enterprise HTTP read (own orders)',
+  async run(ctx: BenchContext): Promise<LoadResult[]> {
+    const autocannon = (await import('autocannon')).default;
+    await ctx.spawn('redemption-http', 'redemption', { GRPC_PORT: String(await freePort()) });
+    const { tokens } = await seedPayments(ctx, 2000);
+    const port = await freePort();
+    await ctx.spawn('gateway', 'gateway', { HTTP_PORT: String(port), RATE_LIMIT_PER_MINUTE: '100000000' });
+    const token = [...tokens.values()][0];
+    const r = await autocannon({
+      url: `http://127.0.0.1:${port}/v1/orders?limit=20`,
+      headers: { authorization: `Bearer ${token}` },
+      connections: ctx.concurrency,
+      duration: ctx.seconds,
+    });
+    return [
+      {
+        name: 'enterprise HTTP read: GET /v1/orders (own, 20)',
+        ok: r.requests.total - r.non2xx - r.errors,
+        failed: r.non2xx + r.errors,
+        seconds: ctx.seconds,
+        throughput: (r.requests.total - r.non2xx - r.errors) / ctx.seconds,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+      },
+    ];
   },
 };
