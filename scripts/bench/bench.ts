@@ -16,6 +16,8 @@ import { SCENARIOS } from './scenarios/index';
 const args = new Set(process.argv.slice(2));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+/** BENCH_ONLY=gRPC: only the scenarios whose name contains it (the ceiling is always measured). */
+const ONLY = process.env.BENCH_ONLY;
 
 async function spawnCeiling(env: Record<string, string>): Promise<ServiceProcess> {
   const { spawn } = await import('node:child_process');
@@ -58,6 +60,7 @@ async function main() {
     } };
     for (const scenario of SCENARIOS) {
       if (scenario.flag && !args.has(scenario.flag)) continue;
+      if (ONLY && !scenario.name.includes(ONLY)) continue;
       try {
         const results = await scenario.run(ctx);
         // a ratio to the request ceiling means something only for request scenarios, not for batches

@@ -1,4 +1,4 @@
-import { Principal, Role, RunState, RunView } from '@vc/contracts';
+import { Principal, Role, RunState, RunView, SETTLEMENT_CLAIMS_PER_EVENT } from '@vc/contracts';
 import { Tx } from '@vc/database';
 import { CalendarYearMissingError } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
@@ -119,20 +119,27 @@ export function lit(value: string): string {
 }
 
 /**
- * Outbox rows for a set of claims in one statement (set-wise: a run may hold millions of claims).
- * `source` is a CTE yielding claim_id, order_id, programme_id, voucher_fen, decision_reason; the
- * envelope is the one `addToOutbox` writes (EventEnvelope with a SettlementClaimEvent payload).
+ * Outbox rows for a set of claims in one statement (set-wise: a run may hold millions of claims):
+ * one event per chunk of SETTLEMENT_CLAIMS_PER_EVENT claims, so a million claims make a thousand
+ * events. `source` is a CTE yielding claim_id, order_id, programme_id, voucher_fen,
+ * decision_reason; the envelope is the one `addToOutbox` writes (EventEnvelope with a
+ * SettlementClaimsEvent payload), its aggregate the run.
  */
 export function claimEventsInsert(source: string, subject: string, runId: string, occurredAt: Date): string {
   const correlation = currentCorrelationId();
   return `INSERT INTO settlement.outbox (event_id, subject, aggregate_type, aggregate_id, envelope)
-    SELECT e.eid, ${lit(subject)}, 'claim', e.claim_id::text,
-           jsonb_build_object('id', e.eid, 'type', ${lit(subject)}, 'aggregateType', 'claim', 'aggregateId', e.claim_id::text,
+    SELECT e.eid, ${lit(subject)}, 'run', ${lit(runId)},
+           jsonb_build_object('id', e.eid, 'type', ${lit(subject)}, 'aggregateType', 'run', 'aggregateId', ${lit(runId)},
              'occurredAt', ${lit(occurredAt.toISOString())},
-             'payload', jsonb_build_object('claimId', e.claim_id, 'orderId', e.order_id, 'programmeId', e.programme_id,
-               'runId', ${lit(runId)}, 'voucherFen', e.voucher_fen, 'reason', e.decision_reason))
+             'payload', jsonb_build_object('runId', ${lit(runId)}, 'programmeId', e.programme_id, 'claims', e.claims))
            ${correlation ? `|| jsonb_build_object('correlationId', ${lit(correlation)})` : ''}
-      FROM (SELECT gen_random_uuid() AS eid, s.* FROM ${source} s) e`;
+      FROM (SELECT gen_random_uuid() AS eid, c.programme_id, c.chunk,
+                   jsonb_agg(jsonb_build_object('claimId', c.claim_id, 'orderId', c.order_id, 'voucherFen', c.voucher_fen::text, 'reason', c.decision_reason)
+                             ORDER BY c.claim_id) AS claims
+              FROM (SELECT s.*, (row_number() OVER (PARTITION BY s.programme_id ORDER BY s.claim_id) - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk
+                      FROM ${source} s) c
+             GROUP BY c.programme_id, c.chunk
+             ORDER BY c.programme_id, c.chunk) e`;
 }
 
 /** The repo calendar has no data for a year the window needs: refuse, never guess (SPEC 3). */

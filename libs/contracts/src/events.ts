@@ -112,17 +112,28 @@ export interface ClaimEvent {
   status: 'pending_review';
 }
 
-/**
- * voucher.events.settlement.claim-approved / -rejected / -returned / -paid — emitted by settlement;
- * redemption returns V to the budget on rejected (5.6 step 1) and marks paid claims.
- */
-export interface SettlementClaimEvent {
+/** One claim in a settlement decision event. */
+export interface SettlementClaimDecision {
   claimId: string;
   orderId: string;
-  programmeId: string;
-  runId: string;
   voucherFen: FenJson;
   reason?: string | null;
+}
+
+/** At most this many claims ride in one settlement decision event (about 150 bytes each). */
+export const SETTLEMENT_CLAIMS_PER_EVENT = 1000;
+
+/**
+ * voucher.events.settlement.claim-approved / -rejected / -returned / -paid — emitted by settlement,
+ * one event per chunk of up to SETTLEMENT_CLAIMS_PER_EVENT claims of one run and one decision (a
+ * quarter may hold millions of claims; one event per claim would make the outbox, the stream and
+ * the consumer carry millions of messages). Redemption returns V to the budget on rejected
+ * (5.6 step 1) and marks paid claims. Every claim of a decision appears in exactly one event.
+ */
+export interface SettlementClaimsEvent {
+  runId: string;
+  programmeId: string;
+  claims: SettlementClaimDecision[];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Events, SettlementClaimEvent, Subjects } from '@vc/contracts';
+import { Events, SettlementClaimsEvent, Subjects } from '@vc/contracts';
 import { rowCounts, sql, TestSystem } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { auditor, operatorOf } from '../../fixtures/principals';
@@ -212,8 +212,12 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
   });
 
   async function settle(type: string, claim: { id: string; orderId: string; programmeId: string; voucherFen: number }, reason?: string) {
-    const payload: SettlementClaimEvent = { claimId: claim.id, orderId: claim.orderId, programmeId: claim.programmeId, runId: 'run-1', voucherFen: claim.voucherFen, reason: reason ?? null };
-    await feed.publish(type, claim.id, payload);
+    const payload: SettlementClaimsEvent = {
+      runId: 'run-1',
+      programmeId: claim.programmeId,
+      claims: [{ claimId: claim.id, orderId: claim.orderId, voucherFen: claim.voucherFen, reason: reason ?? null }],
+    };
+    await feed.publish(type, 'run-1', payload);
   }
   const claimStatus = async (id: string) => (await sys.client.ok(S.claimGet, { claimId: id }, { principal: auditor })).status;
 
@@ -246,6 +250,42 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
     expect(audit.items[1]).toMatchObject({ principalRole: 'service', principalOrg: 'settlement', reason: '发票与合同不符' });
     const [returned] = await sql(sys.db.url, `SELECT count(*)::int AS n, sum(amount_fen)::bigint AS fen FROM redemption.ledger_entries WHERE entry_type = 'budget_returned' AND order_id = $1`, [o1.id]);
     expect(returned).toEqual({ n: 1, fen: 250_000n });
+    expect(await ledgerDifferences(sys.db.url)).toEqual([]);
+  });
+
+  it('settlement: one event decides a chunk of claims set-wise — each claim it applies to moves once, with its own audit and budget return; the rest are left alone', async () => {
+    const orders = [await completed(jsEnt), await completed(jsEnt), await completed(jsEnt)];
+    const claims = [];
+    for (const o of orders) claims.push(await sys.client.ok(S.claimSubmit, evidence(o.id), { principal: provider.principal, idempotencyKey: ikey() }));
+    const [c1, c2, c3] = claims;
+    await settle(Events.settlementClaimPaid, c3);
+    await feed.until(async () => (await claimStatus(c3.id)) === 'paid', 'payment applied');
+    const before = await feed.balance(JS, jsEnt.id);
+
+    const entry = (c: typeof c1, reason: string) => ({ claimId: c.id, orderId: c.orderId, voucherFen: c.voucherFen, reason });
+    await feed.publish(Events.settlementClaimRejected, 'run-2', {
+      runId: 'run-2',
+      programmeId: JS,
+      // a paid claim is past rejection; a malformed entry is skipped, not redelivered forever
+      claims: [entry(c1, '合同缺失'), { claimId: 'not-a-claim', orderId: 'x', voucherFen: 1 }, entry(c2, '发票不符'), entry(c3, 'too late')],
+    });
+    await feed.until(async () => (await claimStatus(c2.id)) === 'rejected', 'chunk applied');
+    expect(await claimStatus(c1.id)).toBe('rejected');
+    expect(await claimStatus(c3.id)).toBe('paid');
+    const after = await feed.balance(JS, jsEnt.id);
+    expect(BigInt(after.ok && after.data.budget.leftFen) - BigInt(before.ok && before.data.budget.leftFen)).toBe(BigInt(c1.voucherFen) + BigInt(c2.voucherFen));
+    for (const [c, reason] of [[c1, '合同缺失'], [c2, '发票不符']] as const) {
+      const audit = await sys.client.ok(S.auditList, { entityType: 'claim', entityId: c.id }, { principal: auditor });
+      expect(audit.items.map((x: { action: string }) => x.action)).toEqual(['claim.submitted', 'claim.rejected']);
+      expect(audit.items[1]).toMatchObject({ reason, principalOrg: 'settlement', data: { runId: 'run-2', previousStatus: 'pending_review' } });
+      expect((await sys.client.ok(S.claimGet, { claimId: c.id }, { principal: provider.principal })).decisionReason).toBe(reason);
+    }
+    const c3Audit = await sys.client.ok(S.auditList, { entityType: 'claim', entityId: c3.id }, { principal: auditor });
+    expect(c3Audit.items.map((x: { action: string }) => x.action)).toEqual(['claim.submitted', 'claim.paid']);
+    const [returned] = await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.ledger_entries WHERE entry_type = 'budget_returned' AND order_id = ANY($1::uuid[])`, [
+      orders.map((o) => o.id),
+    ]);
+    expect(returned.n).toBe(2);
     expect(await ledgerDifferences(sys.db.url)).toEqual([]);
   });
 

@@ -110,11 +110,23 @@ let k = 0;
 export const key = (prefix = 'k') => `${prefix}-${Date.now()}-${++k}`;
 
 /** Outbox events of a subject for some claims (what redemption will consume). */
+/** How many events of this kind settlement wrote to its outbox, optionally only for these aggregates. */
 export async function outboxCount(sys: TestSystem, subject: string, aggregateIds?: string[]): Promise<number> {
   const [row] = await sql(
     sys.db.url,
     `SELECT count(*)::int AS n FROM settlement.outbox WHERE subject = $1 AND ($2::text[] IS NULL OR aggregate_id = ANY($2::text[]))`,
     [subject, aggregateIds ?? null],
+  );
+  return row.n;
+}
+
+/** How many claims settlement's decision events of this kind name (each event carries a chunk of claims), optionally only these. */
+export async function claimEventCount(sys: TestSystem, subject: string, claimIds?: string[]): Promise<number> {
+  const [row] = await sql(
+    sys.db.url,
+    `SELECT count(*)::int AS n FROM settlement.outbox o, jsonb_array_elements(o.envelope->'payload'->'claims') c
+      WHERE o.subject = $1 AND ($2::text[] IS NULL OR c->>'claimId' = ANY($2::text[]))`,
+    [subject, claimIds ?? null],
   );
   return row.n;
 }

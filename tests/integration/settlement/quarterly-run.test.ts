@@ -4,7 +4,7 @@ import { seededSample } from '@vc/domain';
 import { publishEvent, rowCounts, sql, TestSystem, eventually } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { auditor, deltaOperator, operatorOf, regionAdmin } from '../../fixtures/principals';
-import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, outboxCount, provider, setNow, SIMULATED } from './feed';
+import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, claimEventCount, outboxCount, provider, setNow, SIMULATED } from './feed';
 
 const S = Subjects.settlement;
 const JS = operatorOf('JS');
@@ -123,7 +123,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
       { principal: JS, idempotencyKey: key() },
     );
     expect(notInRun).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', field: 'decisions.1.claimId' } });
-    expect(await outboxCount(sys, Events.settlementClaimRejected)).toBe(0);
+    expect(await claimEventCount(sys, Events.settlementClaimRejected)).toBe(0);
 
     const reviewed = await sys.client.ok(
       S.runReview,
@@ -143,10 +143,11 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const [rejected] = await sql(sys.db.url, `SELECT envelope FROM settlement.outbox WHERE subject = $1`, [Events.settlementClaimRejected]);
     expect(rejected.envelope).toMatchObject({
       type: Events.settlementClaimRejected,
-      aggregateId: c.reject.claimId,
-      payload: { claimId: c.reject.claimId, orderId: c.reject.orderId, programmeId: 'JS-2026', runId, voucherFen: c.reject.voucherFen, reason: '发票与合同不符' },
+      aggregateType: 'run',
+      aggregateId: runId,
+      payload: { programmeId: 'JS-2026', runId, claims: [{ claimId: c.reject.claimId, orderId: c.reject.orderId, voucherFen: String(c.reject.voucherFen), reason: '发票与合同不符' }] },
     });
-    expect(await outboxCount(sys, Events.settlementClaimReturned, [c.ret.claimId])).toBe(1);
+    expect(await claimEventCount(sys, Events.settlementClaimReturned, [c.ret.claimId])).toBe(1);
 
     // Sampled and flagged claims: decided one by one after inspection.
     const rest = sampledOrFlagged.map((r) => ({ claimId: r.id, decision: 'approve' }));
@@ -223,7 +224,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     expect(byId[c.upheld.claimId].state).toBe('rejected');
     expect(byId[c.dismissed.claimId]).toMatchObject({ state: 'deferred', run_id: null });
     expect(byId[c.stillOpen.claimId].state).toBe('held');
-    expect(await outboxCount(sys, Events.settlementClaimRejected, [c.upheld.claimId])).toBe(1);
+    expect(await claimEventCount(sys, Events.settlementClaimRejected, [c.upheld.claimId])).toBe(1);
   });
 
   it('R-PAY-1 / R-CLEAR-1: one instruction per payee summing V of approved, unobjected claims; the statement equals the instructions to the fen', async () => {
@@ -242,7 +243,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
       expect(ins).toMatchObject({ claimCount: mine.length, totalFen: mine.reduce((s, x) => s + Number(x.voucherFen), 0) });
     }
     expect(totalFen).toBe(expectedPaid.reduce((s, x) => s + Number(x.voucherFen), 0));
-    expect(await outboxCount(sys, Events.settlementClaimPaid)).toBe(expectedPaid.length);
+    expect(await claimEventCount(sys, Events.settlementClaimPaid)).toBe(expectedPaid.length);
 
     const statement = await sys.client.ok(S.statementGet, { runId, detail: true }, { principal: JS });
     expect(statement.totalFen).toBe(totalFen);
@@ -259,7 +260,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const again = await sys.client.ok(S.runDisburse, { runId }, { principal: JS });
     expect(again.instructionFen).toBe(totalFen);
     expect((await sql(sys.db.url, `SELECT count(*)::int AS n FROM settlement.instructions WHERE run_id = $1`, [runId]))[0].n).toBe(items.length);
-    expect(await outboxCount(sys, Events.settlementClaimPaid)).toBe(expectedPaid.length);
+    expect(await claimEventCount(sys, Events.settlementClaimPaid)).toBe(expectedPaid.length);
     expect(await outboxCount(sys, Events.settlementRunDisbursed, [runId])).toBe(1);
   });
 

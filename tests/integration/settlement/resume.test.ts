@@ -1,10 +1,10 @@
 import { INestApplication } from '@nestjs/common';
-import { Events, Principal, Subjects } from '@vc/contracts';
+import { Events, Principal, SETTLEMENT_CLAIMS_PER_EVENT, Subjects } from '@vc/contracts';
 import { spawnService, sql, TestSystem } from '@vc/testing';
 import { DisbursementStep, DisburseUseCase } from '../../../apps/settlement/src/use-cases/disburse.use-case';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { operatorOf } from '../../fixtures/principals';
-import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, outboxCount, provider, Province, setNow, SIMULATED } from './feed';
+import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, claimEventCount, outboxCount, provider, Province, setNow, SIMULATED } from './feed';
 
 const S = Subjects.settlement;
 const AFTER_WINDOW = '2026-10-16T09:00:00+08:00';
@@ -60,13 +60,15 @@ describe('settlement: crash and resume of a disbursement (R-PAY-1)', () => {
     const total = [...expected.values()].reduce((s, e) => s + e.n, 0);
     expect(claims).toHaveLength(total);
     // exactly one claim-paid event per claim: never paid twice
-    expect(await outboxCount(sys, Events.settlementClaimPaid, claims.map((c) => c.id))).toBe(total);
+    expect(await claimEventCount(sys, Events.settlementClaimPaid, claims.map((c) => c.id))).toBe(total);
     const [events] = await sql(
       sys.db.url,
-      `SELECT count(DISTINCT aggregate_id)::int AS claims, count(*)::int AS events FROM settlement.outbox WHERE subject = $1 AND envelope->'payload'->>'runId' = $2`,
+      `SELECT count(DISTINCT c->>'claimId')::int AS claims, count(*)::int AS mentions, count(DISTINCT o.id)::int AS events
+         FROM settlement.outbox o, jsonb_array_elements(o.envelope->'payload'->'claims') c
+        WHERE o.subject = $1 AND o.envelope->'payload'->>'runId' = $2`,
       [Events.settlementClaimPaid, runId],
     );
-    expect(events).toEqual({ claims: total, events: total });
+    expect(events).toEqual({ claims: total, mentions: total, events: Math.ceil(total / SETTLEMENT_CLAIMS_PER_EVENT) });
     const [run] = await sql(sys.db.url, `SELECT state, instruction_fen::text AS fen FROM settlement.runs WHERE id = $1`, [runId]);
     const [statement] = await sql(sys.db.url, `SELECT sum(total_fen)::text AS fen FROM settlement.statement_lines WHERE run_id = $1`, [runId]);
     expect(run.state).toBe('completed');

@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { EventEnvelope, Events, EVENT_SUBJECT_PREFIX, Principal, Role, SettlementClaimEvent } from '@vc/contracts';
-import { audit, queryRows, Tx } from '@vc/database';
+import { EventEnvelope, Events, EVENT_SUBJECT_PREFIX, Principal, Role, SettlementClaimsEvent } from '@vc/contracts';
+import { queryRows, Tx } from '@vc/database';
+import { currentCorrelationId } from '@vc/logging';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
 
 /** Changes made on settlement's word are recorded with settlement as the principal (R-AUDIT-1). */
@@ -17,7 +18,8 @@ const TRANSITIONS: Record<string, { to: string; from: string[]; action: string }
 };
 
 /**
- * Follows settlement's decisions on claims (one ordered durable consumer for voucher.events.settlement.>):
+ * Follows settlement's decisions on claims (one ordered durable consumer for voucher.events.settlement.>;
+ * each event carries up to a thousand claims of one run and one decision, applied set-wise):
  * a rejected claim gives V back to the programme budget (SPEC 5.6 step 1; ledger budget_returned),
  * a paid claim is marked paid. Approved / returned keep the claim's status current so that an
  * approved claim is no longer amended (R-CLAIM-3).
@@ -35,7 +37,7 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
       schema: 'redemption',
       durable: 'redemption-settlement',
       subjects: [`${EVENT_SUBJECT_PREFIX}.settlement.>`],
-      handle: (event, tx) => this.handle(event as unknown as EventEnvelope<SettlementClaimEvent>, tx),
+      handle: (event, tx) => this.handle(event as unknown as EventEnvelope<SettlementClaimsEvent>, tx),
     });
     await this.consumer.start();
   }
@@ -44,49 +46,81 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
     await this.consumer?.stop();
   }
 
-  async handle(event: EventEnvelope<SettlementClaimEvent>, tx: Tx): Promise<void> {
+  async handle(event: EventEnvelope<SettlementClaimsEvent>, tx: Tx): Promise<void> {
     const t = TRANSITIONS[event.type];
-    if (!t) return; // run-level events are not about one claim
-    const e = event.payload;
-    if (typeof e?.claimId !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(e.claimId)) {
+    if (!t) return; // run-level events are not about claims
+    const listed = Array.isArray(event.payload?.claims) ? event.payload.claims : [];
+    const claims = listed.filter((c) => typeof c?.claimId === 'string' && UUID.test(c.claimId));
+    if (claims.length !== listed.length) {
       // redelivering it would block every later settlement event
-      this.logger.error({ eventId: event.id }, `ignoring ${event.type} without a claim id`);
-      return;
+      this.logger.error({ eventId: event.id }, `${event.type}: ignoring ${listed.length - claims.length} of ${listed.length} claims without a claim id`);
     }
-    const [claim] = await queryRows<{ id: string; order_id: string; programme_id: string; enterprise_id: string; voucher_fen: bigint; previous: string }>(
+    if (claims.length === 0) return;
+    const runId = typeof event.payload.runId === 'string' ? event.payload.runId : null;
+    // Set-wise: one statement moves every claim of the event that is in a state the decision
+    // applies to, and writes one audit record per claim moved (R-AUDIT-1).
+    const changed = await queryRows<{ id: string; order_id: string; programme_id: string; enterprise_id: string; voucher_fen: bigint; reason: string | null }>(
       tx,
-      `WITH old AS (SELECT id, status FROM redemption.claims WHERE id = $1 FOR UPDATE)
-       UPDATE redemption.claims c
-          SET status = $2,
-              decided_at = CASE WHEN $2 IN ('approved','rejected','returned') THEN now() ELSE c.decided_at END,
-              decision_reason = CASE WHEN $2 IN ('rejected','returned') THEN $4 ELSE c.decision_reason END,
-              settlement_run_id = COALESCE($5, c.settlement_run_id),
-              paid_at = CASE WHEN $2 = 'paid' THEN now() ELSE c.paid_at END
-         FROM old
-        WHERE c.id = old.id AND old.status = ANY($3::text[])
-    RETURNING c.id, c.order_id, c.programme_id, c.enterprise_id, c.voucher_fen, old.status AS previous`,
-      [e.claimId, t.to, t.from, e.reason ?? null, e.runId ?? null],
+      `WITH ev AS (SELECT DISTINCT ON (claim_id) claim_id, reason FROM unnest($1::uuid[], $2::text[]) AS e(claim_id, reason) ORDER BY claim_id),
+       old AS (SELECT c.id, c.status FROM redemption.claims c JOIN ev ON ev.claim_id = c.id ORDER BY c.id FOR UPDATE OF c),
+       changed AS (
+         UPDATE redemption.claims c
+            SET status = $3,
+                decided_at = CASE WHEN $3 IN ('approved','rejected','returned') THEN now() ELSE c.decided_at END,
+                decision_reason = CASE WHEN $3 IN ('rejected','returned') THEN ev.reason ELSE c.decision_reason END,
+                settlement_run_id = COALESCE($5, c.settlement_run_id),
+                paid_at = CASE WHEN $3 = 'paid' THEN now() ELSE c.paid_at END
+           FROM old JOIN ev ON ev.claim_id = old.id
+          WHERE c.id = old.id AND old.status = ANY($4::text[])
+      RETURNING c.id, c.order_id, c.programme_id, c.enterprise_id, c.voucher_fen, old.status AS previous, ev.reason),
+       audited AS (
+         INSERT INTO redemption.audit_log (principal_sub, principal_role, principal_org, action, entity_type, entity_id, reason, data, correlation_id)
+         SELECT $6, $7, $8, $9, 'claim', ch.id::text, ch.reason,
+                jsonb_build_object('eventId', $10::text, 'runId', $12::text, 'previousStatus', ch.previous), $11
+           FROM changed ch)
+       SELECT id, order_id, programme_id, enterprise_id, voucher_fen, reason FROM changed ORDER BY id`,
+      [
+        claims.map((c) => c.claimId),
+        claims.map((c) => c.reason ?? null),
+        t.to,
+        t.from,
+        runId,
+        SETTLEMENT.sub,
+        SETTLEMENT.role,
+        SETTLEMENT.org,
+        t.action,
+        event.id,
+        currentCorrelationId() ?? event.correlationId ?? null,
+        runId,
+      ],
     );
-    if (!claim) {
-      this.logger.warn({ eventId: event.id, claimId: e.claimId }, `${event.type} does not apply to the claim's current state; ignored`);
-      return;
+    if (changed.length < claims.length) {
+      this.logger.warn({ eventId: event.id }, `${event.type}: ${claims.length - changed.length} of ${claims.length} claims are not in a state it applies to; ignored`);
     }
-    await audit(tx, 'redemption', {
-      principal: SETTLEMENT,
-      action: t.action,
-      entityType: 'claim',
-      entityId: claim.id,
-      reason: e.reason ?? null,
-      data: { eventId: event.id, runId: e.runId, previousStatus: claim.previous },
-    });
-    if (t.to === 'rejected') {
-      // The claim's own V is authoritative; the event's copy is only checked.
-      if (e.voucherFen !== undefined && String(e.voucherFen) !== claim.voucher_fen.toString()) {
-        this.logger.warn({ eventId: event.id, claimId: claim.id }, `rejection names V = ${e.voucherFen}, the claim has ${claim.voucher_fen}; returning the claim's`);
+    if (t.to !== 'rejected' || changed.length === 0) return;
+    // A rejected claim's V goes back to its order's budget shard. The claim's own V is
+    // authoritative; the event's copy is only checked. Shard order, as everywhere (no deadlocks).
+    const named = new Map(claims.map((c) => [c.claimId, c.voucherFen]));
+    for (const c of changed) {
+      const said = named.get(c.id);
+      if (said !== undefined && String(said) !== c.voucher_fen.toString()) {
+        this.logger.warn({ eventId: event.id, claimId: c.id }, `rejection names V = ${said}, the claim has ${c.voucher_fen}; returning the claim's`);
       }
-      await tx.query(`SELECT redemption.return_budget($1, $2, $3, $4, $5, now())`, [
-        claim.programme_id, claim.enterprise_id, claim.order_id, claim.voucher_fen.toString(), `claim ${claim.id} rejected`,
-      ]);
     }
+    await tx.query(
+      `SELECT redemption.return_budget(x.programme_id, x.enterprise_id, x.order_id, x.voucher_fen, 'claim ' || x.claim_id || ' rejected', now())
+         FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::bigint[], $5::uuid[]) AS x(programme_id, enterprise_id, order_id, voucher_fen, claim_id)
+         JOIN redemption.programme_budget b ON b.programme_id = x.programme_id
+        ORDER BY x.programme_id, redemption.budget_shard_of(x.order_id, b.shard_count)`,
+      [
+        changed.map((c) => c.programme_id),
+        changed.map((c) => c.enterprise_id),
+        changed.map((c) => c.order_id),
+        changed.map((c) => c.voucher_fen.toString()),
+        changed.map((c) => c.id),
+      ],
+    );
   }
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
