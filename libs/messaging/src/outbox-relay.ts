@@ -88,8 +88,8 @@ export class OutboxRelay {
         }
         while (this.running) {
           this.nudged = false;
-          const sent = await this.relayBatch(runner);
-          if (sent < (this.options.batchSize ?? 500)) {
+          const { sent, more } = await this.relayBatch(runner);
+          if (!more) {
             const coalesce = Math.min(this.options.coalesceMs ?? 10, this.options.pollMs);
             if (sent > 0 && coalesce > 0) await new Promise((resolve) => setTimeout(resolve, coalesce));
             await this.sleep(this.options.pollMs);
@@ -106,22 +106,32 @@ export class OutboxRelay {
     await runner?.release().catch(() => undefined);
   }
 
-  /** Returns how many rows were published. */
-  async relayBatch(runner: QueryRunner): Promise<number> {
-    const rows: Array<{ id: string; event_id: string; subject: string; envelope: unknown }> = await runner.query(
-      `SELECT id::text, event_id, subject, envelope FROM "${this.options.schema}".outbox
-        WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-      [this.options.batchSize ?? 500],
+  /**
+   * Publishes the oldest unpublished rows: up to batchSize rows and about maxBatchBytes of
+   * envelopes (always at least one row), sent as stored (jsonb text, never parsed here). Returns
+   * how many were published and whether more may be waiting.
+   */
+  async relayBatch(runner: QueryRunner): Promise<{ sent: number; more: boolean }> {
+    const limit = this.options.batchSize ?? 500;
+    const rows: Array<{ id: string; event_id: string; subject: string; body: string; taken: number }> = await runner.query(
+      `SELECT id::text, event_id, subject, envelope::text AS body, taken::int FROM (
+         SELECT id, event_id, subject, envelope, count(*) OVER () AS taken,
+                sum(pg_column_size(envelope)) OVER (ORDER BY id) - pg_column_size(envelope) AS bytes_before
+           FROM (SELECT id, event_id, subject, envelope FROM "${this.options.schema}".outbox WHERE published_at IS NULL ORDER BY id LIMIT $1) head
+       ) o
+       WHERE bytes_before < $2 ORDER BY id`,
+      [limit, MAX_BATCH_BYTES],
     );
-    if (rows.length === 0) return 0;
+    if (rows.length === 0) return { sent: 0, more: false };
     // Published in order on one connection; the acks are awaited together.
-    await Promise.all(
-      rows.map((row) => this.js.publish(row.subject, encoder.encode(JSON.stringify(row.envelope)), { msgID: row.event_id })),
-    );
+    await Promise.all(rows.map((row) => this.js.publish(row.subject, encoder.encode(row.body), { msgID: row.event_id })));
     if (this.options.fault === 'crash-after-publish') process.kill(process.pid, 'SIGKILL');
     await runner.query(`UPDATE "${this.options.schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
       rows.map((r) => r.id),
     ]);
-    return rows.length;
+    return { sent: rows.length, more: rows.length < rows[0].taken || rows.length === limit };
   }
 }
+
+/** About this many bytes of envelopes per batch (settlement's decision events carry a thousand claims each). */
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;

@@ -77,10 +77,12 @@ export class RunsUseCase {
         });
       }
       const runId = created.id;
-      // Collection: one set-wise UPDATE through the partial index of waiting claims.
+      // Collection: one set-wise UPDATE through the partial index of waiting claims. last_run_id is
+      // set here, where run_id changes anyway, so that the decisions and the payment that follow
+      // change no indexed column (HOT updates; migration 1764000000402).
       const [collected] = await work.query<{ n: number; fen: bigint }>(
         `WITH c AS (
-           UPDATE settlement.claims SET run_id = $1, state = 'in_review', sampled = false, decision_reason = NULL, decided_at = NULL
+           UPDATE settlement.claims SET run_id = $1, last_run_id = $1, state = 'in_review', sampled = false, decision_reason = NULL, decided_at = NULL
             WHERE run_id IS NULL AND programme_id = $2 AND submitted_at < $3 AND state IN ('pending', 'returned', 'deferred')
             RETURNING voucher_fen)
          SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM c`,
