@@ -69,6 +69,14 @@ CONF
 }
 
 create_databases() {
+  # A settlement run rewrites millions of claim rows in one transaction: room for its WAL between
+  # checkpoints and compressed full-page images (docs/performance.md). Reloaded, no restart.
+  psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -q postgres <<'SQL' >/dev/null
+ALTER SYSTEM SET max_wal_size = '4GB';
+ALTER SYSTEM SET checkpoint_timeout = '15min';
+ALTER SYSTEM SET wal_compression = 'lz4';
+SELECT pg_reload_conf();
+SQL
   for db in voucher voucher_test; do
     if ! psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -Atc "select 1 from pg_database where datname='$db'" postgres | grep -q 1; then
       psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "create database $db" postgres

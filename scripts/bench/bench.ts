@@ -54,7 +54,10 @@ async function main() {
     ceilingProc.kill('SIGTERM');
 
     const ctx: BenchContext = { nats, db, env, seconds: SECONDS, concurrency: CONCURRENCY, flags: args, spawn: async (name, app, extra = {}) => {
-      const proc = await spawnService(app, { ...env, ...extra }, { compiled: true });
+      const profile: Record<string, string> = process.env.BENCH_PROFILE
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(process.cwd(), 'bench', 'profiles')} --cpu-prof-name=${name}-${Date.now()}.cpuprofile --require ${join(process.cwd(), 'scripts', 'bench', 'profile-preload.js')}` }
+        : {};
+      const proc = await spawnService(app, { ...env, ...profile, ...extra }, { compiled: true });
       processes.push([name, proc]);
       return proc;
     } };

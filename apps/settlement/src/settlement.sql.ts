@@ -113,6 +113,15 @@ export async function runView(tx: Tx, run: RunRow): Promise<RunView> {
   };
 }
 
+/**
+ * A run's set-wise statements sort and group up to millions of claims (chunked events, per-payee
+ * and per-provider totals); with PostgreSQL's default work_mem they spill to disk as external
+ * merges. The setting lasts for this transaction only.
+ */
+export async function useBulkMemory(tx: Tx): Promise<void> {
+  await tx.query(`SET LOCAL work_mem = '256MB'`);
+}
+
 /** SQL string literal (for constants and validated ids only). */
 export function lit(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;
@@ -131,12 +140,12 @@ export function claimEventsInsert(source: string, subject: string, runId: string
     SELECT e.eid, ${lit(subject)}, 'run', ${lit(runId)},
            jsonb_build_object('id', e.eid, 'type', ${lit(subject)}, 'aggregateType', 'run', 'aggregateId', ${lit(runId)},
              'occurredAt', ${lit(occurredAt.toISOString())},
-             'payload', jsonb_build_object('runId', ${lit(runId)}, 'programmeId', e.programme_id, 'claims', e.claims))
+             'payload', jsonb_build_object('runId', ${lit(runId)}, 'programmeId', e.programme_id) || e.claims::jsonb)
            ${correlation ? `|| jsonb_build_object('correlationId', ${lit(correlation)})` : ''}
       FROM (SELECT gen_random_uuid() AS eid, c.programme_id, c.chunk,
-                   jsonb_agg(jsonb_build_object('claimId', c.claim_id, 'orderId', c.order_id, 'voucherFen', c.voucher_fen::text, 'reason', c.decision_reason)
-                             ORDER BY c.claim_id) AS claims
-              FROM (SELECT s.*, (row_number() OVER (PARTITION BY s.programme_id ORDER BY s.claim_id) - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk
+                   json_build_object('claimIds', array_agg(c.claim_id), 'orderIds', array_agg(c.order_id),
+                                     'voucherFen', array_agg(c.voucher_fen::text), 'reasons', array_agg(c.decision_reason)) AS claims
+              FROM (SELECT s.*, (row_number() OVER (PARTITION BY s.programme_id) - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk
                       FROM ${source} s) c
              GROUP BY c.programme_id, c.chunk
              ORDER BY c.programme_id, c.chunk) e`;

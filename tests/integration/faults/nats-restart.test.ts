@@ -159,7 +159,7 @@ describe('faults: nats-server restarted during a settlement run (all services in
     expect(audits.every((a) => a.n === 1)).toBe(true);
     const events = await sql(
       sys.db.url,
-      `SELECT c->>'claimId' AS claim_id, count(*)::int AS n FROM settlement.outbox o, jsonb_array_elements(o.envelope->'payload'->'claims') c WHERE o.subject = $1 GROUP BY 1`,
+      `SELECT c.id AS claim_id, count(*)::int AS n FROM settlement.outbox o, jsonb_array_elements_text(o.envelope->'payload'->'claimIds') c(id) WHERE o.subject = $1 GROUP BY 1`,
       [Events.settlementClaimPaid],
     );
     expect(events).toHaveLength(6);

@@ -215,7 +215,10 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
     const payload: SettlementClaimsEvent = {
       runId: 'run-1',
       programmeId: claim.programmeId,
-      claims: [{ claimId: claim.id, orderId: claim.orderId, voucherFen: claim.voucherFen, reason: reason ?? null }],
+      claimIds: [claim.id],
+      orderIds: [claim.orderId],
+      voucherFen: [claim.voucherFen],
+      reasons: [reason ?? null],
     };
     await feed.publish(type, 'run-1', payload);
   }
@@ -262,13 +265,16 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
     await feed.until(async () => (await claimStatus(c3.id)) === 'paid', 'payment applied');
     const before = await feed.balance(JS, jsEnt.id);
 
-    const entry = (c: typeof c1, reason: string) => ({ claimId: c.id, orderId: c.orderId, voucherFen: c.voucherFen, reason });
-    await feed.publish(Events.settlementClaimRejected, 'run-2', {
+    // a paid claim is past rejection; a malformed entry is skipped, not redelivered forever
+    const chunk: SettlementClaimsEvent = {
       runId: 'run-2',
       programmeId: JS,
-      // a paid claim is past rejection; a malformed entry is skipped, not redelivered forever
-      claims: [entry(c1, '合同缺失'), { claimId: 'not-a-claim', orderId: 'x', voucherFen: 1 }, entry(c2, '发票不符'), entry(c3, 'too late')],
-    });
+      claimIds: [c1.id, 'not-a-claim', c2.id, c3.id],
+      orderIds: [c1.orderId, 'x', c2.orderId, c3.orderId],
+      voucherFen: [c1.voucherFen, 1, c2.voucherFen, c3.voucherFen],
+      reasons: ['合同缺失', null, '发票不符', 'too late'],
+    };
+    await feed.publish(Events.settlementClaimRejected, 'run-2', chunk);
     await feed.until(async () => (await claimStatus(c2.id)) === 'rejected', 'chunk applied');
     expect(await claimStatus(c1.id)).toBe('rejected');
     expect(await claimStatus(c3.id)).toBe('paid');

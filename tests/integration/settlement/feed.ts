@@ -124,8 +124,8 @@ export async function outboxCount(sys: TestSystem, subject: string, aggregateIds
 export async function claimEventCount(sys: TestSystem, subject: string, claimIds?: string[]): Promise<number> {
   const [row] = await sql(
     sys.db.url,
-    `SELECT count(*)::int AS n FROM settlement.outbox o, jsonb_array_elements(o.envelope->'payload'->'claims') c
-      WHERE o.subject = $1 AND ($2::text[] IS NULL OR c->>'claimId' = ANY($2::text[]))`,
+    `SELECT count(*)::int AS n FROM settlement.outbox o, jsonb_array_elements_text(o.envelope->'payload'->'claimIds') c(id)
+      WHERE o.subject = $1 AND ($2::text[] IS NULL OR c.id = ANY($2::text[]))`,
     [subject, claimIds ?? null],
   );
   return row.n;

@@ -145,7 +145,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
       type: Events.settlementClaimRejected,
       aggregateType: 'run',
       aggregateId: runId,
-      payload: { programmeId: 'JS-2026', runId, claims: [{ claimId: c.reject.claimId, orderId: c.reject.orderId, voucherFen: String(c.reject.voucherFen), reason: '发票与合同不符' }] },
+      payload: { programmeId: 'JS-2026', runId, claimIds: [c.reject.claimId], orderIds: [c.reject.orderId], voucherFen: [String(c.reject.voucherFen)], reasons: ['发票与合同不符'] },
     });
     expect(await claimEventCount(sys, Events.settlementClaimReturned, [c.ret.claimId])).toBe(1);
 

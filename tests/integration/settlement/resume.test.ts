@@ -63,8 +63,8 @@ describe('settlement: crash and resume of a disbursement (R-PAY-1)', () => {
     expect(await claimEventCount(sys, Events.settlementClaimPaid, claims.map((c) => c.id))).toBe(total);
     const [events] = await sql(
       sys.db.url,
-      `SELECT count(DISTINCT c->>'claimId')::int AS claims, count(*)::int AS mentions, count(DISTINCT o.id)::int AS events
-         FROM settlement.outbox o, jsonb_array_elements(o.envelope->'payload'->'claims') c
+      `SELECT count(DISTINCT c.id)::int AS claims, count(*)::int AS mentions, count(DISTINCT o.id)::int AS events
+         FROM settlement.outbox o, jsonb_array_elements_text(o.envelope->'payload'->'claimIds') c(id)
         WHERE o.subject = $1 AND o.envelope->'payload'->>'runId' = $2`,
       [Events.settlementClaimPaid, runId],
     );

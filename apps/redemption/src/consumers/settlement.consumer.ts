@@ -49,11 +49,17 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
   async handle(event: EventEnvelope<SettlementClaimsEvent>, tx: Tx): Promise<void> {
     const t = TRANSITIONS[event.type];
     if (!t) return; // run-level events are not about claims
-    const listed = Array.isArray(event.payload?.claims) ? event.payload.claims : [];
-    const claims = listed.filter((c) => typeof c?.claimId === 'string' && UUID.test(c.claimId));
-    if (claims.length !== listed.length) {
+    const p = event.payload;
+    const ids: unknown[] = Array.isArray(p?.claimIds) ? p.claimIds : [];
+    const claims: Array<{ claimId: string; voucherFen: unknown; reason: string | null }> = [];
+    ids.forEach((id, i) => {
+      if (typeof id !== 'string' || !UUID.test(id)) return;
+      const reason = Array.isArray(p.reasons) ? p.reasons[i] : null;
+      claims.push({ claimId: id, voucherFen: Array.isArray(p.voucherFen) ? p.voucherFen[i] : undefined, reason: typeof reason === 'string' ? reason : null });
+    });
+    if (claims.length !== ids.length) {
       // redelivering it would block every later settlement event
-      this.logger.error({ eventId: event.id }, `${event.type}: ignoring ${listed.length - claims.length} of ${listed.length} claims without a claim id`);
+      this.logger.error({ eventId: event.id }, `${event.type}: ignoring ${ids.length - claims.length} of ${ids.length} claims without a claim id`);
     }
     if (claims.length === 0) return;
     const runId = typeof event.payload.runId === 'string' ? event.payload.runId : null;
@@ -81,7 +87,7 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
        SELECT id, order_id, programme_id, enterprise_id, voucher_fen, reason FROM changed ORDER BY id`,
       [
         claims.map((c) => c.claimId),
-        claims.map((c) => c.reason ?? null),
+        claims.map((c) => c.reason),
         t.to,
         t.from,
         runId,

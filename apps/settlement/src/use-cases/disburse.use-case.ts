@@ -4,7 +4,7 @@ import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, findRun, operatedRun, RunRow, runView } from '../settlement.sql';
+import { claimEventsInsert, findRun, operatedRun, RunRow, runView, useBulkMemory } from '../settlement.sql';
 
 export type DisbursementStep = 'instructions' | 'paid' | 'statement';
 
@@ -69,6 +69,7 @@ export class DisburseUseCase {
       const [{ locked }] = await work.query(`SELECT pg_try_advisory_xact_lock($1) AS locked`, [advisoryKey(`run:${runId}`)]);
       if (!locked) throw new DomainError(ErrorCode.RUN_LOCKED, { field: 'runId', message: 'the run is being disbursed by another process; retry' });
       const run = (await findRun(work.tx, runId, true))!;
+      await useBulkMemory(work.tx);
       return fn(work, run);
     });
     if (detail) {

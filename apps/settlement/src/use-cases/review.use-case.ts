@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Events, Principal, ReviewRunDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, operatedRun } from '../settlement.sql';
+import { claimEventsInsert, operatedRun, useBulkMemory } from '../settlement.sql';
 
 export interface ReviewResult {
   runId: string;
@@ -40,6 +40,7 @@ export class ReviewUseCase {
         throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: `the run is in ${run.state}; review is over` });
       }
       const now = this.clock.now();
+      await useBulkMemory(work.tx);
       const counts = { approved: 0, rejected: 0, returned: 0 };
       if (decisions.length > 0) {
         await this.checkDecidable(work, run.id, decisions.map((d) => d.claimId));

@@ -26,6 +26,7 @@ import {
   RUN_COLUMNS,
   RunRow,
   runView,
+  useBulkMemory,
 } from '../settlement.sql';
 
 export const DEFAULT_SAMPLE_RATE_BP = 500;
@@ -77,6 +78,7 @@ export class RunsUseCase {
         });
       }
       const runId = created.id;
+      await useBulkMemory(work.tx);
       // Collection: one set-wise UPDATE through the partial index of waiting claims. last_run_id is
       // set here, where run_id changes anyway, so that the decisions and the payment that follow
       // change no indexed column (HOT updates; migration 1764000000402).
