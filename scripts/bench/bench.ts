@@ -33,6 +33,12 @@ async function spawnCeiling(env: Record<string, string>): Promise<ServiceProcess
   return { pid: child.pid!, exited, kill: (s = 'SIGTERM') => child.kill(s), output: () => out };
 }
 
+function profileDir(): string {
+  const dir = join(process.cwd(), 'bench', 'profiles');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 async function main() {
   const nats = await startNats();
   const db = await createTestDatabase();
@@ -55,7 +61,7 @@ async function main() {
 
     const ctx: BenchContext = { nats, db, env, seconds: SECONDS, concurrency: CONCURRENCY, flags: args, spawn: async (name, app, extra = {}) => {
       const profile: Record<string, string> = process.env.BENCH_PROFILE
-        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(process.cwd(), 'bench', 'profiles')} --cpu-prof-name=${name}-${Date.now()}.cpuprofile --require ${join(process.cwd(), 'scripts', 'bench', 'profile-preload.js')}` }
+        ? { NODE_OPTIONS: `--require ${join(process.cwd(), 'scripts', 'bench', 'profile-preload.js')}`, BENCH_PROFILE_FILE: join(profileDir(), `${name}.cpuprofile`) }
         : {};
       const proc = await spawnService(app, { ...env, ...profile, ...extra }, { compiled: true });
       processes.push([name, proc]);

@@ -122,6 +122,16 @@ export async function useBulkMemory(tx: Tx): Promise<void> {
   await tx.query(`SET LOCAL work_mem = '256MB'`);
 }
 
+/**
+ * After a step moved a whole run's claims (collected, paid), the planner's statistics still say
+ * none are in that state, and the statements that follow would sort millions of rows it expects
+ * to be one. ANALYZE samples a fixed number of rows (about half a second at any size) and, inside
+ * the transaction, sees its own changes.
+ */
+export async function refreshClaimStatistics(tx: Tx): Promise<void> {
+  await tx.query(`ANALYZE settlement.claims`);
+}
+
 /** SQL string literal (for constants and validated ids only). */
 export function lit(value: string): string {
   return `'${value.replace(/'/g, "''")}'`;

@@ -4,7 +4,7 @@ import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, findRun, operatedRun, RunRow, runView, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, findRun, operatedRun, refreshClaimStatistics, RunRow, runView, useBulkMemory } from '../settlement.sql';
 
 export type DisbursementStep = 'instructions' | 'paid' | 'statement';
 
@@ -128,33 +128,34 @@ export class DisburseUseCase {
     if (BigInt(paid.n) !== instructed.n || paid.fen !== instructed.fen) {
       throw new Error(`run ${run.id}: paid ${paid.n} claims / ${paid.fen} fen but instructed ${instructed.n} / ${instructed.fen}`);
     }
+    await refreshClaimStatistics(work.tx); // a million claims just became 'paid': plan the grouping below on that
     // Due date per programme version's matchingDeadlineMonths, month ends clamped (Nov 30 + 3 → Feb 28/29).
+    // The programme's versions are few: each gets its due date here; a claim of a version settlement
+    // has not seen falls back to the programme's own deadline (3 months if none is known).
     const versions = await work.query<{ version: number; months: number }>(
-      `SELECT DISTINCT c.programme_version AS version, COALESCE(v.matching_deadline_months, p.matching_deadline_months, 3) AS months
-         FROM settlement.claims c
-         LEFT JOIN settlement.programme_versions v ON v.programme_id = c.programme_id AND v.version = c.programme_version
-         LEFT JOIN settlement.programmes p ON p.id = c.programme_id
-        WHERE c.run_id = $1 AND c.state = 'paid'`,
-      [run.id],
+      `SELECT version, matching_deadline_months AS months FROM settlement.programme_versions WHERE programme_id = $1`,
+      [run.programme_id],
     );
+    const [programme] = await work.query<{ months: number | null }>(`SELECT matching_deadline_months AS months FROM settlement.programmes WHERE id = $1`, [run.programme_id]);
     const paidOn = run.paid_on!;
     const due = versions.map((v) => addMonthsClamped(paidOn, v.months));
+    const fallbackDue = addMonthsClamped(paidOn, programme?.months ?? 3);
     const [owed] = await work.query<{ n: number; fen: bigint }>(
       `WITH d AS (SELECT * FROM unnest($3::int[], $4::date[]) AS d(version, due_on)),
        ins AS (
          INSERT INTO settlement.matching_obligations (run_id, programme_id, region_id, enterprise_id, enterprise_name, claim_count, voucher_fen,
                 matching_ratio, amount_fen, provincial_paid_on, due_on)
          SELECT $1, c.programme_id, c.region_id, c.enterprise_id, max(c.enterprise_name), count(*), sum(c.voucher_fen),
-                COALESCE(r.matching_ratio, 1.00), sum(floor(c.voucher_fen * COALESCE(r.matching_ratio, 1.00)))::bigint, $2, d.due_on
+                COALESCE(r.matching_ratio, 1.00), sum(floor(c.voucher_fen * COALESCE(r.matching_ratio, 1.00)))::bigint, $2, COALESCE(d.due_on, $5::date)
            FROM settlement.claims c
-           JOIN d ON d.version = c.programme_version
+           LEFT JOIN d ON d.version = c.programme_version
            LEFT JOIN settlement.regions r ON r.id = c.region_id
           WHERE c.run_id = $1 AND c.state = 'paid'
-          GROUP BY c.programme_id, c.region_id, c.enterprise_id, r.matching_ratio, d.due_on
+          GROUP BY c.programme_id, c.region_id, c.enterprise_id, r.matching_ratio, COALESCE(d.due_on, $5::date)
          ON CONFLICT (run_id, enterprise_id, region_id, due_on) DO NOTHING
          RETURNING amount_fen)
        SELECT count(*)::int AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen FROM ins`,
-      [run.id, paidOn, versions.map((v) => v.version), due],
+      [run.id, paidOn, versions.map((v) => v.version), due, fallbackDue],
     );
     await work.audit({ action: 'run.paid', entityType: 'run', entityId: run.id, data: { claims: paid.n, paidFen: paid.fen, matchingObligations: owed.n, matchingFen: owed.fen } });
     const payload: SettlementRunEvent = {

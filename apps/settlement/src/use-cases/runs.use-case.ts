@@ -25,6 +25,7 @@ import {
   readableRun,
   RUN_COLUMNS,
   RunRow,
+  refreshClaimStatistics,
   runView,
   useBulkMemory,
 } from '../settlement.sql';
@@ -90,6 +91,7 @@ export class RunsUseCase {
          SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM c`,
         [runId, dto.programmeId, bounds.endExclusive],
       );
+      await refreshClaimStatistics(work.tx);
       // The sample: the claims with the lowest sha256(seed ‖ 0x00 ‖ claim id), exactly as seededSample
       // in libs/domain ranks them, so the stored seed reproduces it anywhere.
       const k = sampleSize(collected.n, { num: rateBp, den: 10000 });
