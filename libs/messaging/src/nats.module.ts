@@ -15,6 +15,9 @@ export function natsConnectOptions(config: AppConfig, name: string) {
     pass: config.NATS_PASSWORD,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 250,
+    // No `new Error()` per request to give a timeout the caller's stack: it cost about 6 % of the
+    // gateway's CPU under load (bench profile). Timeouts still name the subject.
+    noAsyncTraces: true,
   };
 }
 
