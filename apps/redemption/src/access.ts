@@ -1,4 +1,4 @@
-import { Principal, Role } from '@vc/contracts';
+import { isUuid, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 
 /**
@@ -52,8 +52,6 @@ export function assertMayRead(principal: Principal, row: Parties | undefined, fi
   if (!row || !(partyOf(principal, row) || isOverseer(principal, row.programme_id))) throw new DomainError(ErrorCode.NOT_FOUND, { field });
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * SQL condition limiting orders or claims (alias `t`) to what the principal may see; parameters
  * are appended to `params`. Parties see their own; an operator its province; oversight all.
@@ -63,9 +61,9 @@ export function readScope(principal: Principal, params: unknown[], t = 't'): str
   const bind = (v: unknown) => `$${params.push(v)}`;
   switch (principal.role) {
     case Role.Enterprise:
-      return UUID.test(principal.org) ? `${t}.enterprise_id = ${bind(principal.org)}::uuid` : `${t}.enterprise_credit_code = ${bind(principal.org)}`;
+      return isUuid(principal.org) ? `${t}.enterprise_id = ${bind(principal.org)}::uuid` : `${t}.enterprise_credit_code = ${bind(principal.org)}`;
     case Role.Provider:
-      return UUID.test(principal.org) ? `${t}.provider_id = ${bind(principal.org)}::uuid` : `${t}.provider_credit_code = ${bind(principal.org)}`;
+      return isUuid(principal.org) ? `${t}.provider_id = ${bind(principal.org)}::uuid` : `${t}.provider_credit_code = ${bind(principal.org)}`;
     case Role.ProgrammeOperator:
       if (!principal.province) throw new DomainError(ErrorCode.FORBIDDEN, { message: 'operator token names no province' });
       return `${t}.programme_id IN (SELECT id FROM redemption.programmes WHERE province = ${bind(principal.province)})`;

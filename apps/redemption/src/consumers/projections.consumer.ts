@@ -1,12 +1,11 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { EnterpriseEvent, EventEnvelope, Events, EVENT_SUBJECT_PREFIX, ProgrammeEvent, QuotaGrantedEvent } from '@vc/contracts';
+import { EnterpriseEvent, EVENT_SUBJECT_PREFIX, EventEnvelope, Events, isUuid, ProgrammeEvent, QuotaGrantedEvent } from '@vc/contracts';
 import { Tx } from '@vc/database';
 import { parseFen } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 /** Registry's provider events: voucher.events.provider.* */
@@ -68,13 +67,13 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
 
   private unusable(type: string, p: Record<string, unknown>): string | null {
     if (type.startsWith(`${EVENT_SUBJECT_PREFIX}.provider.`)) {
-      if (!isText(p.providerId) || !UUID.test(p.providerId)) return 'providerId is not a uuid';
+      if (!isUuid(p.providerId)) return 'providerId is not a uuid';
       for (const f of ['creditCode', 'unitName', 'legalName', 'province', 'status']) if (!isText(p[f])) return `${f} is missing`;
     } else if (type === Events.enterpriseApproved) {
-      if (!isText(p.enterpriseId) || !UUID.test(p.enterpriseId)) return 'enterpriseId is not a uuid';
+      if (!isUuid(p.enterpriseId)) return 'enterpriseId is not a uuid';
       for (const f of ['creditCode', 'name', 'province', 'regionId', 'status']) if (!isText(p[f])) return `${f} is missing`;
     } else if (type === Events.quotaGranted) {
-      if (!isText(p.enterpriseId) || !UUID.test(p.enterpriseId)) return 'enterpriseId is not a uuid';
+      if (!isUuid(p.enterpriseId)) return 'enterpriseId is not a uuid';
       if (!isText(p.programmeId) || !Number.isInteger(p.year)) return 'programmeId or year is missing';
     } else if (type.startsWith(`${EVENT_SUBJECT_PREFIX}.programme.`)) {
       if (!isText(p.programmeId) || !isText(p.province) || !Number.isInteger(p.year)) return 'programmeId, province or year is missing';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { EventEnvelope, Events, EVENT_SUBJECT_PREFIX, Principal, Role, SettlementClaimsEvent } from '@vc/contracts';
+import { EVENT_SUBJECT_PREFIX, EventEnvelope, Events, isUuid, Principal, Role, SettlementClaimsEvent } from '@vc/contracts';
 import { queryRows, Tx } from '@vc/database';
 import { currentCorrelationId } from '@vc/logging';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
@@ -53,7 +53,7 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
     const ids: unknown[] = Array.isArray(p?.claimIds) ? p.claimIds : [];
     const claims: Array<{ claimId: string; voucherFen: unknown; reason: string | null }> = [];
     ids.forEach((id, i) => {
-      if (typeof id !== 'string' || !UUID.test(id)) return;
+      if (!isUuid(id)) return;
       const reason = Array.isArray(p.reasons) ? p.reasons[i] : null;
       claims.push({ claimId: id, voucherFen: Array.isArray(p.voucherFen) ? p.voucherFen[i] : undefined, reason: typeof reason === 'string' ? reason : null });
     });
@@ -128,5 +128,3 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
     );
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

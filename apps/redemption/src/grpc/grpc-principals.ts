@@ -2,13 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { TokenService } from '@vc/auth';
 import { AppConfig } from '@vc/config';
-import { Principal, Role } from '@vc/contracts';
+import { isUuid, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { actsForProvider } from '../access';
 import { findProvider } from '../redemption.sql';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function metadataValue(metadata: Metadata, key: string): string | undefined {
   const [value] = metadata.get(key);
@@ -30,7 +28,7 @@ export class GrpcPrincipals {
     if (!this.config.GRPC_TLS_DIR) return principal;
     const cn = call.getAuthContext?.().sslPeerCertificate?.subject?.CN;
     const unitId = Array.isArray(cn) ? undefined : cn;
-    if (!unitId || !UUID.test(unitId)) {
+    if (!isUuid(unitId)) {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, { message: 'the client certificate must name a provider unit id as its CN' });
     }
     if (principal.role !== Role.Provider) {

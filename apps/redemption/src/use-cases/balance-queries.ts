@@ -1,11 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { BalanceQueryDto, BalanceView, Principal, Role } from '@vc/contracts';
+import { BalanceQueryDto, BalanceView, isUuid, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { isOverseer } from '../access';
 import { findEnterprise } from '../redemption.sql';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The live balances redemption owns (ADR 0003). A programme's budget left is public (vouchers are
@@ -19,7 +17,7 @@ export class BalanceQueries {
   async get(principal: Principal, dto: BalanceQueryDto): Promise<BalanceView> {
     let enterpriseId = dto.enterpriseId;
     if (principal.role === Role.Enterprise) {
-      const own = UUID.test(principal.org) ? principal.org : (await findEnterprise(this.uow.ds.manager, { creditCode: principal.org }))?.id;
+      const own = isUuid(principal.org) ? principal.org : (await findEnterprise(this.uow.ds.manager, { creditCode: principal.org }))?.id;
       if (enterpriseId && enterpriseId !== own) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'enterpriseId' });
       enterpriseId = own;
     } else if (enterpriseId && !isOverseer(principal, dto.programmeId)) {

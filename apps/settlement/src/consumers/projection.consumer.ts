@@ -1,19 +1,18 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, ProgrammeEvent, RegionEvent } from '@vc/contracts';
+import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, isUuid, ProgrammeEvent, RegionEvent } from '@vc/contracts';
 import { queryRows, Tx } from '@vc/database';
 import { parseDecimalRatio, parseFen } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROVINCES = new Set(['SH', 'JS', 'ZJ', 'AH', 'OTHER']);
 
 /** An event that can never be applied (a bug upstream): logged and skipped, not redelivered forever. */
 class UnusableEvent extends Error {}
 
 function uuid(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !UUID.test(value)) throw new UnusableEvent(`${field} is not a uuid`);
+  if (!isUuid(value)) throw new UnusableEvent(`${field} is not a uuid`);
   return value;
 }
 

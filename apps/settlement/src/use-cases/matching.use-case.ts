@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
 import {
   Events,
+  isUuid,
   MatchingCheckDto,
   MatchingObligationView,
   MatchingRecordedEvent,
@@ -41,8 +42,6 @@ export interface MatchingCheckResult {
   regions: RegionDefaultState[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 const OBLIGATION_COLUMNS = `o.id, o.run_id AS "runId", o.programme_id AS "programmeId", o.region_id AS "regionId", o.enterprise_id AS "enterpriseId",
   o.enterprise_name AS "enterpriseName", o.claim_count AS "claimCount", o.voucher_fen AS "voucherFen",
   CASE WHEN scale(trim_scale(o.matching_ratio)) <= 2 THEN to_char(o.matching_ratio, 'FM999990.00') ELSE trim_scale(o.matching_ratio)::text END AS "matchingRatio", o.amount_fen AS "amountFen", o.paid_fen AS "paidFen",
@@ -66,7 +65,7 @@ export class MatchingUseCase {
 
   async record(principal: Principal, dto: RecordMatchingDto, key?: string) {
     requireRole(principal, Role.RegionAdmin);
-    if (!UUID.test(principal.org)) throw new DomainError(ErrorCode.FORBIDDEN, { message: 'a region admin acts for a region' });
+    if (!isUuid(principal.org)) throw new DomainError(ErrorCode.FORBIDDEN, { message: 'a region admin acts for a region' });
     try {
       parseDate(dto.paidOn);
     } catch {
@@ -139,7 +138,7 @@ export class MatchingUseCase {
     let regionId = dto.regionId ?? null;
     let province: string | null = null;
     if (principal.role === Role.RegionAdmin) {
-      if (!UUID.test(principal.org) || (regionId && regionId !== principal.org)) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'regionId', message: 'no such region' });
+      if (!isUuid(principal.org) || (regionId && regionId !== principal.org)) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'regionId', message: 'no such region' });
       regionId = principal.org;
     }
     if (principal.role === Role.ProgrammeOperator) province = principal.province ?? '-';
