@@ -9,12 +9,6 @@ export interface OutboxRelayOptions {
   schema: string;
   pollMs: number;
   batchSize?: number;
-  /**
-   * After a batch that emptied the outbox, the relay waits at least this long before the next one
-   * even when nudged, so that under load each batch carries many rows (one SELECT, one UPDATE and
-   * one flush of publishes for all of them) instead of one or two. Bounds the added event latency.
-   */
-  coalesceMs?: number;
   /** test-only fault injection (see AppConfig.FAULT_INJECTION) */
   fault?: 'none' | 'outbox-hold' | 'crash-after-publish';
 }
@@ -90,8 +84,7 @@ export class OutboxRelay {
           this.nudged = false;
           const { sent, more } = await this.relayBatch(runner);
           if (!more) {
-            const coalesce = Math.min(this.options.coalesceMs ?? 10, this.options.pollMs);
-            if (sent > 0 && coalesce > 0) await new Promise((resolve) => setTimeout(resolve, coalesce));
+            if (sent > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(COALESCE_MS, this.options.pollMs)));
             await this.sleep(this.options.pollMs);
           }
         }
@@ -107,7 +100,7 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the oldest unpublished rows: up to batchSize rows and about maxBatchBytes of
+   * Publishes the oldest unpublished rows: up to batchSize rows and about MAX_BATCH_BYTES of
    * envelopes (always at least one row), sent as stored (jsonb text, never parsed here). Returns
    * how many were published and whether more may be waiting.
    */
@@ -132,6 +125,13 @@ export class OutboxRelay {
     return { sent: rows.length, more: rows.length < rows[0].taken || rows.length === limit };
   }
 }
+
+/**
+ * After a batch that emptied the outbox, the relay waits at least this long before the next one
+ * even when nudged, so that under load each batch carries many rows (one SELECT, one UPDATE and
+ * one flush of publishes for all of them) instead of one or two. Bounds the added event latency.
+ */
+const COALESCE_MS = 10;
 
 /** About this many bytes of envelopes per batch (settlement's decision events carry a thousand claims each). */
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;

@@ -45,7 +45,7 @@ export async function seedPayments(ctx: BenchContext, ordersWanted: number) {
 export const paymentsOverNats: Scenario = {
   name: 'voucher payment over NATS',
   async run(ctx: BenchContext): Promise<LoadResult[]> {
-    await ctx.spawn('redemption', 'redemption', { GRPC_PORT: String(await freePort()), DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', ...(process.env.BENCH_X ? { FAULT_INJECTION: 'outbox-hold' } : {}) });
+    await ctx.spawn('redemption', 'redemption', { GRPC_PORT: String(await freePort()), DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', ...(process.env.BENCH_OUTBOX_HOLD ? { FAULT_INJECTION: 'outbox-hold' } : {}) });
     const { orders, tokens } = await seedPayments(ctx, Math.max(20_000, ctx.seconds * 6000));
     let next = 0;
     const result = await natsLoad(ctx.nats.url, 'voucher payment over NATS (end to end)', { concurrency: ctx.concurrency, seconds: ctx.seconds, maxRequests: orders.length }, () => {

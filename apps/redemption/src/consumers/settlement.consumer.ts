@@ -62,7 +62,7 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
       this.logger.error({ eventId: event.id }, `${event.type}: ignoring ${ids.length - claims.length} of ${ids.length} claims without a claim id`);
     }
     if (claims.length === 0) return;
-    const runId = typeof event.payload.runId === 'string' ? event.payload.runId : null;
+    const runId = typeof p.runId === 'string' ? p.runId : null;
     // Set-wise: one statement moves every claim of the event that is in a state the decision
     // applies to, and writes one audit record per claim moved (R-AUDIT-1).
     const changed = await queryRows<{ id: string; order_id: string; programme_id: string; enterprise_id: string; voucher_fen: bigint; reason: string | null }>(
@@ -74,7 +74,7 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
             SET status = $3,
                 decided_at = CASE WHEN $3 IN ('approved','rejected','returned') THEN now() ELSE c.decided_at END,
                 decision_reason = CASE WHEN $3 IN ('rejected','returned') THEN ev.reason ELSE c.decision_reason END,
-                settlement_run_id = COALESCE($5, c.settlement_run_id),
+                settlement_run_id = COALESCE($5::text, c.settlement_run_id),
                 paid_at = CASE WHEN $3 = 'paid' THEN now() ELSE c.paid_at END
            FROM old JOIN ev ON ev.claim_id = old.id
           WHERE c.id = old.id AND old.status = ANY($4::text[])
@@ -82,7 +82,7 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
        audited AS (
          INSERT INTO redemption.audit_log (principal_sub, principal_role, principal_org, action, entity_type, entity_id, reason, data, correlation_id)
          SELECT $6, $7, $8, $9, 'claim', ch.id::text, ch.reason,
-                jsonb_build_object('eventId', $10::text, 'runId', $12::text, 'previousStatus', ch.previous), $11
+                jsonb_build_object('eventId', $10::text, 'runId', $5::text, 'previousStatus', ch.previous), $11
            FROM changed ch)
        SELECT id, order_id, programme_id, enterprise_id, voucher_fen, reason FROM changed ORDER BY id`,
       [
@@ -97,7 +97,6 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
         t.action,
         event.id,
         currentCorrelationId() ?? event.correlationId ?? null,
-        runId,
       ],
     );
     if (changed.length < claims.length) {
