@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Clock } from '@vc/platform';
-import { startDeltaServices } from '../fixtures/services';
+import { quotaArrived, serveAndClaim, startDeltaServices } from '../fixtures/services';
 import { Subjects } from '@vc/contracts';
 import { eventually, sql, TestSystem } from '@vc/testing';
 import { runLedgerChecks, formatReport } from '../../scripts/ledger/ledger-check';
@@ -8,7 +8,6 @@ import { newCreditCode } from '../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../fixtures/issuance';
 import { operatorOf, providerAccount, regionAdmin } from '../fixtures/principals';
 
-const R = Subjects.redemption;
 const T = Subjects.settlement;
 
 /**
@@ -51,33 +50,13 @@ describe('e2e: a quarter played end to end across all services (real PostgreSQL 
     await sys.client.ok(Subjects.issuance.quotaClaim, { enterpriseId: zjEnt.id, amountFen: 5_000_000 }, { principal: zjEnt.principal, idempotencyKey: key() });
 
     // Redemption learns programmes, enterprises, providers and quota from the event stream
-    await eventually(async () => {
-      const b = await sys.client.call(R.balanceGet, { programmeId: 'JS-2026', enterpriseId: jsEnt.id }, { principal: jsEnt.principal });
-      return b.ok && b.data.quota?.leftFen === 10_000_000;
-    }, 20000);
-    await eventually(async () => {
-      const b = await sys.client.call(R.balanceGet, { programmeId: 'ZJ-2026', enterpriseId: zjEnt.id }, { principal: zjEnt.principal });
-      return b.ok && b.data.quota?.leftFen === 5_000_000;
-    }, 20000);
+    await quotaArrived(sys.client, 'JS-2026', jsEnt, 10_000_000);
+    await quotaArrived(sys.client, 'ZJ-2026', zjEnt, 5_000_000);
 
     // Orders, cross-province: a Jiangsu enterprise at Shanghai and Zhejiang providers, a Zhejiang one in Jiangsu
     let invoice = 0;
-    const serve = async (provider: typeof shCentre, ent: typeof jsEnt, amountFen: number) => {
-      const created = await eventually(async () => {
-        const r = await sys.client.call(R.orderCreate, { providerId: provider.id, enterpriseId: ent.id, amountFen, description: '大型仪器机时' }, { principal: provider.principal, idempotencyKey: key() });
-        return r.ok ? r.data : null;
-      }, 20000);
-      await sys.client.ok(R.orderConfirm, { orderId: created.id }, { principal: provider.principal, idempotencyKey: key() });
-      await sys.client.ok(R.orderConfirm, { orderId: created.id }, { principal: ent.principal, idempotencyKey: key() });
-      const paid = await sys.client.ok(R.orderPay, { orderId: created.id }, { principal: ent.principal, idempotencyKey: key() });
-      await sys.client.ok(R.orderComplete, { orderId: created.id }, { principal: provider.principal, idempotencyKey: key() });
-      const claim = await sys.client.ok(
-        R.claimSubmit,
-        { orderId: created.id, contractRef: `HT-${++invoice}`, invoiceNumber: `INV-2026-${Date.now()}-${invoice}`, invoiceAmountFen: amountFen, bankTransferRef: `BK-${invoice}`, bankAmountFen: paid.enterprisePaysFen },
-        { principal: provider.principal, idempotencyKey: key() },
-      );
-      return { paid, claim };
-    };
+    const serve = (provider: typeof shCentre, ent: typeof jsEnt, amountFen: number) =>
+      serveAndClaim(sys.client, provider, ent, amountFen, { contractRef: `HT-${++invoice}`, invoiceNumber: `INV-2026-${Date.now()}-${invoice}`, bankTransferRef: `BK-${invoice}` });
     const a = await serve(shCentre, jsEnt, 1_234_567);
     expect(a.paid).toMatchObject({ voucherFen: 308_641, enterprisePaysFen: 925_926 });
     const b = await serve(zjLab, jsEnt, 2_000_000);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
 import { Subjects } from '@vc/contracts';
 import { Clock } from '@vc/platform';
-import { startDeltaServices } from '../../fixtures/services';
+import { quotaArrived, serveAndClaim, startDeltaServices } from '../../fixtures/services';
 import { eventually, freePort, sql, TestSystem } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
 import { newCreditCode } from '../../fixtures/credit-codes';
@@ -14,7 +14,6 @@ import { operatorOf, providerAccount } from '../../fixtures/principals';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'screenshots');
-const R = Subjects.redemption;
 const T = Subjects.settlement;
 
 /**
@@ -98,29 +97,12 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     zjEnterpriseName = zjEnt.name;
     await sys.client.ok(Subjects.issuance.quotaClaim, { enterpriseId: jsEnt.id, amountFen: 10_000_000 }, { principal: jsEnt.principal, idempotencyKey: key() });
     await sys.client.ok(Subjects.issuance.quotaClaim, { enterpriseId: zjEnt.id, amountFen: 5_000_000 }, { principal: zjEnt.principal, idempotencyKey: key() });
-    for (const [programmeId, ent, left] of [['JS-2026', jsEnt, 10_000_000], ['ZJ-2026', zjEnt, 5_000_000]] as const) {
-      await eventually(async () => {
-        const b = await sys.client.call(R.balanceGet, { programmeId, enterpriseId: ent.id }, { principal: ent.principal });
-        return b.ok && b.data.quota?.leftFen === left;
-      }, 20000);
-    }
+    await quotaArrived(sys.client, 'JS-2026', jsEnt, 10_000_000);
+    await quotaArrived(sys.client, 'ZJ-2026', zjEnt, 5_000_000);
 
     let invoice = 0;
-    const serve = async (provider: typeof shCentre, ent: typeof jsEnt, amountFen: number) => {
-      const created = await eventually(async () => {
-        const r = await sys.client.call(R.orderCreate, { providerId: provider.id, enterpriseId: ent.id, amountFen, description: '大型仪器机时' }, { principal: provider.principal, idempotencyKey: key() });
-        return r.ok ? r.data : null;
-      }, 20000);
-      await sys.client.ok(R.orderConfirm, { orderId: created.id }, { principal: provider.principal, idempotencyKey: key() });
-      await sys.client.ok(R.orderConfirm, { orderId: created.id }, { principal: ent.principal, idempotencyKey: key() });
-      const paid = await sys.client.ok(R.orderPay, { orderId: created.id }, { principal: ent.principal, idempotencyKey: key() });
-      await sys.client.ok(R.orderComplete, { orderId: created.id }, { principal: provider.principal, idempotencyKey: key() });
-      return sys.client.ok(
-        R.claimSubmit,
-        { orderId: created.id, contractRef: `HT-${++invoice}`, invoiceNumber: `INV-2026-${Date.now()}-${invoice}`, invoiceAmountFen: amountFen, bankTransferRef: `BK-${invoice}`, bankAmountFen: paid.enterprisePaysFen },
-        { principal: provider.principal, idempotencyKey: key() },
-      );
-    };
+    const serve = async (provider: typeof shCentre, ent: typeof jsEnt, amountFen: number) =>
+      (await serveAndClaim(sys.client, provider, ent, amountFen, { contractRef: `HT-${++invoice}`, invoiceNumber: `INV-2026-${Date.now()}-${invoice}`, bankTransferRef: `BK-${invoice}` })).claim;
     jsClaimIds = [(await serve(shCentre, jsEnt, 1_234_567)).id, (await serve(zjLab, jsEnt, 2_000_000)).id];
     await serve(jsCollege, zjEnt, 800_000);
 

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Clock } from '@vc/platform';
-import { startDeltaServices } from '../../fixtures/services';
+import { quotaArrived, serveAndClaim, startDeltaServices } from '../../fixtures/services';
 import { Events, Subjects } from '@vc/contracts';
 import { eventually, sql, TestSystem } from '@vc/testing';
 import { formatReport, runLedgerChecks } from '../../../scripts/ledger/ledger-check';
@@ -8,7 +8,6 @@ import { newCreditCode } from '../../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
 import { operatorOf, providerAccount } from '../../fixtures/principals';
 
-const R = Subjects.redemption;
 const T = Subjects.settlement;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -65,12 +64,7 @@ describe('faults: nats-server restarted during a settlement run (all services in
       await approvedEnterprise(sys.client, region.id, 'JS', 2026, '苏州故障演练二号科技有限公司'),
     ];
     for (const e of enterprises) await sys.client.ok(Subjects.issuance.quotaClaim, { enterpriseId: e.id, amountFen: 10_000_000 }, { principal: e.principal, idempotencyKey: key() });
-    for (const e of enterprises) {
-      await eventually(async () => {
-        const b = await sys.client.call(R.balanceGet, { programmeId: 'JS-2026', enterpriseId: e.id }, { principal: e.principal });
-        return b.ok && b.data.quota?.leftFen === 10_000_000;
-      }, 20000);
-    }
+    for (const e of enterprises) await quotaArrived(sys.client, 'JS-2026', e, 10_000_000);
 
     // Six orders paid with the voucher, completed and claimed (two payees)
     let n = 0;
@@ -78,19 +72,8 @@ describe('faults: nats-server restarted during a settlement run (all services in
     for (const provider of providers) {
       for (const [i, ent] of enterprises.entries()) {
         for (const amountFen of i === 0 ? [1_234_567, 400_000] : [800_000]) {
-          const created = await eventually(async () => {
-            const r = await sys.client.call(R.orderCreate, { providerId: provider.id, enterpriseId: ent.id, amountFen, description: '大型仪器机时' }, { principal: provider.principal, idempotencyKey: key() });
-            return r.ok ? r.data : null;
-          }, 20000);
-          await sys.client.ok(R.orderConfirm, { orderId: created.id }, { principal: provider.principal, idempotencyKey: key() });
-          await sys.client.ok(R.orderConfirm, { orderId: created.id }, { principal: ent.principal, idempotencyKey: key() });
-          const paid = await sys.client.ok(R.orderPay, { orderId: created.id }, { principal: ent.principal, idempotencyKey: key() });
-          await sys.client.ok(R.orderComplete, { orderId: created.id }, { principal: provider.principal, idempotencyKey: key() });
-          const claim = await sys.client.ok(
-            R.claimSubmit,
-            { orderId: created.id, contractRef: `HT-NR-${++n}`, invoiceNumber: `INV-NR-${Date.now()}-${n}`, invoiceAmountFen: amountFen, bankTransferRef: `BK-NR-${n}`, bankAmountFen: paid.enterprisePaysFen },
-            { principal: provider.principal, idempotencyKey: key() },
-          );
+          n++;
+          const { paid, claim } = await serveAndClaim(sys.client, provider, ent, amountFen, { contractRef: `HT-NR-${n}`, invoiceNumber: `INV-NR-${Date.now()}-${n}`, bankTransferRef: `BK-NR-${n}` });
           vouchers.set(claim.id, BigInt(paid.voucherFen));
         }
       }
