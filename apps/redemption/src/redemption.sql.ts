@@ -175,6 +175,19 @@ const UNIQUE_CONSTRAINTS: Record<string, () => DomainError> = {
   claims_invoice: () => new DomainError(ErrorCode.DUPLICATE_INVOICE, { field: 'invoiceNumber', message: 'this invoice number already backs a claim' }),
 };
 
+/** What redemption.domain_error puts beside the code of a refusal. */
+export interface SqlRefusalDetail {
+  field?: string | null;
+  message?: string;
+  details?: Record<string, unknown> | null;
+}
+
+/** A refusal made in SQL (redemption.domain_error) as the DomainError it stands for. */
+export function sqlRefusal(code: string, detail: SqlRefusalDetail): DomainError {
+  const known = (Object.values(ErrorCode) as string[]).includes(code) ? (code as ErrorCode) : ErrorCode.INTERNAL;
+  return new DomainError(known, { field: detail.field ?? undefined, message: detail.message, details: detail.details ?? undefined });
+}
+
 /**
  * Refusals raised in SQL (redemption.domain_error) become DomainErrors; known unique violations
  * become their codes; lock conflicts are retryable. Anything else passes through unchanged.
@@ -183,14 +196,13 @@ export function fromPgError(err: unknown): unknown {
   if (err instanceof DomainError) return err;
   const e = ((err as { driverError?: unknown })?.driverError ?? err) as { code?: string; hint?: string; message?: string; detail?: string; constraint?: string };
   if (e?.code === 'P0001' && e.hint === 'vc-domain-error') {
-    const code = (Object.values(ErrorCode) as string[]).includes(e.message ?? '') ? (e.message as ErrorCode) : ErrorCode.INTERNAL;
-    let detail: { field?: string | null; message?: string; details?: Record<string, unknown> | null } = {};
+    let detail: SqlRefusalDetail = {};
     try {
       detail = JSON.parse(e.detail ?? '{}');
     } catch {
       // the code alone is enough
     }
-    return new DomainError(code, { field: detail.field ?? undefined, message: detail.message, details: detail.details ?? undefined });
+    return sqlRefusal(e.message ?? '', detail);
   }
   if (e?.code === '23505' && e.constraint && UNIQUE_CONSTRAINTS[e.constraint]) return UNIQUE_CONSTRAINTS[e.constraint]();
   if (e?.code === '40P01' || e?.code === '40001' || e?.code === '55P03') {

@@ -100,6 +100,22 @@ export class AppConfig {
   @IsIn(['none', 'outbox-hold', 'crash-after-publish'])
   FAULT_INJECTION: 'none' | 'outbox-hold' | 'crash-after-publish' = 'none';
 
+  /**
+   * Voucher payments made together in one transaction (redemption, ADR 0006): at most this many
+   * per batch (1 = every payment alone), and at most PAY_BATCH_IN_FLIGHT batches at once.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  PAY_BATCH_MAX = 32;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  PAY_BATCH_IN_FLIGHT = 4;
+
   /** JetStream replicas of the event stream: 1 on one server, 3 on a cluster. */
   @Type(() => Number)
   @IsInt()

@@ -1,4 +1,5 @@
 import { RedemptionInit1764000000201 } from './1764000000201-redemption-init';
 import { RedemptionRefusalOrder1764000000202 } from './1764000000202-redemption-refusal-order';
+import { RedemptionPayBatch1764000000203 } from './1764000000203-redemption-pay-batch';
 
-export const redemptionMigrations = [RedemptionInit1764000000201, RedemptionRefusalOrder1764000000202];
+export const redemptionMigrations = [RedemptionInit1764000000201, RedemptionRefusalOrder1764000000202, RedemptionPayBatch1764000000203];

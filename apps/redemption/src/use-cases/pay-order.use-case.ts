@@ -4,20 +4,20 @@ import { OrderIdDto, OrderView, Principal, Role } from '@vc/contracts';
 import { requestHash } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { currentCorrelationId } from '@vc/logging';
-import { Clock, Outbox, UnitOfWork } from '@vc/platform';
-import { mapPg } from '../redemption.sql';
+import { PaymentBatcher } from './payment-batcher';
 
 /**
  * R-OFFSET-1..2: pays a confirmed order with the voucher, V = min(floor(A × rate), quota left,
- * budget left), refused with the reason when V would be 0. The hot path: one call of the
- * PL/pgSQL function redemption.pay_order (migration 1764000000201) does the idempotency check,
- * the conditional updates of quota and budget, both ledger entries, the order's state change, its
- * audit row and its outbox event, in one statement and one round trip (ADR 0004). The
- * idempotency store is the same as UnitOfWork.idempotent's (same table, scope and request hash).
+ * budget left), refused with the reason when V would be 0. The hot path: the PL/pgSQL function
+ * redemption.pay_order does the idempotency check, the conditional updates of quota and budget,
+ * both ledger entries, the order's state change, its audit row and its outbox event in one
+ * statement (ADR 0004); payments that arrive together are made in one transaction by
+ * redemption.pay_orders (PaymentBatcher, ADR 0006). The idempotency store is the same as
+ * UnitOfWork.idempotent's (same table, scope and request hash).
  */
 @Injectable()
 export class PayOrderUseCase {
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly outbox: Outbox) {}
+  constructor(private readonly batcher: PaymentBatcher) {}
 
   async execute(principal: Principal, dto: OrderIdDto, idempotencyKey?: string): Promise<OrderView> {
     requireRole(principal, Role.Enterprise, Role.Provider);
@@ -27,21 +27,15 @@ export class PayOrderUseCase {
     if (idempotencyKey.length > 200) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'Idempotency-Key', message: 'Idempotency-Key is longer than 200 characters' });
     }
-    const scope = `order.pay:${principal.role}:${principal.org}:${principal.sub}`;
-    const [row] = await mapPg(() =>
-      this.uow.ds.query(`SELECT redemption.pay_order($1, $2, $3, $4, $5, $6, $7, $8, $9) AS reply`, [
-        scope,
-        idempotencyKey,
-        requestHash(dto),
-        dto.orderId,
-        principal.sub,
-        principal.role,
-        principal.org,
-        this.clock.now(),
-        currentCorrelationId() ?? null,
-      ]),
-    );
-    this.outbox.nudge();
-    return row.reply;
+    return this.batcher.pay({
+      scope: `order.pay:${principal.role}:${principal.org}:${principal.sub}`,
+      key: idempotencyKey,
+      hash: requestHash(dto),
+      orderId: dto.orderId,
+      sub: principal.sub,
+      role: principal.role,
+      org: principal.org,
+      correlationId: currentCorrelationId() ?? null,
+    });
   }
 }
