@@ -146,17 +146,20 @@ export function lit(value: string): string {
  */
 export function claimEventsInsert(source: string, subject: string, runId: string, occurredAt: Date): string {
   const correlation = currentCorrelationId();
+  // The chunks are numbered in one pass without sorting (a run holds one programme; should a source
+  // hold several, a chunk that spans two becomes two events). The arrays go straight to jsonb: no
+  // JSON text is built and parsed again, which for a million claims is seconds.
   return `INSERT INTO settlement.outbox (event_id, subject, aggregate_type, aggregate_id, envelope)
     SELECT e.eid, ${lit(subject)}, 'run', ${lit(runId)},
            jsonb_build_object('id', e.eid, 'type', ${lit(subject)}, 'aggregateType', 'run', 'aggregateId', ${lit(runId)},
              'occurredAt', ${lit(occurredAt.toISOString())},
-             'payload', jsonb_build_object('runId', ${lit(runId)}, 'programmeId', e.programme_id) || e.claims::jsonb)
+             'payload', jsonb_build_object('runId', ${lit(runId)}, 'programmeId', e.programme_id, 'claimIds', e.claim_ids,
+                                           'orderIds', e.order_ids, 'voucherFen', e.voucher_fen, 'reasons', e.reasons))
            ${correlation ? `|| jsonb_build_object('correlationId', ${lit(correlation)})` : ''}
       FROM (SELECT gen_random_uuid() AS eid, c.programme_id, c.chunk,
-                   json_build_object('claimIds', array_agg(c.claim_id), 'orderIds', array_agg(c.order_id),
-                                     'voucherFen', array_agg(c.voucher_fen::text), 'reasons', array_agg(c.decision_reason)) AS claims
-              FROM (SELECT s.*, (row_number() OVER (PARTITION BY s.programme_id) - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk
-                      FROM ${source} s) c
+                   to_jsonb(array_agg(c.claim_id)) AS claim_ids, to_jsonb(array_agg(c.order_id)) AS order_ids,
+                   to_jsonb(array_agg(c.voucher_fen::text)) AS voucher_fen, to_jsonb(array_agg(c.decision_reason)) AS reasons
+              FROM (SELECT s.*, (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
              GROUP BY c.programme_id, c.chunk
              ORDER BY c.programme_id, c.chunk) e`;
 }

@@ -1,4 +1,5 @@
 import { SettlementInit1764000000401 } from './1764000000401-settlement-init';
 import { SettlementClaimsHot1764000000402 } from './1764000000402-settlement-claims-hot';
+import { SettlementOutboxLz41764000000403 } from './1764000000403-settlement-outbox-lz4';
 
-export const settlementMigrations = [SettlementInit1764000000401, SettlementClaimsHot1764000000402];
+export const settlementMigrations = [SettlementInit1764000000401, SettlementClaimsHot1764000000402, SettlementOutboxLz41764000000403];
