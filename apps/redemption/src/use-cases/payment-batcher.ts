@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomInt } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { AppConfig } from '@vc/config';
 import { OrderView } from '@vc/contracts';
@@ -56,7 +57,8 @@ export class PaymentBatcher {
   private queue: Pending[] = [];
   private inFlight = 0;
   private scheduled = false;
-  private slot = 0;
+  /** Replicas start at different slots, so that their batches take from different shards. */
+  private slot = randomInt(0x7fffffff);
 
   constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly outbox: Outbox, config: AppConfig) {
     this.maxBatch = config.PAY_BATCH_MAX;
