@@ -249,19 +249,6 @@ export class RedemptionPayBatch1764000000203 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP FUNCTION redemption.pay_orders(text[], text[], text[], uuid[], text[], text[], text[], text[], timestamptz, int)`);
     await q.query(`DROP FUNCTION redemption.refusal(text, text, text, jsonb)`);
-    await q.query(`
-      CREATE OR REPLACE FUNCTION redemption.emit(p_subject text, p_aggregate_type text, p_aggregate_id text, p_payload jsonb, p_correlation_id text)
-      RETURNS void LANGUAGE plpgsql AS $$
-      DECLARE
-        e uuid := gen_random_uuid();
-      BEGIN
-        INSERT INTO redemption.outbox (event_id, subject, aggregate_type, aggregate_id, envelope)
-        VALUES (e, p_subject, p_aggregate_type, p_aggregate_id,
-                jsonb_build_object('id', e, 'type', p_subject, 'aggregateType', p_aggregate_type, 'aggregateId', p_aggregate_id,
-                                   'occurredAt', redemption.iso(clock_timestamp()))
-                || CASE WHEN p_correlation_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('correlationId', p_correlation_id) END
-                || jsonb_build_object('payload', p_payload));
-      END $$`);
-    await q.query(`DROP FUNCTION redemption.envelope(uuid, text, text, text, jsonb, text)`);
+    // emit keeps calling envelope(): the envelope it writes is the one it wrote before this migration.
   }
 }
