@@ -2,7 +2,7 @@ import { INestMicroservice } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@vc/config';
-import { bootstrapService } from '@vc/platform';
+import { applyHeapPolicy, bootstrapService } from '@vc/platform';
 import { GrpcErrorFilter } from './grpc/grpc-error.filter';
 import { grpcOptions } from './grpc/grpc-options';
 import { redemptionService } from './redemption.module';
@@ -27,6 +27,7 @@ export async function bootstrapRedemption(config: AppConfig): Promise<NestFastif
 }
 
 export async function runRedemption(config: AppConfig): Promise<NestFastifyApplication> {
+  applyHeapPolicy(config);
   const app = await bootstrapRedemption(config);
   app.get(Logger).log(
     `redemption service ready (NATS ${config.NATS_URL}${config.HTTP_PORT ? `, HTTP :${config.HTTP_PORT}` : ''}` +

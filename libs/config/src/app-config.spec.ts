@@ -7,6 +7,12 @@ describe('configuration', () => {
   it('names the variable that is wrong', () => {
     expect(() => loadConfig({ DB_POOL_SIZE: 'many' })).toThrow(/DB_POOL_SIZE/);
   });
+  it('names a payment batch or heap setting out of its range', () => {
+    expect(() => loadConfig({ PAY_BATCH_MAX: '0' })).toThrow(/PAY_BATCH_MAX/);
+    expect(() => loadConfig({ PAY_BATCH_IN_FLIGHT: 'all' })).toThrow(/PAY_BATCH_IN_FLIGHT/);
+    expect(() => loadConfig({ HEAP_GROWING_PERCENT: '-5' })).toThrow(/HEAP_GROWING_PERCENT/);
+    expect(loadConfig({ PAY_BATCH_MAX: '1', HEAP_GROWING_PERCENT: '0' })).toMatchObject({ PAY_BATCH_MAX: 1, HEAP_GROWING_PERCENT: 0 });
+  });
   it('refuses the development key in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
   });

@@ -116,6 +116,16 @@ export class AppConfig {
   @Max(64)
   PAY_BATCH_IN_FLIGHT = 4;
 
+  /**
+   * Old-generation growth past the live heap before V8 collects again, in percent (0 = V8's own
+   * policy); keeps a service's RSS near its live heap under load (libs/platform/src/memory.ts).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(400)
+  HEAP_GROWING_PERCENT = 20;
+
   /** JetStream replicas of the event stream: 1 on one server, 3 on a cluster. */
   @Type(() => Number)
   @IsInt()

@@ -13,6 +13,7 @@ import {
   RpcCorrelationInterceptor,
   RpcErrorFilter,
 } from '@vc/messaging';
+import { applyHeapPolicy } from './memory';
 import { ServiceCoreModule } from './service-core.module';
 import { ServiceDefinition } from './service-definition';
 
@@ -51,6 +52,7 @@ export async function bootstrapService(def: ServiceDefinition, config: AppConfig
 }
 
 export async function runService(def: ServiceDefinition, config: AppConfig): Promise<INestApplication> {
+  applyHeapPolicy(config);
   const app = await bootstrapService(def, config);
   app.get(Logger).log(`${def.name} service ready (NATS ${config.NATS_URL}${config.HTTP_PORT ? `, HTTP :${config.HTTP_PORT}` : ''})`);
   return app;

@@ -7,3 +7,4 @@ export * from './unit-of-work';
 export * from './metrics';
 export * from './clock';
 export * from './read-audit.use-case';
+export * from './memory';
