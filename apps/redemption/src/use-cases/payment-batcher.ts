@@ -147,7 +147,7 @@ export class PaymentBatcher {
     this.outbox.nudge();
     await Promise.all(
       batch.map((p, i) => {
-        const r = replies[i];
+        const r: BatchReply = replies[i] ?? { retry: 'no answer' };
         if ('reply' in r || 'error' in r) paymentsMade.inc({ path: 'batch' });
         if ('reply' in r) return p.resolve(r.reply);
         if ('error' in r) return p.reject(sqlRefusal(r.error.code, r.error));
