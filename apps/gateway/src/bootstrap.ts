@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@vc/config';
-import { jsonReplacer } from '@vc/contracts';
+import { toJson } from '@vc/contracts';
 import { GatewayModule } from './gateway.module';
 
 /** The HTTP gateway (fastify) with OpenAPI at /docs. */
@@ -14,16 +14,8 @@ export async function bootstrapGateway(config: AppConfig, listen = true): Promis
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
-  // bigint fen in replies: safe integers as numbers, larger as strings. Replies relayed from the
-  // services arrive as parsed JSON (no bigint): they take the plain stringify, which is several
-  // times faster than one with a replacer; output is identical either way.
-  app.getHttpAdapter().getInstance().setReplySerializer((payload: unknown) => {
-    try {
-      return JSON.stringify(payload);
-    } catch {
-      return JSON.stringify(payload, jsonReplacer);
-    }
-  });
+  // bigint fen in replies: safe integers as numbers, larger as strings (toJson).
+  app.getHttpAdapter().getInstance().setReplySerializer((payload: unknown) => toJson(payload));
   const doc = new DocumentBuilder()
     .setTitle('Yangtze River Delta innovation voucher clearing')
     .setDescription('Money is integer fen. Every mutating request carries an Idempotency-Key. Errors are { code, message, field }.')

@@ -97,8 +97,19 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
   return value;
 }
 
+/**
+ * JSON text of a value whose money may be bigint. A value without bigints (a reply built in SQL,
+ * a relayed reply) takes the plain stringify, several times faster than one with a replacer; one
+ * with a bigint makes the plain one throw and is written again with the replacer. The output is
+ * the same either way.
+ */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, jsonReplacer);
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (err instanceof TypeError) return JSON.stringify(value, jsonReplacer);
+    throw err;
+  }
 }
 
 /** Deep copy with bigints turned into JSON-safe values, for replies that frameworks serialise. */
