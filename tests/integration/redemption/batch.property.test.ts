@@ -4,8 +4,7 @@ import { voucherAmount } from '@vc/domain';
 import { sql, TestSystem } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { paymentBatches, paymentsMade } from '../../../apps/redemption/src/use-cases/payment-batcher';
-import { deltaOperator } from '../../fixtures/principals';
-import { confirmedOrder, ikey, ledgerDifferences, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { confirmedOrder, expectModelBalances, ikey, propertyProgramme, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
 
 const S = Subjects.redemption;
 jest.setTimeout(600_000);
@@ -52,14 +51,7 @@ describe('redemption: batched payments follow the rule for any inputs (fast-chec
         }),
         async ({ budget, rateBp, quotas, pays }) => {
           year++;
-          await sys.client.ok('redemption.clock.set', { now: `${year}-03-01T10:00:00+08:00` }, { principal: deltaOperator });
-          const programmeId = await feed.programme('JS', { year, budgetFen: budget, offsetRateBp: rateBp, effectiveFrom: new Date(Date.UTC(year, 0, 1)) });
-          const ents: TestEnterprise[] = [];
-          for (const q of quotas) {
-            const e = await feed.enterprise('JS');
-            if (q !== null) await feed.quota(e.id, programmeId, q);
-            ents.push(e);
-          }
+          const { programmeId, ents } = await propertyProgramme(sys.client, feed, year, { budget, rateBp, quotas });
           const orders = await Promise.all(
             pays.map(async (p) => ({ who: p.who % ents.length, amount: p.amount, order: await confirmedOrder(sys.client, provider, ents[p.who % ents.length], p.amount) })),
           );
@@ -96,14 +88,7 @@ describe('redemption: batched payments follow the rule for any inputs (fast-chec
               expect((BigInt(o.amount) * BigInt(rateBp)) / 10_000n).toBe(0n);
             }
           }
-
-          const balance = await feed.balance(programmeId);
-          expect(balance).toMatchObject({ ok: true, data: { budget: { leftFen: Number(budgetLeft), creditedFen: budget } } });
-          for (const [i, e] of ents.entries()) {
-            const q = await feed.balance(programmeId, e.id);
-            expect(q.ok && (q.data.quota?.leftFen ?? 0)).toBe(Number(quotaLeft[i]));
-          }
-          expect(await ledgerDifferences(sys.db.url)).toEqual([]);
+          await expectModelBalances(feed, sys.db.url, programmeId, { credited: budget, budgetLeft, ents, quotaLeft });
         },
       ),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 20), seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined },

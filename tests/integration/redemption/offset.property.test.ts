@@ -3,8 +3,7 @@ import { Subjects } from '@vc/contracts';
 import { voucherAmount } from '@vc/domain';
 import { TestSystem } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
-import { deltaOperator } from '../../fixtures/principals';
-import { confirmedOrder, ikey, ledgerDifferences, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { confirmedOrder, expectModelBalances, ikey, propertyProgramme, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
 
 const S = Subjects.redemption;
 jest.setTimeout(600_000);
@@ -48,16 +47,8 @@ describe('redemption: V and the balances follow the rule for any inputs (fast-ch
         }),
         async ({ budget, rateBp, quotas, ops }) => {
           year++;
-          await sys.client.ok('redemption.clock.set', { now: `${year}-03-01T10:00:00+08:00` }, { principal: deltaOperator });
-          const programmeId = await feed.programme('JS', { year, budgetFen: budget, offsetRateBp: rateBp, effectiveFrom: new Date(Date.UTC(year, 0, 1)) });
-          const ents: TestEnterprise[] = [];
-          const quotaLeft: bigint[] = [];
-          for (const q of quotas) {
-            const e = await feed.enterprise('JS');
-            if (q !== null) await feed.quota(e.id, programmeId, q);
-            ents.push(e);
-            quotaLeft.push(BigInt(q ?? 0));
-          }
+          const { programmeId, ents } = await propertyProgramme(sys.client, feed, year, { budget, rateBp, quotas });
+          const quotaLeft = quotas.map((q) => BigInt(q ?? 0));
           let budgetLeft = BigInt(budget);
           const paid: Array<{ id: string; who: number; v: bigint }> = [];
           for (const op of ops as Op[]) {
@@ -82,13 +73,7 @@ describe('redemption: V and the balances follow the rule for any inputs (fast-ch
               budgetLeft += order.v;
             }
           }
-          const balance = await feed.balance(programmeId);
-          expect(balance).toMatchObject({ ok: true, data: { budget: { leftFen: Number(budgetLeft), creditedFen: budget } } });
-          for (const [i, e] of ents.entries()) {
-            const q = await feed.balance(programmeId, e.id);
-            expect(q.ok && (q.data.quota?.leftFen ?? 0)).toBe(Number(quotaLeft[i]));
-          }
-          expect(await ledgerDifferences(sys.db.url)).toEqual([]);
+          await expectModelBalances(feed, sys.db.url, programmeId, { credited: budget, budgetLeft, ents, quotaLeft });
         },
       ),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 25), seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined },
