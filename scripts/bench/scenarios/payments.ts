@@ -6,6 +6,8 @@ import { natsLoad, LoadResult } from '../load';
 import { BenchContext, Scenario } from '../scenarios';
 
 const ENTERPRISES = Number(process.env.BENCH_ENTERPRISES ?? 200);
+/** Channels the provider system spreads its gRPC payments over. */
+const GRPC_CHANNELS = Number(process.env.BENCH_GRPC_CHANNELS ?? 1);
 
 /**
  * A programme, a provider and enterprises with quota, fed to redemption through the event stream
@@ -93,10 +95,9 @@ export const paymentsOverGrpc: Scenario = {
     await ctx.spawn('redemption-grpc', 'redemption', { GRPC_PORT: String(port), DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16' });
     const { orders, providerToken } = await seedPayments(ctx, Math.max(20_000, ctx.seconds * 5000));
     // The provider system pays its customers' vouchers, as gRPC's users do: one channel, its own token.
-    const CH = Number(process.env.BENCH_GRPC_CHANNELS ?? 1);
-    const clients = Array.from({ length: CH }, () => new VoucherRedemptionGrpcClient({ address: `127.0.0.1:${port}`, token: providerToken }));
+    const clients = Array.from({ length: GRPC_CHANNELS }, () => new VoucherRedemptionGrpcClient({ address: `127.0.0.1:${port}`, token: providerToken }));
     const result = await closedLoop('voucher payment over gRPC (end to end)', ctx, orders.length, async (i) => {
-      const paid = await clients[i % CH].payOrder(orders[i].id, randomUUID());
+      const paid = await clients[i % GRPC_CHANNELS].payOrder(orders[i].id, randomUUID());
       return paid.status === 'paid';
     });
     for (const c of clients) c.close();

@@ -4,7 +4,7 @@ import { voucherAmount } from '@vc/domain';
 import { sql, TestSystem } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { paymentBatches, paymentsMade } from '../../../apps/redemption/src/use-cases/payment-batcher';
-import { confirmedOrder, expectModelBalances, ikey, propertyProgramme, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { confirmedOrder, ikey, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
 
 const S = Subjects.redemption;
 jest.setTimeout(600_000);
@@ -51,7 +51,7 @@ describe('redemption: batched payments follow the rule for any inputs (fast-chec
         }),
         async ({ budget, rateBp, quotas, pays }) => {
           year++;
-          const { programmeId, ents } = await propertyProgramme(sys.client, feed, year, { budget, rateBp, quotas });
+          const { programmeId, ents } = await feed.propertyProgramme(year, { budget, rateBp, quotas });
           const orders = await Promise.all(
             pays.map(async (p) => ({ who: p.who % ents.length, amount: p.amount, order: await confirmedOrder(sys.client, provider, ents[p.who % ents.length], p.amount) })),
           );
@@ -88,7 +88,7 @@ describe('redemption: batched payments follow the rule for any inputs (fast-chec
               expect((BigInt(o.amount) * BigInt(rateBp)) / 10_000n).toBe(0n);
             }
           }
-          await expectModelBalances(feed, sys.db.url, programmeId, { credited: budget, budgetLeft, ents, quotaLeft });
+          await feed.expectModelBalances(programmeId, { credited: budget, budgetLeft, ents, quotaLeft });
         },
       ),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 20), seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined },

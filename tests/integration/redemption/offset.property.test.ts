@@ -3,7 +3,7 @@ import { Subjects } from '@vc/contracts';
 import { voucherAmount } from '@vc/domain';
 import { TestSystem } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
-import { confirmedOrder, expectModelBalances, ikey, propertyProgramme, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { confirmedOrder, ikey, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
 
 const S = Subjects.redemption;
 jest.setTimeout(600_000);
@@ -47,7 +47,7 @@ describe('redemption: V and the balances follow the rule for any inputs (fast-ch
         }),
         async ({ budget, rateBp, quotas, ops }) => {
           year++;
-          const { programmeId, ents } = await propertyProgramme(sys.client, feed, year, { budget, rateBp, quotas });
+          const { programmeId, ents } = await feed.propertyProgramme(year, { budget, rateBp, quotas });
           const quotaLeft = quotas.map((q) => BigInt(q ?? 0));
           let budgetLeft = BigInt(budget);
           const paid: Array<{ id: string; who: number; v: bigint }> = [];
@@ -73,7 +73,7 @@ describe('redemption: V and the balances follow the rule for any inputs (fast-ch
               budgetLeft += order.v;
             }
           }
-          await expectModelBalances(feed, sys.db.url, programmeId, { credited: budget, budgetLeft, ents, quotaLeft });
+          await feed.expectModelBalances(programmeId, { credited: budget, budgetLeft, ents, quotaLeft });
         },
       ),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 25), seed: process.env.PROPERTY_SEED ? Number(process.env.PROPERTY_SEED) : undefined },
