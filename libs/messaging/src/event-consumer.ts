@@ -15,6 +15,15 @@ export interface EventConsumerOptions {
 const decoder = new TextDecoder();
 
 /**
+ * How long each pull request lives. The client derives the idle heartbeat from it (half of it)
+ * and, when a restarted nats-server has lost the pull, re-pulls only after two heartbeats are
+ * missed — after about this long. With the client's default of 30 s a consumer could sit idle for
+ * 30 s after a NATS restart (measured: about 1 restart in 5 loses the pull); at 5 s it resumes
+ * within about 5 s, for one idle pull every 5 s and a heartbeat every 2.5 s per consumer.
+ */
+const PULL_EXPIRES_MS = 5000;
+
+/**
  * A durable JetStream consumer whose effect is exactly-once: the event id is recorded in
  * processed_events in the same transaction as the effect, so a redelivery does nothing twice.
  * Instances of one service share the durable consumer and split the work.
@@ -60,7 +69,7 @@ export class EventConsumer {
   private async consume(consumer: Consumer): Promise<void> {
     while (!this.stopped) {
       try {
-        const messages = await consumer.consume({ max_messages: 256 });
+        const messages = await consumer.consume({ max_messages: 256, expires: PULL_EXPIRES_MS });
         this.messages.push(messages);
         for await (const msg of messages) {
           await this.process(msg);
