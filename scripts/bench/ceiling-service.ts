@@ -1,14 +1,14 @@
 /**
  * The benchmark's ceiling: the least work a payment can do — a NATS request to a minimal NestJS
- * handler (same transport, serializer and queue group as the real services) doing one conditional
+ * handler (same transport strategy, serializer and queue group as the real services) doing one conditional
  * UPDATE on PostgreSQL.
  */
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { MessagePattern, MicroserviceOptions, Payload, Transport } from '@nestjs/microservices';
+import { MessagePattern, MicroserviceOptions, Payload } from '@nestjs/microservices';
 import { Pool } from 'pg';
-import { JsonReplySerializer, JsonRequestDeserializer } from '@vc/messaging';
+import { JsonReplySerializer, JsonRequestDeserializer, VoucherNatsServer } from '@vc/messaging';
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10) });
 
@@ -31,8 +31,7 @@ async function main() {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
     CeilingModule,
     {
-      transport: Transport.NATS,
-      options: { servers: process.env.NATS_URL, queue: 'bench', serializer: new JsonReplySerializer(), deserializer: new JsonRequestDeserializer() },
+      strategy: new VoucherNatsServer({ servers: process.env.NATS_URL, queue: 'bench', serializer: new JsonReplySerializer(), deserializer: new JsonRequestDeserializer() }),
       logger: ['error'],
     },
   );

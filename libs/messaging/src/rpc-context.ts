@@ -5,12 +5,12 @@ import { TokenService, PUBLIC_KEY, ROLES_KEY } from '@vc/auth';
 import { Headers, Principal, Role, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { MALFORMED_BODY } from './rpc-wire';
+import { natsHeader } from './nats-server';
 
 type AuthenticatedContext = NatsContext & { principal?: Principal };
 
 function header(ctx: NatsContext, name: string): string | undefined {
-  const headers = ctx.getHeaders();
-  return headers?.get(name) || headers?.get(name.toLowerCase()) || undefined;
+  return natsHeader(ctx.getHeaders(), name);
 }
 
 /**
@@ -54,7 +54,3 @@ export const RpcBody = createParamDecorator((dto: new () => object, context: Exe
   }
   return validateDto(dto, data);
 });
-
-export function correlationIdOf(ctx: NatsContext): string | undefined {
-  return header(ctx, Headers.CorrelationId);
-}

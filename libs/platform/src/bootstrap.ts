@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { NestFactory } from '@nestjs/core';
-import { MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@vc/config';
@@ -10,8 +10,8 @@ import {
   JsonRequestDeserializer,
   natsConnectOptions,
   RpcAuthGuard,
-  RpcCorrelationInterceptor,
   RpcErrorFilter,
+  VoucherNatsServer,
 } from '@vc/messaging';
 import { applyHeapPolicy } from './memory';
 import { ServiceCoreModule } from './service-core.module';
@@ -32,19 +32,18 @@ export async function bootstrapService(def: ServiceDefinition, config: AppConfig
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const microservice = app.connectMicroservice<MicroserviceOptions>({
-    transport: Transport.NATS,
-    options: {
+    // The caller's correlation id is set by the strategy around each request (no interceptor).
+    strategy: new VoucherNatsServer({
       ...natsConnectOptions(config, `${def.name}-server`),
       queue: def.name,
       serializer: new JsonReplySerializer(),
       deserializer: new JsonRequestDeserializer(),
       gracefulShutdown: true,
       gracePeriod: 1000,
-    },
-  }, { deferInitialization: true }); // so that the global guard, filter and interceptor below apply to its handlers
+    }),
+  }, { deferInitialization: true }); // so that the global guard and filter below apply to its handlers
   microservice.useGlobalFilters(new RpcErrorFilter());
   microservice.useGlobalGuards(app.get(RpcAuthGuard));
-  microservice.useGlobalInterceptors(new RpcCorrelationInterceptor());
   await app.startAllMicroservices();
   if (config.HTTP_PORT > 0) await app.listen(config.HTTP_PORT, '0.0.0.0');
   else await app.init();

@@ -20,6 +20,8 @@ export interface CallOptions {
   timeoutMs?: number;
   /** raw bytes instead of JSON (malformed-input tests) */
   raw?: string;
+  /** sent as X-Correlation-Id, as a caller tracing its own request would */
+  correlationId?: string;
 }
 
 /** A plain NATS client, as a provider system would use, returning the reply envelope. */
@@ -35,6 +37,7 @@ export class NatsTestClient {
     const token = options.token ?? (options.principal ? tokenFor(options.principal) : undefined);
     if (token) h.set(Headers.Authorization, `Bearer ${token}`);
     if (options.idempotencyKey) h.set(Headers.IdempotencyKey, options.idempotencyKey);
+    if (options.correlationId) h.set(Headers.CorrelationId, options.correlationId);
     const payload = options.raw ?? toJson(body ?? {});
     const msg = await this.nc.request(subject, new TextEncoder().encode(payload), { timeout: options.timeoutMs ?? 15000, headers: h });
     return decodeReply<T>(msg.data);

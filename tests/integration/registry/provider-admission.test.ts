@@ -1,5 +1,6 @@
 import { Subjects } from '@vc/contracts';
-import { rowCounts, TestSystem } from '@vc/testing';
+import { randomUUID } from 'node:crypto';
+import { rowCounts, sql, TestSystem } from '@vc/testing';
 import { registryService } from '../../../apps/registry/src/registry.module';
 import { corruptCreditCode, newCreditCode } from '../../fixtures/credit-codes';
 import { deltaOperator, providerAccount } from '../../fixtures/principals';
@@ -109,5 +110,23 @@ describe('registry: provider admission over NATS (real PostgreSQL + NATS)', () =
     const code = newCreditCode();
     const reply = await sys.client.call(S.providerApply, application(code), { principal: providerAccount(newCreditCode()), idempotencyKey: 'x1' });
     expect(reply).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', field: 'creditCode' } });
+  });
+
+  it("R-AUDIT-1: the caller's X-Correlation-Id is recorded with the audit record and the event of its request, and each request without one gets its own", async () => {
+    const traced = randomUUID();
+    const code = newCreditCode();
+    const p = await sys.client.ok(S.providerApply, application(code), { principal: providerAccount(code), idempotencyKey: `c-${code}`, correlationId: traced });
+    const audit = await sql(sys.db.url, `SELECT correlation_id FROM registry.audit_log WHERE entity_id = $1`, [p.id]);
+    expect(audit.map((a) => a.correlation_id)).toEqual([traced]);
+    const events = await sql(sys.db.url, `SELECT envelope->>'correlationId' AS c FROM registry.outbox WHERE aggregate_id = $1`, [p.id]);
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.c === traced)).toBe(true);
+
+    const untraced = await Promise.all(
+      [newCreditCode(), newCreditCode()].map((c) => sys.client.ok(S.providerApply, application(c), { principal: providerAccount(c), idempotencyKey: `c-${c}` })),
+    );
+    const ids = await sql(sys.db.url, `SELECT DISTINCT correlation_id FROM registry.audit_log WHERE entity_id = ANY($1::text[])`, [untraced.map((u) => u.id)]);
+    expect(ids).toHaveLength(2);
+    expect(ids.every((r) => r.correlation_id && r.correlation_id !== traced)).toBe(true);
   });
 });
