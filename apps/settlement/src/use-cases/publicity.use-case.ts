@@ -55,15 +55,18 @@ export class PublicityUseCase {
     return this.uow.idempotent(principal, 'run.publish', key, dto, async (work) => {
       const run = await operatedRun(work.tx, principal, dto.runId, true);
       if (run.state !== 'review') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: `the run is already ${run.state}` });
-      const [left] = await work.query<{ n: number; sampled: number }>(
-        `SELECT count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`,
+      // One pass over the run's claims for both what is still undecided and what goes on the list.
+      const [tally] = await work.query<{ n: number; sampled: number; listed: number; listed_fen: bigint }>(
+        `SELECT count(*) FILTER (WHERE state = 'in_review')::int AS n, count(*) FILTER (WHERE state = 'in_review' AND sampled)::int AS sampled,
+                count(*) FILTER (WHERE state = 'approved')::int AS listed, COALESCE(sum(voucher_fen) FILTER (WHERE state = 'approved'), 0)::bigint AS listed_fen
+           FROM settlement.claims WHERE run_id = $1`,
         [run.id],
       );
-      if (left.n > 0) {
+      if (tally.n > 0) {
         throw new DomainError(ErrorCode.REVIEW_INCOMPLETE, {
           field: 'runId',
-          message: `${left.n} claims still wait for a decision (${left.sampled} of them sampled for inspection)`,
-          details: { inReview: left.n, sampledInReview: left.sampled },
+          message: `${tally.n} claims still wait for a decision (${tally.sampled} of them sampled for inspection)`,
+          details: { inReview: tally.n, sampledInReview: tally.sampled },
         });
       }
       const [programme] = await work.query<{ publicity_working_days: number }>(`SELECT publicity_working_days FROM settlement.programmes WHERE id = $1`, [run.programme_id]);
@@ -82,10 +85,7 @@ export class PublicityUseCase {
           WHERE id = $1 AND state = 'review'`,
         [run.id, publishedOn, window.firstDay, window.lastDay, window.closesAt, days, now],
       );
-      const [listed] = await work.query<{ n: number; fen: bigint }>(
-        `SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM settlement.claims WHERE run_id = $1 AND state = 'approved'`,
-        [run.id],
-      );
+      const listed = { n: tally.listed, fen: tally.listed_fen };
       await work.audit({
         action: 'run.published',
         entityType: 'run',

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Events, Principal, ReviewRunDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, operatedRun, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, operatedRun, refreshClaimStatistics, useBulkMemory } from '../settlement.sql';
 
 export interface ReviewResult {
   runId: string;
@@ -59,6 +59,9 @@ export class ReviewUseCase {
           [run.id, now],
         );
         counts.approved += row.n;
+        // The whole run just became 'approved': without fresh statistics the planner expects none
+        // and groups the instructions by sorting a million rows instead of hashing them.
+        await refreshClaimStatistics(work.tx);
       }
       const [left] = await work.query<{ n: number; sampled: number }>(
         `SELECT count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`,
