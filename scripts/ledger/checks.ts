@@ -95,6 +95,20 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
            WHERE i.total IS DISTINCT FROM s.total`,
   },
   {
+    name: 'matching owed = Σ floor(V × ratio) over the paid claims, recomputed in numeric, per run, enterprise and region (R-MATCH-1)',
+    needs: ['settlement.matching_obligations', 'settlement.claims'],
+    sql: `WITH o AS (
+            SELECT run_id, enterprise_id, region_id, max(matching_ratio) AS ratio, sum(amount_fen) AS owed
+              FROM settlement.matching_obligations GROUP BY 1, 2, 3),
+          e AS (
+            SELECT c.run_id, c.enterprise_id, c.region_id, sum(floor(c.voucher_fen * o.ratio)) AS expected
+              FROM settlement.claims c LEFT JOIN o USING (run_id, enterprise_id, region_id)
+             WHERE c.state = 'paid' GROUP BY 1, 2, 3)
+          SELECT run_id AS run, enterprise_id AS enterprise, region_id AS region, o.owed, e.expected
+            FROM o FULL JOIN e USING (run_id, enterprise_id, region_id)
+           WHERE o.owed IS NULL OR e.expected IS NULL OR o.owed <> e.expected`,
+  },
+  {
     name: 'payments reached redemption: every claim settlement paid is paid in redemption',
     needs: ['settlement.claims', 'redemption.claims'],
     sql: `SELECT s.claim_id AS claim, s.state AS settlement_state, r.status AS redemption_status

@@ -159,9 +159,25 @@ export function claimEventsInsert(source: string, subject: string, runId: string
       FROM (SELECT gen_random_uuid() AS eid, c.programme_id, c.chunk,
                    to_jsonb(array_agg(c.claim_id)) AS claim_ids, to_jsonb(array_agg(c.order_id)) AS order_ids,
                    to_jsonb(array_agg(c.voucher_fen::text)) AS voucher_fen, to_jsonb(array_agg(c.decision_reason)) AS reasons
-              FROM (SELECT s.*, (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
+              FROM (SELECT s.claim_id, s.order_id, s.programme_id, s.voucher_fen, s.decision_reason,
+                           (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
              GROUP BY c.programme_id, c.chunk
              ORDER BY c.programme_id, c.chunk) e`;
+}
+
+/**
+ * R-MATCH-1, floor(V × ratio) per claim, in bigint arithmetic: a region's ratio has at most 6
+ * decimals (numeric(12,6) here, numeric(8,4) in issuance) and is positive, so with
+ * `ratioMicro(ratio)` = ratio × 10⁶ exactly, V × ratioMicro ÷ 10⁶ truncated is that floor, with no
+ * numeric arithmetic per claim (a run may hold millions). Bigint holds it: V ≤ 10⁷ fen (the annual
+ * cap) and ratio < 10⁴.
+ */
+export function ratioMicro(ratio: string): string {
+  return `(${ratio} * 1000000)::bigint`;
+}
+
+export function matchingShare(voucherFen: string, ratioMicroValue: string): string {
+  return `${voucherFen} * ${ratioMicroValue} / 1000000`;
 }
 
 /** The repo calendar has no data for a year the window needs: refuse, never guess (SPEC 3). */

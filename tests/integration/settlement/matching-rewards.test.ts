@@ -3,6 +3,7 @@ import { EVENT_STREAM, Events, Principal, Subjects } from '@vc/contracts';
 import { capByLegalEntity } from '@vc/domain';
 import { eventually, rowCounts, sql, TestSystem } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
+import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { auditor, deltaOperator, operatorOf, regionAdmin } from '../../fixtures/principals';
 import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, outboxCount, provider, setNow, SIMULATED } from './feed';
@@ -65,6 +66,18 @@ describe('settlement: local matching (R-MATCH-1)', () => {
     });
     const desk = await sys.client.ok(S.matchingReport, {}, { principal: deltaOperator });
     expect(desk.obligations.find((o: { regionId: string }) => o.regionId === other)).toMatchObject({ amountFen: 100_000, dueOn: '2027-02-28' });
+  });
+
+  it('R-MATCH-1, R-LEDGER-1: the ledger check recomputes every obligation in numeric; one fen off is reported, the true amounts pass', async () => {
+    const check = async () => (await runLedgerChecks(sys.db.url)).find((r) => r.name.startsWith('matching owed'))!;
+    expect((await check()).status).toBe('ok');
+    await sql(sys.db.url, `UPDATE settlement.matching_obligations SET amount_fen = amount_fen + 1 WHERE region_id = $1`, [half]);
+    try {
+      expect(await check()).toMatchObject({ status: 'differs' });
+    } finally {
+      await sql(sys.db.url, `UPDATE settlement.matching_obligations SET amount_fen = amount_fen - 1 WHERE region_id = $1`, [half]);
+    }
+    expect((await check()).status).toBe('ok');
   });
 
   it('R-MATCH-1: a region admin sees and pays only its own region; never more than is owed', async () => {

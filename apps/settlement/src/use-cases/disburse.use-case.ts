@@ -4,7 +4,7 @@ import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, findRun, operatedRun, refreshClaimStatistics, RunRow, runView, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, findRun, matchingShare, operatedRun, ratioMicro, RunRow, runView, useBulkMemory } from '../settlement.sql';
 
 export type DisbursementStep = 'instructions' | 'paid' | 'statement';
 
@@ -14,7 +14,8 @@ export type StepListener = (step: DisbursementStep, detail: Record<string, unkno
 /**
  * SPEC 5.6 steps 3–4 and 5.7 (资金拨付), R-PAY-1: after the publicity window, one payment
  * instruction per payee per run summing V of its approved, unobjected claims; then the claims are
- * paid and the regions' matching obligations written; then the cross-province statement.
+ * paid, with the regions' matching obligations and the cross-province statement lines; then the
+ * statement is checked against the instructions and the run completed.
  *
  * Each step is one transaction that first advances the run's state by a conditional UPDATE
  * (publicity → disbursing → paid → completed), so a rerun, or a resume after a crash between any
@@ -104,7 +105,7 @@ export class DisburseUseCase {
     return { instructions: made.n, totalFen: made.fen };
   }
 
-  /** Step 3b + 4: the claims behind the instructions are paid; their regions owe matching (R-MATCH-1). */
+  /** Step 3b + 4: the claims behind the instructions are paid; their regions owe matching (R-MATCH-1); the statement lines are written. */
   private async pay(work: Work, run: RunRow): Promise<Record<string, unknown> | null> {
     const [advanced] = await work.query(`UPDATE settlement.runs SET state = 'paid', updated_at = $2 WHERE id = $1 AND state = 'disbursing' RETURNING id`, [
       run.id,
@@ -112,23 +113,6 @@ export class DisburseUseCase {
     ]);
     if (!advanced) return null;
     const paidAt = run.paid_at!;
-    const [paid] = await work.query<{ n: number; fen: bigint }>(
-      `WITH changed AS (
-         UPDATE settlement.claims SET state = 'paid', paid_at = $2 WHERE run_id = $1 AND state = 'approved'
-         RETURNING claim_id, order_id, programme_id, voucher_fen, decision_reason),
-       ev AS (${claimEventsInsert('changed', Events.settlementClaimPaid, run.id, paidAt)})
-       SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM changed`,
-      [run.id, paidAt],
-    );
-    // What was paid is exactly what the instructions say, or nothing of this step is kept.
-    const [instructed] = await work.query<{ n: bigint; fen: bigint }>(
-      `SELECT COALESCE(sum(claim_count), 0)::bigint AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM settlement.instructions WHERE run_id = $1`,
-      [run.id],
-    );
-    if (BigInt(paid.n) !== instructed.n || paid.fen !== instructed.fen) {
-      throw new Error(`run ${run.id}: paid ${paid.n} claims / ${paid.fen} fen but instructed ${instructed.n} / ${instructed.fen}`);
-    }
-    await refreshClaimStatistics(work.tx); // a million claims just became 'paid': plan the grouping below on that
     // Due date per programme version's matchingDeadlineMonths, month ends clamped (Nov 30 + 3 → Feb 28/29).
     // The programme's versions are few: each gets its due date here; a claim of a version settlement
     // has not seen falls back to the programme's own deadline (3 months if none is known).
@@ -140,24 +124,52 @@ export class DisburseUseCase {
     const paidOn = run.paid_on!;
     const due = versions.map((v) => addMonthsClamped(paidOn, v.months));
     const fallbackDue = addMonthsClamped(paidOn, programme?.months ?? 3);
-    const [owed] = await work.query<{ n: number; fen: bigint }>(
-      `WITH d AS (SELECT * FROM unnest($3::int[], $4::date[]) AS d(version, due_on)),
-       ins AS (
+    // One pass over the run's claims: they are paid, and from the rows paid (the UPDATE's RETURNING,
+    // read once) come their claim-paid events, the regions' matching obligations and the statement
+    // lines per provider, with no second scan of a million claims and no plan built on statistics
+    // that still call them approved.
+    const [paid] = await work.query<{ n: number; fen: bigint; owed_n: number; owed_fen: bigint; lines_n: number; lines_fen: bigint }>(
+      `WITH changed AS (
+         UPDATE settlement.claims SET state = 'paid', paid_at = $2 WHERE run_id = $1 AND state = 'approved'
+         RETURNING claim_id, order_id, programme_id, programme_version, region_id, enterprise_id, enterprise_name, provider_id, provider_name,
+                   provider_credit_code, provider_province, amount_fen, voucher_fen, decision_reason),
+       ev AS (${claimEventsInsert('changed', Events.settlementClaimPaid, run.id, paidAt)}),
+       d AS (SELECT * FROM unnest($4::int[], $5::date[]) AS d(version, due_on)),
+       ratio AS (SELECT id, matching_ratio, ${ratioMicro('matching_ratio')} AS ratio_micro FROM settlement.regions),
+       owed AS (
          INSERT INTO settlement.matching_obligations (run_id, programme_id, region_id, enterprise_id, enterprise_name, claim_count, voucher_fen,
                 matching_ratio, amount_fen, provincial_paid_on, due_on)
          SELECT $1, c.programme_id, c.region_id, c.enterprise_id, max(c.enterprise_name), count(*), sum(c.voucher_fen),
-                COALESCE(r.matching_ratio, 1.00), sum(floor(c.voucher_fen * COALESCE(r.matching_ratio, 1.00)))::bigint, $2, COALESCE(d.due_on, $5::date)
-           FROM settlement.claims c
+                COALESCE(r.matching_ratio, 1.00), sum(${matchingShare('c.voucher_fen', 'COALESCE(r.ratio_micro, 1000000)')}), $3, COALESCE(d.due_on, $6::date)
+           FROM changed c
            LEFT JOIN d ON d.version = c.programme_version
-           LEFT JOIN settlement.regions r ON r.id = c.region_id
-          WHERE c.run_id = $1 AND c.state = 'paid'
-          GROUP BY c.programme_id, c.region_id, c.enterprise_id, r.matching_ratio, COALESCE(d.due_on, $5::date)
+           LEFT JOIN ratio r ON r.id = c.region_id
+          GROUP BY c.programme_id, c.region_id, c.enterprise_id, r.matching_ratio, COALESCE(d.due_on, $6::date)
          ON CONFLICT (run_id, enterprise_id, region_id, due_on) DO NOTHING
-         RETURNING amount_fen)
-       SELECT count(*)::int AS n, COALESCE(sum(amount_fen), 0)::bigint AS fen FROM ins`,
-      [run.id, paidOn, versions.map((v) => v.version), due, fallbackDue],
+         RETURNING amount_fen),
+       lines AS (
+         INSERT INTO settlement.statement_lines (run_id, programme_id, issuing_province, quarter, provider_province, provider_id, provider_name,
+                provider_credit_code, claim_count, total_fen, amount_fen)
+         SELECT $1, $7, $8, $9, max(provider_province), provider_id, max(provider_name), max(provider_credit_code), count(*), sum(voucher_fen), sum(amount_fen)
+           FROM changed
+          GROUP BY provider_id
+         ON CONFLICT (run_id, provider_id) DO NOTHING
+         RETURNING total_fen)
+       SELECT (SELECT count(*) FROM changed)::int AS n, (SELECT COALESCE(sum(voucher_fen), 0) FROM changed)::bigint AS fen,
+              (SELECT count(*) FROM owed)::int AS owed_n, (SELECT COALESCE(sum(amount_fen), 0) FROM owed)::bigint AS owed_fen,
+              (SELECT count(*) FROM lines)::int AS lines_n, (SELECT COALESCE(sum(total_fen), 0) FROM lines)::bigint AS lines_fen`,
+      [run.id, paidAt, paidOn, versions.map((v) => v.version), due, fallbackDue, run.programme_id, run.province, run.quarter],
     );
-    await work.audit({ action: 'run.paid', entityType: 'run', entityId: run.id, data: { claims: paid.n, paidFen: paid.fen, matchingObligations: owed.n, matchingFen: owed.fen } });
+    // What was paid is exactly what the instructions say, or nothing of this step is kept.
+    const [instructed] = await work.query<{ n: bigint; fen: bigint }>(
+      `SELECT COALESCE(sum(claim_count), 0)::bigint AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM settlement.instructions WHERE run_id = $1`,
+      [run.id],
+    );
+    if (BigInt(paid.n) !== instructed.n || paid.fen !== instructed.fen || paid.lines_fen !== paid.fen) {
+      throw new Error(`run ${run.id}: paid ${paid.n} claims / ${paid.fen} fen (statement ${paid.lines_fen} fen) but instructed ${instructed.n} / ${instructed.fen}`);
+    }
+    const owed = { n: paid.owed_n, fen: paid.owed_fen };
+    await work.audit({ action: 'run.paid', entityType: 'run', entityId: run.id, data: { claims: paid.n, paidFen: paid.fen, matchingObligations: owed.n, matchingFen: owed.fen, statementLines: paid.lines_n } });
     const payload: SettlementRunEvent = {
       runId: run.id,
       programmeId: run.programme_id,
@@ -168,10 +180,13 @@ export class DisburseUseCase {
       instructionCount: run.instruction_count,
     };
     await work.emit({ subject: Events.settlementRunDisbursed, aggregateType: 'run', aggregateId: run.id, payload });
-    return { claims: paid.n, paidFen: paid.fen, matchingObligations: owed.n, matchingFen: owed.fen };
+    return { claims: paid.n, paidFen: paid.fen, matchingObligations: owed.n, matchingFen: owed.fen, statementLines: paid.lines_n };
   }
 
-  /** Step 5.7: statement lines per provider; their total must equal the instructions to the fen (R-CLEAR-1). */
+  /**
+   * Step 5.7: the statement lines per provider were written with the payment (same transaction);
+   * their total must equal the instructions to the fen (R-CLEAR-1), then the run is completed.
+   */
   private async statement(work: Work, run: RunRow): Promise<Record<string, unknown> | null> {
     const [advanced] = await work.query(`UPDATE settlement.runs SET state = 'completed', updated_at = $2 WHERE id = $1 AND state = 'paid' RETURNING id`, [
       run.id,
@@ -179,16 +194,8 @@ export class DisburseUseCase {
     ]);
     if (!advanced) return null;
     const [lines] = await work.query<{ n: number; fen: bigint }>(
-      `WITH ins AS (
-         INSERT INTO settlement.statement_lines (run_id, programme_id, issuing_province, quarter, provider_province, provider_id, provider_name,
-                provider_credit_code, claim_count, total_fen, amount_fen)
-         SELECT $1, $2, $3, $4, max(provider_province), provider_id, max(provider_name), max(provider_credit_code), count(*), sum(voucher_fen), sum(amount_fen)
-           FROM settlement.claims WHERE run_id = $1 AND state = 'paid'
-          GROUP BY provider_id
-         ON CONFLICT (run_id, provider_id) DO NOTHING
-         RETURNING total_fen)
-       SELECT count(*)::int AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM ins`,
-      [run.id, run.programme_id, run.province, run.quarter],
+      `SELECT count(*)::int AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM settlement.statement_lines WHERE run_id = $1`,
+      [run.id],
     );
     if (lines.fen !== run.instruction_fen) {
       throw new Error(`run ${run.id}: statement ${lines.fen} fen differs from instructions ${run.instruction_fen} fen`);
