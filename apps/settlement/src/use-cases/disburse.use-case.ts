@@ -133,7 +133,7 @@ export class DisburseUseCase {
          UPDATE settlement.claims SET state = 'paid', paid_at = $2 WHERE run_id = $1 AND state = 'approved'
          RETURNING claim_id, order_id, programme_id, programme_version, region_id, enterprise_id, enterprise_name, provider_id, provider_name,
                    provider_credit_code, provider_province, amount_fen, voucher_fen, decision_reason),
-       ev AS (${claimEventsInsert('changed', Events.settlementClaimPaid, run.id, paidAt)}),
+       ev AS (${claimEventsInsert('changed', Events.settlementClaimPaid, run, paidAt)}),
        d AS (SELECT * FROM unnest($4::int[], $5::date[]) AS d(version, due_on)),
        ratio AS (SELECT id, matching_ratio, ${ratioMicro('matching_ratio')} AS ratio_micro FROM settlement.regions),
        owed AS (

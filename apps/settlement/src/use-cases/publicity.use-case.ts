@@ -212,8 +212,8 @@ export class PublicityUseCase {
           `WITH changed AS (
              UPDATE settlement.claims SET state = 'rejected', decision_reason = $3, decided_at = $4, last_run_id = run_id
               WHERE claim_id = $1 AND run_id = $2 AND state = 'held'
-              RETURNING claim_id, order_id, programme_id, voucher_fen, decision_reason),
-           ev AS (${claimEventsInsert('changed', Events.settlementClaimRejected, run.id, now)})
+              RETURNING claim_id, order_id, voucher_fen, decision_reason),
+           ev AS (${claimEventsInsert('changed', Events.settlementClaimRejected, run, now)})
            SELECT count(*) FROM changed`,
           [found.claim_id, run.id, `objection upheld: ${dto.reason}`, now],
         );

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Events, Principal, ReviewRunDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, operatedRun, refreshClaimStatistics, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, operatedRun, refreshClaimStatistics, RunRow, useBulkMemory } from '../settlement.sql';
 
 export interface ReviewResult {
   runId: string;
@@ -44,7 +44,7 @@ export class ReviewUseCase {
       const counts = { approved: 0, rejected: 0, returned: 0 };
       if (decisions.length > 0) {
         await this.checkDecidable(work, run.id, decisions.map((d) => d.claimId));
-        const changed = await this.decide(work, run.id, decisions.map((d) => d.claimId), decisions.map((d) => d.decision), decisions.map((d) => d.reason ?? null), now);
+        const changed = await this.decide(work, run, decisions.map((d) => d.claimId), decisions.map((d) => d.decision), decisions.map((d) => d.reason ?? null), now);
         if (changed.total !== decisions.length) throw new DomainError(ErrorCode.INTERNAL);
         Object.assign(counts, changed.byState);
       }
@@ -53,8 +53,8 @@ export class ReviewUseCase {
           `WITH changed AS (
              UPDATE settlement.claims SET state = 'approved', decided_at = $2, last_run_id = run_id
               WHERE run_id = $1 AND state = 'in_review' AND NOT sampled AND NOT flagged
-              RETURNING claim_id, order_id, programme_id, voucher_fen, decision_reason),
-           ev AS (${claimEventsInsert('changed', Events.settlementClaimApproved, run.id, now)})
+              RETURNING claim_id, order_id, voucher_fen, decision_reason),
+           ev AS (${claimEventsInsert('changed', Events.settlementClaimApproved, run, now)})
            SELECT count(*)::int AS n FROM changed`,
           [run.id, now],
         );
@@ -78,7 +78,7 @@ export class ReviewUseCase {
     });
   }
 
-  private async decide(work: Work, runId: string, ids: string[], decisions: string[], reasons: Array<string | null>, now: Date) {
+  private async decide(work: Work, run: RunRow, ids: string[], decisions: string[], reasons: Array<string | null>, now: Date) {
     const rows = await work.query<{ state: string; n: number }>(
       `WITH d AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[]) AS d(claim_id, decision, reason)),
        changed AS (
@@ -88,15 +88,15 @@ export class ReviewUseCase {
                 run_id = CASE WHEN d.decision = 'return' THEN NULL ELSE c.run_id END
            FROM d
           WHERE c.claim_id = d.claim_id AND c.run_id = $1 AND c.state = 'in_review'
-          RETURNING c.claim_id, c.order_id, c.programme_id, c.voucher_fen, c.decision_reason, c.state),
+          RETURNING c.claim_id, c.order_id, c.voucher_fen, c.decision_reason, c.state),
        approved AS (SELECT * FROM changed WHERE state = 'approved'),
        rejected AS (SELECT * FROM changed WHERE state = 'rejected'),
        returned AS (SELECT * FROM changed WHERE state = 'returned'),
-       e1 AS (${claimEventsInsert('approved', Events.settlementClaimApproved, runId, now)}),
-       e2 AS (${claimEventsInsert('rejected', Events.settlementClaimRejected, runId, now)}),
-       e3 AS (${claimEventsInsert('returned', Events.settlementClaimReturned, runId, now)})
+       e1 AS (${claimEventsInsert('approved', Events.settlementClaimApproved, run, now)}),
+       e2 AS (${claimEventsInsert('rejected', Events.settlementClaimRejected, run, now)}),
+       e3 AS (${claimEventsInsert('returned', Events.settlementClaimReturned, run, now)})
        SELECT state, count(*)::int AS n FROM changed GROUP BY state`,
-      [runId, ids, decisions, reasons, now],
+      [run.id, ids, decisions, reasons, now],
     );
     const byState = { approved: 0, rejected: 0, returned: 0 };
     let total = 0;
