@@ -123,7 +123,7 @@ export async function useBulkMemory(tx: Tx): Promise<void> {
 }
 
 /**
- * After a step moved a whole run's claims (collected, paid), the planner's statistics still say
+ * After a step moved a whole run's claims (collected, approved), the planner's statistics still say
  * none are in that state, and the statements that follow would sort millions of rows it expects
  * to be one. ANALYZE samples a fixed number of rows (about half a second at any size) and, inside
  * the transaction, sees its own changes.
@@ -164,6 +164,23 @@ export function claimEventsInsert(source: string, subject: string, run: { id: st
                            (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
              GROUP BY c.chunk
              ORDER BY c.chunk) e`;
+}
+
+/**
+ * The cross-province statement lines of a run, one per provider (R-CLEAR-1), inserted from
+ * `source`: the run's paid claims (a CTE of the rows just paid, or a subquery over
+ * settlement.claims). Lines already written are kept (unique per run and provider). Yields the
+ * inserted lines' total_fen.
+ */
+export function statementLinesInsert(source: string, run: Pick<RunRow, 'id' | 'programme_id' | 'province' | 'quarter'>): string {
+  return `INSERT INTO settlement.statement_lines (run_id, programme_id, issuing_province, quarter, provider_province, provider_id, provider_name,
+           provider_credit_code, claim_count, total_fen, amount_fen)
+    SELECT ${lit(run.id)}::uuid, ${lit(run.programme_id)}, ${lit(run.province)}, ${lit(run.quarter)}, max(s.provider_province), s.provider_id,
+           max(s.provider_name), max(s.provider_credit_code), count(*), sum(s.voucher_fen), sum(s.amount_fen)
+      FROM ${source} s
+     GROUP BY s.provider_id
+    ON CONFLICT (run_id, provider_id) DO NOTHING
+    RETURNING total_fen`;
 }
 
 /**

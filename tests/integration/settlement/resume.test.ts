@@ -106,6 +106,22 @@ describe('settlement: crash and resume of a disbursement (R-PAY-1)', () => {
     await expectSettledOnce(runId, expected);
   });
 
+  it('R-PAY-1, R-CLEAR-1: a run left in paid by an earlier version (statement lines still to write) completes with the statement its paid claims make', async () => {
+    const { runId, op, expected } = await publishedRun('ZJ-2025');
+    await sys.client.ok(S.runDisburse, { runId }, { principal: op });
+    const lines = async () =>
+      sql(sys.db.url, `SELECT provider_id, provider_province, claim_count, total_fen::text, amount_fen::text FROM settlement.statement_lines WHERE run_id = $1 ORDER BY provider_id`, [runId]);
+    const written = await lines();
+    expect(written).toHaveLength(5);
+    // what a crash between the former paid and statement steps left: paid claims, no statement
+    await sql(sys.db.url, `DELETE FROM settlement.statement_lines WHERE run_id = $1`, [runId]);
+    await sql(sys.db.url, `UPDATE settlement.runs SET state = 'paid' WHERE id = $1`, [runId]);
+    const resumed = await sys.client.ok(S.runDisburse, { runId }, { principal: op });
+    expect(resumed.state).toBe('completed');
+    expect(await lines()).toEqual(written);
+    await expectSettledOnce(runId, expected);
+  });
+
   it('R-PAY-1: parallel disbursements of one run (CLI and HTTP at once) write one set of instructions', async () => {
     const { runId, op, expected } = await publishedRun('JS-2026', 40);
     const replies = await Promise.all(Array.from({ length: 6 }, () => sys.client.call(S.runDisburse, { runId }, { principal: op })));

@@ -4,7 +4,7 @@ import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, findRun, matchingShare, operatedRun, ratioMicro, RunRow, runView, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, findRun, matchingShare, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, useBulkMemory } from '../settlement.sql';
 
 export type DisbursementStep = 'instructions' | 'paid' | 'statement';
 
@@ -147,18 +147,11 @@ export class DisburseUseCase {
           GROUP BY c.programme_id, c.region_id, c.enterprise_id, r.matching_ratio, COALESCE(d.due_on, $6::date)
          ON CONFLICT (run_id, enterprise_id, region_id, due_on) DO NOTHING
          RETURNING amount_fen),
-       lines AS (
-         INSERT INTO settlement.statement_lines (run_id, programme_id, issuing_province, quarter, provider_province, provider_id, provider_name,
-                provider_credit_code, claim_count, total_fen, amount_fen)
-         SELECT $1, $7, $8, $9, max(provider_province), provider_id, max(provider_name), max(provider_credit_code), count(*), sum(voucher_fen), sum(amount_fen)
-           FROM changed
-          GROUP BY provider_id
-         ON CONFLICT (run_id, provider_id) DO NOTHING
-         RETURNING total_fen)
+       lines AS (${statementLinesInsert('changed', run)})
        SELECT (SELECT count(*) FROM changed)::int AS n, (SELECT COALESCE(sum(voucher_fen), 0) FROM changed)::bigint AS fen,
               (SELECT count(*) FROM owed)::int AS owed_n, (SELECT COALESCE(sum(amount_fen), 0) FROM owed)::bigint AS owed_fen,
               (SELECT count(*) FROM lines)::int AS lines_n, (SELECT COALESCE(sum(total_fen), 0) FROM lines)::bigint AS lines_fen`,
-      [run.id, paidAt, paidOn, versions.map((v) => v.version), due, fallbackDue, run.programme_id, run.province, run.quarter],
+      [run.id, paidAt, paidOn, versions.map((v) => v.version), due, fallbackDue],
     );
     // What was paid is exactly what the instructions say, or nothing of this step is kept.
     const [instructed] = await work.query<{ n: bigint; fen: bigint }>(
@@ -186,6 +179,8 @@ export class DisburseUseCase {
   /**
    * Step 5.7: the statement lines per provider were written with the payment (same transaction);
    * their total must equal the instructions to the fen (R-CLEAR-1), then the run is completed.
+   * A run paid by an earlier version of this step, which left the lines to this one, gets them
+   * written here from its paid claims.
    */
   private async statement(work: Work, run: RunRow): Promise<Record<string, unknown> | null> {
     const [advanced] = await work.query(`UPDATE settlement.runs SET state = 'completed', updated_at = $2 WHERE id = $1 AND state = 'paid' RETURNING id`, [
@@ -193,6 +188,13 @@ export class DisburseUseCase {
       this.clock.now(),
     ]);
     if (!advanced) return null;
+    const [written] = await work.query<{ n: number }>(`SELECT count(*)::int AS n FROM settlement.statement_lines WHERE run_id = $1`, [run.id]);
+    if (written.n === 0) {
+      await work.query(
+        `WITH lines AS (${statementLinesInsert(`(SELECT * FROM settlement.claims WHERE run_id = $1 AND state = 'paid')`, run)}) SELECT count(*) FROM lines`,
+        [run.id],
+      );
+    }
     const [lines] = await work.query<{ n: number; fen: bigint }>(
       `SELECT count(*)::int AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM settlement.statement_lines WHERE run_id = $1`,
       [run.id],

@@ -61,7 +61,7 @@ export class ReviewUseCase {
         counts.approved += row.n;
         // The whole run just became 'approved': without fresh statistics the planner expects none
         // and groups the instructions by sorting a million rows instead of hashing them.
-        await refreshClaimStatistics(work.tx);
+        if (row.n > 0) await refreshClaimStatistics(work.tx);
       }
       const [left] = await work.query<{ n: number; sampled: number }>(
         `SELECT count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`,
