@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { Subjects } from '@vc/contracts';
 import { voucherAmount } from '@vc/domain';
-import { sql, TestSystem } from '@vc/testing';
-import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
+import { sql } from '@vc/testing';
 import { paymentBatches, paymentsMade } from '../../../apps/redemption/src/use-cases/payment-batcher';
-import { confirmedOrder, ikey, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { PropertyRedemption, propertyProgrammeArbitraries, startPropertyRedemption } from '../../fixtures/payment-properties';
+import { confirmedOrder, ikey } from '../../fixtures/redemption';
 
 const S = Subjects.redemption;
 jest.setTimeout(600_000);
@@ -26,32 +26,24 @@ async function batchedPayments(): Promise<number> {
  * refusal has floor(A × rate) = 0. No batch fails, and the balances and the ledger agree.
  */
 describe('redemption: batched payments follow the rule for any inputs (fast-check; real PostgreSQL + NATS)', () => {
-  let sys: TestSystem;
-  let feed: UpstreamFeed;
-  let provider: TestProvider;
-  let year = 2060;
+  let rig: PropertyRedemption;
 
   beforeAll(async () => {
-    sys = await TestSystem.start();
-    sys.apps.push(await bootstrapRedemption(sys.config({ CLOCK_MODE: 'simulated', SIMULATED_NOW: '2060-03-01T10:00:00+08:00', PAY_BATCH_MAX: 8, PAY_BATCH_IN_FLIGHT: 2 })));
-    feed = new UpstreamFeed(sys.client, sys.db.url);
-    provider = await feed.provider();
+    rig = await startPropertyRedemption(2060, { PAY_BATCH_MAX: 8, PAY_BATCH_IN_FLIGHT: 2 });
   });
-  afterAll(async () => sys?.stop());
+  afterAll(async () => rig?.sys.stop());
 
   it('R-OFFSET-1/2, R-LEDGER-1: in the order they were made, every V is min(floor(A × rate), quota left, budget left); every refusal names a bound that holds', async () => {
     const batchedBefore = await batchedPayments();
     await fc.assert(
       fc.asyncProperty(
         fc.record({
-          budget: fc.integer({ min: 1, max: 3_000_000 }),
-          rateBp: fc.integer({ min: 1, max: 10_000 }),
-          quotas: fc.array(fc.option(fc.integer({ min: 1, max: 2_000_000 }), { nil: null }), { minLength: 1, maxLength: 3 }),
+          ...propertyProgrammeArbitraries,
           pays: fc.array(fc.record({ who: fc.nat(), amount: fc.integer({ min: 1, max: 5_000_000 }) }), { minLength: 2, maxLength: 16 }),
         }),
         async ({ budget, rateBp, quotas, pays }) => {
-          year++;
-          const { programmeId, ents } = await feed.propertyProgramme(year, { budget, rateBp, quotas });
+          const { sys, feed, provider } = rig;
+          const { programmeId, ents } = await rig.nextProgramme({ budget, rateBp, quotas });
           const orders = await Promise.all(
             pays.map(async (p) => ({ who: p.who % ents.length, amount: p.amount, order: await confirmedOrder(sys.client, provider, ents[p.who % ents.length], p.amount) })),
           );

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { Subjects } from '@vc/contracts';
 import { voucherAmount } from '@vc/domain';
-import { TestSystem } from '@vc/testing';
-import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
-import { confirmedOrder, ikey, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { PropertyRedemption, propertyProgrammeArbitraries, startPropertyRedemption } from '../../fixtures/payment-properties';
+import { confirmedOrder, ikey } from '../../fixtures/redemption';
 
 const S = Subjects.redemption;
 jest.setTimeout(600_000);
@@ -17,26 +16,18 @@ type Op = { kind: 'pay'; who: number; amount: number } | { kind: 'cancel'; pick:
  * Each run is a fresh programme year on the simulated business clock.
  */
 describe('redemption: V and the balances follow the rule for any inputs (fast-check; real PostgreSQL + NATS)', () => {
-  let sys: TestSystem;
-  let feed: UpstreamFeed;
-  let provider: TestProvider;
-  let year = 2040;
+  let rig: PropertyRedemption;
 
   beforeAll(async () => {
-    sys = await TestSystem.start();
-    sys.apps.push(await bootstrapRedemption(sys.config({ CLOCK_MODE: 'simulated', SIMULATED_NOW: '2040-03-01T10:00:00+08:00' })));
-    feed = new UpstreamFeed(sys.client, sys.db.url);
-    provider = await feed.provider();
+    rig = await startPropertyRedemption(2040);
   });
-  afterAll(async () => sys?.stop());
+  afterAll(async () => rig?.sys.stop());
 
   it('R-OFFSET-1/3, R-LEDGER-1: V = min(floor(A × rate), quota left, budget left); refusals name the bound; cancels give V back', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.record({
-          budget: fc.integer({ min: 1, max: 3_000_000 }),
-          rateBp: fc.integer({ min: 1, max: 10_000 }),
-          quotas: fc.array(fc.option(fc.integer({ min: 1, max: 2_000_000 }), { nil: null }), { minLength: 1, maxLength: 3 }),
+          ...propertyProgrammeArbitraries,
           ops: fc.array(
             fc.oneof(
               { weight: 3, arbitrary: fc.record({ kind: fc.constant('pay' as const), who: fc.nat(), amount: fc.integer({ min: 1, max: 5_000_000 }) }) },
@@ -46,8 +37,8 @@ describe('redemption: V and the balances follow the rule for any inputs (fast-ch
           ),
         }),
         async ({ budget, rateBp, quotas, ops }) => {
-          year++;
-          const { programmeId, ents } = await feed.propertyProgramme(year, { budget, rateBp, quotas });
+          const { sys, feed, provider } = rig;
+          const { programmeId, ents } = await rig.nextProgramme({ budget, rateBp, quotas });
           const quotaLeft = quotas.map((q) => BigInt(q ?? 0));
           let budgetLeft = BigInt(budget);
           const paid: Array<{ id: string; who: number; v: bigint }> = [];
