@@ -188,17 +188,14 @@ export class DisburseUseCase {
       this.clock.now(),
     ]);
     if (!advanced) return null;
-    const [written] = await work.query<{ n: number }>(`SELECT count(*)::int AS n FROM settlement.statement_lines WHERE run_id = $1`, [run.id]);
-    if (written.n === 0) {
-      await work.query(
-        `WITH lines AS (${statementLinesInsert(`(SELECT * FROM settlement.claims WHERE run_id = $1 AND state = 'paid')`, run)}) SELECT count(*) FROM lines`,
+    const total = `SELECT count(*)::int AS n, COALESCE(sum(total_fen), 0)::bigint AS fen`;
+    let [lines] = await work.query<{ n: number; fen: bigint }>(`${total} FROM settlement.statement_lines WHERE run_id = $1`, [run.id]);
+    if (lines.n === 0) {
+      [lines] = await work.query<{ n: number; fen: bigint }>(
+        `WITH lines AS (${statementLinesInsert(`(SELECT * FROM settlement.claims WHERE run_id = $1 AND state = 'paid')`, run)}) ${total} FROM lines`,
         [run.id],
       );
     }
-    const [lines] = await work.query<{ n: number; fen: bigint }>(
-      `SELECT count(*)::int AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM settlement.statement_lines WHERE run_id = $1`,
-      [run.id],
-    );
     if (lines.fen !== run.instruction_fen) {
       throw new Error(`run ${run.id}: statement ${lines.fen} fen differs from instructions ${run.instruction_fen} fen`);
     }
