@@ -78,12 +78,38 @@ export async function operatedRun(tx: Tx, principal: Principal, runId: string, l
   return run;
 }
 
+/**
+ * The claims a run holds, for a WHERE clause: `runParam` is the SQL parameter (or literal) of the
+ * run's id. They are found through the index on (programme_id, run_quarter) — a run is (programme,
+ * quarter), and its collection files every claim it takes under its quarter — so that run_id is in
+ * no index and a run's updates of its claims stay HOT (migration 1764000000404).
+ */
+export function inRun(runParam: string, alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return `${a}programme_id = (SELECT r.programme_id FROM settlement.runs r WHERE r.id = ${runParam})
+    AND ${a}run_quarter = (SELECT r.quarter FROM settlement.runs r WHERE r.id = ${runParam}) AND ${a}run_id = ${runParam}`;
+}
+
+/**
+ * Name of the advisory lock between a run's collection (exclusive) and the projection filing new
+ * claims of the programme (shared): a claim is either seen by the collection or sees the run.
+ */
+export function collectionLockName(programmeId: string): string {
+  return `settlement.collect:${programmeId}`;
+}
+
+/** The claims a run sent back to wait for the next one (returned for amendment, deferred by a dismissed objection). */
+export function sentBackBy(runParam: string, alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return `${a}last_run_id = ${runParam} AND ${a}run_id IS NULL`;
+}
+
 export async function runView(tx: Tx, run: RunRow): Promise<RunView> {
   const counts = await queryRows<{ state: string; n: number }>(
     tx,
-    `SELECT state, count(*)::int AS n FROM settlement.claims WHERE run_id = $1 GROUP BY state
+    `SELECT state, count(*)::int AS n FROM settlement.claims WHERE ${inRun('$1::uuid')} GROUP BY state
      UNION ALL
-     SELECT state, count(*)::int FROM settlement.claims WHERE run_id IS NULL AND last_run_id = $1 GROUP BY state`,
+     SELECT state, count(*)::int FROM settlement.claims WHERE ${sentBackBy('$1::uuid')} GROUP BY state`,
     [run.id],
   );
   return {

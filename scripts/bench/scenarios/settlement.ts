@@ -9,7 +9,7 @@ const S = Subjects.settlement;
 /**
  * A generated quarter: N claims of one programme, from 2,000 providers across the five provider
  * provinces and 20,000 enterprises in 20 regions, written straight into settlement's claims table
- * (as its consumer would have), then timed from collection to payment instructions and statement.
+ * (as its consumer would have, filed under their quarter's run), then timed from collection to payment instructions and statement.
  */
 function settlementScenario(claims: number, flag?: string): Scenario {
   return {
@@ -30,11 +30,13 @@ function settlementScenario(claims: number, flag?: string): Scenario {
       await sql(
         ctx.db.url,
         `INSERT INTO settlement.claims (claim_id, order_id, programme_id, programme_version, mode, enterprise_id, enterprise_name, region_id, provider_id, provider_name,
-           provider_credit_code, provider_province, payee_type, payee_id, amount_fen, voucher_fen, invoice_number, submitted_at)
+           provider_credit_code, provider_province, payee_type, payee_id, amount_fen, voucher_fen, invoice_number, submitted_at, run_quarter)
          SELECT gen_random_uuid(), gen_random_uuid(), $1, 1, 'provider_redeems', e.id, 'enterprise ' || (g % 20000), ($2::uuid[])[1 + g % 20], p.id, 'provider ' || (g % 2000),
                 '9132010000000' || lpad((g % 2000)::text, 5, '0'), (ARRAY['SH','JS','ZJ','AH','OTHER'])[1 + g % 5], 'provider', p.id,
-                100000 + (g % 1000) * 100, (100000 + (g % 1000) * 100) / 4, 'BENCH-' || g, '2026-08-01T00:00:00+08:00'::timestamptz + (g % 5000) * interval '1 minute'
+                100000 + (g % 1000) * 100, (100000 + (g % 1000) * 100) / 4, 'BENCH-' || g, s.at,
+                to_char(s.at AT TIME ZONE 'Asia/Shanghai', 'YYYY"Q"Q')
            FROM generate_series(1, $3) g
+           CROSS JOIN LATERAL (SELECT '2026-08-01T00:00:00+08:00'::timestamptz + (g % 5000) * interval '1 minute' AS at) s
            CROSS JOIN LATERAL (SELECT md5('p' || (g % 2000))::uuid AS id) p
            CROSS JOIN LATERAL (SELECT md5('e' || (g % 20000))::uuid AS id) e`,
         [programmeId, regions, claims],

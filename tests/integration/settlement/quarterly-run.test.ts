@@ -25,6 +25,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
   const pOther = provider('OTHER', '北京某检测所');
   let region: string;
   let runId: string;
+  let e1: ReturnType<typeof enterpriseIn>;
   const c: Record<string, ReturnType<typeof claim>> = {};
 
   beforeAll(async () => {
@@ -33,7 +34,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     await feedProgramme(sys, 'JS-2026');
     await feedProgramme(sys, 'ZJ-2026');
     region = await feedRegion(sys, 'JS');
-    const e1 = enterpriseIn(region, '苏州示范光电科技有限公司');
+    e1 = enterpriseIn(region, '苏州示范光电科技有限公司');
     const e2 = enterpriseIn(region, '无锡新材料科技有限公司');
     c.early = claim('JS-2026', e1, pJS, 1_234_567, '2026-08-15T10:00:00+08:00');
     c.lastSecond = claim('JS-2026', e1, pZJ, 400_000, '2026-09-30T23:59:59+08:00');
@@ -274,8 +275,29 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
 
   it('returned and deferred claims, and those submitted after the quarter, wait for the next run', async () => {
     setNow(app, '2027-01-05T10:00:00+08:00');
+    // Submitted inside Q3 but known to settlement only after the Q3 run began: the next run takes it.
+    const late = claim('JS-2026', e1, pJS, 350_000, '2026-09-20T09:00:00+08:00');
+    await feedClaims(sys, [late]);
     const next = await sys.client.ok(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q4', sampleRateBp: 0 }, { principal: JS, idempotencyKey: key() });
     const ids = (await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1`, [next.id])).map((r) => r.id).sort();
-    expect(ids).toEqual([c.ret.claimId, c.dismissed.claimId, c.nextQuarter.claimId].sort());
+    expect(ids).toEqual([c.ret.claimId, c.dismissed.claimId, c.nextQuarter.claimId, late.claimId].sort());
+    expect(next.collectedCount).toBe(4);
+  });
+
+  it('a run takes the claims of earlier quarters that no run took; a run of an earlier quarter, started later, finds them taken', async () => {
+    setNow(app, '2027-01-05T10:00:00+08:00');
+    const q2 = claim('ZJ-2026', e1, pZJ, 250_000, '2026-05-10T09:00:00+08:00');
+    await feedClaims(sys, [q2]);
+    const takenBy = async (id: string) => (await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1`, [id])).map((r) => r.id).sort();
+    const q3 = await sys.client.ok(S.runStart, { programmeId: 'ZJ-2026', quarter: '2026Q3', sampleRateBp: 0 }, { principal: ZJ, idempotencyKey: key() });
+    expect(await takenBy(q3.id)).toEqual([c.zj.claimId, q2.claimId].sort());
+    const q2run = await sys.client.ok(S.runStart, { programmeId: 'ZJ-2026', quarter: '2026Q2', sampleRateBp: 0 }, { principal: ZJ, idempotencyKey: key() });
+    expect(q2run.collectedCount).toBe(0);
+    // A Q2 claim arriving now, after runs of Q2 and Q3 exist, waits for the programme's next run.
+    const lateQ2 = claim('ZJ-2026', e1, pZJ, 260_000, '2026-06-30T09:00:00+08:00');
+    await feedClaims(sys, [lateQ2]);
+    const q4 = await sys.client.ok(S.runStart, { programmeId: 'ZJ-2026', quarter: '2026Q4', sampleRateBp: 0 }, { principal: ZJ, idempotencyKey: key() });
+    expect(await takenBy(q4.id)).toEqual([lateQ2.claimId]);
+    expect((await sys.client.ok(S.runGet, { runId: q4.id }, { principal: ZJ })).counts).toEqual({ in_review: 1 });
   });
 });

@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, isUuid, ProgrammeEvent, RegionEvent } from '@vc/contracts';
-import { queryRows, Tx } from '@vc/database';
-import { parseDecimalRatio, parseFen } from '@vc/domain';
+import { advisoryKey, queryRows, Tx } from '@vc/database';
+import { parseDecimalRatio, parseFen, quarterOf } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
+import { collectionLockName } from '../settlement.sql';
 
 const PROVINCES = new Set(['SH', 'JS', 'ZJ', 'AH', 'OTHER']);
 
@@ -165,15 +166,23 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
     ];
   }
 
+  /**
+   * A new claim is filed under the run that will take it (migration 1764000000404): the run of its
+   * submission's quarter, or the programme's next run (NULL) when a run of that quarter or a later
+   * one exists already. The shared lock orders this against a run's collection.
+   */
   private async claimSubmitted(c: ClaimEvent, tx: Tx): Promise<void> {
     const values = this.claimValues(c);
+    await tx.query(`SELECT pg_advisory_xact_lock_shared($1)`, [advisoryKey(collectionLockName(values[2] as string))]);
     await tx.query(
       `INSERT INTO settlement.claims (claim_id, order_id, programme_id, programme_version, mode, enterprise_id, enterprise_name, region_id,
-         provider_id, provider_name, provider_credit_code, provider_province, payee_type, payee_id, amount_fen, voucher_fen, invoice_number, submitted_at, flagged)
+         provider_id, provider_name, provider_credit_code, provider_province, payee_type, payee_id, amount_fen, voucher_fen, invoice_number, submitted_at, flagged,
+         run_quarter)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-               EXISTS (SELECT 1 FROM settlement.claim_flags WHERE claim_id = $1))
+               EXISTS (SELECT 1 FROM settlement.claim_flags WHERE claim_id = $1),
+               CASE WHEN EXISTS (SELECT 1 FROM settlement.runs WHERE programme_id = $3 AND quarter >= $19) THEN NULL ELSE $19 END)
        ON CONFLICT (claim_id) DO NOTHING`,
-      values,
+      [...values, quarterOf(values[17] as Date)],
     );
   }
 

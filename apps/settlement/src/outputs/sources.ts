@@ -1,4 +1,5 @@
 import { OutputTable, provinceName, PublicityNotice } from './documents';
+import { inRun } from '../settlement.sql';
 
 export type Query = <T = any>(sql: string, params?: unknown[]) => Promise<T[]>;
 
@@ -73,7 +74,7 @@ export function publicityTable(query: Query, runId: string): OutputTable {
         (after) => [
           `SELECT claim_id::text AS "claimId", enterprise_name AS "enterpriseName", provider_name AS "providerName", provider_province AS "providerProvince",
                   amount_fen AS "amountFen", voucher_fen AS "voucherFen", state
-             FROM settlement.claims WHERE run_id = $1 AND state IN ('approved', 'held', 'paid') AND ($2::uuid IS NULL OR claim_id > $2)
+             FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid') AND ($2::uuid IS NULL OR claim_id > $2)
             ORDER BY claim_id LIMIT ${PAGE}`,
           [runId, after],
         ],
@@ -152,12 +153,12 @@ export async function noticeData(query: Query, runId: string, maxRows = 500): Pr
   );
   if (!run || !run.published_on) return null;
   const [sum] = await query<{ n: number; fen: bigint }>(
-    `SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM settlement.claims WHERE run_id = $1 AND state IN ('approved', 'held', 'paid')`,
+    `SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid')`,
     [runId],
   );
   const rows = await query<{ enterpriseName: string; providerName: string; providerProvince: string; amountFen: bigint; voucherFen: bigint }>(
     `SELECT enterprise_name AS "enterpriseName", provider_name AS "providerName", provider_province AS "providerProvince", amount_fen AS "amountFen", voucher_fen AS "voucherFen"
-       FROM settlement.claims WHERE run_id = $1 AND state IN ('approved', 'held', 'paid') ORDER BY enterprise_name, claim_id LIMIT $2`,
+       FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid') ORDER BY enterprise_name, claim_id LIMIT $2`,
     [runId, maxRows],
   );
   const names: Record<string, string> = { SH: '上海市', JS: '江苏省', ZJ: '浙江省', AH: '安徽省' };

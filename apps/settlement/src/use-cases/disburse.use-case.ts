@@ -4,7 +4,7 @@ import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, findRun, matchingShare, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, findRun, inRun, matchingShare, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, useBulkMemory } from '../settlement.sql';
 
 export type DisbursementStep = 'instructions' | 'paid' | 'statement';
 
@@ -93,7 +93,7 @@ export class DisburseUseCase {
          SELECT $1, $2, payee_type, payee_id,
                 CASE WHEN payee_type = 'provider' THEN max(provider_name) ELSE max(enterprise_name) END,
                 count(*), sum(voucher_fen), $3
-           FROM settlement.claims WHERE run_id = $1 AND state = 'approved'
+           FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state = 'approved'
           GROUP BY payee_type, payee_id
          ON CONFLICT (run_id, payee_type, payee_id) DO NOTHING
          RETURNING total_fen)
@@ -130,7 +130,7 @@ export class DisburseUseCase {
     // that still call them approved.
     const [paid] = await work.query<{ n: number; fen: bigint; owed_n: number; owed_fen: bigint; lines_n: number; lines_fen: bigint }>(
       `WITH changed AS (
-         UPDATE settlement.claims SET state = 'paid', paid_at = $2 WHERE run_id = $1 AND state = 'approved'
+         UPDATE settlement.claims SET state = 'paid', paid_at = $2 WHERE ${inRun('$1::uuid')} AND state = 'approved'
          RETURNING claim_id, order_id, programme_id, programme_version, region_id, enterprise_id, enterprise_name, provider_id, provider_name,
                    provider_credit_code, provider_province, amount_fen, voucher_fen, decision_reason),
        ev AS (${claimEventsInsert('changed', Events.settlementClaimPaid, run, paidAt)}),
@@ -192,7 +192,7 @@ export class DisburseUseCase {
     let [lines] = await work.query<{ n: number; fen: bigint }>(`${total} FROM settlement.statement_lines WHERE run_id = $1`, [run.id]);
     if (lines.n === 0) {
       [lines] = await work.query<{ n: number; fen: bigint }>(
-        `WITH lines AS (${statementLinesInsert(`(SELECT * FROM settlement.claims WHERE run_id = $1 AND state = 'paid')`, run)}) ${total} FROM lines`,
+        `WITH lines AS (${statementLinesInsert(`(SELECT * FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state = 'paid')`, run)}) ${total} FROM lines`,
         [run.id],
       );
     }

@@ -17,7 +17,7 @@ import {
 import { publicityWindow, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { calendarError, canReadProvince, claimEventsInsert, findRun, operatedRun, RUN_COLUMNS, RunRow, runView } from '../settlement.sql';
+import { calendarError, canReadProvince, claimEventsInsert, findRun, inRun, operatedRun, RUN_COLUMNS, RunRow, runView } from '../settlement.sql';
 
 /** Who files an objection without a token: the public publicity page (R-PUB-1: anyone may object). */
 export const PUBLIC_PRINCIPAL: Principal = { sub: 'public', role: 'public' as Role, org: 'PUBLIC' };
@@ -59,7 +59,7 @@ export class PublicityUseCase {
       const [tally] = await work.query<{ n: number; sampled: number; listed: number; listed_fen: bigint }>(
         `SELECT count(*) FILTER (WHERE state = 'in_review')::int AS n, count(*) FILTER (WHERE state = 'in_review' AND sampled)::int AS sampled,
                 count(*) FILTER (WHERE state = 'approved')::int AS listed, COALESCE(sum(voucher_fen) FILTER (WHERE state = 'approved'), 0)::bigint AS listed_fen
-           FROM settlement.claims WHERE run_id = $1`,
+           FROM settlement.claims WHERE ${inRun('$1::uuid')}`,
         [run.id],
       );
       if (tally.n > 0) {
@@ -123,7 +123,7 @@ export class PublicityUseCase {
     for (const run of runs) {
       const [listed] = await this.uow.query<{ n: number; fen: bigint }>(
         `SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM settlement.claims
-          WHERE run_id = $1 AND state IN ('approved', 'held', 'paid')`,
+          WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid')`,
         [run.id],
       );
       summaries.push({
@@ -143,7 +143,7 @@ export class PublicityUseCase {
     const items = await this.uow.query<PublicityItemView>(
       `SELECT claim_id AS "claimId", enterprise_name AS "enterpriseName", provider_name AS "providerName", provider_province AS "providerProvince",
               amount_fen AS "amountFen", voucher_fen AS "voucherFen", state = 'held' AS held
-         FROM settlement.claims WHERE run_id = $1 AND state IN ('approved', 'held', 'paid')
+         FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid')
         ORDER BY claim_id LIMIT $2 OFFSET $3`,
       [dto.runId, dto.limit ?? 500, dto.offset ?? 0],
     );
@@ -210,7 +210,7 @@ export class PublicityUseCase {
         );
         await work.query(
           `WITH changed AS (
-             UPDATE settlement.claims SET state = 'rejected', decision_reason = $3, decided_at = $4, last_run_id = run_id
+             UPDATE settlement.claims SET state = 'rejected', decision_reason = $3, decided_at = $4
               WHERE claim_id = $1 AND run_id = $2 AND state = 'held'
               RETURNING claim_id, order_id, voucher_fen, decision_reason),
            ev AS (${claimEventsInsert('changed', Events.settlementClaimRejected, run, now)})
@@ -220,7 +220,7 @@ export class PublicityUseCase {
       } else {
         // Dismissed: once no objection is open the claim goes to the next run (SPEC 5.6 step 2).
         await work.query(
-          `UPDATE settlement.claims SET state = 'deferred', decision_reason = $3, decided_at = $4, last_run_id = run_id, run_id = NULL
+          `UPDATE settlement.claims SET state = 'deferred', decision_reason = $3, decided_at = $4, last_run_id = run_id, run_id = NULL, run_quarter = NULL
             WHERE claim_id = $1 AND run_id = $2 AND state = 'held'
               AND NOT EXISTS (SELECT 1 FROM settlement.objections WHERE claim_id = $1 AND run_id = $2 AND status = 'open')`,
           [found.claim_id, run.id, `objection dismissed: ${dto.reason}; settled in the next run`, now],

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Events, Principal, ReviewRunDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, operatedRun, refreshClaimStatistics, RunRow, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, inRun, operatedRun, refreshClaimStatistics, RunRow, useBulkMemory } from '../settlement.sql';
 
 export interface ReviewResult {
   runId: string;
@@ -51,8 +51,8 @@ export class ReviewUseCase {
       if (dto.approveAll) {
         const [row] = await work.query<{ n: number }>(
           `WITH changed AS (
-             UPDATE settlement.claims SET state = 'approved', decided_at = $2, last_run_id = run_id
-              WHERE run_id = $1 AND state = 'in_review' AND NOT sampled AND NOT flagged
+             UPDATE settlement.claims SET state = 'approved', decided_at = $2
+              WHERE ${inRun('$1::uuid')} AND state = 'in_review' AND NOT sampled AND NOT flagged
               RETURNING claim_id, order_id, voucher_fen, decision_reason),
            ev AS (${claimEventsInsert('changed', Events.settlementClaimApproved, run, now)})
            SELECT count(*)::int AS n FROM changed`,
@@ -64,7 +64,7 @@ export class ReviewUseCase {
         if (row.n > 0) await refreshClaimStatistics(work.tx);
       }
       const [left] = await work.query<{ n: number; sampled: number }>(
-        `SELECT count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`,
+        `SELECT count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state = 'in_review'`,
         [run.id],
       );
       await work.query(`UPDATE settlement.runs SET updated_at = $2 WHERE id = $1`, [run.id, now]);
@@ -84,7 +84,10 @@ export class ReviewUseCase {
        changed AS (
          UPDATE settlement.claims c
             SET state = CASE d.decision WHEN 'approve' THEN 'approved' WHEN 'reject' THEN 'rejected' ELSE 'returned' END,
-                decision_reason = d.reason, decided_at = $5, last_run_id = c.run_id,
+                decision_reason = d.reason, decided_at = $5,
+                -- a returned claim waits for the programme's next run (migration 1764000000404)
+                last_run_id = CASE WHEN d.decision = 'return' THEN c.run_id ELSE c.last_run_id END,
+                run_quarter = CASE WHEN d.decision = 'return' THEN NULL ELSE c.run_quarter END,
                 run_id = CASE WHEN d.decision = 'return' THEN NULL ELSE c.run_id END
            FROM d
           WHERE c.claim_id = d.claim_id AND c.run_id = $1 AND c.state = 'in_review'
@@ -116,7 +119,7 @@ export class ReviewUseCase {
     const byId = new Map(rows.map((r) => [r.claim_id, r]));
     for (let i = 0; i < ids.length; i++) {
       const row = byId.get(ids[i]);
-      if (!row || (row.run_id !== runId && row.last_run_id !== runId)) {
+      if (!row || (row.run_id !== runId && !(row.run_id === null && row.last_run_id === runId))) {
         throw new DomainError(ErrorCode.NOT_FOUND, { field: `decisions.${i}.claimId`, message: `claim ${ids[i]} is not in this run`, details: { claimId: ids[i] } });
       }
       if (row.run_id !== runId || row.state !== 'in_review') {

@@ -14,19 +14,23 @@ import {
   SettlementRunEvent,
   StartRunDto,
 } from '@vc/contracts';
+import { advisoryKey } from '@vc/database';
 import { newSeed, quarterBounds, sampleSize } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import {
   assertOperatorOf,
   CLAIM_VIEW_COLUMNS,
+  collectionLockName,
   findRun,
+  inRun,
   provinceOfProgramme,
   readableRun,
   RUN_COLUMNS,
   RunRow,
   refreshClaimStatistics,
   runView,
+  sentBackBy,
   useBulkMemory,
 } from '../settlement.sql';
 
@@ -62,6 +66,9 @@ export class RunsUseCase {
     return this.uow.idempotent(principal, 'run.start', key, dto, async (work) => {
       const [programme] = await work.query(`SELECT id, province FROM settlement.programmes WHERE id = $1`, [dto.programmeId]);
       if (!programme) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'programmeId', message: `programme ${dto.programmeId} is not known to settlement` });
+      // Claims arriving now either commit before this collection reads them, or wait and then see
+      // this run and are filed for the next one (the projection takes the same lock, shared).
+      await work.query(`SELECT pg_advisory_xact_lock($1)`, [advisoryKey(collectionLockName(dto.programmeId))]);
       const seed = dto.seed ?? newSeed();
       const rateBp = dto.sampleRateBp ?? DEFAULT_SAMPLE_RATE_BP;
       const [created] = await work.query<{ id: string }>(
@@ -80,16 +87,19 @@ export class RunsUseCase {
       }
       const runId = created.id;
       await useBulkMemory(work.tx);
-      // Collection: one set-wise UPDATE through the partial index of waiting claims. last_run_id is
-      // set here, where run_id changes anyway, so that the decisions and the payment that follow
-      // change no indexed column (HOT updates; migration 1764000000402).
+      // Collection: one set-wise UPDATE. The run takes the claims filed under its quarter (unchanged:
+      // HOT updates, no index entry; migration 1764000000404), those of earlier quarters that no run
+      // took, and those waiting for the next run (run_quarter NULL: sent back, or arrived after their
+      // quarter's run), and files them all under its quarter.
       const [collected] = await work.query<{ n: number; fen: bigint }>(
         `WITH c AS (
-           UPDATE settlement.claims SET run_id = $1, last_run_id = $1, state = 'in_review', sampled = false, decision_reason = NULL, decided_at = NULL
-            WHERE run_id IS NULL AND programme_id = $2 AND submitted_at < $3 AND state IN ('pending', 'returned', 'deferred')
+           UPDATE settlement.claims SET run_id = $1, run_quarter = $4, state = 'in_review', sampled = false, decision_reason = NULL, decided_at = NULL
+            WHERE programme_id = $2 AND run_id IS NULL AND state IN ('pending', 'returned', 'deferred')
+              AND ((run_quarter <= $4 AND run_quarter > COALESCE((SELECT max(quarter) FROM settlement.runs WHERE programme_id = $2 AND quarter < $4), ''))
+                   OR (run_quarter IS NULL AND submitted_at < $3))
             RETURNING voucher_fen)
          SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM c`,
-        [runId, dto.programmeId, bounds.endExclusive],
+        [runId, dto.programmeId, bounds.endExclusive, dto.quarter],
       );
       await refreshClaimStatistics(work.tx);
       // The sample: the claims with the lowest sha256(seed ‖ 0x00 ‖ claim id), exactly as seededSample
@@ -98,7 +108,7 @@ export class RunsUseCase {
       if (k > 0) {
         await work.query(
           `UPDATE settlement.claims SET sampled = true WHERE claim_id IN (
-             SELECT claim_id FROM settlement.claims WHERE run_id = $1
+             SELECT claim_id FROM settlement.claims WHERE ${inRun('$1::uuid')}
               ORDER BY sha256(convert_to($2, 'UTF8') || '\\x00'::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3)`,
           [runId, seed, k],
         );
@@ -149,7 +159,7 @@ export class RunsUseCase {
       const run = await readableRun(work.tx, principal, dto.runId);
       const items = await work.query<RunClaimView>(
         `SELECT ${CLAIM_VIEW_COLUMNS} FROM settlement.claims
-          WHERE (run_id = $1 OR (run_id IS NULL AND last_run_id = $1))
+          WHERE ((${inRun('$1::uuid')}) OR (${sentBackBy('$1::uuid')}))
             AND ($2::text IS NULL OR state = $2) AND ($3::boolean IS NULL OR sampled = $3) AND ($4::uuid IS NULL OR payee_id = $4)
           ORDER BY claim_id LIMIT $5 OFFSET $6`,
         [run.id, dto.state ?? null, dto.sampled ?? null, dto.payeeId ?? null, dto.limit ?? 100, dto.offset ?? 0],
