@@ -2,5 +2,12 @@ import { SettlementInit1764000000401 } from './1764000000401-settlement-init';
 import { SettlementClaimsHot1764000000402 } from './1764000000402-settlement-claims-hot';
 import { SettlementOutboxLz41764000000403 } from './1764000000403-settlement-outbox-lz4';
 import { SettlementRunQuarter1764000000404 } from './1764000000404-settlement-run-quarter';
+import { SettlementClaimStatistics1764000000405 } from './1764000000405-settlement-claim-statistics';
 
-export const settlementMigrations = [SettlementInit1764000000401, SettlementClaimsHot1764000000402, SettlementOutboxLz41764000000403, SettlementRunQuarter1764000000404];
+export const settlementMigrations = [
+  SettlementInit1764000000401,
+  SettlementClaimsHot1764000000402,
+  SettlementOutboxLz41764000000403,
+  SettlementRunQuarter1764000000404,
+  SettlementClaimStatistics1764000000405,
+];
