@@ -104,14 +104,19 @@ export function sentBackBy(runParam: string, alias = ''): string {
   return `${a}last_run_id = ${runParam} AND ${a}run_id IS NULL`;
 }
 
-export async function runView(tx: Tx, run: RunRow): Promise<RunView> {
-  const counts = await queryRows<{ state: string; n: number }>(
+/** A run's claims by state: `count` when the caller counted them already in the same transaction. */
+export type ClaimCounts = Array<{ state: string; n: number }>;
+
+export async function runView(tx: Tx, run: RunRow, counted?: ClaimCounts): Promise<RunView> {
+  // The run's own claims (a scan of the run: a step that has just counted them passes its counts),
+  // then those it sent back (through the index on last_run_id).
+  const own = counted ?? (await queryRows<{ state: string; n: number }>(tx, `SELECT state, count(*)::int AS n FROM settlement.claims WHERE ${inRun('$1::uuid')} GROUP BY state`, [run.id]));
+  const sentBack = await queryRows<{ state: string; n: number }>(
     tx,
-    `SELECT state, count(*)::int AS n FROM settlement.claims WHERE ${inRun('$1::uuid')} GROUP BY state
-     UNION ALL
-     SELECT state, count(*)::int FROM settlement.claims WHERE ${sentBackBy('$1::uuid')} GROUP BY state`,
+    `SELECT state, count(*)::int AS n FROM settlement.claims WHERE ${sentBackBy('$1::uuid')} GROUP BY state`,
     [run.id],
   );
+  const counts = [...own, ...sentBack];
   return {
     id: run.id,
     programmeId: run.programme_id,

@@ -95,6 +95,8 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const run = await sys.client.ok(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q3', sampleRateBp: 2000, seed }, { principal: JS, idempotencyKey: key() });
     runId = run.id;
     expect(run).toMatchObject({ state: 'review', seed, sampleRateBp: 2000, collectedCount: inRun().length });
+    expect(run.counts).toEqual({ in_review: inRun().length });
+    expect((await sys.client.ok(S.runGet, { runId: run.id }, { principal: JS })).counts).toEqual(run.counts);
     expect(run.collectedFen).toBe(inRun().reduce((s, x) => s + Number(x.voucherFen), 0));
 
     const collected = await sql(sys.db.url, `SELECT claim_id::text AS id, sampled FROM settlement.claims WHERE run_id = $1`, [runId]);
@@ -161,6 +163,10 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
   it('R-PUB-1: published Fri 2026-10-09, the window is Sat 10 (make-up day), 12, 13, 14, 15 and closes at 24:00 of Oct 15', async () => {
     const run = await sys.client.ok(S.runPublish, { runId }, { principal: JS, idempotencyKey: key() });
     expect(run.state).toBe('publicity');
+    // the counts the publication returns are the run's claims as a fresh read counts them (in the run and sent back)
+    const read = await sys.client.ok(S.runGet, { runId }, { principal: JS });
+    expect(run.counts).toEqual(read.counts);
+    expect(read.counts).toEqual({ approved: inRun().length - 2, rejected: 1, returned: 1 });
     expect(run.publication).toEqual({
       publishedOn: '2026-10-09',
       firstDay: '2026-10-10',

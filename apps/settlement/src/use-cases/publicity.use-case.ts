@@ -55,13 +55,15 @@ export class PublicityUseCase {
     return this.uow.idempotent(principal, 'run.publish', key, dto, async (work) => {
       const run = await operatedRun(work.tx, principal, dto.runId, true);
       if (run.state !== 'review') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: `the run is already ${run.state}` });
-      // One pass over the run's claims for both what is still undecided and what goes on the list.
-      const [tally] = await work.query<{ n: number; sampled: number; listed: number; listed_fen: bigint }>(
-        `SELECT count(*) FILTER (WHERE state = 'in_review')::int AS n, count(*) FILTER (WHERE state = 'in_review' AND sampled)::int AS sampled,
-                count(*) FILTER (WHERE state = 'approved')::int AS listed, COALESCE(sum(voucher_fen) FILTER (WHERE state = 'approved'), 0)::bigint AS listed_fen
-           FROM settlement.claims WHERE ${inRun('$1::uuid')}`,
+      // One pass over the run's claims for what is still undecided, what goes on the list, and the
+      // run view's counts.
+      const byState = await work.query<{ state: string; n: number; sampled: number; fen: bigint }>(
+        `SELECT state, count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled, COALESCE(sum(voucher_fen), 0)::bigint AS fen
+           FROM settlement.claims WHERE ${inRun('$1::uuid')} GROUP BY state`,
         [run.id],
       );
+      const of = (state: string) => byState.find((r) => r.state === state) ?? { n: 0, sampled: 0, fen: 0n };
+      const tally = { n: of('in_review').n, sampled: of('in_review').sampled, listed: of('approved').n, listed_fen: of('approved').fen };
       if (tally.n > 0) {
         throw new DomainError(ErrorCode.REVIEW_INCOMPLETE, {
           field: 'runId',
@@ -103,7 +105,7 @@ export class PublicityUseCase {
         closesAt: window.closesAt.toISOString(),
       };
       await work.emit({ subject: Events.settlementRunPublished, aggregateType: 'run', aggregateId: run.id, payload });
-      return runView(work.tx, (await findRun(work.tx, run.id))!);
+      return runView(work.tx, (await findRun(work.tx, run.id))!, byState.map(({ state, n }) => ({ state, n })));
     });
   }
 

@@ -129,7 +129,8 @@ export class RunsUseCase {
         totalFen: collected.fen.toString(),
       };
       await work.emit({ subject: Events.settlementRunStarted, aggregateType: 'run', aggregateId: runId, payload });
-      return runView(work.tx, (await findRun(work.tx, runId))!);
+      // Every claim just collected is in review; a new run has sent none back yet.
+      return runView(work.tx, (await findRun(work.tx, runId))!, collected.n > 0 ? [{ state: 'in_review', n: collected.n }] : []);
     });
   }
 
