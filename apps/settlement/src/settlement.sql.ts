@@ -3,7 +3,7 @@ import { Tx } from '@vc/database';
 import { CalendarYearMissingError } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { currentCorrelationId } from '@vc/logging';
-import { queryRows } from '@vc/database';
+import { advisoryKey, queryRows } from '@vc/database';
 
 export const PROVIDER_PROVINCES = ['SH', 'JS', 'ZJ', 'AH', 'OTHER'] as const;
 
@@ -90,12 +90,16 @@ export function inRun(runParam: string, alias = ''): string {
     AND ${a}run_quarter = (SELECT r.quarter FROM settlement.runs r WHERE r.id = ${runParam}) AND ${a}run_id = ${runParam}`;
 }
 
+/** The advisory locks of collection, in the two-key form: a space of their own, apart from one-key locks. */
+export const COLLECTION_LOCK_SPACE = 0x5e7c;
+
 /**
- * Name of the advisory lock between a run's collection (exclusive) and the projection filing new
- * claims of the programme (shared): a claim is either seen by the collection or sees the run.
+ * The advisory lock between a run's collection (exclusive) and the projection filing new claims
+ * of the programme (shared), as [sql, params]: a claim is either seen by the collection or sees
+ * the run. Held to the end of the transaction.
  */
-export function collectionLockName(programmeId: string): string {
-  return `settlement.collect:${programmeId}`;
+export function collectionLock(programmeId: string, mode: 'shared' | 'exclusive'): [string, unknown[]] {
+  return [`SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}($1::int, $2::int)`, [COLLECTION_LOCK_SPACE, advisoryKey(programmeId)]];
 }
 
 /** The claims a run sent back to wait for the next one (returned for amendment, deferred by a dismissed objection). */

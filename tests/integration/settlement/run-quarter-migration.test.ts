@@ -39,13 +39,11 @@ describe('settlement migration 1764000000404 (claims filed under their run)', ()
 
   const indexes = async () =>
     (await sql(db.url, `SELECT indexname FROM pg_indexes WHERE schemaname = 'settlement' AND tablename = 'claims' ORDER BY indexname`)).map((r) => r.indexname);
-  const filed = async () =>
+  const column = async (name: 'run_quarter' | 'last_run_id') =>
     Object.fromEntries(
-      (await sql(db.url, `SELECT claim_id::text AS id, run_quarter FROM settlement.claims`)).map((r) => [
-        Object.entries(claims).find(([, id]) => id === r.id)![0],
-        r.run_quarter,
-      ]),
+      (await sql(db.url, `SELECT claim_id::text AS id, ${name}::text AS v FROM settlement.claims`)).map((r) => [Object.entries(claims).find(([, id]) => id === r.id)![0], r.v]),
     );
+  const filed = () => column('run_quarter');
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -67,6 +65,8 @@ describe('settlement migration 1764000000404 (claims filed under their run)', ()
   it('files what a run holds under its quarter, waiting claims under their own quarter unless its run exists, sent-back claims for the next run', async () => {
     await migrateWith(4);
     expect(await filed()).toEqual({ inRun: '2026Q3', nextQuarter: '2026Q4', lateInRunQuarter: null, returned: null, otherProgramme: '2026Q3' });
+    // last_run_id names only the run that sent a claim back
+    expect(await column('last_run_id')).toEqual({ inRun: null, nextQuarter: null, lateInRunQuarter: null, returned: runId, otherProgramme: null });
     const after = await indexes();
     expect(after).toEqual(expect.arrayContaining(['claims_run_quarter', 'claims_sent_back']));
     expect(after).not.toEqual(expect.arrayContaining(['claims_run']));
@@ -83,6 +83,9 @@ describe('settlement migration 1764000000404 (claims filed under their run)', ()
     }
     expect(await indexes()).toEqual(expect.arrayContaining(['claims_run', 'claims_waiting', 'claims_sent_back']));
     expect((await sql(db.url, `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'settlement' AND column_name = 'run_quarter'`))[0].n).toBe(0);
+    expect((await column('last_run_id')).inRun).toBe(runId);
+    const sentBackIndex = await sql(db.url, `SELECT indexdef FROM pg_indexes WHERE schemaname = 'settlement' AND indexname = 'claims_sent_back'`);
+    expect(sentBackIndex[0].indexdef).toContain('run_id IS NULL');
     await migrateWith(4);
     expect((await filed()).nextQuarter).toBe('2026Q4');
   });

@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, isUuid, ProgrammeEvent, RegionEvent } from '@vc/contracts';
-import { advisoryKey, queryRows, Tx } from '@vc/database';
+import { queryRows, Tx } from '@vc/database';
 import { parseDecimalRatio, parseFen, quarterOf } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
-import { collectionLockName } from '../settlement.sql';
+import { collectionLock } from '../settlement.sql';
 
 const PROVINCES = new Set(['SH', 'JS', 'ZJ', 'AH', 'OTHER']);
 
@@ -173,7 +173,7 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
    */
   private async claimSubmitted(c: ClaimEvent, tx: Tx): Promise<void> {
     const values = this.claimValues(c);
-    await tx.query(`SELECT pg_advisory_xact_lock_shared($1)`, [advisoryKey(collectionLockName(values[2] as string))]);
+    await tx.query(...collectionLock(values[2] as string, 'shared'));
     await tx.query(
       `INSERT INTO settlement.claims (claim_id, order_id, programme_id, programme_version, mode, enterprise_id, enterprise_name, region_id,
          provider_id, provider_name, provider_credit_code, provider_province, payee_type, payee_id, amount_fen, voucher_fen, invoice_number, submitted_at, flagged,

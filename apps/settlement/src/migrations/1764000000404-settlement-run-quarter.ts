@@ -13,6 +13,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * wrote a second entry of every claim into the random-uuid primary key, splitting its pages
  * (docs/performance.md). `last_run_id` now names the run that sent a claim back, and is indexed
  * only where set.
+ *
+ * Upgrade with every settlement instance stopped: an instance of the former version would collect
+ * claims without filing them under the run's quarter, and the run would not find them (ADR 0007).
  */
 export class SettlementRunQuarter1764000000404 implements MigrationInterface {
   name = 'SettlementRunQuarter1764000000404';
@@ -28,6 +31,8 @@ export class SettlementRunQuarter1764000000404 implements MigrationInterface {
                 FROM settlement.claims WHERE run_id IS NULL AND last_run_id IS NULL) w
        WHERE c.claim_id = w.claim_id
          AND NOT EXISTS (SELECT 1 FROM settlement.runs r WHERE r.programme_id = c.programme_id AND r.quarter >= w.quarter)`);
+    // last_run_id now names only the run that sent a claim back; before, collection set it on every claim.
+    await q.query(`UPDATE settlement.claims SET last_run_id = NULL WHERE run_id IS NOT NULL AND last_run_id IS NOT NULL`);
     await q.query(`DROP INDEX settlement.claims_waiting`);
     await q.query(`DROP INDEX settlement.claims_run`);
     await q.query(`DROP INDEX settlement.claims_sent_back`);
@@ -39,6 +44,8 @@ export class SettlementRunQuarter1764000000404 implements MigrationInterface {
     await q.query(`DROP INDEX settlement.claims_sent_back`);
     await q.query(`DROP INDEX settlement.claims_run_quarter`);
     await q.query(`ALTER TABLE settlement.claims DROP COLUMN run_quarter`);
+    // the former meaning: the run that holds the claim, or last held it
+    await q.query(`UPDATE settlement.claims SET last_run_id = run_id WHERE run_id IS NOT NULL`);
     await q.query(`CREATE INDEX claims_waiting ON settlement.claims (programme_id, submitted_at) WHERE run_id IS NULL`);
     await q.query(`CREATE INDEX claims_run ON settlement.claims (run_id)`);
     await q.query(`CREATE INDEX claims_sent_back ON settlement.claims (last_run_id) WHERE run_id IS NULL AND last_run_id IS NOT NULL`);

@@ -14,14 +14,13 @@ import {
   SettlementRunEvent,
   StartRunDto,
 } from '@vc/contracts';
-import { advisoryKey } from '@vc/database';
 import { newSeed, quarterBounds, sampleSize } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import {
   assertOperatorOf,
   CLAIM_VIEW_COLUMNS,
-  collectionLockName,
+  collectionLock,
   findRun,
   inRun,
   provinceOfProgramme,
@@ -68,7 +67,7 @@ export class RunsUseCase {
       if (!programme) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'programmeId', message: `programme ${dto.programmeId} is not known to settlement` });
       // Claims arriving now either commit before this collection reads them, or wait and then see
       // this run and are filed for the next one (the projection takes the same lock, shared).
-      await work.query(`SELECT pg_advisory_xact_lock($1)`, [advisoryKey(collectionLockName(dto.programmeId))]);
+      await work.query(...collectionLock(dto.programmeId, 'exclusive'));
       const seed = dto.seed ?? newSeed();
       const rateBp = dto.sampleRateBp ?? DEFAULT_SAMPLE_RATE_BP;
       const [created] = await work.query<{ id: string }>(
