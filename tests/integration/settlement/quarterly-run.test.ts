@@ -281,6 +281,10 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
 
   it('returned and deferred claims, and those submitted after the quarter, wait for the next run', async () => {
     setNow(app, '2027-01-05T10:00:00+08:00');
+    // R-CLAIM-3: the claim returned for amendment is amended (new evidence and amount): pending again.
+    const amended = { ...c.ret, amountFen: 320_000, voucherFen: 80_000, invoiceNumber: `${c.ret.invoiceNumber}-A` };
+    await publishEvent(sys.client.nc, Events.claimAmended, c.ret.claimId, amended);
+    await eventually(async () => (await sql(sys.db.url, `SELECT state FROM settlement.claims WHERE claim_id = $1`, [c.ret.claimId]))[0]?.state === 'pending');
     // Submitted inside Q3 but known to settlement only after the Q3 run began: the next run takes it.
     const late = claim('JS-2026', e1, pJS, 350_000, '2026-09-20T09:00:00+08:00');
     await feedClaims(sys, [late]);
@@ -288,6 +292,8 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const ids = (await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1`, [next.id])).map((r) => r.id).sort();
     expect(ids).toEqual([c.ret.claimId, c.dismissed.claimId, c.nextQuarter.claimId, late.claimId].sort());
     expect(next.collectedCount).toBe(4);
+    const [ret] = await sql(sys.db.url, `SELECT state, voucher_fen::int AS v FROM settlement.claims WHERE claim_id = $1`, [c.ret.claimId]);
+    expect(ret).toEqual({ state: 'in_review', v: 80_000 });
   });
 
   it('a run takes the claims of earlier quarters that no run took; a run of an earlier quarter, started later, finds them taken', async () => {
