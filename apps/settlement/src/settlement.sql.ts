@@ -108,7 +108,7 @@ export function sentBackBy(runParam: string, alias = ''): string {
   return `${a}last_run_id = ${runParam} AND ${a}run_id IS NULL`;
 }
 
-/** A run's claims by state: `count` when the caller counted them already in the same transaction. */
+/** A run's own claims by state, as a step that has just counted them (in the same transaction) passes them to runView. */
 export type ClaimCounts = Array<{ state: string; n: number }>;
 
 export async function runView(tx: Tx, run: RunRow, counted?: ClaimCounts): Promise<RunView> {
