@@ -148,9 +148,9 @@ export class DisburseUseCase {
          ON CONFLICT (run_id, enterprise_id, region_id, due_on) DO NOTHING
          RETURNING amount_fen),
        lines AS (${statementLinesInsert('changed', run)})
-       SELECT (SELECT count(*) FROM changed)::int AS n, (SELECT COALESCE(sum(voucher_fen), 0) FROM changed)::bigint AS fen,
-              (SELECT count(*) FROM owed)::int AS owed_n, (SELECT COALESCE(sum(amount_fen), 0) FROM owed)::bigint AS owed_fen,
-              (SELECT count(*) FROM lines)::int AS lines_n, (SELECT COALESCE(sum(total_fen), 0) FROM lines)::bigint AS lines_fen`,
+       SELECT * FROM (SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM changed) p,
+                     (SELECT count(*)::int AS owed_n, COALESCE(sum(amount_fen), 0)::bigint AS owed_fen FROM owed) o,
+                     (SELECT count(*)::int AS lines_n, COALESCE(sum(total_fen), 0)::bigint AS lines_fen FROM lines) l`,
       [run.id, paidAt, paidOn, versions.map((v) => v.version), due, fallbackDue],
     );
     // What was paid is exactly what the instructions say, or nothing of this step is kept.

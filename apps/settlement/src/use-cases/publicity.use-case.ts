@@ -63,12 +63,12 @@ export class PublicityUseCase {
         [run.id],
       );
       const of = (state: string) => byState.find((r) => r.state === state) ?? { n: 0, sampled: 0, fen: 0n };
-      const tally = { n: of('in_review').n, sampled: of('in_review').sampled, listed: of('approved').n, listed_fen: of('approved').fen };
-      if (tally.n > 0) {
+      const undecided = of('in_review');
+      if (undecided.n > 0) {
         throw new DomainError(ErrorCode.REVIEW_INCOMPLETE, {
           field: 'runId',
-          message: `${tally.n} claims still wait for a decision (${tally.sampled} of them sampled for inspection)`,
-          details: { inReview: tally.n, sampledInReview: tally.sampled },
+          message: `${undecided.n} claims still wait for a decision (${undecided.sampled} of them sampled for inspection)`,
+          details: { inReview: undecided.n, sampledInReview: undecided.sampled },
         });
       }
       const [programme] = await work.query<{ publicity_working_days: number }>(`SELECT publicity_working_days FROM settlement.programmes WHERE id = $1`, [run.programme_id]);
@@ -87,7 +87,7 @@ export class PublicityUseCase {
           WHERE id = $1 AND state = 'review'`,
         [run.id, publishedOn, window.firstDay, window.lastDay, window.closesAt, days, now],
       );
-      const listed = { n: tally.listed, fen: tally.listed_fen };
+      const listed = of('approved');
       await work.audit({
         action: 'run.published',
         entityType: 'run',
@@ -105,7 +105,7 @@ export class PublicityUseCase {
         closesAt: window.closesAt.toISOString(),
       };
       await work.emit({ subject: Events.settlementRunPublished, aggregateType: 'run', aggregateId: run.id, payload });
-      return runView(work.tx, (await findRun(work.tx, run.id))!, byState.map(({ state, n }) => ({ state, n })));
+      return runView(work.tx, (await findRun(work.tx, run.id))!, byState);
     });
   }
 
