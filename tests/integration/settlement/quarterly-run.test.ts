@@ -65,6 +65,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
   });
   afterAll(async () => sys?.stop());
 
+  const takenBy = async (id: string) => (await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1`, [id])).map((r) => r.id).sort();
   const inRun = () => Object.entries(c).filter(([name]) => name !== 'nextQuarter' && name !== 'zj').map(([, x]) => x);
 
   it('a run starts only after the quarter ends (Asia/Shanghai)', async () => {
@@ -289,8 +290,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const late = claim('JS-2026', e1, pJS, 350_000, '2026-09-20T09:00:00+08:00');
     await feedClaims(sys, [late]);
     const next = await sys.client.ok(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q4', sampleRateBp: 0 }, { principal: JS, idempotencyKey: key() });
-    const ids = (await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1`, [next.id])).map((r) => r.id).sort();
-    expect(ids).toEqual([c.ret.claimId, c.dismissed.claimId, c.nextQuarter.claimId, late.claimId].sort());
+    expect(await takenBy(next.id)).toEqual([c.ret.claimId, c.dismissed.claimId, c.nextQuarter.claimId, late.claimId].sort());
     expect(next.collectedCount).toBe(4);
     const [ret] = await sql(sys.db.url, `SELECT state, voucher_fen::int AS v FROM settlement.claims WHERE claim_id = $1`, [c.ret.claimId]);
     expect(ret).toEqual({ state: 'in_review', v: 80_000 });
@@ -300,7 +300,6 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     setNow(app, '2027-01-05T10:00:00+08:00');
     const q2 = claim('ZJ-2026', e1, pZJ, 250_000, '2026-05-10T09:00:00+08:00');
     await feedClaims(sys, [q2]);
-    const takenBy = async (id: string) => (await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1`, [id])).map((r) => r.id).sort();
     const q3 = await sys.client.ok(S.runStart, { programmeId: 'ZJ-2026', quarter: '2026Q3', sampleRateBp: 0 }, { principal: ZJ, idempotencyKey: key() });
     expect(await takenBy(q3.id)).toEqual([c.zj.claimId, q2.claimId].sort());
     const q2run = await sys.client.ok(S.runStart, { programmeId: 'ZJ-2026', quarter: '2026Q2', sampleRateBp: 0 }, { principal: ZJ, idempotencyKey: key() });
