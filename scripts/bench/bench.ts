@@ -18,6 +18,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 /** BENCH_ONLY=gRPC: only the scenarios whose name contains it (the ceiling is always measured). */
 const ONLY = process.env.BENCH_ONLY;
+/** BENCH_KEEP_DB=1: the bench's database is kept (its URL printed) to inspect plans on the data it made. */
+const KEEP_DB = process.env.BENCH_KEEP_DB === '1';
 
 async function spawnCeiling(env: Record<string, string>): Promise<ServiceProcess> {
   const { spawn } = await import('node:child_process');
@@ -72,8 +74,8 @@ async function main() {
       if (ONLY && !scenario.name.includes(ONLY)) continue;
       try {
         const results = await scenario.run(ctx);
-        // a ratio to the request ceiling means something only for request scenarios, not for batches
-        for (const r of results) rows.push({ ...r, ratio: Number.isNaN(r.p50) ? undefined : r.throughput / ceiling.throughput });
+        // a batch is measured against its own ceiling; the request ceiling means something only for requests
+        for (const r of results) rows.push({ ...r, ratio: r.ceiling ? r.throughput / r.ceiling : Number.isNaN(r.p50) ? undefined : r.throughput / ceiling.throughput });
       } catch (err) {
         console.log(`  ${scenario.name}: not measured — ${(err as Error).message}`);
       }
@@ -82,7 +84,8 @@ async function main() {
   } finally {
     for (const [, proc] of processes) proc.kill('SIGTERM');
     await nats.dispose();
-    await db.drop().catch(() => undefined);
+    if (KEEP_DB) console.log(`database kept for inspection: ${db.url}`);
+    else await db.drop().catch(() => undefined);
   }
 
   console.log('\nscenario                                                   ok/s      p50 ms   p99 ms   failed  ratio to ceiling');

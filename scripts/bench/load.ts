@@ -8,6 +8,8 @@ export interface LoadResult {
   throughput: number;
   p50: number;
   p99: number;
+  /** throughput of the scenario's own ceiling, when it is not the request ceiling (a batch's raw SQL) */
+  ceiling?: number;
 }
 
 export function percentile(sorted: number[], p: number): number {

@@ -43,6 +43,7 @@ function settlementScenario(claims: number, flag?: string): Scenario {
       );
       await sql(ctx.db.url, 'ANALYZE settlement.claims');
       console.log(`  generated ${claims} claims in ${(Number(process.hrtime.bigint() - seedStart) / 1e9).toFixed(1)} s`);
+      const ceiling = await settlementCeiling(ctx.db.url, claims);
 
       const op = { principal: { sub: 'bench-op', role: Role.ProgrammeOperator, org: 'JS', province: 'JS' as const }, timeoutMs: 600000 };
       const desk = tokenFor({ sub: 'bench-desk', role: Role.DeltaOperator, org: 'DELTA' });
@@ -66,9 +67,46 @@ function settlementScenario(claims: number, flag?: string): Scenario {
           `disburse + statement ${ms(tDisburse0, tDone).toFixed(0)} ms → ${done.instructionCount} instructions, ${done.instructionFen} fen`,
       );
       const seconds = (ms(t0, tPublished) + ms(tDisburse0, tDone)) / 1000;
-      return [{ name: `settlement: ${claims.toLocaleString('en')} claims → instructions + statement`, ok: claims, failed: 0, seconds, throughput: claims / seconds, p50: NaN, p99: NaN }];
+      return [
+        ceiling,
+        { name: `settlement: ${claims.toLocaleString('en')} claims → instructions + statement`, ok: claims, failed: 0, seconds, throughput: claims / seconds, p50: NaN, p99: NaN, ceiling: ceiling.throughput },
+      ];
     },
   };
+}
+
+/**
+ * The settlement's own ceiling, measured on the same generated claims in the same run: the least a
+ * settlement that records each claim's payment can do — one transaction of raw SQL that writes
+ * every claim once (state and paid time, a HOT update like the run's own) and groups them into one
+ * instruction per payee. It runs on a copy of the claims table (same columns, indexes and
+ * fillfactor), dropped afterwards, so the run itself starts on the data as generated; a checkpoint
+ * before each leaves neither with the other's dirty pages.
+ */
+async function settlementCeiling(url: string, claims: number): Promise<LoadResult> {
+  const [{ reloptions }] = await sql<{ reloptions: string[] | null }>(url, `SELECT reloptions FROM pg_class WHERE oid = 'settlement.claims'::regclass`);
+  await sql(
+    url,
+    `CREATE SCHEMA bench_ceiling;
+     CREATE TABLE bench_ceiling.claims (LIKE settlement.claims INCLUDING ALL)${reloptions?.length ? ` WITH (${reloptions.join(', ')})` : ''};
+     INSERT INTO bench_ceiling.claims SELECT * FROM settlement.claims;
+     CREATE TABLE bench_ceiling.instructions (payee_type text, payee_id uuid, claim_count int, total_fen bigint);
+     ANALYZE bench_ceiling.claims;
+     CHECKPOINT;`,
+  );
+  const t0 = process.hrtime.bigint();
+  await sql(
+    url,
+    `BEGIN;
+     SET LOCAL work_mem = '256MB';
+     UPDATE bench_ceiling.claims SET state = 'paid', paid_at = now();
+     INSERT INTO bench_ceiling.instructions SELECT payee_type, payee_id, count(*), sum(voucher_fen) FROM bench_ceiling.claims GROUP BY payee_type, payee_id;
+     COMMIT;`,
+  );
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  await sql(url, `DROP SCHEMA bench_ceiling CASCADE; CHECKPOINT;`);
+  console.log(`  settlement ceiling: every claim written once and grouped by payee in ${seconds.toFixed(1)} s`);
+  return { name: 'settlement ceiling: each claim written once + GROUP BY', ok: claims, failed: 0, seconds, throughput: claims / seconds, p50: NaN, p99: NaN, ceiling: claims / seconds };
 }
 
 export const settlementQuarter = settlementScenario(Number(process.env.BENCH_SETTLEMENT_CLAIMS ?? 1_000_000));
