@@ -1,4 +1,4 @@
-import { Principal, Role, RunState, RunView, SETTLEMENT_CLAIMS_PER_EVENT } from '@vc/contracts';
+import { Principal, Role, RunState, RunView, SETTLEMENT_CLAIMS_PER_EVENT, SETTLEMENT_DETAILED_DECISIONS } from '@vc/contracts';
 import { Tx } from '@vc/database';
 import { CalendarYearMissingError } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
@@ -176,12 +176,14 @@ export function lit(value: string): string {
 /**
  * Outbox rows for a set of claims in one statement (set-wise: a run may hold millions of claims):
  * one event per chunk of SETTLEMENT_CLAIMS_PER_EVENT claims, so a million claims make a thousand
- * events. `source` is a CTE of the run's claims yielding claim_id, order_id, voucher_fen,
+ * events. `source` is a CTE of the run's claims yielding claim_id and, for the decisions that name
+ * them (SETTLEMENT_DETAILED_DECISIONS: rejected, returned), order_id, voucher_fen and
  * decision_reason; the envelope is the one `addToOutbox` writes (EventEnvelope with a
  * SettlementClaimsEvent payload), its aggregate the run.
  */
 export function claimEventsInsert(source: string, subject: string, run: { id: string; programme_id: string }, occurredAt: Date): string {
   const correlation = currentCorrelationId();
+  const detailed = SETTLEMENT_DETAILED_DECISIONS.includes(subject);
   // The chunks are numbered in one pass and grouped by their number alone (a run's claims are all of
   // its programme), so the planner hashes the groups instead of sorting a million rows by chunk;
   // only the thousand events are sorted. The arrays go straight to jsonb: no JSON text is built and
@@ -190,14 +192,19 @@ export function claimEventsInsert(source: string, subject: string, run: { id: st
     SELECT e.eid, ${lit(subject)}, 'run', ${lit(run.id)},
            jsonb_build_object('id', e.eid, 'type', ${lit(subject)}, 'aggregateType', 'run', 'aggregateId', ${lit(run.id)},
              'occurredAt', ${lit(occurredAt.toISOString())},
-             'payload', jsonb_build_object('runId', ${lit(run.id)}, 'programmeId', ${lit(run.programme_id)}, 'claimIds', e.claim_ids,
-                                           'orderIds', e.order_ids, 'voucherFen', e.voucher_fen, 'reasons', e.reasons))
+             'payload', jsonb_build_object('runId', ${lit(run.id)}, 'programmeId', ${lit(run.programme_id)}, 'claimIds', e.claim_ids${
+               detailed ? `,
+                                           'orderIds', e.order_ids, 'voucherFen', e.voucher_fen, 'reasons', e.reasons` : ''
+             }))
            ${correlation ? `|| jsonb_build_object('correlationId', ${lit(correlation)})` : ''}
-      FROM (SELECT gen_random_uuid() AS eid, c.chunk,
-                   to_jsonb(array_agg(c.claim_id)) AS claim_ids, to_jsonb(array_agg(c.order_id)) AS order_ids,
-                   to_jsonb(array_agg(c.voucher_fen::text)) AS voucher_fen, to_jsonb(array_agg(c.decision_reason)) AS reasons
-              FROM (SELECT s.claim_id, s.order_id, s.voucher_fen, s.decision_reason,
-                           (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
+      FROM (SELECT gen_random_uuid() AS eid, c.chunk, to_jsonb(array_agg(c.claim_id)) AS claim_ids${
+        detailed
+          ? `,
+                   to_jsonb(array_agg(c.order_id)) AS order_ids, to_jsonb(array_agg(c.voucher_fen::text)) AS voucher_fen,
+                   to_jsonb(array_agg(c.decision_reason)) AS reasons`
+          : ''
+      }
+              FROM (SELECT ${detailed ? 's.claim_id, s.order_id, s.voucher_fen, s.decision_reason' : 's.claim_id'}, (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
              GROUP BY c.chunk
              ORDER BY c.chunk) e`;
 }

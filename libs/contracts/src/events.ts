@@ -123,14 +123,23 @@ export const SETTLEMENT_CLAIMS_PER_EVENT = 1000;
  * is claimIds[i], with orderIds[i], voucherFen[i] and reasons[i] (building and reading arrays of
  * scalars costs a fraction of an object per claim). Redemption returns V to the budget on
  * rejected (5.6 step 1) and marks paid claims. Every claim of a decision is in exactly one event.
+ *
+ * Only the decisions that carry a reason or give money back (rejected, returned) name each claim's
+ * order, V and reason. Approved and paid name the claims alone: those are the decisions a whole
+ * run takes at once, a million claims each, where the three other arrays were most of the cost of
+ * writing the events (docs/performance.md); what was paid is in the run's instructions and
+ * statement, and a claim's V in its own record.
  */
 export interface SettlementClaimsEvent {
   runId: string;
   programmeId: string;
   claimIds: string[];
-  orderIds: string[];
-  voucherFen: FenJson[];
-  reasons: Array<string | null>;
+  /** rejected and returned only */
+  orderIds?: string[];
+  /** rejected and returned only */
+  voucherFen?: FenJson[];
+  /** rejected and returned only */
+  reasons?: Array<string | null>;
 }
 
 /**

@@ -133,6 +133,9 @@ export const Events = {
   matchingRecorded: 'voucher.events.matching.recorded',
 } as const;
 
+/** The settlement decisions whose events name each claim's order, V and reason (SettlementClaimsEvent); the others name the claims alone. */
+export const SETTLEMENT_DETAILED_DECISIONS: readonly string[] = [Events.settlementClaimRejected, Events.settlementClaimReturned];
+
 /** The envelope of every event on the stream; `id` is the JetStream Nats-Msg-Id. */
 export interface EventEnvelope<T = Record<string, unknown>> {
   id: string;

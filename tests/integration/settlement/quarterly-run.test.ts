@@ -152,6 +152,10 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
       payload: { programmeId: 'JS-2026', runId, claimIds: [c.reject.claimId], orderIds: [c.reject.orderId], voucherFen: [String(c.reject.voucherFen)], reasons: ['发票与合同不符'] },
     });
     expect(await claimEventCount(sys, Events.settlementClaimReturned, [c.ret.claimId])).toBe(1);
+    // Approval, like payment, is taken by the whole run at once: its events name the claims alone.
+    const approvedEvents = await sql(sys.db.url, `SELECT envelope->'payload' AS payload FROM settlement.outbox WHERE subject = $1`, [Events.settlementClaimApproved]);
+    expect(approvedEvents.length).toBeGreaterThan(0);
+    for (const { payload } of approvedEvents) expect(Object.keys(payload).sort()).toEqual(['claimIds', 'programmeId', 'runId']);
 
     // Sampled and flagged claims: decided one by one after inspection.
     const rest = sampledOrFlagged.map((r) => ({ claimId: r.id, decision: 'approve' }));

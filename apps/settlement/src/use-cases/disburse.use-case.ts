@@ -131,8 +131,8 @@ export class DisburseUseCase {
     const [paid] = await work.query<{ n: number; fen: bigint; owed_n: number; owed_fen: bigint; lines_n: number; lines_fen: bigint }>(
       `WITH changed AS (
          UPDATE settlement.claims SET state = 'paid', paid_at = $2 WHERE ${inRun('$1::uuid')} AND state = 'approved'
-         RETURNING claim_id, order_id, programme_id, programme_version, region_id, enterprise_id, enterprise_name, provider_id, provider_name,
-                   provider_credit_code, provider_province, amount_fen, voucher_fen, decision_reason),
+         RETURNING claim_id, programme_id, programme_version, region_id, enterprise_id, enterprise_name, provider_id, provider_name,
+                   provider_credit_code, provider_province, amount_fen, voucher_fen),
        ev AS (${claimEventsInsert('changed', Events.settlementClaimPaid, run, paidAt)}),
        d AS (SELECT * FROM unnest($4::int[], $5::date[]) AS d(version, due_on)),
        ratio AS (SELECT id, matching_ratio, ${ratioMicro('matching_ratio')} AS ratio_micro FROM settlement.regions),

@@ -53,7 +53,7 @@ export class ReviewUseCase {
           `WITH changed AS (
              UPDATE settlement.claims SET state = 'approved', decided_at = $2
               WHERE ${inRun('$1::uuid')} AND state = 'in_review' AND NOT sampled AND NOT flagged
-              RETURNING claim_id, order_id, voucher_fen, decision_reason),
+              RETURNING claim_id),
            ev AS (${claimEventsInsert('changed', Events.settlementClaimApproved, run, now)})
            SELECT count(*)::int AS n FROM changed`,
           [run.id, now],
