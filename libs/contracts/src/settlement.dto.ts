@@ -48,6 +48,9 @@ export type SettlementClaimState = (typeof SETTLEMENT_CLAIM_STATES)[number];
 export const REVIEW_DECISIONS = ['approve', 'reject', 'return'] as const;
 export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 
+/** The share of a run's claims drawn for on-site inspection when the operator gives none, in basis points (5 %). */
+export const DEFAULT_SAMPLE_RATE_BP = 500;
+
 export class StartRunDto {
   @IsString() @Matches(SETTLEMENT_PROGRAMME_ID, { message: 'programmeId must look like JS-2026' }) programmeId: string;
   @IsString() @Matches(QUARTER_PATTERN, { message: 'quarter must look like 2026Q3' }) quarter: string;

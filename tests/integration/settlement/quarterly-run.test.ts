@@ -4,6 +4,7 @@ import { seededSample } from '@vc/domain';
 import { publishEvent, rowCounts, sql, TestSystem, eventually } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { auditor, deltaOperator, operatorOf, regionAdmin } from '../../fixtures/principals';
+import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, claimEventCount, outboxCount, provider, setNow, SIMULATED } from './feed';
 
 const S = Subjects.settlement;
@@ -67,6 +68,8 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
 
   const takenBy = async (id: string) => (await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1`, [id])).map((r) => r.id).sort();
   const inRun = () => Object.entries(c).filter(([name]) => name !== 'nextQuarter' && name !== 'zj').map(([, x]) => x);
+  /** The runs whose review counters (migration 1764000000406) differ from a fresh count of their claims (R-LEDGER-1). */
+  const reviewCounterDifferences = async () => (await runLedgerChecks(sys.db.url)).find((r) => r.name.startsWith('run review counters'))!.differences;
 
   it('a run starts only after the quarter ends (Asia/Shanghai)', async () => {
     setNow(app, '2026-09-30T23:59:00+08:00');
@@ -141,9 +144,12 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
       },
       { principal: JS, idempotencyKey: key() },
     );
-    const sampledOrFlagged = await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`, [runId]);
+    const sampledOrFlagged = await sql(sys.db.url, `SELECT claim_id::text AS id, sampled FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`, [runId]);
     expect(sampledOrFlagged.map((r) => r.id)).toContain(c.flagged.claimId);
-    expect(reviewed).toMatchObject({ rejected: 1, returned: 1, inReview: sampledOrFlagged.length });
+    // what is left in review comes from the run's counters; a fresh count agrees
+    expect(reviewed).toMatchObject({ rejected: 1, returned: 1, inReview: sampledOrFlagged.length, sampledInReview: sampledOrFlagged.filter((r) => r.sampled).length });
+    expect(sampledOrFlagged.filter((r) => r.sampled).length).toBeGreaterThan(0);
+    expect(await reviewCounterDifferences()).toEqual([]);
     const [rejected] = await sql(sys.db.url, `SELECT envelope FROM settlement.outbox WHERE subject = $1`, [Events.settlementClaimRejected]);
     expect(rejected.envelope).toMatchObject({
       type: Events.settlementClaimRejected,
@@ -160,7 +166,8 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     // Sampled and flagged claims: decided one by one after inspection.
     const rest = sampledOrFlagged.map((r) => ({ claimId: r.id, decision: 'approve' }));
     const done = await sys.client.ok(S.runReview, { runId, decisions: rest }, { principal: JS, idempotencyKey: key() });
-    expect(done).toMatchObject({ approved: rest.length, inReview: 0 });
+    expect(done).toMatchObject({ approved: rest.length, inReview: 0, sampledInReview: 0 });
+    expect(await reviewCounterDifferences()).toEqual([]);
     const twice = await sys.client.call(S.runReview, { runId, decisions: [rest[0]] }, { principal: JS, idempotencyKey: key() });
     expect(twice).toMatchObject({ ok: false, error: { code: 'ILLEGAL_STATE', field: 'decisions.0.claimId' } });
   });

@@ -3,6 +3,7 @@ import { SettlementClaimsHot1764000000402 } from './1764000000402-settlement-cla
 import { SettlementOutboxLz41764000000403 } from './1764000000403-settlement-outbox-lz4';
 import { SettlementRunQuarter1764000000404 } from './1764000000404-settlement-run-quarter';
 import { SettlementClaimStatistics1764000000405 } from './1764000000405-settlement-claim-statistics';
+import { SettlementRunReviewCounters1764000000406 } from './1764000000406-settlement-run-review-counters';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -10,4 +11,5 @@ export const settlementMigrations = [
   SettlementOutboxLz41764000000403,
   SettlementRunQuarter1764000000404,
   SettlementClaimStatistics1764000000405,
+  SettlementRunReviewCounters1764000000406,
 ];

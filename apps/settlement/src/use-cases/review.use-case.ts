@@ -42,11 +42,13 @@ export class ReviewUseCase {
       const now = this.clock.now();
       await useBulkMemory(work.tx);
       const counts = { approved: 0, rejected: 0, returned: 0 };
+      let sampledDecided = 0;
       if (decisions.length > 0) {
         await this.checkDecidable(work, run.id, decisions.map((d) => d.claimId));
         const changed = await this.decide(work, run, decisions.map((d) => d.claimId), decisions.map((d) => d.decision), decisions.map((d) => d.reason ?? null), now);
         if (changed.total !== decisions.length) throw new DomainError(ErrorCode.INTERNAL);
         Object.assign(counts, changed.byState);
+        sampledDecided = changed.sampled;
       }
       if (dto.approveAll) {
         const [row] = await work.query<{ n: number }>(
@@ -63,11 +65,13 @@ export class ReviewUseCase {
         // and groups the instructions by sorting a million rows instead of hashing them.
         if (row.n > 0) await refreshClaimStatistics(work.tx);
       }
+      // What is left in review, from the run's counters (migration 1764000000406): every claim decided
+      // here left review, and approve-all takes no sampled claim.
       const [left] = await work.query<{ n: number; sampled: number }>(
-        `SELECT count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state = 'in_review'`,
-        [run.id],
+        `UPDATE settlement.runs SET in_review_count = in_review_count - $3, sampled_in_review_count = sampled_in_review_count - $4, updated_at = $2
+          WHERE id = $1 RETURNING in_review_count AS n, sampled_in_review_count AS sampled`,
+        [run.id, now, counts.approved + counts.rejected + counts.returned, sampledDecided],
       );
-      await work.query(`UPDATE settlement.runs SET updated_at = $2 WHERE id = $1`, [run.id, now]);
       await work.audit({
         action: 'run.reviewed',
         entityType: 'run',
@@ -79,7 +83,7 @@ export class ReviewUseCase {
   }
 
   private async decide(work: Work, run: RunRow, ids: string[], decisions: string[], reasons: Array<string | null>, now: Date) {
-    const rows = await work.query<{ state: string; n: number }>(
+    const rows = await work.query<{ state: string; n: number; sampled: number }>(
       `WITH d AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[]) AS d(claim_id, decision, reason)),
        changed AS (
          UPDATE settlement.claims c
@@ -91,23 +95,25 @@ export class ReviewUseCase {
                 run_id = CASE WHEN d.decision = 'return' THEN NULL ELSE c.run_id END
            FROM d
           WHERE c.claim_id = d.claim_id AND c.run_id = $1 AND c.state = 'in_review'
-          RETURNING c.claim_id, c.order_id, c.voucher_fen, c.decision_reason, c.state),
+          RETURNING c.claim_id, c.order_id, c.voucher_fen, c.decision_reason, c.state, c.sampled),
        approved AS (SELECT * FROM changed WHERE state = 'approved'),
        rejected AS (SELECT * FROM changed WHERE state = 'rejected'),
        returned AS (SELECT * FROM changed WHERE state = 'returned'),
        e1 AS (${claimEventsInsert('approved', Events.settlementClaimApproved, run, now)}),
        e2 AS (${claimEventsInsert('rejected', Events.settlementClaimRejected, run, now)}),
        e3 AS (${claimEventsInsert('returned', Events.settlementClaimReturned, run, now)})
-       SELECT state, count(*)::int AS n FROM changed GROUP BY state`,
+       SELECT state, count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM changed GROUP BY state`,
       [run.id, ids, decisions, reasons, now],
     );
     const byState = { approved: 0, rejected: 0, returned: 0 };
     let total = 0;
+    let sampled = 0;
     for (const r of rows) {
       byState[r.state as keyof typeof byState] = r.n;
       total += r.n;
+      sampled += r.sampled;
     }
-    return { total, byState };
+    return { total, byState, sampled };
   }
 
   /** Every claim must be of this run and still in review, else the first that is not is named and nothing is written. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
 import {
+  DEFAULT_SAMPLE_RATE_BP,
   Events,
   InstructionView,
   ListInstructionsDto,
@@ -32,8 +33,6 @@ import {
   sentBackBy,
   useBulkMemory,
 } from '../settlement.sql';
-
-export const DEFAULT_SAMPLE_RATE_BP = 500;
 
 /**
  * SPEC 5.6: a settlement run is (programme, quarter). Starting it collects, in one statement, every
@@ -104,20 +103,28 @@ export class RunsUseCase {
       // The sample: the claims with the lowest sha256(seed ‖ 0x00 ‖ claim id), exactly as seededSample
       // in libs/domain ranks them, so the stored seed reproduces it anywhere.
       const k = sampleSize(collected.n, { num: rateBp, den: 10000 });
+      let sampled = 0;
       if (k > 0) {
-        await work.query(
-          `UPDATE settlement.claims SET sampled = true WHERE claim_id IN (
-             SELECT claim_id FROM settlement.claims WHERE ${inRun('$1::uuid')}
-              ORDER BY sha256(convert_to($2, 'UTF8') || '\\x00'::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3)`,
+        [{ n: sampled }] = await work.query<{ n: number }>(
+          `WITH s AS (
+             UPDATE settlement.claims SET sampled = true WHERE claim_id IN (
+               SELECT claim_id FROM settlement.claims WHERE ${inRun('$1::uuid')}
+                ORDER BY sha256(convert_to($2, 'UTF8') || '\\x00'::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3)
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM s`,
           [runId, seed, k],
         );
       }
-      await work.query(`UPDATE settlement.runs SET collected_count = $2, collected_fen = $3 WHERE id = $1`, [runId, collected.n, collected.fen]);
+      // Every claim collected is in review (migration 1764000000406 keeps the count on the run).
+      await work.query(
+        `UPDATE settlement.runs SET collected_count = $2, collected_fen = $3, in_review_count = $2, sampled_in_review_count = $4 WHERE id = $1`,
+        [runId, collected.n, collected.fen, sampled],
+      );
       await work.audit({
         action: 'run.started',
         entityType: 'run',
         entityId: runId,
-        data: { programmeId: dto.programmeId, quarter: dto.quarter, collected: collected.n, collectedFen: collected.fen, seed, sampleRateBp: rateBp, sampled: k },
+        data: { programmeId: dto.programmeId, quarter: dto.quarter, collected: collected.n, collectedFen: collected.fen, seed, sampleRateBp: rateBp, sampled },
       });
       const payload: SettlementRunEvent = {
         runId,

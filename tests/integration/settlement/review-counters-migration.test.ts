@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { createServiceDataSource, migrate } from '@vc/database';
+import { createTestDatabase, sql, TestDatabase } from '@vc/testing';
+import { settlementMigrations } from '../../../apps/settlement/src/migrations';
+
+/**
+ * Migration 1764000000406 gives each run the count of its claims in review and of the sampled ones
+ * among them, from the claims already there; it can be undone and redone.
+ */
+jest.setTimeout(60_000);
+
+describe('settlement migration 1764000000406 (review counters on the run)', () => {
+  let db: TestDatabase;
+  const inReview = randomUUID();
+  const reviewed = randomUUID();
+
+  async function migrateWith(count: number): Promise<void> {
+    const ds = createServiceDataSource({ url: db.url, schema: 'settlement', migrations: settlementMigrations.slice(0, count), poolSize: 2, applicationName: 'migration-test' });
+    await ds.initialize();
+    try {
+      await migrate(ds, 'settlement');
+    } finally {
+      await ds.destroy();
+    }
+  }
+
+  async function insertRun(id: string, quarter: string, state: string): Promise<void> {
+    await sql(
+      db.url,
+      `INSERT INTO settlement.runs (id, programme_id, province, quarter, quarter_end, state, seed, sample_rate_bp, created_by)
+       VALUES ($1, 'JS-2026', 'JS', $2, '2026-10-01T00:00:00+08:00', $3, 'seed', 500, 'op')`,
+      [id, quarter, state],
+    );
+  }
+
+  async function insertClaims(run: string | null, state: string, sampled: boolean, count: number): Promise<void> {
+    await sql(
+      db.url,
+      `INSERT INTO settlement.claims (claim_id, order_id, programme_id, programme_version, mode, enterprise_id, enterprise_name, region_id, provider_id, provider_name,
+         provider_credit_code, provider_province, payee_type, payee_id, amount_fen, voucher_fen, invoice_number, submitted_at, state, run_id, run_quarter, sampled)
+       SELECT gen_random_uuid(), gen_random_uuid(), 'JS-2026', 1, 'provider_redeems', gen_random_uuid(), 'e', gen_random_uuid(), gen_random_uuid(), 'p', 'c', 'JS', 'provider',
+              gen_random_uuid(), 400000, 100000, 'INV-' || gen_random_uuid(), '2026-08-01T09:00:00+08:00', $2, $1, '2026Q3', $3
+         FROM generate_series(1, $4)`,
+      [run, state, sampled, count],
+    );
+  }
+
+  const counters = async () =>
+    Object.fromEntries(
+      (await sql(db.url, `SELECT id::text AS id, in_review_count AS n, sampled_in_review_count AS sampled FROM settlement.runs`)).map((r) => [
+        r.id === inReview ? 'inReview' : 'reviewed',
+        { n: r.n, sampled: r.sampled },
+      ]),
+    );
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await migrateWith(5);
+    await insertRun(inReview, '2026Q3', 'review');
+    await insertRun(reviewed, '2026Q2', 'completed');
+    await insertClaims(inReview, 'in_review', false, 3);
+    await insertClaims(inReview, 'in_review', true, 2);
+    await insertClaims(inReview, 'approved', true, 1);
+    await insertClaims(inReview, 'approved', false, 4);
+    await insertClaims(reviewed, 'paid', true, 2);
+    await insertClaims(null, 'pending', false, 2);
+  });
+  afterAll(async () => db?.drop());
+
+  it('counts each run’s claims in review and the sampled ones among them', async () => {
+    await migrateWith(6);
+    expect(await counters()).toEqual({ inReview: { n: 5, sampled: 2 }, reviewed: { n: 0, sampled: 0 } });
+  });
+
+  it('is undone and redone', async () => {
+    const ds = createServiceDataSource({ url: db.url, schema: 'settlement', migrations: settlementMigrations, poolSize: 2, applicationName: 'migration-test' });
+    await ds.initialize();
+    try {
+      await ds.undoLastMigration({ transaction: 'each' });
+    } finally {
+      await ds.destroy();
+    }
+    const columns = await sql(db.url, `SELECT column_name FROM information_schema.columns WHERE table_schema = 'settlement' AND table_name = 'runs' AND column_name LIKE '%in_review_count'`);
+    expect(columns).toEqual([]);
+    await migrateWith(6);
+    expect(await counters()).toEqual({ inReview: { n: 5, sampled: 2 }, reviewed: { n: 0, sampled: 0 } });
+  });
+});
