@@ -42,9 +42,6 @@ import {
  */
 @Injectable()
 export class RunsUseCase {
-  /** Called between counting the claims to collect and collecting them; a test changes them there. */
-  afterSampleCounted: (() => Promise<void>) | null = null;
-
   constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
 
   async start(principal: Principal, dto: StartRunDto, key?: string): Promise<RunView> {
@@ -92,48 +89,32 @@ export class RunsUseCase {
       // HOT updates, no index entry; migration 1764000000404), those of earlier quarters that no run
       // took, and those waiting for the next run (run_quarter NULL: sent back, or arrived after their
       // quarter's run), and files them all under its quarter.
-      // (programme, quarter end, quarter) as parameters $p, $p+1, $p+2
-      const collectableFrom = (p: number) => `programme_id = $${p} AND run_id IS NULL AND state IN ('pending', 'returned', 'deferred')
-              AND ((run_quarter <= $${p + 2} AND run_quarter > COALESCE((SELECT max(quarter) FROM settlement.runs WHERE programme_id = $${p} AND quarter < $${p + 2}), ''))
-                   OR (run_quarter IS NULL AND submitted_at < $${p + 1}))`;
-      const collectable = collectableFrom(2);
-      const params = [runId, dto.programmeId, bounds.endExclusive, dto.quarter];
-      // The sample: the claims with the lowest sha256(seed ‖ 0x00 ‖ claim id), exactly as seededSample
-      // in libs/domain ranks them, so the stored seed reproduces it anywhere. Its size depends on how
-      // many are collected, so they are counted first; the collection then marks the sample in the
-      // same write (marking it afterwards rewrote claims on most pages of the table a second time).
-      let k = 0;
-      if (rateBp > 0) {
-        const [{ n }] = await work.query<{ n: number }>(`SELECT count(*)::int AS n FROM settlement.claims WHERE ${collectableFrom(1)}`, params.slice(1));
-        k = sampleSize(n, { num: rateBp, den: 10000 });
-        if (this.afterSampleCounted) await this.afterSampleCounted();
-      }
-      const rank = (param: string) => `sha256(convert_to(${param}, 'UTF8') || '\\x00'::bytea || convert_to(claim_id::text, 'UTF8'))`;
-      const [collected] = await work.query<{ n: number; fen: bigint; sampled: number }>(
-        `WITH s AS MATERIALIZED (SELECT claim_id FROM settlement.claims WHERE ${collectable} ORDER BY ${rank('$5')} LIMIT $6),
-         c AS (
-           UPDATE settlement.claims SET run_id = $1, run_quarter = $4, state = 'in_review', sampled = ${k > 0 ? 'claim_id IN (SELECT claim_id FROM s)' : 'false'},
-                  decision_reason = NULL, decided_at = NULL
-            WHERE ${collectable}
-            RETURNING voucher_fen, sampled)
-         SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen, count(*) FILTER (WHERE sampled)::int AS sampled FROM c`,
-        [...params, seed, k],
+      const [collected] = await work.query<{ n: number; fen: bigint }>(
+        `WITH c AS (
+           UPDATE settlement.claims SET run_id = $1, run_quarter = $4, state = 'in_review', sampled = false, decision_reason = NULL, decided_at = NULL
+            WHERE programme_id = $2 AND run_id IS NULL AND state IN ('pending', 'returned', 'deferred')
+              AND ((run_quarter <= $4 AND run_quarter > COALESCE((SELECT max(quarter) FROM settlement.runs WHERE programme_id = $2 AND quarter < $4), ''))
+                   OR (run_quarter IS NULL AND submitted_at < $3))
+            RETURNING voucher_fen)
+         SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM c`,
+        [runId, dto.programmeId, bounds.endExclusive, dto.quarter],
       );
-      const expected = sampleSize(collected.n, { num: rateBp, den: 10000 });
-      if (expected !== k) {
-        // A claim joined or left the collectable ones between the count and the collection (another
-        // run's publicity deferred one): the sample is drawn again from what was collected.
-        [{ n: collected.sampled }] = await work.query<{ n: number }>(
+      await refreshClaimStatistics(work.tx);
+      // The sample: the claims with the lowest sha256(seed ‖ 0x00 ‖ claim id), exactly as seededSample
+      // in libs/domain ranks them, so the stored seed reproduces it anywhere.
+      const k = sampleSize(collected.n, { num: rateBp, den: 10000 });
+      let sampled = 0;
+      if (k > 0) {
+        [{ n: sampled }] = await work.query<{ n: number }>(
           `WITH s AS (
-             UPDATE settlement.claims SET sampled = claim_id IN (SELECT claim_id FROM settlement.claims WHERE ${inRun('$1::uuid')} ORDER BY ${rank('$2')} LIMIT $3)
-              WHERE ${inRun('$1::uuid')}
-              RETURNING sampled)
-           SELECT count(*) FILTER (WHERE sampled)::int AS n FROM s`,
-          [runId, seed, expected],
+             UPDATE settlement.claims SET sampled = true WHERE claim_id IN (
+               SELECT claim_id FROM settlement.claims WHERE ${inRun('$1::uuid')}
+                ORDER BY sha256(convert_to($2, 'UTF8') || '\\x00'::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3)
+             RETURNING 1)
+           SELECT count(*)::int AS n FROM s`,
+          [runId, seed, k],
         );
       }
-      await refreshClaimStatistics(work.tx);
-      const sampled = collected.sampled;
       // Every claim collected is in review (migration 1764000000406 keeps the count on the run).
       await work.query(
         `UPDATE settlement.runs SET collected_count = $2, collected_fen = $3, in_review_count = $2, sampled_in_review_count = $4 WHERE id = $1`,
