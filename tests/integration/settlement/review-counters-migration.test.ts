@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServiceDataSource, migrate } from '@vc/database';
 import { createTestDatabase, sql, TestDatabase } from '@vc/testing';
-import { settlementMigrations } from '../../../apps/settlement/src/migrations';
+import { migrateSettlement, undoLastSettlementMigration } from './migrations';
 
 /**
  * Migration 1764000000406 gives each run the count of its claims in review and of the sampled ones
@@ -14,15 +13,7 @@ describe('settlement migration 1764000000406 (review counters on the run)', () =
   const inReview = randomUUID();
   const reviewed = randomUUID();
 
-  async function migrateWith(count: number): Promise<void> {
-    const ds = createServiceDataSource({ url: db.url, schema: 'settlement', migrations: settlementMigrations.slice(0, count), poolSize: 2, applicationName: 'migration-test' });
-    await ds.initialize();
-    try {
-      await migrate(ds, 'settlement');
-    } finally {
-      await ds.destroy();
-    }
-  }
+  const migrateWith = (count: number) => migrateSettlement(db.url, count);
 
   async function insertRun(id: string, quarter: string, state: string): Promise<void> {
     await sql(
@@ -73,13 +64,7 @@ describe('settlement migration 1764000000406 (review counters on the run)', () =
   });
 
   it('is undone and redone', async () => {
-    const ds = createServiceDataSource({ url: db.url, schema: 'settlement', migrations: settlementMigrations, poolSize: 2, applicationName: 'migration-test' });
-    await ds.initialize();
-    try {
-      await ds.undoLastMigration({ transaction: 'each' });
-    } finally {
-      await ds.destroy();
-    }
+    await undoLastSettlementMigration(db.url);
     const columns = await sql(db.url, `SELECT column_name FROM information_schema.columns WHERE table_schema = 'settlement' AND table_name = 'runs' AND column_name LIKE '%in_review_count'`);
     expect(columns).toEqual([]);
     await migrateWith(6);

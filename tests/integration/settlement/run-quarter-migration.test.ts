@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServiceDataSource, migrate } from '@vc/database';
 import { createTestDatabase, sql, TestDatabase } from '@vc/testing';
-import { settlementMigrations } from '../../../apps/settlement/src/migrations';
+import { migrateSettlement, undoLastSettlementMigration } from './migrations';
 
 /**
  * Migration 1764000000404 files every claim under the run that will take it (run_quarter) on a
@@ -16,15 +15,7 @@ describe('settlement migration 1764000000404 (claims filed under their run)', ()
   const runId = randomUUID();
   const claims = { inRun: randomUUID(), nextQuarter: randomUUID(), lateInRunQuarter: randomUUID(), returned: randomUUID(), otherProgramme: randomUUID() };
 
-  async function migrateWith(count: number): Promise<void> {
-    const ds = createServiceDataSource({ url: db.url, schema: 'settlement', migrations: settlementMigrations.slice(0, count), poolSize: 2, applicationName: 'migration-test' });
-    await ds.initialize();
-    try {
-      await migrate(ds, 'settlement');
-    } finally {
-      await ds.destroy();
-    }
-  }
+  const migrateWith = (count: number) => migrateSettlement(db.url, count);
 
   async function insertClaim(id: string, programmeId: string, submittedAt: string, state: string, run: string | null, lastRun: string | null): Promise<void> {
     await sql(
@@ -74,13 +65,7 @@ describe('settlement migration 1764000000404 (claims filed under their run)', ()
   });
 
   it('is undone and redone', async () => {
-    const ds = createServiceDataSource({ url: db.url, schema: 'settlement', migrations: settlementMigrations, poolSize: 2, applicationName: 'migration-test' });
-    await ds.initialize();
-    try {
-      await ds.undoLastMigration({ transaction: 'each' });
-    } finally {
-      await ds.destroy();
-    }
+    await undoLastSettlementMigration(db.url);
     expect(await indexes()).toEqual(expect.arrayContaining(['claims_run', 'claims_waiting', 'claims_sent_back']));
     expect((await sql(db.url, `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = 'settlement' AND column_name = 'run_quarter'`))[0].n).toBe(0);
     expect((await column('last_run_id')).inRun).toBe(runId);
