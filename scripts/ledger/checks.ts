@@ -4,7 +4,7 @@
  */
 export interface LedgerCheck {
   name: string;
-  /** tables the check needs, schema-qualified */
+  /** tables (schema.table) and columns (schema.table.column) the check needs */
   needs: string[];
   sql: string;
 }
@@ -88,7 +88,7 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
   },
   {
     name: 'run review counters = claims in review: each run counts the claims it holds in review, and the sampled ones among them',
-    needs: ['settlement.runs', 'settlement.claims'],
+    needs: ['settlement.runs.in_review_count', 'settlement.runs.sampled_in_review_count', 'settlement.claims'],
     sql: `SELECT r.id AS run, r.in_review_count AS counted, COALESCE(c.n, 0) AS in_review, r.sampled_in_review_count AS counted_sampled, COALESCE(c.sampled, 0) AS sampled
             FROM settlement.runs r
             LEFT JOIN (SELECT run_id, count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled

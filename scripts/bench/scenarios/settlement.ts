@@ -13,7 +13,7 @@ const S = Subjects.settlement;
  */
 /**
  * The share of claims drawn for inspection: the programme default (5 %) unless BENCH_SAMPLE_BP says
- * otherwise (figures before 2026-11-23's last session were taken with 0).
+ * otherwise (docs/performance.md says which of its figures were taken with 0).
  */
 const SAMPLE_RATE_BP = Number(process.env.BENCH_SAMPLE_BP ?? DEFAULT_SAMPLE_RATE_BP);
 
@@ -60,8 +60,8 @@ function settlementScenario(claims: number, flag?: string): Scenario {
       const tApproved = process.hrtime.bigint();
       // The sampled claims wait for their on-site inspection; the operator then approves them, a
       // thousand to a request (the most a review request takes). Only the requests are timed.
-      const sampled = (await sql<{ id: string }>(ctx.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`, [run.id])).map((r) => r.id);
-      if (sampled.length !== reviewed.sampledInReview) throw new Error(`${sampled.length} claims in review, the review said ${reviewed.sampledInReview} sampled`);
+      const sampled = (await sql<{ id: string }>(ctx.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1 AND state = 'in_review' AND sampled`, [run.id])).map((r) => r.id);
+      if (sampled.length !== reviewed.sampledInReview) throw new Error(`${sampled.length} sampled claims in review, the review said ${reviewed.sampledInReview}`);
       const tInspected0 = process.hrtime.bigint();
       for (let i = 0; i < sampled.length; i += 1000) {
         const decisions = sampled.slice(i, i + 1000).map((claimId) => ({ claimId, decision: 'approve' }));

@@ -1,4 +1,4 @@
-import { Events, SettlementClaimsEvent, Subjects } from '@vc/contracts';
+import { Events, SETTLEMENT_DETAILED_DECISIONS, SettlementClaimsEvent, Subjects } from '@vc/contracts';
 import { rowCounts, sql, TestSystem } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { auditor, operatorOf } from '../../fixtures/principals';
@@ -212,14 +212,10 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
   });
 
   async function settle(type: string, claim: { id: string; orderId: string; programmeId: string; voucherFen: number }, reason?: string) {
-    const payload: SettlementClaimsEvent = {
-      runId: 'run-1',
-      programmeId: claim.programmeId,
-      claimIds: [claim.id],
-      orderIds: [claim.orderId],
-      voucherFen: [claim.voucherFen],
-      reasons: [reason ?? null],
-    };
+    // As settlement writes them: approved and paid name the claims alone (SETTLEMENT_DETAILED_DECISIONS)
+    const payload: SettlementClaimsEvent = SETTLEMENT_DETAILED_DECISIONS.includes(type)
+      ? { runId: 'run-1', programmeId: claim.programmeId, claimIds: [claim.id], orderIds: [claim.orderId], voucherFen: [claim.voucherFen], reasons: [reason ?? null] }
+      : { runId: 'run-1', programmeId: claim.programmeId, claimIds: [claim.id] };
     await feed.publish(type, 'run-1', payload);
   }
   const claimStatus = async (id: string) => (await sys.client.ok(S.claimGet, { claimId: id }, { principal: auditor })).status;
