@@ -183,7 +183,13 @@ export function lit(value: string): string {
  */
 export function claimEventsInsert(source: string, subject: string, run: { id: string; programme_id: string }, occurredAt: Date): string {
   const correlation = currentCorrelationId();
+  // Rejected and returned name each claim's order, V and reason; approved and paid the claims alone.
   const detailed = SETTLEMENT_DETAILED_DECISIONS.includes(subject);
+  const columns = detailed ? 's.claim_id, s.order_id, s.voucher_fen, s.decision_reason' : 's.claim_id';
+  const arrays = detailed
+    ? `, to_jsonb(array_agg(c.order_id)) AS order_ids, to_jsonb(array_agg(c.voucher_fen::text)) AS voucher_fen, to_jsonb(array_agg(c.decision_reason)) AS reasons`
+    : '';
+  const payloadArrays = detailed ? `, 'orderIds', e.order_ids, 'voucherFen', e.voucher_fen, 'reasons', e.reasons` : '';
   // The chunks are numbered in one pass and grouped by their number alone (a run's claims are all of
   // its programme), so the planner hashes the groups instead of sorting a million rows by chunk;
   // only the thousand events are sorted. The arrays go straight to jsonb: no JSON text is built and
@@ -192,19 +198,10 @@ export function claimEventsInsert(source: string, subject: string, run: { id: st
     SELECT e.eid, ${lit(subject)}, 'run', ${lit(run.id)},
            jsonb_build_object('id', e.eid, 'type', ${lit(subject)}, 'aggregateType', 'run', 'aggregateId', ${lit(run.id)},
              'occurredAt', ${lit(occurredAt.toISOString())},
-             'payload', jsonb_build_object('runId', ${lit(run.id)}, 'programmeId', ${lit(run.programme_id)}, 'claimIds', e.claim_ids${
-               detailed ? `,
-                                           'orderIds', e.order_ids, 'voucherFen', e.voucher_fen, 'reasons', e.reasons` : ''
-             }))
+             'payload', jsonb_build_object('runId', ${lit(run.id)}, 'programmeId', ${lit(run.programme_id)}, 'claimIds', e.claim_ids${payloadArrays}))
            ${correlation ? `|| jsonb_build_object('correlationId', ${lit(correlation)})` : ''}
-      FROM (SELECT gen_random_uuid() AS eid, c.chunk, to_jsonb(array_agg(c.claim_id)) AS claim_ids${
-        detailed
-          ? `,
-                   to_jsonb(array_agg(c.order_id)) AS order_ids, to_jsonb(array_agg(c.voucher_fen::text)) AS voucher_fen,
-                   to_jsonb(array_agg(c.decision_reason)) AS reasons`
-          : ''
-      }
-              FROM (SELECT ${detailed ? 's.claim_id, s.order_id, s.voucher_fen, s.decision_reason' : 's.claim_id'}, (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
+      FROM (SELECT gen_random_uuid() AS eid, c.chunk, to_jsonb(array_agg(c.claim_id)) AS claim_ids${arrays}
+              FROM (SELECT ${columns}, (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
              GROUP BY c.chunk
              ORDER BY c.chunk) e`;
 }
