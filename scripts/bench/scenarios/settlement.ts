@@ -7,16 +7,17 @@ import { BenchContext, Scenario } from '../scenarios';
 const S = Subjects.settlement;
 
 /**
- * A generated quarter: N claims of one programme, from 2,000 providers across the five provider
- * provinces and 20,000 enterprises in 20 regions, written straight into settlement's claims table
- * (as its consumer would have, filed under their quarter's run), then timed from collection to payment instructions and statement.
- */
-/**
  * The share of claims drawn for inspection: the programme default (5 %) unless BENCH_SAMPLE_BP says
  * otherwise (docs/performance.md says which of its figures were taken with 0).
  */
 const SAMPLE_RATE_BP = Number(process.env.BENCH_SAMPLE_BP ?? DEFAULT_SAMPLE_RATE_BP);
 
+/**
+ * A generated quarter: N claims of one programme, from 2,000 providers across the five provider
+ * provinces and 20,000 enterprises in 20 regions, written straight into settlement's claims table
+ * (as its consumer would have, filed under their quarter's run), then timed from collection to
+ * payment instructions and statement.
+ */
 function settlementScenario(claims: number, flag?: string): Scenario {
   return {
     name: `settlement of ${claims.toLocaleString('en')} claims`,

@@ -101,30 +101,27 @@ export class RunsUseCase {
       );
       await refreshClaimStatistics(work.tx);
       // The sample: the claims with the lowest sha256(seed ‖ 0x00 ‖ claim id), exactly as seededSample
-      // in libs/domain ranks them, so the stored seed reproduces it anywhere.
+      // in libs/domain ranks them, so the stored seed reproduces it anywhere. k never exceeds the
+      // claims collected, so exactly k are marked.
       const k = sampleSize(collected.n, { num: rateBp, den: 10000 });
-      let sampled = 0;
       if (k > 0) {
-        [{ n: sampled }] = await work.query<{ n: number }>(
-          `WITH s AS (
-             UPDATE settlement.claims SET sampled = true WHERE claim_id IN (
-               SELECT claim_id FROM settlement.claims WHERE ${inRun('$1::uuid')}
-                ORDER BY sha256(convert_to($2, 'UTF8') || '\\x00'::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3)
-             RETURNING 1)
-           SELECT count(*)::int AS n FROM s`,
+        await work.query(
+          `UPDATE settlement.claims SET sampled = true WHERE claim_id IN (
+             SELECT claim_id FROM settlement.claims WHERE ${inRun('$1::uuid')}
+              ORDER BY sha256(convert_to($2, 'UTF8') || '\\x00'::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3)`,
           [runId, seed, k],
         );
       }
       // Every claim collected is in review (migration 1764000000406 keeps the count on the run).
       await work.query(
         `UPDATE settlement.runs SET collected_count = $2, collected_fen = $3, in_review_count = $2, sampled_in_review_count = $4 WHERE id = $1`,
-        [runId, collected.n, collected.fen, sampled],
+        [runId, collected.n, collected.fen, k],
       );
       await work.audit({
         action: 'run.started',
         entityType: 'run',
         entityId: runId,
-        data: { programmeId: dto.programmeId, quarter: dto.quarter, collected: collected.n, collectedFen: collected.fen, seed, sampleRateBp: rateBp, sampled },
+        data: { programmeId: dto.programmeId, quarter: dto.quarter, collected: collected.n, collectedFen: collected.fen, seed, sampleRateBp: rateBp, sampled: k },
       });
       const payload: SettlementRunEvent = {
         runId,
