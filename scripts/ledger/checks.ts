@@ -96,6 +96,26 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
            WHERE r.in_review_count <> COALESCE(c.n, 0) OR r.sampled_in_review_count <> COALESCE(c.sampled, 0)`,
   },
   {
+    name: 'run state counters = claims by state: each run counts its approved, held, rejected and paid claims and their V',
+    needs: ['settlement.runs.approved_count', 'settlement.runs.paid_fen', 'settlement.claims'],
+    sql: `SELECT r.id AS run,
+                 jsonb_build_object('approved', r.approved_count, 'held', r.held_count, 'rejected', r.rejected_count, 'paid', r.paid_count,
+                   'approvedFen', r.approved_fen, 'heldFen', r.held_fen, 'rejectedFen', r.rejected_fen, 'paidFen', r.paid_fen) AS counted,
+                 to_jsonb(c) - 'run_id' AS claims
+            FROM settlement.runs r
+            LEFT JOIN (SELECT run_id,
+                              count(*) FILTER (WHERE state = 'approved')::int AS approved, count(*) FILTER (WHERE state = 'held')::int AS held,
+                              count(*) FILTER (WHERE state = 'rejected')::int AS rejected, count(*) FILTER (WHERE state = 'paid')::int AS paid,
+                              COALESCE(sum(voucher_fen) FILTER (WHERE state = 'approved'), 0)::bigint AS "approvedFen",
+                              COALESCE(sum(voucher_fen) FILTER (WHERE state = 'held'), 0)::bigint AS "heldFen",
+                              COALESCE(sum(voucher_fen) FILTER (WHERE state = 'rejected'), 0)::bigint AS "rejectedFen",
+                              COALESCE(sum(voucher_fen) FILTER (WHERE state = 'paid'), 0)::bigint AS "paidFen"
+                         FROM settlement.claims WHERE run_id IS NOT NULL GROUP BY run_id) c ON c.run_id = r.id
+           WHERE (r.approved_count, r.held_count, r.rejected_count, r.paid_count, r.approved_fen, r.held_fen, r.rejected_fen, r.paid_fen)
+                 IS DISTINCT FROM (COALESCE(c.approved, 0), COALESCE(c.held, 0), COALESCE(c.rejected, 0), COALESCE(c.paid, 0),
+                                   COALESCE(c."approvedFen", 0), COALESCE(c."heldFen", 0), COALESCE(c."rejectedFen", 0), COALESCE(c."paidFen", 0))`,
+  },
+  {
     name: 'statement = instructions: the cross-province statement of each run totals its instructions (R-CLEAR-1)',
     needs: ['settlement.instructions', 'settlement.statement_lines'],
     sql: `SELECT COALESCE(i.run_id, s.run_id) AS run, i.total AS instructions, s.total AS statement

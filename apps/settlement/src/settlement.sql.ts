@@ -27,6 +27,17 @@ export interface RunRow {
   paid_on: string | null;
   instruction_count: number;
   instruction_fen: bigint;
+  /** The run's own claims by state (migrations 1764000000406 and 1764000000407), moved by the steps that move the claims. */
+  in_review_count: number;
+  sampled_in_review_count: number;
+  approved_count: number;
+  approved_fen: bigint;
+  held_count: number;
+  held_fen: bigint;
+  rejected_count: number;
+  rejected_fen: bigint;
+  paid_count: number;
+  paid_fen: bigint;
   created_at: Date;
   updated_at: Date;
 }
@@ -34,7 +45,8 @@ export interface RunRow {
 export const RUN_COLUMNS = `id, programme_id, province, quarter, quarter_end, state, seed, sample_rate_bp, collected_count, collected_fen,
   to_char(published_on, 'YYYY-MM-DD') AS published_on, to_char(publicity_first_day, 'YYYY-MM-DD') AS publicity_first_day,
   to_char(publicity_last_day, 'YYYY-MM-DD') AS publicity_last_day, publicity_closes_at, publicity_working_days,
-  paid_at, to_char(paid_on, 'YYYY-MM-DD') AS paid_on, instruction_count, instruction_fen, created_at, updated_at`;
+  paid_at, to_char(paid_on, 'YYYY-MM-DD') AS paid_on, instruction_count, instruction_fen, in_review_count, sampled_in_review_count,
+  approved_count, approved_fen, held_count, held_fen, rejected_count, rejected_fen, paid_count, paid_fen, created_at, updated_at`;
 
 /** A programme operator acts for its own province only (SPEC 2); auditors never change anything. */
 export function assertOperatorOf(principal: Principal, province: string): void {
@@ -108,19 +120,98 @@ export function sentBackBy(runParam: string, alias = ''): string {
   return `${a}last_run_id = ${runParam} AND ${a}run_id IS NULL`;
 }
 
-/** A run's own claims by state, as a step that has just counted them (in the same transaction) passes them to runView. */
-export type ClaimCounts = Array<{ state: string; n: number }>;
+/**
+ * The counters a run keeps of its own claims (migrations 1764000000406, 1764000000407): each state
+ * a claim may have while the run holds it, with V for the states past review (an in-review claim
+ * may still be amended).
+ */
+export type RunTally = Partial<{
+  in_review_count: number;
+  sampled_in_review_count: number;
+  approved_count: number;
+  approved_fen: bigint;
+  held_count: number;
+  held_fen: bigint;
+  rejected_count: number;
+  rejected_fen: bigint;
+  paid_count: number;
+  paid_fen: bigint;
+}>;
 
-export async function runView(tx: Tx, run: RunRow, counted?: ClaimCounts): Promise<RunView> {
-  // The run's own claims (a scan of the run: a step that has just counted them passes its counts),
-  // then those it sent back (through the index on last_run_id).
-  const own = counted ?? (await queryRows<{ state: string; n: number }>(tx, `SELECT state, count(*)::int AS n FROM settlement.claims WHERE ${inRun('$1::uuid')} GROUP BY state`, [run.id]));
+const TALLY_COLUMNS: ReadonlyArray<keyof RunTally> = [
+  'in_review_count',
+  'sampled_in_review_count',
+  'approved_count',
+  'approved_fen',
+  'held_count',
+  'held_fen',
+  'rejected_count',
+  'rejected_fen',
+  'paid_count',
+  'paid_fen',
+];
+
+/**
+ * Claims moved from one state to another in a run: `moved(from, to, n, fen)` as a tally of deltas.
+ * A state the run does not count (a claim returned or deferred leaves the run) is null.
+ */
+export function moved(from: 'in_review' | 'approved' | 'held' | null, to: 'approved' | 'held' | 'rejected' | 'paid' | null, n: number, fen: bigint): RunTally {
+  const tally: Record<string, number | bigint> = {};
+  if (from === 'in_review') tally.in_review_count = -n;
+  else if (from) Object.assign(tally, { [`${from}_count`]: -n, [`${from}_fen`]: -fen });
+  if (to) Object.assign(tally, { [`${to}_count`]: n, [`${to}_fen`]: fen });
+  return tally as RunTally;
+}
+
+/** Adds tallies (the deltas of several moves in one step). */
+export function plus(...tallies: RunTally[]): RunTally {
+  const sum: Record<string, number | bigint> = {};
+  for (const t of tallies) {
+    for (const [k, v] of Object.entries(t)) {
+      const prev = sum[k];
+      sum[k] = typeof v === 'bigint' ? ((prev as bigint | undefined) ?? 0n) + v : ((prev as number | undefined) ?? 0) + (v as number);
+    }
+  }
+  return sum as RunTally;
+}
+
+/**
+ * Moves the run's counters by `tally`, in the transaction of the statement that moved the claims
+ * (the caller holds the run's row lock), and returns the run as it now is. A counter going below
+ * zero violates its CHECK and the whole step is undone.
+ */
+export async function tallyRun(tx: Tx, runId: string, tally: RunTally, now: Date): Promise<RunRow> {
+  const sets: string[] = [];
+  const params: unknown[] = [runId, now];
+  for (const column of TALLY_COLUMNS) {
+    const delta = tally[column];
+    if (delta === undefined || delta === 0 || delta === 0n) continue;
+    params.push(delta.toString());
+    sets.push(`${column} = ${column} + $${params.length}::${typeof delta === 'bigint' ? 'bigint' : 'int'}`);
+  }
+  const rows = await queryRows<RunRow>(tx, `UPDATE settlement.runs SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING ${RUN_COLUMNS}`, params);
+  return rows[0];
+}
+
+/** The run's own claims by state, from its counters. */
+export function ownCounts(run: RunRow): Array<{ state: string; n: number }> {
+  return [
+    { state: 'in_review', n: run.in_review_count },
+    { state: 'approved', n: run.approved_count },
+    { state: 'held', n: run.held_count },
+    { state: 'rejected', n: run.rejected_count },
+    { state: 'paid', n: run.paid_count },
+  ].filter((c) => c.n > 0);
+}
+
+export async function runView(tx: Tx, run: RunRow): Promise<RunView> {
+  // The run's own claims from its counters, then those it sent back (through the index on last_run_id).
   const sentBack = await queryRows<{ state: string; n: number }>(
     tx,
     `SELECT state, count(*)::int AS n FROM settlement.claims WHERE ${sentBackBy('$1::uuid')} GROUP BY state`,
     [run.id],
   );
-  const counts = [...own, ...sentBack];
+  const counts = [...ownCounts(run), ...sentBack];
   return {
     id: run.id,
     programmeId: run.programme_id,

@@ -12,7 +12,7 @@ jest.setTimeout(180_000);
 const ROOT = resolve(__dirname, '../../..');
 
 /** The `settle` batch CLI as an operator runs it: its own process, real PostgreSQL and NATS. */
-describe('settle CLI (nest-commander): run, status, resume, statement; exit codes', () => {
+describe('settle CLI (nest-commander): run, status, resume, recount, statement; exit codes', () => {
   let sys: TestSystem;
   let app: INestApplication;
   let out: string;
@@ -96,5 +96,28 @@ describe('settle CLI (nest-commander): run, status, resume, statement; exit code
     expect(statement.code).toBe(0);
     expect(JSON.parse(statement.stdout).statement).toMatchObject({ totalFen: run.instructionFen, instructionFen: run.instructionFen });
     expect(existsSync(join(out, 'statement-2026Q3', 'statement-2026Q3.xlsx'))).toBe(true);
+  });
+
+  it('R-LEDGER-1: settle recount sets the counters of a run that drifted to a fresh count of its claims, and leaves a right run as it is', async () => {
+    const [run] = await sql(sys.db.url, `SELECT id::text AS id, paid_count, paid_fen::text AS paid_fen FROM settlement.runs WHERE programme_id = 'JS-2026'`);
+    await sql(sys.db.url, `UPDATE settlement.runs SET paid_count = paid_count + 2, paid_fen = paid_fen - 5 WHERE id = $1`, [run.id]);
+    const malformed = await settle(['recount', '--operator', 'JS', '--run', 'not-a-uuid'], '2026-10-20T10:00:00+08:00');
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('runId');
+    const foreign = await settle(['recount', '--operator', 'ZJ', '--run', run.id], '2026-10-20T10:00:00+08:00');
+    expect(foreign.code).toBe(3);
+    expect(foreign.stderr).toContain('NOT_FOUND');
+    const mended = await settle(['recount', '--operator', 'JS', '--run', run.id, '--json'], '2026-10-20T10:00:00+08:00');
+    expect(mended.code).toBe(0);
+    expect(JSON.parse(mended.stdout).changed).toEqual({
+      paid_count: { was: String(run.paid_count + 2), now: String(run.paid_count) },
+      paid_fen: { was: String(BigInt(run.paid_fen) - 5n), now: run.paid_fen },
+    });
+    const [after] = await sql(sys.db.url, `SELECT paid_count, paid_fen::text AS paid_fen FROM settlement.runs WHERE id = $1`, [run.id]);
+    expect(after).toEqual({ paid_count: run.paid_count, paid_fen: run.paid_fen });
+    const [audit] = await sql(sys.db.url, `SELECT count(*)::int AS n FROM settlement.audit_log WHERE action = 'run.recounted' AND entity_id = $1`, [run.id]);
+    expect(audit.n).toBe(1);
+    const again = await settle(['recount', '--operator', 'JS', '--run', run.id], '2026-10-20T10:00:00+08:00');
+    expect(again.stdout).toContain('the counters were right; nothing changed');
   });
 });

@@ -3,6 +3,7 @@ import { Events, Subjects } from '@vc/contracts';
 import { seededSample } from '@vc/domain';
 import { publishEvent, rowCounts, sql, TestSystem, eventually } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
+import { RunsUseCase } from '../../../apps/settlement/src/use-cases/runs.use-case';
 import { auditor, deltaOperator, operatorOf, regionAdmin } from '../../fixtures/principals';
 import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, claimEventCount, outboxCount, provider, setNow, SIMULATED } from './feed';
@@ -68,8 +69,10 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
 
   const takenBy = async (id: string) => (await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1`, [id])).map((r) => r.id).sort();
   const inRun = () => Object.entries(c).filter(([name]) => name !== 'nextQuarter' && name !== 'zj').map(([, x]) => x);
-  /** The runs whose review counters (migration 1764000000406) differ from a fresh count of their claims (R-LEDGER-1). */
-  const reviewCounterDifferences = async () => (await runLedgerChecks(sys.db.url)).find((r) => r.name.startsWith('run review counters'))!.differences;
+  /** The runs whose counters (migrations 1764000000406, 1764000000407) differ from a fresh count of their claims (R-LEDGER-1). */
+  const counterDifferences = async () =>
+    (await runLedgerChecks(sys.db.url)).filter((r) => r.name.startsWith('run review counters') || r.name.startsWith('run state counters')).flatMap((r) => r.differences);
+  const fenOf = (xs: Array<ReturnType<typeof claim>>) => xs.reduce((s, x) => s + Number(x.voucherFen), 0);
 
   it('a run starts only after the quarter ends (Asia/Shanghai)', async () => {
     setNow(app, '2026-09-30T23:59:00+08:00');
@@ -149,7 +152,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     // what is left in review comes from the run's counters; a fresh count agrees
     expect(reviewed).toMatchObject({ rejected: 1, returned: 1, inReview: sampledOrFlagged.length, sampledInReview: sampledOrFlagged.filter((r) => r.sampled).length });
     expect(sampledOrFlagged.filter((r) => r.sampled).length).toBeGreaterThan(0);
-    expect(await reviewCounterDifferences()).toEqual([]);
+    expect(await counterDifferences()).toEqual([]);
     const [rejected] = await sql(sys.db.url, `SELECT envelope FROM settlement.outbox WHERE subject = $1`, [Events.settlementClaimRejected]);
     expect(rejected.envelope).toMatchObject({
       type: Events.settlementClaimRejected,
@@ -167,9 +170,27 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const rest = sampledOrFlagged.map((r) => ({ claimId: r.id, decision: 'approve' }));
     const done = await sys.client.ok(S.runReview, { runId, decisions: rest }, { principal: JS, idempotencyKey: key() });
     expect(done).toMatchObject({ approved: rest.length, inReview: 0, sampledInReview: 0 });
-    expect(await reviewCounterDifferences()).toEqual([]);
+    expect(await counterDifferences()).toEqual([]);
     const twice = await sys.client.call(S.runReview, { runId, decisions: [rest[0]] }, { principal: JS, idempotencyKey: key() });
     expect(twice).toMatchObject({ ok: false, error: { code: 'ILLEGAL_STATE', field: 'decisions.0.claimId' } });
+  });
+
+  it('R-LEDGER-1: a run whose counters differ from its claims is not published; the ledger check names it and a recount mends it', async () => {
+    expect(await counterDifferences()).toEqual([]);
+    // a step that moved claims without the counters, as an instance of a former version would
+    await sql(sys.db.url, `UPDATE settlement.runs SET approved_count = approved_count + 1 WHERE id = $1`, [runId]);
+    expect(await counterDifferences()).toEqual([expect.objectContaining({ run: runId })]);
+    const refused = await sys.client.call(S.runPublish, { runId }, { principal: JS, idempotencyKey: key() });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect((await sys.client.ok(S.runGet, { runId }, { principal: JS })).state).toBe('review');
+
+    const runs = app.get(RunsUseCase);
+    await expect(runs.recount(ZJ, { runId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const mended = await runs.recount(JS, { runId });
+    expect(mended.changed).toEqual({ approved_count: { was: String(inRun().length - 1), now: String(inRun().length - 2) } });
+    expect(mended.run.counts).toEqual({ approved: inRun().length - 2, rejected: 1, returned: 1 });
+    expect(await counterDifferences()).toEqual([]);
+    expect((await runs.recount(JS, { runId })).changed).toEqual({});
   });
 
   it('R-PUB-1: published Fri 2026-10-09, the window is Sat 10 (make-up day), 12, 13, 14, 15 and closes at 24:00 of Oct 15', async () => {
@@ -188,7 +209,8 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     });
     // the public list, no token: enterprises included
     const list = await sys.client.ok(S.publicityList, { runId });
-    expect(list.runs[0]).toMatchObject({ runId, open: true, programmeId: 'JS-2026', quarter: '2026Q3' });
+    const listed = inRun().filter((x) => x !== c.reject && x !== c.ret);
+    expect(list.runs[0]).toMatchObject({ runId, open: true, programmeId: 'JS-2026', quarter: '2026Q3', claimCount: listed.length, voucherFen: fenOf(listed) });
     expect(list.items.map((i: { claimId: string }) => i.claimId)).toContain(c.early.claimId);
     expect(list.items.find((i: { claimId: string }) => i.claimId === c.early.claimId)).toMatchObject({ enterpriseName: '苏州示范光电科技有限公司', voucherFen: 308641 });
     expect(list.items.map((i: { claimId: string }) => i.claimId)).not.toContain(c.reject.claimId);
@@ -244,12 +266,18 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     expect(byId[c.dismissed.claimId]).toMatchObject({ state: 'deferred', run_id: null });
     expect(byId[c.stillOpen.claimId].state).toBe('held');
     expect(await claimEventCount(sys, Events.settlementClaimRejected, [c.upheld.claimId])).toBe(1);
+    // the run's counters moved with its claims: the held one is still listed, the deferred one left the run
+    expect((await sys.client.ok(S.runGet, { runId }, { principal: JS })).counts).toEqual({ approved: inRun().length - 5, held: 1, rejected: 2, returned: 1, deferred: 1 });
+    expect((await sys.client.ok(S.publicityList, { runId })).runs[0].claimCount).toBe(inRun().length - 4);
+    expect(await counterDifferences()).toEqual([]);
   });
 
   it('R-PAY-1 / R-CLEAR-1: one instruction per payee summing V of approved, unobjected claims; the statement equals the instructions to the fen', async () => {
     setNow(app, '2026-10-16T09:00:00+08:00');
     const run = await sys.client.ok(S.runDisburse, { runId }, { principal: JS });
     expect(run.state).toBe('completed');
+    expect(run.counts).toEqual({ paid: inRun().length - 5, held: 1, rejected: 2, returned: 1, deferred: 1 });
+    expect(await counterDifferences()).toEqual([]);
     const paid = await sql(sys.db.url, `SELECT payee_id::text AS payee, count(*)::int AS n, sum(voucher_fen)::bigint AS fen FROM settlement.claims WHERE run_id = $1 AND state = 'paid' GROUP BY 1`, [runId]);
     const excluded = [c.reject, c.ret, c.upheld, c.dismissed, c.stillOpen].map((x) => x.claimId);
     const expectedPaid = inRun().filter((x) => !excluded.includes(x.claimId));
@@ -322,4 +350,5 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     expect(await takenBy(q4.id)).toEqual([lateQ2.claimId]);
     expect((await sys.client.ok(S.runGet, { runId: q4.id }, { principal: ZJ })).counts).toEqual({ in_review: 1 });
   });
+
 });

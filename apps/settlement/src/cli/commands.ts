@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { TokenService } from '@vc/auth';
-import { ClaimDecisionDto, jsonReplacer, Principal, REVIEW_DECISIONS, Role, RunView, validateDto } from '@vc/contracts';
+import { ClaimDecisionDto, jsonReplacer, Principal, REVIEW_DECISIONS, Role, RunIdDto, RunView, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { cjkFont, OutputTable, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
@@ -358,6 +358,33 @@ export class StatusCommand extends SettleCommand {
   }
 }
 
+interface RecountOptions extends CommonOptions {
+  run?: string;
+}
+
+@Command({ name: 'recount', description: "count a run's claims afresh and set its counters to the count (for a run the ledger check names)" })
+export class RecountCommand extends SettleCommand {
+  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase) {
+    super(tokens, uow);
+  }
+
+  protected runsUseCase() {
+    return this.runs;
+  }
+
+  @Option({ flags: '--run <id>', required: true })
+  parseRun(v: string) {
+    return v;
+  }
+
+  async run(_params: string[], o: RecountOptions): Promise<void> {
+    const principal = principalOf(this.tokens, o);
+    const { run, changed } = await this.runs.recount(principal, validateDto(RunIdDto, { runId: o.run }));
+    const lines = Object.entries(changed).map(([column, c]) => `  ${column}: ${c.was} -> ${c.now}`);
+    print(o, { run, changed }, `${summary(run)}\n${lines.length ? lines.join('\n') : '  the counters were right; nothing changed'}`);
+  }
+}
+
 interface StatementOptions extends CommonOptions {
   quarter?: string;
   programme?: string;
@@ -445,4 +472,4 @@ export class RewardsCommand extends SettleCommand {
   }
 }
 
-export const SETTLE_COMMANDS = [RunCommand, ResumeCommand, StatusCommand, StatementCommand, RewardsCommand];
+export const SETTLE_COMMANDS = [RunCommand, ResumeCommand, StatusCommand, RecountCommand, StatementCommand, RewardsCommand];

@@ -4,6 +4,7 @@ import { SettlementOutboxLz41764000000403 } from './1764000000403-settlement-out
 import { SettlementRunQuarter1764000000404 } from './1764000000404-settlement-run-quarter';
 import { SettlementClaimStatistics1764000000405 } from './1764000000405-settlement-claim-statistics';
 import { SettlementRunReviewCounters1764000000406 } from './1764000000406-settlement-run-review-counters';
+import { SettlementRunStateCounters1764000000407 } from './1764000000407-settlement-run-state-counters';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -12,4 +13,5 @@ export const settlementMigrations = [
   SettlementRunQuarter1764000000404,
   SettlementClaimStatistics1764000000405,
   SettlementRunReviewCounters1764000000406,
+  SettlementRunStateCounters1764000000407,
 ];

@@ -145,17 +145,16 @@ export function rewardsTable(query: Query, programmeId: string, year: number): O
 
 /** The data of the PDF notice: the window and the first rows of the list. */
 export async function noticeData(query: Query, runId: string, maxRows = 500): Promise<PublicityNotice | null> {
-  const [run] = await query<{ programme_id: string; province: string; quarter: string; published_on: string | null; first: string; last: string; days: number }>(
+  // The list's size and V come from the run's counters (migration 1764000000407), not a count of its claims.
+  const [run] = await query<{ programme_id: string; province: string; quarter: string; published_on: string | null; first: string; last: string; days: number; n: number; fen: bigint }>(
     `SELECT programme_id, province, quarter, to_char(published_on, 'YYYY-MM-DD') AS published_on, to_char(publicity_first_day, 'YYYY-MM-DD') AS first,
-            to_char(publicity_last_day, 'YYYY-MM-DD') AS last, publicity_working_days AS days
+            to_char(publicity_last_day, 'YYYY-MM-DD') AS last, publicity_working_days AS days,
+            approved_count + held_count + paid_count AS n, approved_fen + held_fen + paid_fen AS fen
        FROM settlement.runs WHERE id = $1`,
     [runId],
   );
   if (!run || !run.published_on) return null;
-  const [sum] = await query<{ n: number; fen: bigint }>(
-    `SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid')`,
-    [runId],
-  );
+  const sum = { n: run.n, fen: run.fen };
   const rows = await query<{ enterpriseName: string; providerName: string; providerProvince: string; amountFen: bigint; voucherFen: bigint }>(
     `SELECT enterprise_name AS "enterpriseName", provider_name AS "providerName", provider_province AS "providerProvince", amount_fen AS "amountFen", voucher_fen AS "voucherFen"
        FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid') ORDER BY enterprise_name, claim_id LIMIT $2`,

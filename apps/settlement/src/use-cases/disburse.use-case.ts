@@ -4,7 +4,7 @@ import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, findRun, inRun, matchingShare, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, findRun, inRun, matchingShare, moved, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, tallyRun, useBulkMemory } from '../settlement.sql';
 
 export type DisbursementStep = 'instructions' | 'paid' | 'statement';
 
@@ -161,6 +161,7 @@ export class DisburseUseCase {
     if (BigInt(paid.n) !== instructed.n || paid.fen !== instructed.fen || paid.lines_fen !== paid.fen) {
       throw new Error(`run ${run.id}: paid ${paid.n} claims / ${paid.fen} fen (statement ${paid.lines_fen} fen) but instructed ${instructed.n} / ${instructed.fen}`);
     }
+    await tallyRun(work.tx, run.id, moved('approved', 'paid', paid.n, paid.fen), this.clock.now());
     const owed = { n: paid.owed_n, fen: paid.owed_fen };
     await work.audit({ action: 'run.paid', entityType: 'run', entityId: run.id, data: { claims: paid.n, paidFen: paid.fen, matchingObligations: owed.n, matchingFen: owed.fen, statementLines: paid.lines_n } });
     const payload: SettlementRunEvent = {

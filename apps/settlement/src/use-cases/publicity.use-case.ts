@@ -17,7 +17,12 @@ import {
 import { publicityWindow, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { calendarError, canReadProvince, claimEventsInsert, findRun, inRun, operatedRun, RUN_COLUMNS, RunRow, runView } from '../settlement.sql';
+import { calendarError, canReadProvince, claimEventsInsert, findRun, inRun, moved, operatedRun, ownCounts, RUN_COLUMNS, RunRow, runView, tallyRun } from '../settlement.sql';
+
+/** The claims on a run's publicity list (approved, held by an objection, or paid since), from its counters. */
+export function listedOf(run: RunRow): { n: number; fen: bigint } {
+  return { n: run.approved_count + run.held_count + run.paid_count, fen: run.approved_fen + run.held_fen + run.paid_fen };
+}
 
 /** Who files an objection without a token: the public publicity page (R-PUB-1: anyone may object). */
 export const PUBLIC_PRINCIPAL: Principal = { sub: 'public', role: 'public' as Role, org: 'PUBLIC' };
@@ -55,8 +60,8 @@ export class PublicityUseCase {
     return this.uow.idempotent(principal, 'run.publish', key, dto, async (work) => {
       const run = await operatedRun(work.tx, principal, dto.runId, true);
       if (run.state !== 'review') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: `the run is already ${run.state}` });
-      // One pass over the run's claims for what is still undecided, what goes on the list, and the
-      // run view's counts.
+      // The gate before the list goes public reads the run's claims afresh (one pass): what is still
+      // undecided, and what goes on the list.
       const byState = await work.query<{ state: string; n: number; sampled: number; fen: bigint }>(
         `SELECT state, count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled, COALESCE(sum(voucher_fen), 0)::bigint AS fen
            FROM settlement.claims WHERE ${inRun('$1::uuid')} GROUP BY state`,
@@ -70,6 +75,13 @@ export class PublicityUseCase {
           message: `${undecided.n} claims still wait for a decision (${undecided.sampled} of them sampled for inspection)`,
           details: { inReview: undecided.n, sampledInReview: undecided.sampled },
         });
+      }
+      // The run's counters must say the same, or a step moved claims without them: stop before the
+      // list goes public (repair: docs/operations.md).
+      const fresh = byState.filter((r) => r.n > 0).map((r) => `${r.state} ${r.n}`).sort();
+      const counted = ownCounts(run).map((c) => `${c.state} ${c.n}`).sort();
+      if (fresh.join() !== counted.join() || run.sampled_in_review_count !== undecided.sampled || of('approved').fen !== run.approved_fen || of('rejected').fen !== run.rejected_fen) {
+        throw new Error(`run ${run.id}: its counters (${counted.join(', ')}) differ from its claims (${fresh.join(', ')}), or their V does`);
       }
       const [programme] = await work.query<{ publicity_working_days: number }>(`SELECT publicity_working_days FROM settlement.programmes WHERE id = $1`, [run.programme_id]);
       const days = programme?.publicity_working_days ?? 5;
@@ -105,7 +117,7 @@ export class PublicityUseCase {
         closesAt: window.closesAt.toISOString(),
       };
       await work.emit({ subject: Events.settlementRunPublished, aggregateType: 'run', aggregateId: run.id, payload });
-      return runView(work.tx, (await findRun(work.tx, run.id))!, byState);
+      return runView(work.tx, (await findRun(work.tx, run.id))!);
     });
   }
 
@@ -123,11 +135,7 @@ export class PublicityUseCase {
     if (dto.runId && runs.length === 0) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'runId', message: 'no published run with this id' });
     const summaries: PublicityRunSummary[] = [];
     for (const run of runs) {
-      const [listed] = await this.uow.query<{ n: number; fen: bigint }>(
-        `SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM settlement.claims
-          WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid')`,
-        [run.id],
-      );
+      const listed = listedOf(run);
       summaries.push({
         runId: run.id,
         programmeId: run.programme_id,
@@ -166,11 +174,15 @@ export class PublicityUseCase {
           details: { closesAt: run.publicity_closes_at!.toISOString() },
         });
       }
-      const [held] = await work.query(
-        `UPDATE settlement.claims SET state = 'held' WHERE claim_id = $1 AND run_id = $2 AND state IN ('approved', 'held') RETURNING claim_id`,
+      const [listed] = await work.query<{ state: string; voucher_fen: bigint }>(
+        `SELECT state, voucher_fen FROM settlement.claims WHERE claim_id = $1 AND run_id = $2 AND state IN ('approved', 'held') FOR UPDATE`,
         [dto.claimId, run.id],
       );
-      if (!held) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'claimId', message: 'this claim is not on the publicity list of the run' });
+      if (!listed) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'claimId', message: 'this claim is not on the publicity list of the run' });
+      if (listed.state === 'approved') {
+        await work.query(`UPDATE settlement.claims SET state = 'held' WHERE claim_id = $1`, [dto.claimId]);
+        await tallyRun(work.tx, run.id, moved('approved', 'held', 1, listed.voucher_fen), now);
+      }
       const [objection] = await work.query<ObjectionView>(
         `INSERT INTO settlement.objections (run_id, claim_id, objector_name, objector_contact, objector_principal, reason, filed_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${OBJECTION_COLUMNS}`,
@@ -194,7 +206,8 @@ export class PublicityUseCase {
         [dto.objectionId],
       );
       if (!found) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'objectionId', message: 'no such objection' });
-      const run = await operatedRun(work.tx, principal, found.run_id);
+      // The run's row is locked before its claim, as every step that moves a run's claims does.
+      const run = await operatedRun(work.tx, principal, found.run_id, true);
       if (found.status !== 'open') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'objectionId', message: `the objection is already ${found.status}` });
       const now = this.clock.now();
       const upheld = dto.decision === 'uphold';
@@ -210,23 +223,27 @@ export class PublicityUseCase {
             WHERE claim_id = $1 AND run_id = $2 AND status = 'open'`,
           [found.claim_id, run.id, `another objection was upheld: ${dto.reason}`, principal.sub, now],
         );
-        await work.query(
+        const [rejected] = await work.query<{ voucher_fen: bigint }>(
           `WITH changed AS (
              UPDATE settlement.claims SET state = 'rejected', decision_reason = $3, decided_at = $4
               WHERE claim_id = $1 AND run_id = $2 AND state = 'held'
               RETURNING claim_id, order_id, voucher_fen, decision_reason),
            ev AS (${claimEventsInsert('changed', Events.settlementClaimRejected, run, now)})
-           SELECT count(*) FROM changed`,
+           SELECT voucher_fen FROM changed`,
           [found.claim_id, run.id, `objection upheld: ${dto.reason}`, now],
         );
+        if (rejected) await tallyRun(work.tx, run.id, moved('held', 'rejected', 1, rejected.voucher_fen), now);
       } else {
         // Dismissed: once no objection is open the claim goes to the next run (SPEC 5.6 step 2).
-        await work.query(
+        const [deferred] = await work.query<{ voucher_fen: bigint }>(
           `UPDATE settlement.claims SET state = 'deferred', decision_reason = $3, decided_at = $4, last_run_id = run_id, run_id = NULL, run_quarter = NULL
             WHERE claim_id = $1 AND run_id = $2 AND state = 'held'
-              AND NOT EXISTS (SELECT 1 FROM settlement.objections WHERE claim_id = $1 AND run_id = $2 AND status = 'open')`,
+              AND NOT EXISTS (SELECT 1 FROM settlement.objections WHERE claim_id = $1 AND run_id = $2 AND status = 'open')
+            RETURNING voucher_fen`,
           [found.claim_id, run.id, `objection dismissed: ${dto.reason}; settled in the next run`, now],
         );
+        // the deferred claim leaves the run
+        if (deferred) await tallyRun(work.tx, run.id, moved('held', null, 1, deferred.voucher_fen), now);
       }
       await work.audit({
         action: upheld ? 'objection.upheld' : 'objection.dismissed',

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Events, Principal, ReviewRunDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, inRun, operatedRun, refreshClaimStatistics, RunRow, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, inRun, moved, operatedRun, plus, refreshClaimStatistics, RunRow, RunTally, tallyRun, useBulkMemory } from '../settlement.sql';
 
 export interface ReviewResult {
   runId: string;
@@ -42,48 +42,45 @@ export class ReviewUseCase {
       const now = this.clock.now();
       await useBulkMemory(work.tx);
       const counts = { approved: 0, rejected: 0, returned: 0 };
-      let sampledDecided = 0;
+      const tallies: RunTally[] = [];
       if (decisions.length > 0) {
         await this.checkDecidable(work, run.id, decisions.map((d) => d.claimId));
         const changed = await this.decide(work, run, decisions.map((d) => d.claimId), decisions.map((d) => d.decision), decisions.map((d) => d.reason ?? null), now);
         if (changed.total !== decisions.length) throw new DomainError(ErrorCode.INTERNAL);
         Object.assign(counts, changed.byState);
-        sampledDecided = changed.sampled;
+        tallies.push(changed.tally);
       }
       if (dto.approveAll) {
-        const [row] = await work.query<{ n: number }>(
+        const [row] = await work.query<{ n: number; fen: bigint }>(
           `WITH changed AS (
              UPDATE settlement.claims SET state = 'approved', decided_at = $2
               WHERE ${inRun('$1::uuid')} AND state = 'in_review' AND NOT sampled AND NOT flagged
-              RETURNING claim_id),
+              RETURNING claim_id, voucher_fen),
            ev AS (${claimEventsInsert('changed', Events.settlementClaimApproved, run, now)})
-           SELECT count(*)::int AS n FROM changed`,
+           SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM changed`,
           [run.id, now],
         );
         counts.approved += row.n;
+        tallies.push(moved('in_review', 'approved', row.n, row.fen));
         // The whole run just became 'approved': without fresh statistics the planner expects none
         // and groups the instructions by sorting a million rows instead of hashing them.
         if (row.n > 0) await refreshClaimStatistics(work.tx);
       }
-      // What is left in review, from the run's counters (migration 1764000000406): every claim decided
-      // here left review, and approve-all takes no sampled claim.
-      const [left] = await work.query<{ n: number; sampled: number }>(
-        `UPDATE settlement.runs SET in_review_count = in_review_count - $3, sampled_in_review_count = sampled_in_review_count - $4, updated_at = $2
-          WHERE id = $1 RETURNING in_review_count AS n, sampled_in_review_count AS sampled`,
-        [run.id, now, counts.approved + counts.rejected + counts.returned, sampledDecided],
-      );
+      // The run's counters move with its claims (migrations 1764000000406, 1764000000407); what is
+      // left in review is read from them. Approve-all takes no sampled claim.
+      const left = await tallyRun(work.tx, run.id, plus(...tallies), now);
       await work.audit({
         action: 'run.reviewed',
         entityType: 'run',
         entityId: run.id,
         data: { ...counts, approveAll: dto.approveAll ?? false, decisions: decisions.length <= 100 ? decisions : `${decisions.length} decisions` },
       });
-      return { runId: run.id, ...counts, inReview: left.n, sampledInReview: left.sampled };
+      return { runId: run.id, ...counts, inReview: left.in_review_count, sampledInReview: left.sampled_in_review_count };
     });
   }
 
   private async decide(work: Work, run: RunRow, ids: string[], decisions: string[], reasons: Array<string | null>, now: Date) {
-    const rows = await work.query<{ state: string; n: number; sampled: number }>(
+    const rows = await work.query<{ state: string; n: number; sampled: number; fen: bigint }>(
       `WITH d AS (SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[]) AS d(claim_id, decision, reason)),
        changed AS (
          UPDATE settlement.claims c
@@ -102,18 +99,19 @@ export class ReviewUseCase {
        e1 AS (${claimEventsInsert('approved', Events.settlementClaimApproved, run, now)}),
        e2 AS (${claimEventsInsert('rejected', Events.settlementClaimRejected, run, now)}),
        e3 AS (${claimEventsInsert('returned', Events.settlementClaimReturned, run, now)})
-       SELECT state, count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled FROM changed GROUP BY state`,
+       SELECT state, count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled, sum(voucher_fen)::bigint AS fen FROM changed GROUP BY state`,
       [run.id, ids, decisions, reasons, now],
     );
     const byState = { approved: 0, rejected: 0, returned: 0 };
+    const tallies: RunTally[] = [];
     let total = 0;
-    let sampled = 0;
     for (const r of rows) {
       byState[r.state as keyof typeof byState] = r.n;
       total += r.n;
-      sampled += r.sampled;
+      // a returned claim leaves the run (it waits for the next one)
+      tallies.push(moved('in_review', r.state === 'returned' ? null : (r.state as 'approved' | 'rejected'), r.n, r.fen), { sampled_in_review_count: -r.sampled });
     }
-    return { total, byState, sampled };
+    return { total, byState, tally: plus(...tallies) };
   }
 
   /** Every claim must be of this run and still in review, else the first that is not is named and nothing is written. */

@@ -24,12 +24,14 @@ import {
   collectionLock,
   findRun,
   inRun,
+  operatedRun,
   provinceOfProgramme,
   readableRun,
   RUN_COLUMNS,
   RunRow,
   refreshClaimStatistics,
   runView,
+  RunTally,
   sentBackBy,
   useBulkMemory,
 } from '../settlement.sql';
@@ -132,8 +134,41 @@ export class RunsUseCase {
         totalFen: collected.fen.toString(),
       };
       await work.emit({ subject: Events.settlementRunStarted, aggregateType: 'run', aggregateId: runId, payload });
-      // Every claim just collected is in review; a new run has sent none back yet.
-      return runView(work.tx, (await findRun(work.tx, runId))!, collected.n > 0 ? [{ state: 'in_review', n: collected.n }] : []);
+      return runView(work.tx, (await findRun(work.tx, runId))!);
+    });
+  }
+
+  /**
+   * Counts a run's claims afresh and sets its counters to the count (migrations 1764000000406 and
+   * 1764000000407), holding the run's row so no step moves its claims meanwhile. For a run the
+   * ledger check names (docs/operations.md); audited with what changed. A run whose counters are
+   * right is left as it is.
+   */
+  async recount(principal: Principal, dto: RunIdDto): Promise<{ run: RunView; changed: Record<string, { was: string; now: string }> }> {
+    return this.uow.run(principal, async (work) => {
+      const run = await operatedRun(work.tx, principal, dto.runId, true);
+      await useBulkMemory(work.tx);
+      const by = (state: string) => `count(*) FILTER (WHERE state = '${state}')::int AS ${state}_count`;
+      const fen = (state: string) => `COALESCE(sum(voucher_fen) FILTER (WHERE state = '${state}'), 0)::bigint AS ${state}_fen`;
+      const [fresh] = await work.query<Required<RunTally>>(
+        `SELECT ${by('in_review')}, count(*) FILTER (WHERE state = 'in_review' AND sampled)::int AS sampled_in_review_count,
+                ${['approved', 'held', 'rejected', 'paid'].map((s) => `${by(s)}, ${fen(s)}`).join(', ')}
+           FROM settlement.claims WHERE ${inRun('$1::uuid')}`,
+        [run.id],
+      );
+      const changed: Record<string, { was: string; now: string }> = {};
+      for (const [column, value] of Object.entries(fresh)) {
+        const was = run[column as keyof RunRow] as number | bigint;
+        if (String(was) !== String(value)) changed[column] = { was: String(was), now: String(value) };
+      }
+      if (Object.keys(changed).length === 0) return { run: await runView(work.tx, run), changed };
+      const columns = Object.keys(fresh);
+      const [updated] = await work.query<RunRow>(
+        `UPDATE settlement.runs SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')}, updated_at = $${columns.length + 2} WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
+        [run.id, ...columns.map((c) => String(fresh[c as keyof RunTally])), this.clock.now()],
+      );
+      await work.audit({ action: 'run.recounted', entityType: 'run', entityId: run.id, data: { changed } });
+      return { run: await runView(work.tx, updated), changed };
     });
   }
 
