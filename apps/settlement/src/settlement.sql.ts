@@ -187,7 +187,7 @@ export async function tallyRun(tx: Tx, runId: string, tally: RunTally, now: Date
     const delta = tally[column];
     if (delta === undefined || delta === 0 || delta === 0n) continue;
     params.push(delta.toString());
-    sets.push(`${column} = ${column} + $${params.length}::${typeof delta === 'bigint' ? 'bigint' : 'int'}`);
+    sets.push(`${column} = ${column} + $${params.length}::${column.endsWith('_fen') ? 'bigint' : 'int'}`);
   }
   const rows = await queryRows<RunRow>(tx, `UPDATE settlement.runs SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1 RETURNING ${RUN_COLUMNS}`, params);
   return rows[0];

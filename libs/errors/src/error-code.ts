@@ -45,6 +45,7 @@ export enum ErrorCode {
   REVIEW_INCOMPLETE = 'REVIEW_INCOMPLETE',
   MATCHING_OVERPAID = 'MATCHING_OVERPAID',
   YEAR_NOT_CLOSED = 'YEAR_NOT_CLOSED',
+  RUN_COUNTERS_DIFFER = 'RUN_COUNTERS_DIFFER',
   // infrastructure
   UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
@@ -110,6 +111,7 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
   REVIEW_INCOMPLETE: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   MATCHING_OVERPAID: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   YEAR_NOT_CLOSED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
+  RUN_COUNTERS_DIFFER: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, retryable: true },
 };

@@ -178,16 +178,19 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
   it('R-LEDGER-1: a run whose counters differ from its claims is not published; the ledger check names it and a recount mends it', async () => {
     expect(await counterDifferences()).toEqual([]);
     // a step that moved claims without the counters, as an instance of a former version would
-    await sql(sys.db.url, `UPDATE settlement.runs SET approved_count = approved_count + 1 WHERE id = $1`, [runId]);
+    await sql(sys.db.url, `UPDATE settlement.runs SET approved_count = approved_count + 1, held_fen = held_fen + 5 WHERE id = $1`, [runId]);
     expect(await counterDifferences()).toEqual([expect.objectContaining({ run: runId })]);
     const refused = await sys.client.call(S.runPublish, { runId }, { principal: JS, idempotencyKey: key() });
-    expect(refused).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(refused).toMatchObject({
+      ok: false,
+      error: { code: 'RUN_COUNTERS_DIFFER', field: 'runId', details: { runId, differences: [`approved_count: ${inRun().length - 1} ≠ ${inRun().length - 2}`, 'held_fen: 5 ≠ 0'] } },
+    });
     expect((await sys.client.ok(S.runGet, { runId }, { principal: JS })).state).toBe('review');
 
     const runs = app.get(RunsUseCase);
     await expect(runs.recount(ZJ, { runId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     const mended = await runs.recount(JS, { runId });
-    expect(mended.changed).toEqual({ approved_count: { was: String(inRun().length - 1), now: String(inRun().length - 2) } });
+    expect(mended.changed).toEqual({ approved_count: { was: String(inRun().length - 1), now: String(inRun().length - 2) }, held_fen: { was: '5', now: '0' } });
     expect(mended.run.counts).toEqual({ approved: inRun().length - 2, rejected: 1, returned: 1 });
     expect(await counterDifferences()).toEqual([]);
     expect((await runs.recount(JS, { runId })).changed).toEqual({});
@@ -221,15 +224,18 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
   it('R-PUB-1: anyone (no account) may object during the window; the claim is held out of payment', async () => {
     setNow(app, '2026-10-12T09:30:00+08:00');
     const objections: Record<string, string> = {};
-    for (const name of ['upheld', 'dismissed', 'stillOpen']) {
+    // each of the three claims gets two objections: the second finds the claim held already
+    for (const [name, objector] of ['upheld', 'dismissed', 'stillOpen'].flatMap((n) => [[n, '张三'], [`${n}2`, '赵六']])) {
       const o = await sys.client.ok(
         S.objectionFile,
-        { runId, claimId: c[name].claimId, objectorName: '张三', objectorContact: '13800000000', reason: '该服务未实际发生' },
+        { runId, claimId: c[name.replace(/2$/, '')].claimId, objectorName: objector, objectorContact: '13800000000', reason: '该服务未实际发生' },
         { idempotencyKey: key('pub') },
       );
-      expect(o).toMatchObject({ status: 'open', objectorName: '张三', objectorContact: '13800000000' });
+      expect(o).toMatchObject({ status: 'open', objectorName: objector, objectorContact: '13800000000' });
       objections[name] = o.id;
     }
+    expect((await sys.client.ok(S.runGet, { runId }, { principal: JS })).counts).toMatchObject({ approved: inRun().length - 5, held: 3 });
+    expect(await counterDifferences()).toEqual([]);
     const [who] = await sql(sys.db.url, `SELECT objector_principal FROM settlement.objections WHERE id = $1`, [objections.upheld]);
     expect(who.objector_principal).toBeNull();
     const list = await sys.client.ok(S.publicityList, { runId });
@@ -256,8 +262,21 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
       ok: false,
       error: { code: 'NOT_FOUND' },
     });
-    await sys.client.ok(S.objectionDecide, { objectionId: objections.upheld, decision: 'uphold', reason: '经核查服务未发生' }, { principal: JS, idempotencyKey: key() });
+    // two decisions on one claim at once: the run's row orders them (no deadlock); an upheld
+    // objection supersedes the other, which is then refused if it comes second
+    const [dismissedFirst, upheld] = await Promise.all([
+      sys.client.call(S.objectionDecide, { objectionId: objections.upheld2, decision: 'dismiss', reason: '证据不足' }, { principal: JS, idempotencyKey: key() }),
+      sys.client.call(S.objectionDecide, { objectionId: objections.upheld, decision: 'uphold', reason: '经核查服务未发生' }, { principal: JS, idempotencyKey: key() }),
+    ]);
+    expect(upheld).toMatchObject({ ok: true, data: { status: 'upheld' } });
+    expect([true, 'ILLEGAL_STATE']).toContain(dismissedFirst.ok || dismissedFirst.error.code);
+    const [superseded] = await sql(sys.db.url, `SELECT status FROM settlement.objections WHERE id = $1`, [objections.upheld2]);
+    expect(superseded.status).toBe(dismissedFirst.ok ? 'dismissed' : 'superseded');
+    // dismissed while another objection is still open: the claim stays held
     await sys.client.ok(S.objectionDecide, { objectionId: objections.dismissed, decision: 'dismiss', reason: '经核查服务真实' }, { principal: JS, idempotencyKey: key() });
+    expect((await sql(sys.db.url, `SELECT state FROM settlement.claims WHERE claim_id = $1`, [c.dismissed.claimId]))[0].state).toBe('held');
+    expect(await counterDifferences()).toEqual([]);
+    await sys.client.ok(S.objectionDecide, { objectionId: objections.dismissed2, decision: 'dismiss', reason: '经核查服务真实' }, { principal: JS, idempotencyKey: key() });
     const states = await sql(sys.db.url, `SELECT claim_id::text AS id, state, run_id FROM settlement.claims WHERE claim_id = ANY($1::uuid[])`, [
       [c.upheld.claimId, c.dismissed.claimId, c.stillOpen.claimId],
     ]);

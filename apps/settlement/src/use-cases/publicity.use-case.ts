@@ -17,11 +17,24 @@ import {
 import { publicityWindow, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { calendarError, canReadProvince, claimEventsInsert, findRun, inRun, moved, operatedRun, ownCounts, RUN_COLUMNS, RunRow, runView, tallyRun } from '../settlement.sql';
+import { calendarError, canReadProvince, claimEventsInsert, findRun, inRun, moved, operatedRun, RUN_COLUMNS, RunRow, runView, tallyRun } from '../settlement.sql';
 
 /** The claims on a run's publicity list (approved, held by an objection, or paid since), from its counters. */
 export function listedOf(run: RunRow): { n: number; fen: bigint } {
   return { n: run.approved_count + run.held_count + run.paid_count, fen: run.approved_fen + run.held_fen + run.paid_fen };
+}
+
+/** The run's counters that differ from a fresh count of its claims by state, as `column: counted ≠ fresh`. */
+function counterDifferences(run: RunRow, byState: Array<{ state: string; n: number; sampled: number; fen: bigint }>): string[] {
+  const of = (state: string) => byState.find((r) => r.state === state) ?? { n: 0, sampled: 0, fen: 0n };
+  const pairs: Array<[string, number | bigint, number | bigint]> = [
+    ['in_review_count', run.in_review_count, of('in_review').n],
+    ['sampled_in_review_count', run.sampled_in_review_count, of('in_review').sampled],
+  ];
+  for (const state of ['approved', 'held', 'rejected', 'paid'] as const) {
+    pairs.push([`${state}_count`, run[`${state}_count`], of(state).n], [`${state}_fen`, run[`${state}_fen`], of(state).fen]);
+  }
+  return pairs.filter(([, counted, fresh]) => String(counted) !== String(fresh)).map(([column, counted, fresh]) => `${column}: ${counted} ≠ ${fresh}`);
 }
 
 /** Who files an objection without a token: the public publicity page (R-PUB-1: anyone may object). */
@@ -77,11 +90,14 @@ export class PublicityUseCase {
         });
       }
       // The run's counters must say the same, or a step moved claims without them: stop before the
-      // list goes public (repair: docs/operations.md).
-      const fresh = byState.filter((r) => r.n > 0).map((r) => `${r.state} ${r.n}`).sort();
-      const counted = ownCounts(run).map((c) => `${c.state} ${c.n}`).sort();
-      if (fresh.join() !== counted.join() || run.sampled_in_review_count !== undecided.sampled || of('approved').fen !== run.approved_fen || of('rejected').fen !== run.rejected_fen) {
-        throw new Error(`run ${run.id}: its counters (${counted.join(', ')}) differ from its claims (${fresh.join(', ')}), or their V does`);
+      // list goes public (repair: settle recount, docs/operations.md).
+      const differ = counterDifferences(run, byState);
+      if (differ.length > 0) {
+        throw new DomainError(ErrorCode.RUN_COUNTERS_DIFFER, {
+          field: 'runId',
+          message: `the run's counters differ from its claims (${differ.join('; ')}); recount the run (settle recount) before publishing`,
+          details: { runId: run.id, differences: differ },
+        });
       }
       const [programme] = await work.query<{ publicity_working_days: number }>(`SELECT publicity_working_days FROM settlement.programmes WHERE id = $1`, [run.programme_id]);
       const days = programme?.publicity_working_days ?? 5;
@@ -201,13 +217,13 @@ export class PublicityUseCase {
 
   async decide(principal: Principal, dto: DecideObjectionDto, key?: string): Promise<ObjectionView> {
     return this.uow.idempotent(principal, 'objection.decide', key, dto, async (work) => {
-      const [found] = await work.query<{ run_id: string; claim_id: string; status: string }>(
-        `SELECT run_id, claim_id, status FROM settlement.objections WHERE id = $1 FOR UPDATE`,
-        [dto.objectionId],
-      );
-      if (!found) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'objectionId', message: 'no such objection' });
-      // The run's row is locked before its claim, as every step that moves a run's claims does.
-      const run = await operatedRun(work.tx, principal, found.run_id, true);
+      const [objectionOf] = await work.query<{ run_id: string }>(`SELECT run_id FROM settlement.objections WHERE id = $1`, [dto.objectionId]);
+      if (!objectionOf) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'objectionId', message: 'no such objection' });
+      // Locks in the order every step takes them: the run, then its objections, then the claim. An
+      // upheld objection supersedes the claim's other open ones, so two decisions on one claim
+      // would otherwise each hold an objection and wait for the other's.
+      const run = await operatedRun(work.tx, principal, objectionOf.run_id, true);
+      const [found] = await work.query<{ claim_id: string; status: string }>(`SELECT claim_id, status FROM settlement.objections WHERE id = $1 FOR UPDATE`, [dto.objectionId]);
       if (found.status !== 'open') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'objectionId', message: `the objection is already ${found.status}` });
       const now = this.clock.now();
       const upheld = dto.decision === 'uphold';

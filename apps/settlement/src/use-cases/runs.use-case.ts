@@ -140,7 +140,9 @@ export class RunsUseCase {
 
   /**
    * Counts a run's claims afresh and sets its counters to the count (migrations 1764000000406 and
-   * 1764000000407), holding the run's row so no step moves its claims meanwhile. For a run the
+   * 1764000000407), holding the run's row so no step moves its claims meanwhile. The claims are
+   * those whose run_id is the run's, as the migrations and the ledger check count them: a scan of
+   * the table, not `inRun`'s index, so that a claim filed under the wrong quarter is counted too. For a run the
    * ledger check names (docs/operations.md); audited with what changed. A run whose counters are
    * right is left as it is.
    */
@@ -153,7 +155,7 @@ export class RunsUseCase {
       const [fresh] = await work.query<Required<RunTally>>(
         `SELECT ${by('in_review')}, count(*) FILTER (WHERE state = 'in_review' AND sampled)::int AS sampled_in_review_count,
                 ${['approved', 'held', 'rejected', 'paid'].map((s) => `${by(s)}, ${fen(s)}`).join(', ')}
-           FROM settlement.claims WHERE ${inRun('$1::uuid')}`,
+           FROM settlement.claims WHERE run_id = $1`,
         [run.id],
       );
       const changed: Record<string, { was: string; now: string }> = {};
