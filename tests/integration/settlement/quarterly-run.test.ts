@@ -3,6 +3,7 @@ import { Events, Subjects } from '@vc/contracts';
 import { seededSample } from '@vc/domain';
 import { publishEvent, rowCounts, sql, TestSystem, eventually } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
+import { noticeData } from '../../../apps/settlement/src/outputs/sources';
 import { RunsUseCase } from '../../../apps/settlement/src/use-cases/runs.use-case';
 import { auditor, deltaOperator, operatorOf, regionAdmin } from '../../fixtures/principals';
 import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
@@ -214,6 +215,9 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const list = await sys.client.ok(S.publicityList, { runId });
     const listed = inRun().filter((x) => x !== c.reject && x !== c.ret);
     expect(list.runs[0]).toMatchObject({ runId, open: true, programmeId: 'JS-2026', quarter: '2026Q3', claimCount: listed.length, voucherFen: fenOf(listed) });
+    // the PDF notice gives the same size and V of the list (from the run's counters)
+    const notice = await noticeData((text, params) => sql(sys.db.url, text, params), runId);
+    expect(notice).toMatchObject({ claimCount: listed.length, voucherFen: BigInt(fenOf(listed)) });
     expect(list.items.map((i: { claimId: string }) => i.claimId)).toContain(c.early.claimId);
     expect(list.items.find((i: { claimId: string }) => i.claimId === c.early.claimId)).toMatchObject({ enterpriseName: '苏州示范光电科技有限公司', voucherFen: 308641 });
     expect(list.items.map((i: { claimId: string }) => i.claimId)).not.toContain(c.reject.claimId);
