@@ -125,20 +125,7 @@ export function sentBackBy(runParam: string, alias = ''): string {
  * a claim may have while the run holds it, with V for the states past review (an in-review claim
  * may still be amended).
  */
-export type RunTally = Partial<{
-  in_review_count: number;
-  sampled_in_review_count: number;
-  approved_count: number;
-  approved_fen: bigint;
-  held_count: number;
-  held_fen: bigint;
-  rejected_count: number;
-  rejected_fen: bigint;
-  paid_count: number;
-  paid_fen: bigint;
-}>;
-
-const TALLY_COLUMNS: ReadonlyArray<keyof RunTally> = [
+const TALLY_COLUMNS = [
   'in_review_count',
   'sampled_in_review_count',
   'approved_count',
@@ -149,7 +136,9 @@ const TALLY_COLUMNS: ReadonlyArray<keyof RunTally> = [
   'rejected_fen',
   'paid_count',
   'paid_fen',
-];
+] as const;
+
+export type RunTally = Partial<Pick<RunRow, (typeof TALLY_COLUMNS)[number]>>;
 
 /**
  * Claims moved from one state to another in a run: `moved(from, to, n, fen)` as a tally of deltas.

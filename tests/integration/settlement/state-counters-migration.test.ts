@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase, sql, TestDatabase } from '@vc/testing';
 import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
-import { migrateSettlement, undoLastSettlementMigration } from './migrations';
+import { insertRun as insertRunIn, migrateSettlement, undoLastSettlementMigration } from './migrations';
 
 /**
  * Migration 1764000000407 gives each run the count and V of its approved, held, rejected and paid
@@ -15,14 +15,7 @@ describe('settlement migration 1764000000407 (state counters on the run)', () =>
   const publicity = randomUUID();
   const completed = randomUUID();
 
-  async function insertRun(id: string, quarter: string, state: string): Promise<void> {
-    await sql(
-      db.url,
-      `INSERT INTO settlement.runs (id, programme_id, province, quarter, quarter_end, state, seed, sample_rate_bp, created_by)
-       VALUES ($1, 'JS-2026', 'JS', $2, '2026-10-01T00:00:00+08:00', $3, 'seed', 500, 'op')`,
-      [id, quarter, state],
-    );
-  }
+  const insertRun = (id: string, quarter: string, state: string) => insertRunIn(db.url, id, quarter, state);
 
   /** `count` claims of V = `voucherFen` each; `run` holds them, or (with `sentBackBy`) sent them back. */
   async function insertClaims(run: string | null, state: string, count: number, voucherFen: number, sentBackBy: string | null = null): Promise<void> {
