@@ -29,6 +29,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
   let region: string;
   let runId: string;
   let e1: ReturnType<typeof enterpriseIn>;
+  const objections: Record<string, string> = {};
   const c: Record<string, ReturnType<typeof claim>> = {};
 
   beforeAll(async () => {
@@ -227,7 +228,6 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
 
   it('R-PUB-1: anyone (no account) may object during the window; the claim is held out of payment', async () => {
     setNow(app, '2026-10-12T09:30:00+08:00');
-    const objections: Record<string, string> = {};
     // each of the three claims gets two objections: the second finds the claim held already
     for (const [name, objector] of ['upheld', 'dismissed', 'stillOpen'].flatMap((n) => [[n, '张三'], [`${n}2`, '赵六']])) {
       const o = await sys.client.ok(
@@ -351,9 +351,17 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     // Submitted inside Q3 but known to settlement only after the Q3 run began: the next run takes it.
     const late = claim('JS-2026', e1, pJS, 350_000, '2026-09-20T09:00:00+08:00');
     await feedClaims(sys, [late]);
+    // The objections still open when the Q3 run paid are dismissed now: the held claim leaves that
+    // run (its counters move) and waits for the next one.
+    for (const id of [objections.stillOpen, objections.stillOpen2]) {
+      await sys.client.ok(S.objectionDecide, { objectionId: id, decision: 'dismiss', reason: '经核查服务真实' }, { principal: JS, idempotencyKey: key() });
+    }
+    expect((await sys.client.ok(S.runGet, { runId }, { principal: JS })).counts).toEqual({ paid: inRun().length - 5, rejected: 2, pending: 1, deferred: 2 });
+    expect(await counterDifferences()).toEqual([]);
     const next = await sys.client.ok(S.runStart, { programmeId: 'JS-2026', quarter: '2026Q4', sampleRateBp: 0 }, { principal: JS, idempotencyKey: key() });
-    expect(await takenBy(next.id)).toEqual([c.ret.claimId, c.dismissed.claimId, c.nextQuarter.claimId, late.claimId].sort());
-    expect(next.collectedCount).toBe(4);
+    expect(await takenBy(next.id)).toEqual([c.ret.claimId, c.dismissed.claimId, c.stillOpen.claimId, c.nextQuarter.claimId, late.claimId].sort());
+    expect(next.collectedCount).toBe(5);
+    expect(await counterDifferences()).toEqual([]);
     const [ret] = await sql(sys.db.url, `SELECT state, voucher_fen::int AS v FROM settlement.claims WHERE claim_id = $1`, [c.ret.claimId]);
     expect(ret).toEqual({ state: 'in_review', v: 80_000 });
   });
