@@ -35,10 +35,23 @@ up() {
 }
 
 down() {
+  # SIGTERM to every service (each drains NATS and closes its pool), then wait for them to exit, so
+  # that the infrastructure can be stopped right after; one still running after 30 s is killed.
+  local pids=() names=()
   for svc in "${SERVICES[@]}"; do
     if [ -f "$RUN/$svc.pid" ]; then
-      kill "$(cat "$RUN/$svc.pid")" 2>/dev/null && echo "[system] stopped $svc" || true
+      local pid; pid="$(cat "$RUN/$svc.pid")"
+      if kill "$pid" 2>/dev/null; then pids+=("$pid"); names+=("$svc"); fi
       rm -f "$RUN/$svc.pid"
+    fi
+  done
+  for i in "${!pids[@]}"; do
+    for _ in $(seq 1 120); do kill -0 "${pids[$i]}" 2>/dev/null || break; sleep 0.25; done
+    if kill -0 "${pids[$i]}" 2>/dev/null; then
+      kill -9 "${pids[$i]}" 2>/dev/null || true
+      echo "[system] ${names[$i]} did not stop within 30 s; killed"
+    else
+      echo "[system] stopped ${names[$i]}"
     fi
   done
 }
