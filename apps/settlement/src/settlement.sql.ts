@@ -182,6 +182,35 @@ export async function tallyRun(tx: Tx, runId: string, tally: RunTally, now: Date
   return rows[0];
 }
 
+/** The states past review whose claims a run counts with their V. */
+const COUNTED_STATES = ['approved', 'held', 'rejected', 'paid'] as const;
+
+/**
+ * A run's claims counted afresh, column by column as its counters keep them. `where` picks the
+ * claims (`inRun`, or run_id alone to count a claim filed under the wrong quarter too); one pass.
+ */
+export async function countRunClaims(tx: Tx, where: string, params: unknown[]): Promise<Required<RunTally>> {
+  const rows = await queryRows<Required<RunTally>>(
+    tx,
+    `SELECT count(*) FILTER (WHERE state = 'in_review')::int AS in_review_count,
+            count(*) FILTER (WHERE state = 'in_review' AND sampled)::int AS sampled_in_review_count,
+            ${COUNTED_STATES.map((s) => `count(*) FILTER (WHERE state = '${s}')::int AS ${s}_count, COALESCE(sum(voucher_fen) FILTER (WHERE state = '${s}'), 0)::bigint AS ${s}_fen`).join(', ')}
+       FROM settlement.claims WHERE ${where}`,
+    params,
+  );
+  return rows[0];
+}
+
+/** The run's counters that differ from a fresh count of its claims, in the counters' order. */
+export function tallyDifferences(run: RunRow, fresh: Required<RunTally>): Array<{ column: keyof RunTally; was: string; now: string }> {
+  return TALLY_COLUMNS.filter((c) => String(run[c]) !== String(fresh[c])).map((column) => ({ column, was: String(run[column]), now: String(fresh[column]) }));
+}
+
+/** The claims on a run's publicity list (approved, held by an objection, or paid since), from its counters. */
+export function listedOf(run: RunRow): { n: number; fen: bigint } {
+  return { n: run.approved_count + run.held_count + run.paid_count, fen: run.approved_fen + run.held_fen + run.paid_fen };
+}
+
 /** The run's own claims by state, from its counters. */
 export function ownCounts(run: RunRow): Array<{ state: string; n: number }> {
   return [

@@ -10,18 +10,19 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * deferred) are no longer its own and are found through their index, as before. An in-review claim
  * may still be amended, so V is kept only for the states past review.
  */
+const STATES = ['approved', 'held', 'rejected', 'paid'];
+
 export class SettlementRunStateCounters1764000000407 implements MigrationInterface {
   name = 'SettlementRunStateCounters1764000000407';
 
   async up(q: QueryRunner): Promise<void> {
-    const states = ['approved', 'held', 'rejected', 'paid'];
     await q.query(
-      `ALTER TABLE settlement.runs ${states
+      `ALTER TABLE settlement.runs ${STATES
         .map((s) => `ADD COLUMN ${s}_count integer NOT NULL DEFAULT 0 CHECK (${s}_count >= 0), ADD COLUMN ${s}_fen bigint NOT NULL DEFAULT 0 CHECK (${s}_fen >= 0)`)
         .join(', ')}`,
     );
-    await q.query(`UPDATE settlement.runs r SET ${states.map((s) => `${s}_count = c.${s}_count, ${s}_fen = c.${s}_fen`).join(', ')}
-                     FROM (SELECT run_id, ${states
+    await q.query(`UPDATE settlement.runs r SET ${STATES.map((s) => `${s}_count = c.${s}_count, ${s}_fen = c.${s}_fen`).join(', ')}
+                     FROM (SELECT run_id, ${STATES
                        .map((s) => `count(*) FILTER (WHERE state = '${s}')::int AS ${s}_count, COALESCE(sum(voucher_fen) FILTER (WHERE state = '${s}'), 0)::bigint AS ${s}_fen`)
                        .join(', ')}
                              FROM settlement.claims WHERE run_id IS NOT NULL GROUP BY run_id) c
@@ -29,6 +30,6 @@ export class SettlementRunStateCounters1764000000407 implements MigrationInterfa
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE settlement.runs ${['approved', 'held', 'rejected', 'paid'].map((s) => `DROP COLUMN ${s}_fen, DROP COLUMN ${s}_count`).join(', ')}`);
+    await q.query(`ALTER TABLE settlement.runs ${STATES.map((s) => `DROP COLUMN ${s}_fen, DROP COLUMN ${s}_count`).join(', ')}`);
   }
 }

@@ -1,5 +1,5 @@
 import { OutputTable, provinceName, PublicityNotice } from './documents';
-import { inRun } from '../settlement.sql';
+import { inRun, listedOf, RUN_COLUMNS, RunRow } from '../settlement.sql';
 
 export type Query = <T = any>(sql: string, params?: unknown[]) => Promise<T[]>;
 
@@ -145,16 +145,10 @@ export function rewardsTable(query: Query, programmeId: string, year: number): O
 
 /** The data of the PDF notice: the window and the first rows of the list. */
 export async function noticeData(query: Query, runId: string, maxRows = 500): Promise<PublicityNotice | null> {
-  // The list's size and V come from the run's counters (migration 1764000000407), not a count of its claims.
-  const [run] = await query<{ programme_id: string; province: string; quarter: string; published_on: string | null; first: string; last: string; days: number; n: number; fen: bigint }>(
-    `SELECT programme_id, province, quarter, to_char(published_on, 'YYYY-MM-DD') AS published_on, to_char(publicity_first_day, 'YYYY-MM-DD') AS first,
-            to_char(publicity_last_day, 'YYYY-MM-DD') AS last, publicity_working_days AS days,
-            approved_count + held_count + paid_count AS n, approved_fen + held_fen + paid_fen AS fen
-       FROM settlement.runs WHERE id = $1`,
-    [runId],
-  );
+  const [run] = await query<RunRow>(`SELECT ${RUN_COLUMNS} FROM settlement.runs WHERE id = $1`, [runId]);
   if (!run || !run.published_on) return null;
-  const sum = { n: run.n, fen: run.fen };
+  // The list's size and V come from the run's counters (migration 1764000000407), not a count of its claims.
+  const sum = listedOf(run);
   const rows = await query<{ enterpriseName: string; providerName: string; providerProvince: string; amountFen: bigint; voucherFen: bigint }>(
     `SELECT enterprise_name AS "enterpriseName", provider_name AS "providerName", provider_province AS "providerProvince", amount_fen AS "amountFen", voucher_fen AS "voucherFen"
        FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid') ORDER BY enterprise_name, claim_id LIMIT $2`,
@@ -166,9 +160,9 @@ export async function noticeData(query: Query, runId: string, maxRows = 500): Pr
     provinceName: names[run.province] ?? run.province,
     quarter: run.quarter,
     publishedOn: run.published_on,
-    firstDay: run.first,
-    lastDay: run.last,
-    workingDays: run.days,
+    firstDay: run.publicity_first_day!,
+    lastDay: run.publicity_last_day!,
+    workingDays: run.publicity_working_days!,
     claimCount: sum.n,
     voucherFen: sum.fen,
     rows,

@@ -17,25 +17,22 @@ import {
 import { publicityWindow, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { calendarError, canReadProvince, claimEventsInsert, findRun, inRun, moved, operatedRun, RUN_COLUMNS, RunRow, runView, tallyRun } from '../settlement.sql';
-
-/** The claims on a run's publicity list (approved, held by an objection, or paid since), from its counters. */
-export function listedOf(run: RunRow): { n: number; fen: bigint } {
-  return { n: run.approved_count + run.held_count + run.paid_count, fen: run.approved_fen + run.held_fen + run.paid_fen };
-}
-
-/** The run's counters that differ from a fresh count of its claims by state, as `column: counted ≠ fresh`. */
-function counterDifferences(run: RunRow, byState: Array<{ state: string; n: number; sampled: number; fen: bigint }>): string[] {
-  const of = (state: string) => byState.find((r) => r.state === state) ?? { n: 0, sampled: 0, fen: 0n };
-  const pairs: Array<[string, number | bigint, number | bigint]> = [
-    ['in_review_count', run.in_review_count, of('in_review').n],
-    ['sampled_in_review_count', run.sampled_in_review_count, of('in_review').sampled],
-  ];
-  for (const state of ['approved', 'held', 'rejected', 'paid'] as const) {
-    pairs.push([`${state}_count`, run[`${state}_count`], of(state).n], [`${state}_fen`, run[`${state}_fen`], of(state).fen]);
-  }
-  return pairs.filter(([, counted, fresh]) => String(counted) !== String(fresh)).map(([column, counted, fresh]) => `${column}: ${counted} ≠ ${fresh}`);
-}
+import {
+  calendarError,
+  canReadProvince,
+  claimEventsInsert,
+  countRunClaims,
+  findRun,
+  inRun,
+  listedOf,
+  moved,
+  operatedRun,
+  RUN_COLUMNS,
+  RunRow,
+  runView,
+  tallyDifferences,
+  tallyRun,
+} from '../settlement.sql';
 
 /** Who files an objection without a token: the public publicity page (R-PUB-1: anyone may object). */
 export const PUBLIC_PRINCIPAL: Principal = { sub: 'public', role: 'public' as Role, org: 'PUBLIC' };
@@ -75,23 +72,17 @@ export class PublicityUseCase {
       if (run.state !== 'review') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: `the run is already ${run.state}` });
       // The gate before the list goes public reads the run's claims afresh (one pass): what is still
       // undecided, and what goes on the list.
-      const byState = await work.query<{ state: string; n: number; sampled: number; fen: bigint }>(
-        `SELECT state, count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled, COALESCE(sum(voucher_fen), 0)::bigint AS fen
-           FROM settlement.claims WHERE ${inRun('$1::uuid')} GROUP BY state`,
-        [run.id],
-      );
-      const of = (state: string) => byState.find((r) => r.state === state) ?? { n: 0, sampled: 0, fen: 0n };
-      const undecided = of('in_review');
-      if (undecided.n > 0) {
+      const fresh = await countRunClaims(work.tx, inRun('$1::uuid'), [run.id]);
+      if (fresh.in_review_count > 0) {
         throw new DomainError(ErrorCode.REVIEW_INCOMPLETE, {
           field: 'runId',
-          message: `${undecided.n} claims still wait for a decision (${undecided.sampled} of them sampled for inspection)`,
-          details: { inReview: undecided.n, sampledInReview: undecided.sampled },
+          message: `${fresh.in_review_count} claims still wait for a decision (${fresh.sampled_in_review_count} of them sampled for inspection)`,
+          details: { inReview: fresh.in_review_count, sampledInReview: fresh.sampled_in_review_count },
         });
       }
       // The run's counters must say the same, or a step moved claims without them: stop before the
       // list goes public (repair: settle recount, docs/operations.md).
-      const differ = counterDifferences(run, byState);
+      const differ = tallyDifferences(run, fresh).map((d) => `${d.column}: ${d.was} ≠ ${d.now}`);
       if (differ.length > 0) {
         throw new DomainError(ErrorCode.RUN_COUNTERS_DIFFER, {
           field: 'runId',
@@ -115,7 +106,7 @@ export class PublicityUseCase {
           WHERE id = $1 AND state = 'review'`,
         [run.id, publishedOn, window.firstDay, window.lastDay, window.closesAt, days, now],
       );
-      const listed = of('approved');
+      const listed = { n: fresh.approved_count, fen: fresh.approved_fen };
       await work.audit({
         action: 'run.published',
         entityType: 'run',

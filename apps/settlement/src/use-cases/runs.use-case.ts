@@ -22,6 +22,7 @@ import {
   assertOperatorOf,
   CLAIM_VIEW_COLUMNS,
   collectionLock,
+  countRunClaims,
   findRun,
   inRun,
   operatedRun,
@@ -33,6 +34,7 @@ import {
   runView,
   RunTally,
   sentBackBy,
+  tallyDifferences,
   useBulkMemory,
 } from '../settlement.sql';
 
@@ -150,19 +152,8 @@ export class RunsUseCase {
     return this.uow.run(principal, async (work) => {
       const run = await operatedRun(work.tx, principal, dto.runId, true);
       await useBulkMemory(work.tx);
-      const by = (state: string) => `count(*) FILTER (WHERE state = '${state}')::int AS ${state}_count`;
-      const fen = (state: string) => `COALESCE(sum(voucher_fen) FILTER (WHERE state = '${state}'), 0)::bigint AS ${state}_fen`;
-      const [fresh] = await work.query<Required<RunTally>>(
-        `SELECT ${by('in_review')}, count(*) FILTER (WHERE state = 'in_review' AND sampled)::int AS sampled_in_review_count,
-                ${['approved', 'held', 'rejected', 'paid'].map((s) => `${by(s)}, ${fen(s)}`).join(', ')}
-           FROM settlement.claims WHERE run_id = $1`,
-        [run.id],
-      );
-      const changed: Record<string, { was: string; now: string }> = {};
-      for (const [column, value] of Object.entries(fresh)) {
-        const was = run[column as keyof RunRow] as number | bigint;
-        if (String(was) !== String(value)) changed[column] = { was: String(was), now: String(value) };
-      }
+      const fresh = await countRunClaims(work.tx, 'run_id = $1', [run.id]);
+      const changed = Object.fromEntries(tallyDifferences(run, fresh).map(({ column, was, now }) => [column, { was, now }]));
       if (Object.keys(changed).length === 0) return { run: await runView(work.tx, run), changed };
       const columns = Object.keys(fresh);
       const [updated] = await work.query<RunRow>(
