@@ -106,15 +106,31 @@ export class RunsUseCase {
       await refreshClaimStatistics(work.tx);
       // The sample: the claims with the lowest sha256(seed ‖ 0x00 ‖ claim id), exactly as seededSample
       // in libs/domain ranks them, so the stored seed reproduces it anywhere. k never exceeds the
-      // claims collected, so exactly k are marked.
+      // claims collected, so exactly k are marked. The ranking is its own read-only statement, which
+      // PostgreSQL may spread over parallel workers (a statement that writes may not): hashing a
+      // million claim ids is most of the sample's cost. The seed and its separator are one bytea
+      // parameter, not converted again for every claim.
       const k = sampleSize(collected.n, { num: rateBp, den: 10000 });
       if (k > 0) {
-        await work.query(
-          `UPDATE settlement.claims SET sampled = true WHERE claim_id IN (
+        const [{ chosen }] = await work.query<{ chosen: string[] }>(
+          `SELECT array_agg(claim_id) AS chosen FROM (
              SELECT claim_id FROM settlement.claims WHERE ${inRun('$1::uuid')}
-              ORDER BY sha256(convert_to($2, 'UTF8') || '\\x00'::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3)`,
-          [runId, seed, k],
+              ORDER BY sha256($2::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3) ranked`,
+          [runId, Buffer.concat([Buffer.from(seed, 'utf8'), Buffer.from([0])]), k],
         );
+        // The k are marked through the primary key. Every page of the run was just read, so a random
+        // fetch costs about what a sequential one does; told so, the planner looks the k up instead
+        // of hashing the whole run to join them (0.6 s against 1.5 s for 50,000 of a million).
+        await work.query(`SET LOCAL random_page_cost = 1.1`);
+        const [marked] = await work.query<{ n: number }>(
+          `WITH m AS (
+             UPDATE settlement.claims c SET sampled = true FROM unnest($1::uuid[]) AS s(claim_id)
+              WHERE c.claim_id = s.claim_id AND c.run_id = $2 RETURNING 1)
+           SELECT count(*)::int AS n FROM m`,
+          [chosen, runId],
+        );
+        await work.query(`SET LOCAL random_page_cost TO DEFAULT`);
+        if (marked.n !== k) throw new DomainError(ErrorCode.INTERNAL);
       }
       // Every claim collected is in review (migration 1764000000406 keeps the count on the run).
       await work.query(
