@@ -71,6 +71,7 @@ async function main() {
     } };
     for (const scenario of SCENARIOS) {
       if (scenario.flag && !args.has(scenario.flag)) continue;
+      if (scenario.replacedBy && args.has(scenario.replacedBy)) continue;
       if (ONLY && !scenario.name.includes(ONLY)) continue;
       try {
         const results = await scenario.run(ctx);

@@ -15,6 +15,11 @@ export interface Scenario {
   name: string;
   /** only with this command-line flag */
   flag?: string;
+  /**
+   * not with this command-line flag: a scenario the flag replaces (both settlement scenarios file
+   * the same programme's 2026Q3 run, so one database holds one of them)
+   */
+  replacedBy?: string;
   run(ctx: BenchContext): Promise<LoadResult[]>;
 }
 
