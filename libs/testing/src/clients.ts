@@ -1,7 +1,7 @@
 import { connect, headers as natsHeaders, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { DEV_JWT_SECRET } from '@vc/config';
-import { Headers, Principal, toJson } from '@vc/contracts';
+import { EVENT_STREAM, Headers, Principal, toJson } from '@vc/contracts';
 import { JwtService } from '@nestjs/jwt';
 import { decodeReply, RpcReply } from '@vc/messaging';
 
@@ -97,6 +97,15 @@ export async function publishEvent(nc: NatsConnection, subject: string, aggregat
 }
 
 /** Polls until `probe` returns a truthy value (projections fed by events are eventually consistent). */
+/** Every durable consumer of the event stream has been given, and has acked, all the stream holds for it. */
+export async function consumersCaughtUp(nc: NatsConnection): Promise<boolean> {
+  const jsm = await nc.jetstreamManager();
+  for await (const ci of jsm.consumers.list(EVENT_STREAM)) {
+    if (ci.config.durable_name && (ci.num_pending > 0 || ci.num_ack_pending > 0)) return false;
+  }
+  return true;
+}
+
 export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 10000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_SAMPLE_RATE_BP, EVENT_STREAM, Events, Role, Subjects } from '@vc/contracts';
-import { eventually, NatsTestClient, publishEvent, sql, tokenFor } from '@vc/testing';
+import { DEFAULT_SAMPLE_RATE_BP, Events, Role, Subjects } from '@vc/contracts';
+import { consumersCaughtUp, eventually, NatsTestClient, publishEvent, sql, tokenFor } from '@vc/testing';
 import { LoadResult } from '../load';
 import { BenchContext, Scenario } from '../scenarios';
 
@@ -103,14 +103,9 @@ function settlementScenario(claims: number, flags: Pick<Scenario, 'flag' | 'repl
  */
 async function inspectionPause(client: NatsTestClient, url: string): Promise<void> {
   const t0 = process.hrtime.bigint();
-  const jsm = await client.nc.jetstreamManager();
   const quiet = async () => {
     const [{ n }] = await sql<{ n: number }>(url, `SELECT count(*)::int AS n FROM settlement.outbox WHERE published_at IS NULL`);
-    if (n > 0) return false;
-    for await (const ci of jsm.consumers.list(EVENT_STREAM)) {
-      if (ci.config.durable_name && (ci.num_pending > 0 || ci.num_ack_pending > 0)) return false;
-    }
-    return true;
+    return n === 0 && consumersCaughtUp(client.nc);
   };
   const done = await eventually(quiet, 600000, 200).then(() => true, () => false);
   console.log(`  inspection pause: ${done ? 'events delivered' : 'events still in flight after 10 min'} in ${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s (not timed)`);
