@@ -142,6 +142,42 @@ describe('settlement: local matching (R-MATCH-1)', () => {
   });
 });
 
+describe('settlement: matching due dates by programme version (R-MATCH-1)', () => {
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    sys = await TestSystem.start();
+    const app = await sys.startService(settlementService, SIMULATED);
+    // versions 1 and 3 give regions 3 months, version 2 gives 6
+    await feedProgramme(sys, 'JS-2026', { version: 1, matchingDeadlineMonths: 3 });
+    await feedProgramme(sys, 'JS-2026', { version: 2, matchingDeadlineMonths: 6, effectiveFrom: '2026-08-01T00:00:00+08:00' });
+    await feedProgramme(sys, 'JS-2026', { version: 3, matchingDeadlineMonths: 3, effectiveFrom: '2026-09-01T00:00:00+08:00' });
+    const e = enterpriseIn(await feedRegion(sys, 'JS', '0.5'));
+    const p = provider('JS');
+    await feedClaims(sys, [
+      claim('JS-2026', e, p, 404, '2026-07-10T10:00:00+08:00', { programmeVersion: 1 }), //       V = 101 → 50
+      claim('JS-2026', e, p, 1_234_567, '2026-08-10T10:00:00+08:00', { programmeVersion: 2 }), // V = 308,641 → 154,320
+      claim('JS-2026', e, p, 404, '2026-08-11T10:00:00+08:00', { programmeVersion: 2 }), //       V = 101 → 50
+      claim('JS-2026', e, p, 406, '2026-09-10T10:00:00+08:00', { programmeVersion: 3 }), //       V = 101 → 50
+    ]);
+    await settle(sys, app, JS, 'JS-2026', '2026Q3', '2026-11-20T10:00:00+08:00', '2026-11-30T10:00:00+08:00');
+  });
+  afterAll(async () => sys?.stop());
+
+  it('R-MATCH-1: an enterprise owes one obligation per due date; claims of versions with the same deadline share it, each floored on its own', async () => {
+    const rows = await sql(
+      sys.db.url,
+      `SELECT to_char(due_on, 'YYYY-MM-DD') AS due, claim_count::int AS n, voucher_fen::text AS v, amount_fen::text AS owed
+         FROM settlement.matching_obligations ORDER BY due_on`,
+    );
+    expect(rows).toEqual([
+      { due: '2027-02-28', n: 2, v: '202', owed: '100' }, // versions 1 and 3: Nov 30 + 3 months, clamped
+      { due: '2027-05-30', n: 2, v: '308742', owed: '154370' }, // version 2: + 6 months; Σ floor, not floor(154,371)
+    ]);
+    expect((await runLedgerChecks(sys.db.url)).find((r) => r.name.startsWith('matching owed'))!.status).toBe('ok');
+  });
+});
+
 describe('settlement: year-end performance reward (R-REWARD-1)', () => {
   let sys: TestSystem;
   let app: INestApplication;

@@ -136,15 +136,27 @@ export class DisburseUseCase {
        ev AS (${claimEventsInsert('changed', Events.settlementClaimPaid, run, paidAt)}),
        d AS (SELECT * FROM unnest($4::int[], $5::date[]) AS d(version, due_on)),
        ratio AS (SELECT id, matching_ratio, ${ratioMicro('matching_ratio')} AS ratio_micro FROM settlement.regions),
+       -- Each claim's matching share is floored on its own (R-MATCH-1), so the claims are first
+       -- summed by plain columns, version included: the planner can hash those groups, where with
+       -- the due date's expression in the key it expected one group per claim and, for 10 M claims,
+       -- sorted them on disk (155 s → 96 s for the statement). The few versions then merge into
+       -- their due dates.
+       by_version AS (
+         SELECT c.programme_id, c.region_id, c.enterprise_id, c.programme_version, max(c.enterprise_name) AS enterprise_name,
+                count(*) AS claim_count, sum(c.voucher_fen) AS voucher_fen,
+                sum(${matchingShare('c.voucher_fen', 'COALESCE(r.ratio_micro, 1000000)')}) AS amount_fen
+           FROM changed c
+           LEFT JOIN ratio r ON r.id = c.region_id
+          GROUP BY c.programme_id, c.region_id, c.enterprise_id, c.programme_version),
        owed AS (
          INSERT INTO settlement.matching_obligations (run_id, programme_id, region_id, enterprise_id, enterprise_name, claim_count, voucher_fen,
                 matching_ratio, amount_fen, provincial_paid_on, due_on)
-         SELECT $1, c.programme_id, c.region_id, c.enterprise_id, max(c.enterprise_name), count(*), sum(c.voucher_fen),
-                COALESCE(r.matching_ratio, 1.00), sum(${matchingShare('c.voucher_fen', 'COALESCE(r.ratio_micro, 1000000)')}), $3, COALESCE(d.due_on, $6::date)
-           FROM changed c
-           LEFT JOIN d ON d.version = c.programme_version
-           LEFT JOIN ratio r ON r.id = c.region_id
-          GROUP BY c.programme_id, c.region_id, c.enterprise_id, r.matching_ratio, COALESCE(d.due_on, $6::date)
+         SELECT $1, v.programme_id, v.region_id, v.enterprise_id, max(v.enterprise_name), sum(v.claim_count), sum(v.voucher_fen),
+                COALESCE(r.matching_ratio, 1.00), sum(v.amount_fen), $3, COALESCE(d.due_on, $6::date)
+           FROM by_version v
+           LEFT JOIN d ON d.version = v.programme_version
+           LEFT JOIN ratio r ON r.id = v.region_id
+          GROUP BY v.programme_id, v.region_id, v.enterprise_id, r.matching_ratio, COALESCE(d.due_on, $6::date)
          ON CONFLICT (run_id, enterprise_id, region_id, due_on) DO NOTHING
          RETURNING amount_fen),
        lines AS (${statementLinesInsert('changed', run)})
