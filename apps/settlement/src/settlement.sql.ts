@@ -300,9 +300,10 @@ export function claimEventsInsert(source: string, subject: string, run: { id: st
     : '';
   const payloadArrays = detailed ? `, 'orderIds', e.order_ids, 'voucherFen', e.voucher_fen, 'reasons', e.reasons` : '';
   // The chunks are numbered in one pass and grouped by their number alone (a run's claims are all of
-  // its programme), so the planner hashes the groups instead of sorting a million rows by chunk;
-  // only the thousand events are sorted. The arrays go straight to jsonb: no JSON text is built and
-  // parsed again, which for a million claims is seconds.
+  // its programme), so the planner hashes the groups instead of sorting a million rows by chunk.
+  // The events are not sorted either: each names its own claims and is applied on its own, and
+  // sorting 10,000 chunks of 1,000 ids (10 M claims) took 400 MB of disk. The arrays go straight
+  // to jsonb: no JSON text is built and parsed again, which for a million claims is seconds.
   return `INSERT INTO settlement.outbox (event_id, subject, aggregate_type, aggregate_id, envelope)
     SELECT e.eid, ${lit(subject)}, 'run', ${lit(run.id)},
            jsonb_build_object('id', e.eid, 'type', ${lit(subject)}, 'aggregateType', 'run', 'aggregateId', ${lit(run.id)},
@@ -311,8 +312,7 @@ export function claimEventsInsert(source: string, subject: string, run: { id: st
            ${correlation ? `|| jsonb_build_object('correlationId', ${lit(correlation)})` : ''}
       FROM (SELECT gen_random_uuid() AS eid, c.chunk, to_jsonb(array_agg(c.claim_id)) AS claim_ids${arrays}
               FROM (SELECT ${columns}, (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
-             GROUP BY c.chunk
-             ORDER BY c.chunk) e`;
+             GROUP BY c.chunk) e`;
 }
 
 /**
