@@ -115,22 +115,21 @@ export class RunsUseCase {
       if (k > 0) {
         await work.query(
           `CREATE TEMP TABLE run_sample ON COMMIT DROP AS
-             SELECT claim_id FROM settlement.claims WHERE ${inRun('$1::uuid')}
+             SELECT ctid AS tid FROM settlement.claims WHERE ${inRun('$1::uuid')}
               ORDER BY sha256($2::bytea || convert_to(claim_id::text, 'UTF8')) LIMIT $3`,
           [runId, Buffer.concat([Buffer.from(seed, 'utf8'), Buffer.from([0])]), k],
         );
-        // The k are marked through the primary key. Every page of the run was just read, so a random
-        // fetch costs about what a sequential one does; told so, the planner looks the k up instead
-        // of hashing the whole run to join them (0.6 s against 1.1–1.5 s for 50,000 of a million).
-        await work.query(`SET LOCAL random_page_cost = 1.1`);
+        // The k are marked where they lie: a TID scan visits the chosen row versions in page order,
+        // with no index lookup (0.19 s against 0.34–0.41 s through the primary key for 50,000 of a
+        // million; at 10 M the lookups took 36 µs each). The versions stay where they are until
+        // commit: this transaction wrote, and so holds, every claim of the run.
         const [marked] = await work.query<{ n: number }>(
           `WITH m AS (
-             UPDATE settlement.claims c SET sampled = true FROM run_sample s
-              WHERE c.claim_id = s.claim_id AND c.run_id = $1 RETURNING 1)
+             UPDATE settlement.claims c SET sampled = true
+              WHERE c.ctid = ANY (ARRAY(SELECT tid FROM run_sample)) AND c.run_id = $1 RETURNING 1)
            SELECT count(*)::int AS n FROM m`,
           [runId],
         );
-        await work.query(`SET LOCAL random_page_cost TO DEFAULT`);
         if (marked.n !== k) throw new DomainError(ErrorCode.INTERNAL);
       }
       // Every claim collected is in review (migration 1764000000406 keeps the count on the run).
