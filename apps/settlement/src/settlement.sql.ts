@@ -310,7 +310,7 @@ export function claimEventsInsert(source: string, subject: string, run: { id: st
              'occurredAt', ${lit(occurredAt.toISOString())},
              'payload', jsonb_build_object('runId', ${lit(run.id)}, 'programmeId', ${lit(run.programme_id)}, 'claimIds', e.claim_ids${payloadArrays}))
            ${correlation ? `|| jsonb_build_object('correlationId', ${lit(correlation)})` : ''}
-      FROM (SELECT gen_random_uuid() AS eid, c.chunk, to_jsonb(array_agg(c.claim_id)) AS claim_ids${arrays}
+      FROM (SELECT gen_random_uuid() AS eid, to_jsonb(array_agg(c.claim_id)) AS claim_ids${arrays}
               FROM (SELECT ${columns}, (row_number() OVER () - 1) / ${SETTLEMENT_CLAIMS_PER_EVENT} AS chunk FROM ${source} s) c
              GROUP BY c.chunk) e`;
 }

@@ -96,7 +96,6 @@ export async function publishEvent(nc: NatsConnection, subject: string, aggregat
   return id;
 }
 
-/** Polls until `probe` returns a truthy value (projections fed by events are eventually consistent). */
 /** Every durable consumer of the event stream has been given, and has acked, all the stream holds for it. */
 export async function consumersCaughtUp(nc: NatsConnection): Promise<boolean> {
   const jsm = await nc.jetstreamManager();
@@ -106,6 +105,7 @@ export async function consumersCaughtUp(nc: NatsConnection): Promise<boolean> {
   return true;
 }
 
+/** Polls until `probe` returns a truthy value (projections fed by events are eventually consistent). */
 export async function eventually<T>(probe: () => Promise<T>, timeoutMs = 10000, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
