@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, NatsConnection, StorageType } from 'nats';
 import { EVENT_STREAM, EVENT_SUBJECT_PREFIX } from '@vc/contracts';
-import { eventually, freePort } from '@vc/testing';
+import { eventually, freePorts } from '@vc/testing';
 
 // the integration project's testTimeout is not applied per project by jest 30: set it here
 jest.setTimeout(60_000);
@@ -63,7 +63,8 @@ describe('NATS cluster (deploy/nats/cluster)', () => {
 
   beforeAll(async () => {
     const ports = new Map<number, number>();
-    for (const n of NODES) for (const base of [4230, 6230, 8230]) ports.set(base + n, await freePort());
+    const free = await freePorts(NODES.length * 3);
+    for (const n of NODES) for (const base of [4230, 6230, 8230]) ports.set(base + n, free.pop()!);
     for (const n of NODES) {
       const node: Node = { n, client: ports.get(4230 + n)!, monitor: ports.get(8230 + n)!, proc: null, log: '' };
       nodes.push(node);

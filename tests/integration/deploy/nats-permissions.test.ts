@@ -9,7 +9,7 @@ import { loadConfig } from '@vc/config';
 import { Events as EventSubjects, Subjects } from '@vc/contracts';
 import { decodeReply } from '@vc/messaging';
 import { bootstrapService } from '@vc/platform';
-import { createTestDatabase, eventually, freePort, publishEvent, sql, TestDatabase, tokenFor } from '@vc/testing';
+import { createTestDatabase, eventually, freePorts, publishEvent, sql, TestDatabase, tokenFor } from '@vc/testing';
 import { issuanceService } from '../../../apps/issuance/src/issuance.module';
 import { redemptionService } from '../../../apps/redemption/src/redemption.module';
 import { registryService } from '../../../apps/registry/src/registry.module';
@@ -66,7 +66,7 @@ function serverEnv(): NodeJS.ProcessEnv {
 
 async function startNats(): Promise<RunningNats> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-nats-perm-'));
-  const [port, monitorPort] = [await freePort(), await freePort()];
+  const [port, monitorPort] = await freePorts(2);
   const file = renderConfig(dir, port, monitorPort);
   const check = spawnSync('nats-server', ['-c', file, '-t'], { env: serverEnv(), encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`nats-server refused deploy/nats/nats.conf: ${check.stderr}${check.stdout}`);
