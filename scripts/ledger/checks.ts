@@ -76,10 +76,10 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
   },
   {
     name: 'paid = Σ instructions: the instructions of each run sum its paid claims (per run and payee)',
-    needs: ['settlement.instructions', 'settlement.claims'],
+    needs: ['settlement.instructions', 'settlement.claims_current'],
     sql: `WITH paid AS (
             SELECT run_id, payee_type, payee_id, count(*) AS n, sum(voucher_fen) AS total
-              FROM settlement.claims WHERE state = 'paid' GROUP BY 1, 2, 3)
+              FROM settlement.claims_current WHERE state = 'paid' GROUP BY 1, 2, 3)
           SELECT COALESCE(i.run_id, p.run_id) AS run, COALESCE(i.payee_id, p.payee_id) AS payee,
                  i.total_fen AS instruction, p.total AS paid_claims, i.claim_count AS instruction_claims, p.n AS paid_count
             FROM settlement.instructions i
@@ -97,7 +97,7 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
   },
   {
     name: 'run state counters = claims by state: each run counts its approved, held, rejected and paid claims and their V',
-    needs: ['settlement.runs.approved_count', 'settlement.runs.paid_fen', 'settlement.claims'],
+    needs: ['settlement.runs.approved_count', 'settlement.runs.paid_fen', 'settlement.claims_current'],
     sql: `SELECT r.id AS run,
                  jsonb_build_object('approved', r.approved_count, 'held', r.held_count, 'rejected', r.rejected_count, 'paid', r.paid_count,
                    'approvedFen', r.approved_fen, 'heldFen', r.held_fen, 'rejectedFen', r.rejected_fen, 'paidFen', r.paid_fen) AS counted,
@@ -110,7 +110,7 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
                               COALESCE(sum(voucher_fen) FILTER (WHERE state = 'held'), 0)::bigint AS "heldFen",
                               COALESCE(sum(voucher_fen) FILTER (WHERE state = 'rejected'), 0)::bigint AS "rejectedFen",
                               COALESCE(sum(voucher_fen) FILTER (WHERE state = 'paid'), 0)::bigint AS "paidFen"
-                         FROM settlement.claims WHERE run_id IS NOT NULL GROUP BY run_id) c ON c.run_id = r.id
+                         FROM settlement.claims_current WHERE run_id IS NOT NULL GROUP BY run_id) c ON c.run_id = r.id
            WHERE (r.approved_count, r.held_count, r.rejected_count, r.paid_count, r.approved_fen, r.held_fen, r.rejected_fen, r.paid_fen)
                  IS DISTINCT FROM (COALESCE(c.approved, 0), COALESCE(c.held, 0), COALESCE(c.rejected, 0), COALESCE(c.paid, 0),
                                    COALESCE(c."approvedFen", 0), COALESCE(c."heldFen", 0), COALESCE(c."rejectedFen", 0), COALESCE(c."paidFen", 0))`,
@@ -125,13 +125,13 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
   },
   {
     name: 'matching owed = Σ floor(V × ratio) over the paid claims, recomputed in numeric, per run, enterprise and region (R-MATCH-1)',
-    needs: ['settlement.matching_obligations', 'settlement.claims'],
+    needs: ['settlement.matching_obligations', 'settlement.claims_current'],
     sql: `WITH o AS (
             SELECT run_id, enterprise_id, region_id, max(matching_ratio) AS ratio, sum(amount_fen) AS owed
               FROM settlement.matching_obligations GROUP BY 1, 2, 3),
           e AS (
             SELECT c.run_id, c.enterprise_id, c.region_id, sum(floor(c.voucher_fen * o.ratio)) AS expected
-              FROM settlement.claims c LEFT JOIN o USING (run_id, enterprise_id, region_id)
+              FROM settlement.claims_current c LEFT JOIN o USING (run_id, enterprise_id, region_id)
              WHERE c.state = 'paid' GROUP BY 1, 2, 3)
           SELECT run_id AS run, enterprise_id AS enterprise, region_id AS region, o.owed, e.expected
             FROM o FULL JOIN e USING (run_id, enterprise_id, region_id)
@@ -139,9 +139,9 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
   },
   {
     name: 'payments reached redemption: every claim settlement paid is paid in redemption',
-    needs: ['settlement.claims', 'redemption.claims'],
+    needs: ['settlement.claims_current', 'redemption.claims'],
     sql: `SELECT s.claim_id AS claim, s.state AS settlement_state, r.status AS redemption_status
-            FROM settlement.claims s LEFT JOIN redemption.claims r ON r.id = s.claim_id
+            FROM settlement.claims_current s LEFT JOIN redemption.claims r ON r.id = s.claim_id
            WHERE s.state = 'paid' AND r.status IS DISTINCT FROM 'paid'`,
   },
 ];

@@ -195,7 +195,7 @@ export async function countRunClaims(tx: Tx, where: string, params: unknown[]): 
     `SELECT count(*) FILTER (WHERE state = 'in_review')::int AS in_review_count,
             count(*) FILTER (WHERE state = 'in_review' AND sampled)::int AS sampled_in_review_count,
             ${COUNTED_STATES.map((s) => `count(*) FILTER (WHERE state = '${s}')::int AS ${s}_count, COALESCE(sum(voucher_fen) FILTER (WHERE state = '${s}'), 0)::bigint AS ${s}_fen`).join(', ')}
-       FROM settlement.claims WHERE ${where}`,
+       FROM settlement.claims_current WHERE ${where}`,
     params,
   );
   return rows[0];
@@ -317,8 +317,8 @@ export function claimEventsInsert(source: string, subject: string, run: { id: st
 
 /**
  * The cross-province statement lines of a run, one per provider (R-CLEAR-1), inserted from
- * `source`: the run's paid claims (a CTE of the rows just paid, or a subquery over
- * settlement.claims). Lines already written are kept (unique per run and provider). Yields the
+ * `source`: the run's paid claims (a CTE of the claims being paid, or a subquery over
+ * settlement.claims_current). Lines already written are kept (unique per run and provider). Yields the
  * inserted lines' total_fen.
  */
 export function statementLinesInsert(source: string, run: Pick<RunRow, 'id' | 'programme_id' | 'province' | 'quarter'>): string {

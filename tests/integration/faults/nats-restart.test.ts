@@ -129,7 +129,7 @@ describe('faults: nats-server restarted during a settlement run (all services in
     expect(after.totalFen).toEqual(before.totalFen);
 
     // Each claim paid once, in settlement and in redemption (which hears it over JetStream)
-    const settled = await sql(sys.db.url, `SELECT claim_id, state, voucher_fen FROM settlement.claims WHERE run_id = $1`, [runId]);
+    const settled = await sql(sys.db.url, `SELECT claim_id, state, voucher_fen FROM settlement.claims_current WHERE run_id = $1`, [runId]);
     expect(settled).toHaveLength(6);
     expect(settled.every((c) => c.state === 'paid')).toBe(true);
     for (const c of settled) expect(BigInt(c.voucher_fen)).toBe(vouchers.get(c.claim_id));

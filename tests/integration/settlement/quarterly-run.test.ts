@@ -301,10 +301,19 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     expect(run.state).toBe('completed');
     expect(run.counts).toEqual({ paid: inRun().length - 5, held: 1, rejected: 2, returned: 1, deferred: 1 });
     expect(await counterDifferences()).toEqual([]);
-    const paid = await sql(sys.db.url, `SELECT payee_id::text AS payee, count(*)::int AS n, sum(voucher_fen)::bigint AS fen FROM settlement.claims WHERE run_id = $1 AND state = 'paid' GROUP BY 1`, [runId]);
+    const paid = await sql(sys.db.url, `SELECT payee_id::text AS payee, count(*)::int AS n, sum(voucher_fen)::bigint AS fen FROM settlement.claims_current WHERE run_id = $1 AND state = 'paid' GROUP BY 1`, [runId]);
     const excluded = [c.reject, c.ret, c.upheld, c.dismissed, c.stillOpen].map((x) => x.claimId);
     const expectedPaid = inRun().filter((x) => !excluded.includes(x.claimId));
     expect(paid.reduce((s, r) => s + r.n, 0)).toBe(expectedPaid.length);
+    // The payment is recorded once, on the run (ADR 0008): the operator sees each claim paid at the
+    // run's payment time, none still approved, and the claims' own rows were not rewritten.
+    const listed = await sys.client.ok(S.claimList, { runId, state: 'paid', limit: 1000 }, { principal: JS });
+    expect(listed.items.map((x: { claimId: string }) => x.claimId).sort()).toEqual(expectedPaid.map((x) => x.claimId).sort());
+    const [{ paid_at: runPaidAt }] = await sql(sys.db.url, `SELECT paid_at FROM settlement.runs WHERE id = $1`, [runId]);
+    expect(new Set(listed.items.map((x: { paidAt: string }) => new Date(x.paidAt).toISOString()))).toEqual(new Set([runPaidAt.toISOString()]));
+    expect((await sys.client.ok(S.claimList, { runId, state: 'approved' }, { principal: JS })).items).toEqual([]);
+    const stored = await sql(sys.db.url, `SELECT DISTINCT state, paid_at FROM settlement.claims WHERE claim_id = ANY($1::uuid[])`, [expectedPaid.map((x) => x.claimId)]);
+    expect(stored).toEqual([{ state: 'approved', paid_at: null }]);
 
     const { items, totalFen } = await sys.client.ok(S.instructionList, { runId }, { principal: JS });
     expect(items).toHaveLength(new Set(expectedPaid.map((x) => x.payeeId)).size);

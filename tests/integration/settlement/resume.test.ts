@@ -56,7 +56,7 @@ describe('settlement: crash and resume of a disbursement (R-PAY-1)', () => {
     const instructions = await sql(sys.db.url, `SELECT payee_id::text AS payee, claim_count AS n, total_fen::text AS fen FROM settlement.instructions WHERE run_id = $1`, [runId]);
     expect(instructions).toHaveLength(expected.size);
     for (const i of instructions) expect({ n: i.n, fen: Number(i.fen) }).toEqual(expected.get(i.payee));
-    const claims = await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1 AND state = 'paid'`, [runId]);
+    const claims = await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims_current WHERE run_id = $1 AND state = 'paid'`, [runId]);
     const total = [...expected.values()].reduce((s, e) => s + e.n, 0);
     expect(claims).toHaveLength(total);
     // exactly one claim-paid event per claim: never paid twice

@@ -5,6 +5,7 @@ import { SettlementRunQuarter1764000000404 } from './1764000000404-settlement-ru
 import { SettlementClaimStatistics1764000000405 } from './1764000000405-settlement-claim-statistics';
 import { SettlementRunReviewCounters1764000000406 } from './1764000000406-settlement-run-review-counters';
 import { SettlementRunStateCounters1764000000407 } from './1764000000407-settlement-run-state-counters';
+import { SettlementPaymentPerRun1764000000408 } from './1764000000408-settlement-payment-per-run';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -14,4 +15,5 @@ export const settlementMigrations = [
   SettlementClaimStatistics1764000000405,
   SettlementRunReviewCounters1764000000406,
   SettlementRunStateCounters1764000000407,
+  SettlementPaymentPerRun1764000000408,
 ];

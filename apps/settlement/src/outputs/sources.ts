@@ -74,7 +74,7 @@ export function publicityTable(query: Query, runId: string): OutputTable {
         (after) => [
           `SELECT claim_id::text AS "claimId", enterprise_name AS "enterpriseName", provider_name AS "providerName", provider_province AS "providerProvince",
                   amount_fen AS "amountFen", voucher_fen AS "voucherFen", state
-             FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid') AND ($2::uuid IS NULL OR claim_id > $2)
+             FROM settlement.claims_current WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid') AND ($2::uuid IS NULL OR claim_id > $2)
             ORDER BY claim_id LIMIT ${PAGE}`,
           [runId, after],
         ],
@@ -151,7 +151,7 @@ export async function noticeData(query: Query, runId: string, maxRows = 500): Pr
   const sum = listedOf(run);
   const rows = await query<{ enterpriseName: string; providerName: string; providerProvince: string; amountFen: bigint; voucherFen: bigint }>(
     `SELECT enterprise_name AS "enterpriseName", provider_name AS "providerName", provider_province AS "providerProvince", amount_fen AS "amountFen", voucher_fen AS "voucherFen"
-       FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid') ORDER BY enterprise_name, claim_id LIMIT $2`,
+       FROM settlement.claims_current WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid') ORDER BY enterprise_name, claim_id LIMIT $2`,
     [runId, maxRows],
   );
   const names: Record<string, string> = { SH: '上海市', JS: '江苏省', ZJ: '浙江省', AH: '安徽省' };

@@ -20,7 +20,9 @@ export type StepListener = (step: DisbursementStep, detail: Record<string, unkno
  * Each step is one transaction that first advances the run's state by a conditional UPDATE
  * (publicity → disbursing → paid → completed), so a rerun, or a resume after a crash between any
  * two steps, finds the step done and goes on: the unique (run, payee) constraint and the
- * 'approved' → 'paid' condition make a second instruction or a second payment impossible.
+ * 'disbursing' → 'paid' condition make a second instruction or a second payment impossible.
+ * The payment is recorded on the run (ADR 0008): its approved claims read as paid from then on
+ * (`settlement.claims_current`), so paying a million claims rewrites none of them.
  */
 @Injectable()
 export class DisburseUseCase {
@@ -124,17 +126,17 @@ export class DisburseUseCase {
     const paidOn = run.paid_on!;
     const due = versions.map((v) => addMonthsClamped(paidOn, v.months));
     const fallbackDue = addMonthsClamped(paidOn, programme?.months ?? 3);
-    // One pass over the run's claims: they are paid, and from the rows paid (the UPDATE's RETURNING,
-    // read once) come their claim-paid events, the regions' matching obligations and the statement
-    // lines per provider, with no second scan of a million claims and no plan built on statistics
-    // that still call them approved.
+    // The run's state, just made 'paid' above, records the payment of every claim it holds approved
+    // (ADR 0008): none is rewritten. One read of those claims (a CTE, materialised once) gives their
+    // claim-paid events, the regions' matching obligations and the statement lines per provider.
+    // No objection or review can change them meanwhile: both need the run's row, locked here.
     const [paid] = await work.query<{ n: number; fen: bigint; owed_n: number; owed_fen: bigint; lines_n: number; lines_fen: bigint }>(
-      `WITH changed AS (
-         UPDATE settlement.claims SET state = 'paid', paid_at = $2 WHERE ${inRun('$1::uuid')} AND state = 'approved'
-         RETURNING claim_id, programme_id, programme_version, region_id, enterprise_id, enterprise_name, provider_id, provider_name,
-                   provider_credit_code, provider_province, amount_fen, voucher_fen),
-       ev AS (${claimEventsInsert('changed', Events.settlementClaimPaid, run, paidAt)}),
-       d AS (SELECT * FROM unnest($4::int[], $5::date[]) AS d(version, due_on)),
+      `WITH paid_claims AS MATERIALIZED (
+         SELECT claim_id, programme_id, programme_version, region_id, enterprise_id, enterprise_name, provider_id, provider_name,
+                provider_credit_code, provider_province, amount_fen, voucher_fen
+           FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state = 'approved'),
+       ev AS (${claimEventsInsert('paid_claims', Events.settlementClaimPaid, run, paidAt)}),
+       d AS (SELECT * FROM unnest($3::int[], $4::date[]) AS d(version, due_on)),
        ratio AS (SELECT id, matching_ratio, ${ratioMicro('matching_ratio')} AS ratio_micro FROM settlement.regions),
        -- Each claim's matching share is floored on its own (R-MATCH-1), so the claims are first
        -- summed by plain columns, version included: the planner can hash those groups, where with
@@ -145,25 +147,25 @@ export class DisburseUseCase {
          SELECT c.programme_id, c.region_id, c.enterprise_id, c.programme_version, max(c.enterprise_name) AS enterprise_name,
                 count(*) AS claim_count, sum(c.voucher_fen) AS voucher_fen,
                 sum(${matchingShare('c.voucher_fen', 'COALESCE(r.ratio_micro, 1000000)')}) AS amount_fen
-           FROM changed c
+           FROM paid_claims c
            LEFT JOIN ratio r ON r.id = c.region_id
           GROUP BY c.programme_id, c.region_id, c.enterprise_id, c.programme_version),
        owed AS (
          INSERT INTO settlement.matching_obligations (run_id, programme_id, region_id, enterprise_id, enterprise_name, claim_count, voucher_fen,
                 matching_ratio, amount_fen, provincial_paid_on, due_on)
          SELECT $1, v.programme_id, v.region_id, v.enterprise_id, max(v.enterprise_name), sum(v.claim_count), sum(v.voucher_fen),
-                COALESCE(r.matching_ratio, 1.00), sum(v.amount_fen), $3, COALESCE(d.due_on, $6::date)
+                COALESCE(r.matching_ratio, 1.00), sum(v.amount_fen), $2, COALESCE(d.due_on, $5::date)
            FROM by_version v
            LEFT JOIN d ON d.version = v.programme_version
            LEFT JOIN ratio r ON r.id = v.region_id
-          GROUP BY v.programme_id, v.region_id, v.enterprise_id, r.matching_ratio, COALESCE(d.due_on, $6::date)
+          GROUP BY v.programme_id, v.region_id, v.enterprise_id, r.matching_ratio, COALESCE(d.due_on, $5::date)
          ON CONFLICT (run_id, enterprise_id, region_id, due_on) DO NOTHING
          RETURNING amount_fen),
-       lines AS (${statementLinesInsert('changed', run)})
-       SELECT * FROM (SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM changed) p,
+       lines AS (${statementLinesInsert('paid_claims', run)})
+       SELECT * FROM (SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM paid_claims) p,
                      (SELECT count(*)::int AS owed_n, COALESCE(sum(amount_fen), 0)::bigint AS owed_fen FROM owed) o,
                      (SELECT count(*)::int AS lines_n, COALESCE(sum(total_fen), 0)::bigint AS lines_fen FROM lines) l`,
-      [run.id, paidAt, paidOn, versions.map((v) => v.version), due, fallbackDue],
+      [run.id, paidOn, versions.map((v) => v.version), due, fallbackDue],
     );
     // What was paid is exactly what the instructions say, or nothing of this step is kept.
     const [instructed] = await work.query<{ n: bigint; fen: bigint }>(
@@ -205,7 +207,7 @@ export class DisburseUseCase {
     let [lines] = await work.query<{ n: number; fen: bigint }>(`${total} FROM settlement.statement_lines WHERE run_id = $1`, [run.id]);
     if (lines.n === 0) {
       [lines] = await work.query<{ n: number; fen: bigint }>(
-        `WITH lines AS (${statementLinesInsert(`(SELECT * FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state = 'paid')`, run)}) ${total} FROM lines`,
+        `WITH lines AS (${statementLinesInsert(`(SELECT * FROM settlement.claims_current WHERE ${inRun('$1::uuid')} AND state = 'paid')`, run)}) ${total} FROM lines`,
         [run.id],
       );
     }

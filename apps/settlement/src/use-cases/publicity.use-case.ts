@@ -160,7 +160,7 @@ export class PublicityUseCase {
     const items = await this.uow.query<PublicityItemView>(
       `SELECT claim_id AS "claimId", enterprise_name AS "enterpriseName", provider_name AS "providerName", provider_province AS "providerProvince",
               amount_fen AS "amountFen", voucher_fen AS "voucherFen", state = 'held' AS held
-         FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid')
+         FROM settlement.claims_current WHERE ${inRun('$1::uuid')} AND state IN ('approved', 'held', 'paid')
         ORDER BY claim_id LIMIT $2 OFFSET $3`,
       [dto.runId, dto.limit ?? 500, dto.offset ?? 0],
     );

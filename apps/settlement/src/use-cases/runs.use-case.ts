@@ -206,7 +206,7 @@ export class RunsUseCase {
     return this.uow.run(principal, async (work) => {
       const run = await readableRun(work.tx, principal, dto.runId);
       const items = await work.query<RunClaimView>(
-        `SELECT ${CLAIM_VIEW_COLUMNS} FROM settlement.claims
+        `SELECT ${CLAIM_VIEW_COLUMNS} FROM settlement.claims_current
           WHERE ((${inRun('$1::uuid')}) OR (${sentBackBy('$1::uuid')}))
             AND ($2::text IS NULL OR state = $2) AND ($3::boolean IS NULL OR sampled = $3) AND ($4::uuid IS NULL OR payee_id = $4)
           ORDER BY claim_id LIMIT $5 OFFSET $6`,
