@@ -88,11 +88,11 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
   },
   {
     name: 'run review counters = claims in review: each run counts the claims it holds in review, and the sampled ones among them',
-    needs: ['settlement.runs.in_review_count', 'settlement.runs.sampled_in_review_count', 'settlement.claims'],
+    needs: ['settlement.runs.in_review_count', 'settlement.runs.sampled_in_review_count', 'settlement.claims_current'],
     sql: `SELECT r.id AS run, r.in_review_count AS counted, COALESCE(c.n, 0) AS in_review, r.sampled_in_review_count AS counted_sampled, COALESCE(c.sampled, 0) AS sampled
             FROM settlement.runs r
             LEFT JOIN (SELECT run_id, count(*)::int AS n, count(*) FILTER (WHERE sampled)::int AS sampled
-                         FROM settlement.claims WHERE state = 'in_review' AND run_id IS NOT NULL GROUP BY run_id) c ON c.run_id = r.id
+                         FROM settlement.claims_current WHERE state = 'in_review' AND run_id IS NOT NULL GROUP BY run_id) c ON c.run_id = r.id
            WHERE r.in_review_count <> COALESCE(c.n, 0) OR r.sampled_in_review_count <> COALESCE(c.sampled, 0)`,
   },
   {

@@ -25,6 +25,8 @@ export interface RunRow {
   publicity_working_days: number | null;
   paid_at: Date | null;
   paid_on: string | null;
+  /** When the run's approve-all ran: its claims then in review, neither sampled nor flagged, are approved by it (ADR 0008). */
+  approved_at: Date | null;
   instruction_count: number;
   instruction_fen: bigint;
   /** The run's own claims by state (migrations 1764000000406 and 1764000000407), moved by the steps that move the claims. */
@@ -45,7 +47,7 @@ export interface RunRow {
 export const RUN_COLUMNS = `id, programme_id, province, quarter, quarter_end, state, seed, sample_rate_bp, collected_count, collected_fen,
   to_char(published_on, 'YYYY-MM-DD') AS published_on, to_char(publicity_first_day, 'YYYY-MM-DD') AS publicity_first_day,
   to_char(publicity_last_day, 'YYYY-MM-DD') AS publicity_last_day, publicity_closes_at, publicity_working_days,
-  paid_at, to_char(paid_on, 'YYYY-MM-DD') AS paid_on, instruction_count, instruction_fen, in_review_count, sampled_in_review_count,
+  paid_at, to_char(paid_on, 'YYYY-MM-DD') AS paid_on, approved_at, instruction_count, instruction_fen, in_review_count, sampled_in_review_count,
   approved_count, approved_fen, held_count, held_fen, rejected_count, rejected_fen, paid_count, paid_fen, created_at, updated_at`;
 
 /** A programme operator acts for its own province only (SPEC 2); auditors never change anything. */
@@ -100,6 +102,52 @@ export function inRun(runParam: string, alias = ''): string {
   const a = alias ? `${alias}.` : '';
   return `${a}programme_id = (SELECT r.programme_id FROM settlement.runs r WHERE r.id = ${runParam})
     AND ${a}run_quarter = (SELECT r.quarter FROM settlement.runs r WHERE r.id = ${runParam}) AND ${a}run_id = ${runParam}`;
+}
+
+/**
+ * The claims a run holds approved, for a WHERE clause beside `inRun` while the run is not yet paid:
+ * those approved one by one, and, once its approve-all ran, those it approved without writing them
+ * (ADR 0008): still in review, neither sampled nor flagged. `settlement.claims_current` says the same
+ * for a single claim; this form reads the table, so the planner estimates it from the state's
+ * statistics.
+ */
+export function approvedBy(run: Pick<RunRow, 'approved_at'>, alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return run.approved_at ? `(${a}state = 'approved' OR (${a}state = 'in_review' AND NOT ${a}sampled AND NOT ${a}flagged))` : `${a}state = 'approved'`;
+}
+
+/** A claim locked for a change of its own, with its stored state and its state as it now stands. */
+export interface LockedClaim {
+  claim_id: string;
+  run_id: string | null;
+  stored_state: string;
+  state: string;
+  decided_at: Date | null;
+}
+
+/**
+ * Locks a claim that an event changes outside any run step (the projection's amendments and
+ * flags), in the order the run's steps lock: the programme's collection lock (shared, so no run
+ * collects the claim meanwhile), the claim's run (shared, so its approve-all, review and payment
+ * are not under way), then the claim. Then its state as it now stands (`claims_current`) cannot
+ * change under the caller, even where the run decided it without writing it (ADR 0008).
+ * Undefined when the claim is not known.
+ */
+export async function lockClaim(tx: Tx, claimId: string): Promise<LockedClaim | undefined> {
+  const [seen] = await queryRows<{ programme_id: string; run_id: string | null }>(tx, `SELECT programme_id, run_id FROM settlement.claims WHERE claim_id = $1`, [claimId]);
+  if (!seen) return undefined;
+  await tx.query(...collectionLock(seen.programme_id, 'shared'));
+  // Only a review's return clears run_id meanwhile (under the run's lock, which this then waits for).
+  const [{ run_id }] = await queryRows<{ run_id: string | null }>(tx, `SELECT run_id FROM settlement.claims WHERE claim_id = $1`, [claimId]);
+  if (run_id) await tx.query(`SELECT 1 FROM settlement.runs WHERE id = $1 FOR SHARE`, [run_id]);
+  const [claim] = await queryRows<LockedClaim>(
+    tx,
+    `SELECT c.claim_id, c.run_id, c.state AS stored_state, v.state, v.decided_at
+       FROM settlement.claims c JOIN settlement.claims_current v USING (claim_id)
+      WHERE c.claim_id = $1 FOR UPDATE OF c`,
+    [claimId],
+  );
+  return claim;
 }
 
 /** The advisory locks of collection, in the two-key form: a space of their own, apart from one-key locks. */

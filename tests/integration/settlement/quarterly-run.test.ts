@@ -149,7 +149,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
       },
       { principal: JS, idempotencyKey: key() },
     );
-    const sampledOrFlagged = await sql(sys.db.url, `SELECT claim_id::text AS id, sampled FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`, [runId]);
+    const sampledOrFlagged = await sql(sys.db.url, `SELECT claim_id::text AS id, sampled FROM settlement.claims_current WHERE run_id = $1 AND state = 'in_review'`, [runId]);
     expect(sampledOrFlagged.map((r) => r.id)).toContain(c.flagged.claimId);
     // what is left in review comes from the run's counters; a fresh count agrees
     expect(reviewed).toMatchObject({ rejected: 1, returned: 1, inReview: sampledOrFlagged.length, sampledInReview: sampledOrFlagged.filter((r) => r.sampled).length });
@@ -167,6 +167,44 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const approvedEvents = await sql(sys.db.url, `SELECT envelope->'payload' AS payload FROM settlement.outbox WHERE subject = $1`, [Events.settlementClaimApproved]);
     expect(approvedEvents.length).toBeGreaterThan(0);
     for (const { payload } of approvedEvents) expect(Object.keys(payload).sort()).toEqual(['claimIds', 'programmeId', 'runId']);
+
+    // Approve-all is recorded on the run (ADR 0008): the claims it approved read as approved, decided
+    // when it ran, though their rows were not rewritten; a second approve-all approves nothing.
+    const byRun = inRun().filter((x) => x !== c.reject && x !== c.ret && !sampledOrFlagged.some((r) => r.id === x.claimId));
+    const approvedNow = await sys.client.ok(S.claimList, { runId, state: 'approved', limit: 1000 }, { principal: JS });
+    expect(approvedNow.items.map((x: { claimId: string }) => x.claimId).sort()).toEqual(byRun.map((x) => x.claimId).sort());
+    expect(reviewed.approved).toBe(byRun.length);
+    expect(await claimEventCount(sys, Events.settlementClaimApproved, byRun.map((x) => x.claimId))).toBe(byRun.length);
+    const [{ approved_at: approvedAt }] = await sql(sys.db.url, `SELECT approved_at FROM settlement.runs WHERE id = $1`, [runId]);
+    const ids = byRun.map((x) => x.claimId);
+    expect(await sql(sys.db.url, `SELECT DISTINCT state, decided_at FROM settlement.claims_current WHERE claim_id = ANY($1::uuid[])`, [ids])).toEqual([{ state: 'approved', decided_at: approvedAt }]);
+    expect(await sql(sys.db.url, `SELECT DISTINCT state, decided_at FROM settlement.claims WHERE claim_id = ANY($1::uuid[])`, [ids])).toEqual([{ state: 'in_review', decided_at: null }]);
+    expect(await sys.client.ok(S.runReview, { runId, approveAll: true }, { principal: JS, idempotencyKey: key() })).toMatchObject({ approved: 0, inReview: sampledOrFlagged.length });
+    // such a claim is decided already: it cannot be rejected one by one
+    const decidedAgain = await sys.client.call(S.runReview, { runId, decisions: [{ claimId: ids[0], decision: 'reject', reason: '发票与合同不符' }] }, { principal: JS, idempotencyKey: key() });
+    expect(decidedAgain).toMatchObject({ ok: false, error: { code: 'ILLEGAL_STATE', field: 'decisions.0.claimId', details: { state: 'approved' } } });
+    // R-CLAIM-3: an amendment arriving now is past review and changes nothing
+    const lateAmendment = await publishEvent(sys.client.nc, Events.claimAmended, ids[1], { ...byRun[1], amountFen: 999_996, voucherFen: 249_999 });
+    await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.processed_events WHERE event_id = $1`, [lateAmendment])).length > 0);
+    expect(await sql(sys.db.url, `SELECT state, voucher_fen::int AS v, revision FROM settlement.claims_current WHERE claim_id = $1`, [ids[1]])).toEqual([
+      { state: 'approved', v: byRun[1].voucherFen, revision: 1 },
+    ]);
+    // R-CLAIM-2: a flag arriving now does not make it an exception: its approval is written onto it first
+    await publishEvent(sys.client.nc, Events.claimFlagged, byRun[2].orderId, {
+      flagId: '00000000-0000-4000-8000-00000000f1a7',
+      invoiceNumber: byRun[2].invoiceNumber,
+      orderId: '00000000-0000-4000-8000-000000000002',
+      programmeId: 'ZJ-2026',
+      enterpriseId: byRun[2].enterpriseId,
+      providerId: byRun[2].providerId,
+      existingClaimId: ids[2],
+      existingOrderId: byRun[2].orderId,
+      existingProgrammeId: 'JS-2026',
+      flaggedAt: '2026-10-09T11:00:00+08:00',
+    });
+    await eventually(async () => (await sql(sys.db.url, `SELECT flagged FROM settlement.claims WHERE claim_id = $1`, [ids[2]]))[0].flagged);
+    expect(await sql(sys.db.url, `SELECT state, decided_at FROM settlement.claims WHERE claim_id = $1`, [ids[2]])).toEqual([{ state: 'approved', decided_at: approvedAt }]);
+    expect(await counterDifferences()).toEqual([]);
 
     // Sampled and flagged claims: decided one by one after inspection.
     const rest = sampledOrFlagged.map((r) => ({ claimId: r.id, decision: 'approve' }));
@@ -312,8 +350,12 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const [{ paid_at: runPaidAt }] = await sql(sys.db.url, `SELECT paid_at FROM settlement.runs WHERE id = $1`, [runId]);
     expect(new Set(listed.items.map((x: { paidAt: string }) => new Date(x.paidAt).toISOString()))).toEqual(new Set([runPaidAt.toISOString()]));
     expect((await sys.client.ok(S.claimList, { runId, state: 'approved' }, { principal: JS })).items).toEqual([]);
-    const stored = await sql(sys.db.url, `SELECT DISTINCT state, paid_at FROM settlement.claims WHERE claim_id = ANY($1::uuid[])`, [expectedPaid.map((x) => x.claimId)]);
-    expect(stored).toEqual([{ state: 'approved', paid_at: null }]);
+    // (approved one by one after inspection, or by the run's approve-all, which left them in review)
+    const stored = await sql(sys.db.url, `SELECT DISTINCT state, paid_at FROM settlement.claims WHERE claim_id = ANY($1::uuid[]) ORDER BY state`, [expectedPaid.map((x) => x.claimId)]);
+    expect(stored).toEqual([
+      { state: 'approved', paid_at: null },
+      { state: 'in_review', paid_at: null },
+    ]);
 
     const { items, totalFen } = await sys.client.ok(S.instructionList, { runId }, { principal: JS });
     expect(items).toHaveLength(new Set(expectedPaid.map((x) => x.payeeId)).size);

@@ -2,10 +2,13 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, isUuid, ProgrammeEvent, RegionEvent } from '@vc/contracts';
-import { queryRows, Tx } from '@vc/database';
+import { Tx } from '@vc/database';
 import { parseDecimalRatio, parseFen, quarterOf } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
-import { collectionLock } from '../settlement.sql';
+import { collectionLock, lockClaim } from '../settlement.sql';
+
+/** The states in which an amendment replaces a claim's evidence (R-CLAIM-3): not yet approved. */
+const AMENDABLE = ['pending', 'in_review', 'returned', 'deferred'];
 
 const PROVINCES = new Set(['SH', 'JS', 'ZJ', 'AH', 'OTHER']);
 
@@ -192,18 +195,21 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
    */
   private async claimAmended(c: ClaimEvent, tx: Tx): Promise<void> {
     const v = this.claimValues(c);
-    const rows: unknown[] = await tx.query(`SELECT state FROM settlement.claims WHERE claim_id = $1 FOR UPDATE`, [v[0]]);
-    if (rows.length === 0) throw new Error(`claim ${String(v[0])} not known yet`);
-    const [updated] = await queryRows(
-      tx,
+    // Its state as it now stands, locked: a claim the run's approve-all approved is past review though
+    // its row still says in review (ADR 0008).
+    const claim = await lockClaim(tx, v[0] as string);
+    if (!claim) throw new Error(`claim ${String(v[0])} not known yet`);
+    if (!AMENDABLE.includes(claim.state)) {
+      this.logger.warn(`amendment of claim ${String(v[0])} ignored: it is past review (${claim.state})`);
+      return;
+    }
+    await tx.query(
       `UPDATE settlement.claims SET amount_fen = $2, voucher_fen = $3, invoice_number = $4, payee_type = $5, payee_id = $6,
          enterprise_name = $7, provider_name = $8, revision = revision + 1,
          state = CASE WHEN state = 'returned' THEN 'pending' ELSE state END
-       WHERE claim_id = $1 AND state IN ('pending', 'in_review', 'returned', 'deferred')
-       RETURNING claim_id`,
+       WHERE claim_id = $1`,
       [v[0], v[14], v[15], v[16], v[12], v[13], v[6], v[9]],
     );
-    if (!updated) this.logger.warn(`amendment of claim ${String(v[0])} ignored: it is past review`);
   }
 
   private async claimFlagged(f: ClaimFlaggedEvent, tx: Tx): Promise<void> {
@@ -212,7 +218,15 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
       `INSERT INTO settlement.claim_flags (flag_id, claim_id, invoice_number, flagged_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
       [uuid(f.flagId, 'flagId'), claimId, text(f.invoiceNumber, 'invoiceNumber'), instant(f.flaggedAt, 'flaggedAt')],
     );
-    await tx.query(`UPDATE settlement.claims SET flagged = true WHERE claim_id = $1`, [claimId]);
+    // A claim the run's approve-all approved (its row still in review) stays approved: its approval is
+    // written onto it before the flag, which would otherwise make it an exception (ADR 0008).
+    const claim = await lockClaim(tx, claimId);
+    if (!claim) return; // applied when the claim arrives (claimSubmitted reads claim_flags)
+    const approvedByRun = claim.stored_state === 'in_review' && claim.state !== 'in_review';
+    await tx.query(
+      `UPDATE settlement.claims SET flagged = true${approvedByRun ? `, state = 'approved', decided_at = $2` : ''} WHERE claim_id = $1`,
+      approvedByRun ? [claimId, claim.decided_at] : [claimId],
+    );
   }
 
   onApplicationBootstrap(): Promise<void> {

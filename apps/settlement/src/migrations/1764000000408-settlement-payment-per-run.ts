@@ -50,17 +50,24 @@ const DERIVED: Partial<Record<(typeof CLAIM_COLUMNS)[number], string>> = {
   paid_at: `COALESCE(c.paid_at, p.paid_at) AS paid_at`,
 };
 
+/**
+ * The view as this migration defines it (a later one that redefines it restores this on undo).
+ * The join names a run only for an approved claim of a paid run; for every other claim, and for
+ * any query that reads neither state nor paid_at, the planner drops it (runs.id is unique).
+ */
+export function paymentPerRunView(): string {
+  return `
+      CREATE OR REPLACE VIEW settlement.claims_current AS
+      SELECT ${CLAIM_COLUMNS.map((c) => DERIVED[c] ?? `c.${c}`).join(', ')}
+        FROM settlement.claims c
+        LEFT JOIN settlement.runs p ON p.id = c.run_id AND c.state = 'approved' AND p.state IN ('paid', 'completed')`;
+}
+
 export class SettlementPaymentPerRun1764000000408 implements MigrationInterface {
   name = 'SettlementPaymentPerRun1764000000408';
 
   async up(q: QueryRunner): Promise<void> {
-    // The join names a run only for an approved claim of a paid run; for every other claim, and for
-    // any query that reads neither state nor paid_at, the planner drops it (runs.id is unique).
-    await q.query(`
-      CREATE VIEW settlement.claims_current AS
-      SELECT ${CLAIM_COLUMNS.map((c) => DERIVED[c] ?? `c.${c}`).join(', ')}
-        FROM settlement.claims c
-        LEFT JOIN settlement.runs p ON p.id = c.run_id AND c.state = 'approved' AND p.state IN ('paid', 'completed')`);
+    await q.query(paymentPerRunView());
   }
 
   async down(q: QueryRunner): Promise<void> {

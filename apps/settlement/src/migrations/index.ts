@@ -6,6 +6,7 @@ import { SettlementClaimStatistics1764000000405 } from './1764000000405-settleme
 import { SettlementRunReviewCounters1764000000406 } from './1764000000406-settlement-run-review-counters';
 import { SettlementRunStateCounters1764000000407 } from './1764000000407-settlement-run-state-counters';
 import { SettlementPaymentPerRun1764000000408 } from './1764000000408-settlement-payment-per-run';
+import { SettlementApprovalPerRun1764000000409 } from './1764000000409-settlement-approval-per-run';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -16,4 +17,5 @@ export const settlementMigrations = [
   SettlementRunReviewCounters1764000000406,
   SettlementRunStateCounters1764000000407,
   SettlementPaymentPerRun1764000000408,
+  SettlementApprovalPerRun1764000000409,
 ];

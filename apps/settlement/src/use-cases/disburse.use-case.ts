@@ -4,7 +4,7 @@ import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, findRun, inRun, matchingShare, moved, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, tallyRun, useBulkMemory } from '../settlement.sql';
+import { approvedBy, claimEventsInsert, findRun, inRun, matchingShare, moved, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, tallyRun, useBulkMemory } from '../settlement.sql';
 
 export type DisbursementStep = 'instructions' | 'paid' | 'statement';
 
@@ -95,7 +95,7 @@ export class DisburseUseCase {
          SELECT $1, $2, payee_type, payee_id,
                 CASE WHEN payee_type = 'provider' THEN max(provider_name) ELSE max(enterprise_name) END,
                 count(*), sum(voucher_fen), $3
-           FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state = 'approved'
+           FROM settlement.claims WHERE ${inRun('$1::uuid')} AND ${approvedBy(run)}
           GROUP BY payee_type, payee_id
          ON CONFLICT (run_id, payee_type, payee_id) DO NOTHING
          RETURNING total_fen)
@@ -126,15 +126,15 @@ export class DisburseUseCase {
     const paidOn = run.paid_on!;
     const due = versions.map((v) => addMonthsClamped(paidOn, v.months));
     const fallbackDue = addMonthsClamped(paidOn, programme?.months ?? 3);
-    // The run's state, just made 'paid' above, records the payment of every claim it holds approved
-    // (ADR 0008): none is rewritten. One read of those claims (a CTE, materialised once) gives their
+    // The run's state, just made 'paid' above, records the payment of every claim it holds approved,
+    // one by one or by its approve-all (ADR 0008): none is rewritten. One read of those claims (a CTE, materialised once) gives their
     // claim-paid events, the regions' matching obligations and the statement lines per provider.
     // No objection or review can change them meanwhile: both need the run's row, locked here.
     const [paid] = await work.query<{ n: number; fen: bigint; owed_n: number; owed_fen: bigint; lines_n: number; lines_fen: bigint }>(
       `WITH paid_claims AS MATERIALIZED (
          SELECT claim_id, programme_id, programme_version, region_id, enterprise_id, enterprise_name, provider_id, provider_name,
                 provider_credit_code, provider_province, amount_fen, voucher_fen
-           FROM settlement.claims WHERE ${inRun('$1::uuid')} AND state = 'approved'),
+           FROM settlement.claims WHERE ${inRun('$1::uuid')} AND ${approvedBy(run)}),
        ev AS (${claimEventsInsert('paid_claims', Events.settlementClaimPaid, run, paidAt)}),
        d AS (SELECT * FROM unnest($3::int[], $4::date[]) AS d(version, due_on)),
        ratio AS (SELECT id, matching_ratio, ${ratioMicro('matching_ratio')} AS ratio_micro FROM settlement.regions),

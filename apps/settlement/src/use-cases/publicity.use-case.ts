@@ -181,13 +181,20 @@ export class PublicityUseCase {
           details: { closesAt: run.publicity_closes_at!.toISOString() },
         });
       }
+      // its state as it now stands: the run's approve-all approved most claims without writing them (ADR 0008)
       const [listed] = await work.query<{ state: string; voucher_fen: bigint }>(
-        `SELECT state, voucher_fen FROM settlement.claims WHERE claim_id = $1 AND run_id = $2 AND state IN ('approved', 'held') FOR UPDATE`,
+        `SELECT v.state, c.voucher_fen
+           FROM settlement.claims c JOIN settlement.claims_current v USING (claim_id)
+          WHERE c.claim_id = $1 AND c.run_id = $2 AND v.state IN ('approved', 'held') FOR UPDATE OF c`,
         [dto.claimId, run.id],
       );
       if (!listed) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'claimId', message: 'this claim is not on the publicity list of the run' });
       if (listed.state === 'approved') {
-        await work.query(`UPDATE settlement.claims SET state = 'held' WHERE claim_id = $1`, [dto.claimId]);
+        // held from here on, decided when its approval was (the run's approve-all, if that approved it)
+        await work.query(`UPDATE settlement.claims SET state = 'held', decided_at = CASE WHEN state = 'in_review' THEN $2::timestamptz ELSE decided_at END WHERE claim_id = $1`, [
+          dto.claimId,
+          run.approved_at,
+        ]);
         await tallyRun(work.tx, run.id, moved('approved', 'held', 1, listed.voucher_fen), now);
       }
       const [objection] = await work.query<ObjectionView>(

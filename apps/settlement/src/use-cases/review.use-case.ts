@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Events, Principal, ReviewRunDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, inRun, moved, operatedRun, plus, refreshClaimStatistics, RunRow, RunTally, tallyRun, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, inRun, moved, operatedRun, plus, RunRow, RunTally, tallyRun, useBulkMemory } from '../settlement.sql';
 
 export interface ReviewResult {
   runId: string;
@@ -50,21 +50,24 @@ export class ReviewUseCase {
         Object.assign(counts, changed.byState);
         tallies.push(changed.tally);
       }
+      // Approve-all is recorded on the run (ADR 0008), once: the claims still in review that are
+      // neither sampled nor flagged are approved by it and are not rewritten. They are read once,
+      // for their count and their claim-approved events. A flag arriving later writes the
+      // approval onto its claim first (lockClaim), so this set does not change afterwards.
       if (dto.approveAll) {
-        const [row] = await work.query<{ n: number; fen: bigint }>(
-          `WITH changed AS (
-             UPDATE settlement.claims SET state = 'approved', decided_at = $2
-              WHERE ${inRun('$1::uuid')} AND state = 'in_review' AND NOT sampled AND NOT flagged
-              RETURNING claim_id, voucher_fen),
-           ev AS (${claimEventsInsert('changed', Events.settlementClaimApproved, run, now)})
-           SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM changed`,
-          [run.id, now],
-        );
-        counts.approved += row.n;
-        tallies.push(moved('in_review', 'approved', row.n, row.fen));
-        // The whole run just became 'approved': without fresh statistics the planner expects none
-        // and groups the instructions by sorting a million rows instead of hashing them.
-        if (row.n > 0) await refreshClaimStatistics(work.tx);
+        const [marked] = await work.query(`UPDATE settlement.runs SET approved_at = $2 WHERE id = $1 AND approved_at IS NULL RETURNING id`, [run.id, now]);
+        if (marked) {
+          const [row] = await work.query<{ n: number; fen: bigint }>(
+            `WITH approved AS MATERIALIZED (
+               SELECT claim_id, voucher_fen FROM settlement.claims
+                WHERE ${inRun('$1::uuid')} AND state = 'in_review' AND NOT sampled AND NOT flagged),
+             ev AS (${claimEventsInsert('approved', Events.settlementClaimApproved, run, now)})
+             SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM approved`,
+            [run.id],
+          );
+          counts.approved += row.n;
+          tallies.push(moved('in_review', 'approved', row.n, row.fen));
+        }
       }
       // The run's counters move with its claims (migrations 1764000000406, 1764000000407); what is
       // left in review is read from them. Approve-all takes no sampled claim.
@@ -91,7 +94,7 @@ export class ReviewUseCase {
                 run_quarter = CASE WHEN d.decision = 'return' THEN NULL ELSE c.run_quarter END,
                 run_id = CASE WHEN d.decision = 'return' THEN NULL ELSE c.run_id END
            FROM d
-          WHERE c.claim_id = d.claim_id AND c.run_id = $1 AND c.state = 'in_review'
+          WHERE c.claim_id = d.claim_id AND c.run_id = $1 AND c.state = 'in_review'${run.approved_at ? ' AND (c.sampled OR c.flagged)' : ''}
           RETURNING c.claim_id, c.order_id, c.voucher_fen, c.decision_reason, c.state, c.sampled),
        approved AS (SELECT * FROM changed WHERE state = 'approved'),
        rejected AS (SELECT * FROM changed WHERE state = 'rejected'),
@@ -117,7 +120,10 @@ export class ReviewUseCase {
   /** Every claim must be of this run and still in review, else the first that is not is named and nothing is written. */
   private async checkDecidable(work: Work, runId: string, ids: string[]): Promise<void> {
     const rows = await work.query<{ claim_id: string; run_id: string | null; last_run_id: string | null; state: string }>(
-      `SELECT claim_id, run_id, last_run_id, state FROM settlement.claims WHERE claim_id = ANY($1::uuid[]) FOR UPDATE`,
+      // the state as it now stands: a claim the run's approve-all approved is no longer in review (ADR 0008)
+      `SELECT c.claim_id, c.run_id, c.last_run_id, v.state
+         FROM settlement.claims c JOIN settlement.claims_current v USING (claim_id)
+        WHERE c.claim_id = ANY($1::uuid[]) FOR UPDATE OF c`,
       [ids],
     );
     const byId = new Map(rows.map((r) => [r.claim_id, r]));
