@@ -116,6 +116,17 @@ export function approvedBy(run: Pick<RunRow, 'approved_at'>, alias = ''): string
   return run.approved_at ? `(${a}state = 'approved' OR (${a}state = 'in_review' AND NOT ${a}sampled AND NOT ${a}flagged))` : `${a}state = 'approved'`;
 }
 
+/**
+ * The state of a claim of `run` as it now stands, as a SQL expression over its row: what
+ * `settlement.claims_current` says (ADR 0008), written for a run whose state and approve-all the
+ * caller holds, so that a statement over a run's claims needs no join to the runs.
+ */
+export function currentState(run: Pick<RunRow, 'state' | 'approved_at'>, alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  const paid = run.state === 'paid' || run.state === 'completed';
+  return `CASE WHEN ${approvedBy(run, alias)} THEN '${paid ? 'paid' : 'approved'}' ELSE ${a}state END`;
+}
+
 /** A claim locked for a change of its own, with its stored state and its state as it now stands. */
 export interface LockedClaim {
   claim_id: string;
@@ -234,16 +245,17 @@ export async function tallyRun(tx: Tx, runId: string, tally: RunTally, now: Date
 const COUNTED_STATES = ['approved', 'held', 'rejected', 'paid'] as const;
 
 /**
- * A run's claims counted afresh, column by column as its counters keep them. `where` picks the
- * claims (`inRun`, or run_id alone to count a claim filed under the wrong quarter too); one pass.
+ * A run's claims counted afresh, column by column as its counters keep them, by their state as it
+ * now stands (`currentState`). `where` picks the claims (`inRun`, or run_id alone to count a claim
+ * filed under the wrong quarter too); one pass.
  */
-export async function countRunClaims(tx: Tx, where: string, params: unknown[]): Promise<Required<RunTally>> {
+export async function countRunClaims(tx: Tx, run: Pick<RunRow, 'state' | 'approved_at'>, where: string, params: unknown[]): Promise<Required<RunTally>> {
   const rows = await queryRows<Required<RunTally>>(
     tx,
     `SELECT count(*) FILTER (WHERE state = 'in_review')::int AS in_review_count,
             count(*) FILTER (WHERE state = 'in_review' AND sampled)::int AS sampled_in_review_count,
             ${COUNTED_STATES.map((s) => `count(*) FILTER (WHERE state = '${s}')::int AS ${s}_count, COALESCE(sum(voucher_fen) FILTER (WHERE state = '${s}'), 0)::bigint AS ${s}_fen`).join(', ')}
-       FROM settlement.claims_current WHERE ${where}`,
+       FROM (SELECT ${currentState(run)} AS state, sampled, voucher_fen FROM settlement.claims WHERE ${where}) c`,
     params,
   );
   return rows[0];

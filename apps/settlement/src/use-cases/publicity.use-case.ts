@@ -72,7 +72,7 @@ export class PublicityUseCase {
       if (run.state !== 'review') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: `the run is already ${run.state}` });
       // The gate before the list goes public reads the run's claims afresh (one pass): what is still
       // undecided, and what goes on the list.
-      const fresh = await countRunClaims(work.tx, inRun('$1::uuid'), [run.id]);
+      const fresh = await countRunClaims(work.tx, run, inRun('$1::uuid'), [run.id]);
       if (fresh.in_review_count > 0) {
         throw new DomainError(ErrorCode.REVIEW_INCOMPLETE, {
           field: 'runId',

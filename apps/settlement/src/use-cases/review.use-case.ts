@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Events, Principal, ReviewRunDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, inRun, moved, operatedRun, plus, RunRow, RunTally, tallyRun, useBulkMemory } from '../settlement.sql';
+import { claimEventsInsert, currentState, inRun, moved, operatedRun, plus, RunRow, RunTally, tallyRun, useBulkMemory } from '../settlement.sql';
 
 export interface ReviewResult {
   runId: string;
@@ -44,7 +44,7 @@ export class ReviewUseCase {
       const counts = { approved: 0, rejected: 0, returned: 0 };
       const tallies: RunTally[] = [];
       if (decisions.length > 0) {
-        await this.checkDecidable(work, run.id, decisions.map((d) => d.claimId));
+        await this.checkDecidable(work, run, decisions.map((d) => d.claimId));
         const changed = await this.decide(work, run, decisions.map((d) => d.claimId), decisions.map((d) => d.decision), decisions.map((d) => d.reason ?? null), now);
         if (changed.total !== decisions.length) throw new DomainError(ErrorCode.INTERNAL);
         Object.assign(counts, changed.byState);
@@ -118,13 +118,13 @@ export class ReviewUseCase {
   }
 
   /** Every claim must be of this run and still in review, else the first that is not is named and nothing is written. */
-  private async checkDecidable(work: Work, runId: string, ids: string[]): Promise<void> {
+  private async checkDecidable(work: Work, run: RunRow, ids: string[]): Promise<void> {
+    const runId = run.id;
     const rows = await work.query<{ claim_id: string; run_id: string | null; last_run_id: string | null; state: string }>(
       // the state as it now stands: a claim the run's approve-all approved is no longer in review (ADR 0008)
-      `SELECT c.claim_id, c.run_id, c.last_run_id, v.state
-         FROM settlement.claims c JOIN settlement.claims_current v USING (claim_id)
-        WHERE c.claim_id = ANY($1::uuid[]) FOR UPDATE OF c`,
-      [ids],
+      `SELECT claim_id, run_id, last_run_id, CASE WHEN run_id = $2 THEN ${currentState(run)} ELSE state END AS state
+         FROM settlement.claims WHERE claim_id = ANY($1::uuid[]) FOR UPDATE`,
+      [ids, run.id],
     );
     const byId = new Map(rows.map((r) => [r.claim_id, r]));
     for (let i = 0; i < ids.length; i++) {

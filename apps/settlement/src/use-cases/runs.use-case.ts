@@ -168,7 +168,7 @@ export class RunsUseCase {
     return this.uow.run(principal, async (work) => {
       const run = await operatedRun(work.tx, principal, dto.runId, true);
       await useBulkMemory(work.tx);
-      const fresh = await countRunClaims(work.tx, 'run_id = $1', [run.id]);
+      const fresh = await countRunClaims(work.tx, run, 'run_id = $1', [run.id]);
       const changed = Object.fromEntries(tallyDifferences(run, fresh).map(({ column, was, now }) => [column, { was, now }]));
       if (Object.keys(changed).length === 0) return { run: await runView(work.tx, run), changed };
       const columns = Object.keys(fresh);
