@@ -327,7 +327,8 @@ export async function useBulkMemory(tx: Tx): Promise<void> {
 }
 
 /**
- * After a step moved a whole run's claims (collected, approved), the planner's statistics still say
+ * After a step moved a whole run's claims (collection; approval and payment no longer move them,
+ * ADR 0008), the planner's statistics still say
  * none are in that state, and the statements that follow would sort millions of rows it expects
  * to be one. ANALYZE of the two columns a run changes samples a fixed number of rows (3,000 at
  * their statistics target, migration 1764000000405) and, inside the transaction, sees its own
