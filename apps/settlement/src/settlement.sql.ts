@@ -129,8 +129,6 @@ export function currentState(run: Pick<RunRow, 'state' | 'approved_at'>, alias =
 
 /** A claim locked for a change of its own, with its stored state and its state as it now stands. */
 export interface LockedClaim {
-  claim_id: string;
-  run_id: string | null;
   stored_state: string;
   state: string;
   decided_at: Date | null;
@@ -145,7 +143,7 @@ export interface LockedClaim {
  * Undefined when the claim is not known.
  */
 export async function lockClaim(tx: Tx, claimId: string): Promise<LockedClaim | undefined> {
-  const [seen] = await queryRows<{ programme_id: string; run_id: string | null }>(tx, `SELECT programme_id, run_id FROM settlement.claims WHERE claim_id = $1`, [claimId]);
+  const [seen] = await queryRows<{ programme_id: string }>(tx, `SELECT programme_id FROM settlement.claims WHERE claim_id = $1`, [claimId]);
   if (!seen) return undefined;
   await tx.query(...collectionLock(seen.programme_id, 'shared'));
   // Only a review's return clears run_id meanwhile (under the run's lock, which this then waits for).
@@ -153,7 +151,7 @@ export async function lockClaim(tx: Tx, claimId: string): Promise<LockedClaim | 
   if (run_id) await tx.query(`SELECT 1 FROM settlement.runs WHERE id = $1 FOR SHARE`, [run_id]);
   const [claim] = await queryRows<LockedClaim>(
     tx,
-    `SELECT c.claim_id, c.run_id, c.state AS stored_state, v.state, v.decided_at
+    `SELECT c.state AS stored_state, v.state, v.decided_at
        FROM settlement.claims c JOIN settlement.claims_current v USING (claim_id)
       WHERE c.claim_id = $1 FOR UPDATE OF c`,
     [claimId],

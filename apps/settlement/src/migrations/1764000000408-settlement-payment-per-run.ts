@@ -45,10 +45,18 @@ export const CLAIM_COLUMNS = [
   'run_quarter',
 ] as const;
 
-const DERIVED: Partial<Record<(typeof CLAIM_COLUMNS)[number], string>> = {
-  state: `CASE WHEN p.id IS NULL THEN c.state ELSE 'paid' END AS state`,
-  paid_at: `COALESCE(c.paid_at, p.paid_at) AS paid_at`,
-};
+/**
+ * `settlement.claims_current` as `CREATE OR REPLACE VIEW`: every column of CLAIM_COLUMNS from the
+ * claims table `c`, except those `derived` gives an expression for, with `join` (the runs that
+ * decide a derived column) after the table. Migrations that redefine the view build it here.
+ */
+export function claimsCurrentView(derived: Partial<Record<(typeof CLAIM_COLUMNS)[number], string>>, join: string): string {
+  return `
+      CREATE OR REPLACE VIEW settlement.claims_current AS
+      SELECT ${CLAIM_COLUMNS.map((c) => derived[c] ?? `c.${c}`).join(', ')}
+        FROM settlement.claims c
+        ${join}`;
+}
 
 /**
  * The view as this migration defines it (a later one that redefines it restores this on undo).
@@ -56,11 +64,10 @@ const DERIVED: Partial<Record<(typeof CLAIM_COLUMNS)[number], string>> = {
  * any query that reads neither state nor paid_at, the planner drops it (runs.id is unique).
  */
 export function paymentPerRunView(): string {
-  return `
-      CREATE OR REPLACE VIEW settlement.claims_current AS
-      SELECT ${CLAIM_COLUMNS.map((c) => DERIVED[c] ?? `c.${c}`).join(', ')}
-        FROM settlement.claims c
-        LEFT JOIN settlement.runs p ON p.id = c.run_id AND c.state = 'approved' AND p.state IN ('paid', 'completed')`;
+  return claimsCurrentView(
+    { state: `CASE WHEN p.id IS NULL THEN c.state ELSE 'paid' END AS state`, paid_at: `COALESCE(c.paid_at, p.paid_at) AS paid_at` },
+    `LEFT JOIN settlement.runs p ON p.id = c.run_id AND c.state = 'approved' AND p.state IN ('paid', 'completed')`,
+  );
 }
 
 export class SettlementPaymentPerRun1764000000408 implements MigrationInterface {

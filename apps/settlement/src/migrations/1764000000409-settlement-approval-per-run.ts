@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CLAIM_COLUMNS, paymentPerRunView } from './1764000000408-settlement-payment-per-run';
+import { CLAIM_COLUMNS, claimsCurrentView, paymentPerRunView } from './1764000000408-settlement-payment-per-run';
 
 /**
  * A run's approve-all is recorded once, on the run (`runs.approved_at`, ADR 0008), not written
@@ -28,13 +28,14 @@ export class SettlementApprovalPerRun1764000000409 implements MigrationInterface
     // The join names a run only for a claim whose state the run decides: approved in a paid run,
     // or approved by the run's approve-all. For every other claim, and for a query that reads
     // none of state, decided_at and paid_at, the planner drops it (runs.id is unique).
-    await q.query(`
-      CREATE OR REPLACE VIEW settlement.claims_current AS
-      SELECT ${CLAIM_COLUMNS.map((c) => DERIVED[c] ?? `c.${c}`).join(', ')}
-        FROM settlement.claims c
-        LEFT JOIN settlement.runs r ON r.id = c.run_id
+    await q.query(
+      claimsCurrentView(
+        DERIVED,
+        `LEFT JOIN settlement.runs r ON r.id = c.run_id
              AND ((c.state = 'approved' AND r.state IN ('paid', 'completed'))
-               OR (c.state = 'in_review' AND NOT c.sampled AND NOT c.flagged AND r.approved_at IS NOT NULL))`);
+               OR (c.state = 'in_review' AND NOT c.sampled AND NOT c.flagged AND r.approved_at IS NOT NULL))`,
+      ),
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
