@@ -115,6 +115,10 @@ describe('settlement: local matching (R-MATCH-1)', () => {
     setNow(app, '2027-02-28T23:59:00+08:00');
     expect((await sys.client.ok(S.matchingCheck, {}, { principal: JS })).defaulting).toEqual([]);
     setNow(app, '2027-03-01T00:00:01+08:00');
+    // another province's operator checks its own province's regions only: it neither sees nor flags JS's
+    const foreign = await sys.client.ok(S.matchingCheck, {}, { principal: operatorOf('SH') });
+    expect(foreign).toMatchObject({ defaulting: [], caughtUp: [], regions: [] });
+    expect(await outboxCount(sys, Events.regionDefaulting, [half, other])).toBe(0);
     const check = await sys.client.ok(S.matchingCheck, {}, { principal: deltaOperator });
     expect(check.defaulting.sort()).toEqual([half, other].sort());
     expect(check.regions.find((r: { regionId: string }) => r.regionId === half)).toMatchObject({ defaulting: true, overdueCount: 1, overdueFen: 100_000 });

@@ -128,7 +128,7 @@ export class MatchingUseCase {
         payments.push({ paymentId: payment.id, obligationId: o.id, amountFen: totals.get(o.id)!, outstandingFen: o.outstanding });
       }
       // A region that has paid everything overdue is caught up at once.
-      const check = await this.refresh(work, this.today(), principal.org);
+      const check = await this.refresh(work, this.today(), { regionId: principal.org });
       return { payments, region: check.regions[0] ?? null, caughtUp: check.caughtUp.length > 0 };
     });
   }
@@ -164,11 +164,16 @@ export class MatchingUseCase {
     return { asOf, regions, obligations };
   }
 
-  /** R-MATCH-1: flags every region with overdue matching, clears those that caught up, with events. */
+  /**
+   * R-MATCH-1: flags every region with overdue matching, clears those that caught up, with events.
+   * A programme operator checks its own province's regions only (SPEC 2); the delta desk and the
+   * scheduled job check them all.
+   */
   async check(principal: Principal, dto: MatchingCheckDto): Promise<MatchingCheckResult> {
     requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator, Role.Service);
+    const province = principal.role === Role.ProgrammeOperator ? (principal.province ?? '-') : null;
     return this.uow.run(principal, async (work) => {
-      const result = await this.refresh(work, this.today(), null);
+      const result = await this.refresh(work, this.today(), { province });
       if (result.defaulting.length || result.caughtUp.length) {
         await work.audit({ action: 'matching.checked', entityType: 'matching', entityId: result.asOf, reason: dto.note ?? null, data: result });
       }
@@ -176,14 +181,20 @@ export class MatchingUseCase {
     });
   }
 
-  /** Set-wise: overdue per region as of `asOf`, then flags flipped by conditional UPDATEs (events only on a change). */
-  private async refresh(work: Work, asOf: string, regionId: string | null): Promise<MatchingCheckResult> {
+  /**
+   * Set-wise: overdue per region as of `asOf`, then flags flipped by conditional UPDATEs (events
+   * only on a change). `scope` narrows the regions checked to one region, or to a province's; each
+   * region's verdict counts all of its obligations.
+   */
+  private async refresh(work: Work, asOf: string, scope: { regionId?: string; province?: string | null }): Promise<MatchingCheckResult> {
     const now = this.clock.now();
     const regions = await work.query<RegionDefaultState & { changed: string | null }>(
       `WITH overdue AS (
          SELECT region_id, count(*) FILTER (WHERE paid_fen < amount_fen AND due_on < $1::date)::int AS n,
                 COALESCE(sum(amount_fen - paid_fen) FILTER (WHERE due_on < $1::date), 0)::bigint AS fen
-           FROM settlement.matching_obligations WHERE ($2::uuid IS NULL OR region_id = $2) GROUP BY region_id),
+           FROM settlement.matching_obligations
+          WHERE ($2::uuid IS NULL OR region_id = $2) AND ($4::text IS NULL OR region_id IN (SELECT id FROM settlement.regions WHERE province = $4))
+          GROUP BY region_id),
        upsert AS (
          INSERT INTO settlement.region_status AS s (region_id, defaulting, overdue_count, overdue_fen, defaulting_since, checked_at)
          SELECT region_id, n > 0, n, fen, CASE WHEN n > 0 THEN $3::timestamptz END, $3 FROM overdue
@@ -196,7 +207,7 @@ export class MatchingUseCase {
                    WHEN o.n = 0 AND COALESCE(prev.defaulting, false) THEN 'caught-up' END AS changed
          FROM overdue o LEFT JOIN settlement.region_status prev ON prev.region_id = o.region_id
         ORDER BY o.region_id`,
-      [asOf, regionId, now],
+      [asOf, scope.regionId ?? null, now, scope.province ?? null],
     );
     const defaulting: string[] = [];
     const caughtUp: string[] = [];
