@@ -1,6 +1,6 @@
 import { connect, NatsConnection } from 'nats';
 import { Events, EVENT_STREAM, Subjects } from '@vc/contracts';
-import { sql, TestSystem } from '@vc/testing';
+import { rowCounts, sql, TestSystem } from '@vc/testing';
 import { registryService } from '../../../apps/registry/src/registry.module';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { deltaOperator, enterprise, operatorOf, providerAccount, providerUnit } from '../../fixtures/principals';
@@ -147,6 +147,21 @@ describe('registry: services, complaints, credit records and exclusions (real Po
     const suspended = await sys.client.ok(S.providerList, { status: 'suspended', creditCode: code }, { principal: deltaOperator });
     expect(suspended.total).toBe(2);
     expect(await eventsOf(a.id)).toEqual([Events.providerAdmitted, Events.providerSuspended]);
+  });
+
+  it('R-REG-4: a record is filed once in effect: one dated after today is refused and nothing is written', async () => {
+    const code = newCreditCode();
+    const p = await admit(code);
+    const before = await rowCounts(sys.db.url, 'registry');
+    const tomorrow = new Date(Date.now() + 8 * 3600_000 + 86400_000).toISOString().slice(0, 10);
+    const future = await sys.client.call(
+      S.creditFile,
+      { creditCode: code, severity: 'serious', reason: '虚假申报', effectiveFrom: tomorrow },
+      { principal: operatorOf('AH'), idempotencyKey: key() },
+    );
+    expect(future).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'effectiveFrom' } });
+    expect(await rowCounts(sys.db.url, 'registry')).toEqual(before);
+    expect((await eligibility(p.id)).eligible).toBe(true);
   });
 
   it('R-REG-4: a general record does not suspend; repair is refused before its period and needs the filing province', async () => {

@@ -47,6 +47,12 @@ export class CreditRecordsUseCase {
     if (dto.effectiveTo && dto.effectiveTo < dto.effectiveFrom) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'effectiveTo', message: 'effectiveTo is before effectiveFrom' });
     }
+    // A record is filed once it is in effect: its suspension (R-REG-4) is announced to redemption when
+    // it is filed, and nothing would announce it later on the day a future record took effect.
+    const today = shanghaiDate(this.clock.now());
+    if (dto.effectiveFrom > today) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'effectiveFrom', message: `effectiveFrom may not be after today (${today}, Asia/Shanghai): file a record once it is in effect` });
+    }
     return this.uow.idempotent(principal, 'credit.file', idempotencyKey, dto, async (work) => {
       // Serialise changes to one legal entity's credit so that suspension events are emitted exactly once.
       await work.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`credit:${dto.creditCode}`]);
