@@ -1,4 +1,7 @@
-import { isUuid, toJson } from './validation';
+import { Type } from 'class-transformer';
+import { IsArray, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { DomainError } from '@vc/errors';
+import { isUuid, hiddenViolation, toJson, validateDto } from './validation';
 
 describe('isUuid', () => {
   it('accepts a uuid of any version, in either case', () => {
@@ -32,5 +35,56 @@ describe('toJson (R-MONEY-1: money is integer fen on the wire)', () => {
     const loop: Record<string, unknown> = {};
     loop.self = loop;
     expect(() => toJson(loop)).toThrow(TypeError);
+  });
+});
+
+class NoteDto {
+  @IsString() @MaxLength(50) text!: string;
+}
+
+class NotesDto {
+  @IsString() title!: string;
+  @IsArray() @ValidateNested({ each: true }) @Type(() => NoteDto) notes!: NoteDto[];
+}
+
+describe('validateDto (R-ERR-1: bad input is refused with a stable code and the field)', () => {
+  it('accepts a valid body, line breaks and all', () => {
+    expect(validateDto(NotesDto, { title: '检测\n报告', notes: [{ text: 'a' }] })).toMatchObject({ title: '检测\n报告' });
+  });
+
+  it('refuses a NUL character anywhere in the body, naming the field (no PostgreSQL text can hold one)', () => {
+    expect(hiddenViolation({ title: 'x', notes: [{ text: 'a' }, { text: 'b\u0000' }] })).toMatchObject({ field: 'notes.1.text' });
+    expect(hiddenViolation({ title: 'x', notes: [] })).toBeNull();
+    let refused: unknown;
+    try {
+      validateDto(NotesDto, { title: 'ok', notes: [{ text: 'a\u0000b' }] });
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused).toMatchObject({ code: 'VALIDATION_FAILED', field: 'notes.0.text' });
+  });
+});
+
+describe('validateDto: unknown fields (R-ERR-1)', () => {
+  const refusal = (body: unknown) => {
+    try {
+      validateDto(NotesDto, body);
+      return null;
+    } catch (err) {
+      return err as DomainError;
+    }
+  };
+
+  it('refuses a field named after a property every object inherits, at any depth, as not accepted', () => {
+    for (const name of ['valueOf', 'toString', 'hasOwnProperty', 'constructor']) {
+      expect(refusal({ title: 'x', notes: [], [name]: { a: 1 } })).toMatchObject({ code: 'VALIDATION_FAILED', field: name });
+      expect(refusal({ title: 'x', notes: [{ text: 'a', [name]: 1 }] })).toMatchObject({ code: 'VALIDATION_FAILED', field: `notes.0.${name}` });
+    }
+    expect(refusal(JSON.parse('{"title":"x","notes":[],"__proto__":{"admin":true}}'))).toMatchObject({ code: 'VALIDATION_FAILED', field: '__proto__' });
+  });
+
+  it('refuses any other unknown field too', () => {
+    expect(refusal({ title: 'x', notes: [], extra: 1 })).toMatchObject({ code: 'VALIDATION_FAILED', field: 'extra' });
   });
 });

@@ -65,6 +65,27 @@ function firstError(errors: ValidationError[], prefix = ''): { field: string; co
   return null;
 }
 
+/**
+ * What class-validator cannot see in a plain body, found before it is converted: a NUL character
+ * in a string (no PostgreSQL text or jsonb value can hold one, so the request would fail in the
+ * database instead of being refused by name), and a key that names a property every object
+ * inherits (`valueOf`, `toString`, `__proto__`, …), which the whitelist takes for a declared one
+ * and so does not refuse. Returns the first such field and why, or null.
+ */
+export function hiddenViolation(value: unknown, path = ''): { field: string; message: string } | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? { field: path, message: `${path} contains a NUL character, which no field accepts` } : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const field = path ? `${path}.${k}` : k;
+    if (!Array.isArray(value) && (k === '__proto__' || Object.prototype.hasOwnProperty.call(Object.prototype, k))) {
+      return { field, message: `${field} is not an accepted field` };
+    }
+    const found = hiddenViolation(v, field);
+    if (found) return found;
+  }
+  return null;
+}
+
 const CODE_BY_CONSTRAINT: Record<string, ErrorCode> = {
   isCreditCode: ErrorCode.INVALID_CREDIT_CODE,
   isFen: ErrorCode.INVALID_AMOUNT,
@@ -78,6 +99,8 @@ export function validateDto<T extends object>(cls: new () => T, body: unknown): 
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new DomainError(ErrorCode.MALFORMED_REQUEST, { message: 'request body must be a JSON object' });
   }
+  const hidden = hiddenViolation(body);
+  if (hidden) throw new DomainError(ErrorCode.VALIDATION_FAILED, hidden);
   const instance = plainToInstance(cls, body, { enableImplicitConversion: false });
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
   const first = firstError(errors);

@@ -15,6 +15,23 @@ export function requestHash(body: unknown): string {
  * leaves no row (its transaction rolled back), so a retry runs again.
  * The reply returned is always the stored JSON form, identical for the first call and retries.
  */
+/**
+ * R-ERR-1: a request that changes something names its Idempotency-Key: present, at most 200
+ * characters, and no control characters (PostgreSQL text cannot hold a NUL; a key is an opaque
+ * token, never text with line breaks). Checked before anything is written.
+ */
+export function assertIdempotencyKey(key: string | undefined): asserts key is string {
+  if (!key) {
+    throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REQUIRED, { field: 'Idempotency-Key', message: 'an Idempotency-Key is required for this request' });
+  }
+  if (key.length > 200) {
+    throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'Idempotency-Key', message: 'Idempotency-Key is longer than 200 characters' });
+  }
+  if (/[\u0000-\u001f\u007f]/.test(key)) {
+    throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'Idempotency-Key', message: 'Idempotency-Key may not contain control characters' });
+  }
+}
+
 export async function runIdempotent<R>(
   ds: DataSource,
   schema: string,
@@ -23,12 +40,7 @@ export async function runIdempotent<R>(
   body: unknown,
   effect: (tx: Tx) => Promise<R>,
 ): Promise<unknown> {
-  if (!key) {
-    throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REQUIRED, { field: 'Idempotency-Key', message: 'an Idempotency-Key is required for this request' });
-  }
-  if (key.length > 200) {
-    throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'Idempotency-Key', message: 'Idempotency-Key is longer than 200 characters' });
-  }
+  assertIdempotencyKey(key);
   const hash = requestHash(body);
   return ds.transaction(async (tx) => {
     const inserted: unknown[] = await tx.query(

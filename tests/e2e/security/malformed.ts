@@ -2,7 +2,8 @@ import fc from 'fast-check';
 
 /**
  * Malformed variants of a valid body: a required field dropped, a field of the wrong type, an
- * unknown field, a bad credit code, fractional/negative/huge fen, junk values. Each variant is
+ * unknown field, a bad credit code, fractional/negative/huge fen, junk values, a NUL character inside
+ * a text field (which no PostgreSQL text or jsonb value can hold). Each variant is
  * invalid by construction, so every one must be refused with a clean client error.
  */
 export function malformedBody(valid: Record<string, unknown>, moneyFields: string[] = [], codeFields: string[] = []): fc.Arbitrary<unknown> {
@@ -24,12 +25,22 @@ export function malformedBody(valid: Record<string, unknown>, moneyFields: strin
       return copy;
     }),
     wrongType.map(([k, v]) => ({ ...valid, [k]: v })),
-    fc.tuple(fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !keys.includes(k) && k !== '__proto__' && k !== 'constructor'), junk).map(([k, v]) => ({
+    fc.tuple(fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !keys.includes(k)), junk).map(([k, v]) => ({
       ...valid,
       [k]: v,
     })),
     fc.oneof(fc.constant(null), fc.integer(), fc.string(), fc.array(fc.anything(), { maxLength: 3 })),
   ];
+  const textKeys = keys.filter((k) => typeof valid[k] === 'string');
+  if (textKeys.length) {
+    variants.push(
+      fc.tuple(fc.constantFrom(...textKeys), fc.nat()).map(([k, i]) => {
+        const text = valid[k] as string;
+        const at = i % (text.length + 1);
+        return { ...valid, [k]: `${text.slice(0, at)}\u0000${text.slice(at)}` };
+      }),
+    );
+  }
   if (moneyFields.length) {
     variants.push(
       fc

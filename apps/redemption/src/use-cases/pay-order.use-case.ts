@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
 import { OrderIdDto, OrderView, Principal, Role } from '@vc/contracts';
-import { requestHash } from '@vc/database';
+import { assertIdempotencyKey, requestHash } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { currentCorrelationId } from '@vc/logging';
 import { PaymentBatcher } from './payment-batcher';
@@ -21,12 +21,7 @@ export class PayOrderUseCase {
 
   async execute(principal: Principal, dto: OrderIdDto, idempotencyKey?: string): Promise<OrderView> {
     requireRole(principal, Role.Enterprise, Role.Provider);
-    if (!idempotencyKey) {
-      throw new DomainError(ErrorCode.IDEMPOTENCY_KEY_REQUIRED, { field: 'Idempotency-Key', message: 'an Idempotency-Key is required for this request' });
-    }
-    if (idempotencyKey.length > 200) {
-      throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'Idempotency-Key', message: 'Idempotency-Key is longer than 200 characters' });
-    }
+    assertIdempotencyKey(idempotencyKey);
     return this.batcher.pay({
       scope: `order.pay:${principal.role}:${principal.org}:${principal.sub}`,
       key: idempotencyKey,
