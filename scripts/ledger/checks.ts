@@ -75,11 +75,14 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
            WHERE COALESCE(u.ledger, 0) <> COALESCE(o.vouchers, 0)`,
   },
   {
-    name: 'paid = Σ instructions: the instructions of each run sum its paid claims (per run and payee)',
+    // A run disbursing has written its instructions and not yet paid: they sum the claims it is paying.
+    name: 'paid = Σ instructions: the instructions of each run sum its paid claims, or while it is disbursing the approved ones (per run and payee)',
     needs: ['settlement.instructions', 'settlement.claims_current'],
     sql: `WITH paid AS (
             SELECT run_id, payee_type, payee_id, count(*) AS n, sum(voucher_fen) AS total
-              FROM settlement.claims_current WHERE state = 'paid' GROUP BY 1, 2, 3)
+              FROM settlement.claims_current
+             WHERE state = 'paid' OR (state = 'approved' AND run_id IN (SELECT id FROM settlement.runs WHERE state = 'disbursing'))
+             GROUP BY 1, 2, 3)
           SELECT COALESCE(i.run_id, p.run_id) AS run, COALESCE(i.payee_id, p.payee_id) AS payee,
                  i.total_fen AS instruction, p.total AS paid_claims, i.claim_count AS instruction_claims, p.n AS paid_count
             FROM settlement.instructions i
@@ -116,12 +119,14 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
                                    COALESCE(c."approvedFen", 0), COALESCE(c."heldFen", 0), COALESCE(c."rejectedFen", 0), COALESCE(c."paidFen", 0))`,
   },
   {
-    name: 'statement = instructions: the cross-province statement of each run totals its instructions (R-CLEAR-1)',
+    // The statement is written with the payment: a run disbursing has instructions and no statement yet.
+    name: 'statement = instructions: the cross-province statement of each paid run totals its instructions (R-CLEAR-1)',
     needs: ['settlement.instructions', 'settlement.statement_lines'],
     sql: `SELECT COALESCE(i.run_id, s.run_id) AS run, i.total AS instructions, s.total AS statement
             FROM (SELECT run_id, sum(total_fen) AS total FROM settlement.instructions GROUP BY 1) i
             FULL JOIN (SELECT run_id, sum(total_fen) AS total FROM settlement.statement_lines GROUP BY 1) s USING (run_id)
-           WHERE i.total IS DISTINCT FROM s.total`,
+           WHERE i.total IS DISTINCT FROM s.total
+             AND COALESCE(i.run_id, s.run_id) NOT IN (SELECT id FROM settlement.runs WHERE state = 'disbursing')`,
   },
   {
     name: 'matching owed = Σ floor(V × ratio) over the paid claims, recomputed in numeric, per run, enterprise and region (R-MATCH-1)',
@@ -136,6 +141,13 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
           SELECT run_id AS run, enterprise_id AS enterprise, region_id AS region, o.owed, e.expected
             FROM o FULL JOIN e USING (run_id, enterprise_id, region_id)
            WHERE o.owed IS NULL OR e.expected IS NULL OR o.owed <> e.expected`,
+  },
+  {
+    name: 'flags applied: every claim with a duplicate-invoice flag recorded against it is marked flagged, for inspection (R-CLAIM-2)',
+    needs: ['settlement.claim_flags', 'settlement.claims.flagged'],
+    sql: `SELECT c.claim_id AS claim, c.state, count(f.flag_id)::int AS flags
+            FROM settlement.claims c JOIN settlement.claim_flags f ON f.claim_id = c.claim_id
+           WHERE NOT c.flagged GROUP BY c.claim_id, c.state`,
   },
   {
     name: 'payments reached redemption: every claim settlement paid is paid in redemption',

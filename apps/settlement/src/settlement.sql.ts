@@ -171,6 +171,21 @@ export function collectionLock(programmeId: string, mode: 'shared' | 'exclusive'
   return [`SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}($1::int, $2::int)`, [COLLECTION_LOCK_SPACE, advisoryKey(programmeId)]];
 }
 
+/** The advisory locks of single claims, in the two-key form: a space of their own. */
+export const CLAIM_LOCK_SPACE = 0x5e7d;
+
+/**
+ * The advisory lock of one claim, as [sql, params], taken first by every projection handler that
+ * learns of the claim (its submission, a flag on it) and held to the end of the transaction. A
+ * flag and the submission it refers to then apply one after the other: without it, a submission
+ * could read "no flag" while the flag's handler found no claim yet, and both commit with the claim
+ * unflagged for good (R-CLAIM-2). Taken before the collection lock and before any row lock, so it
+ * orders against nothing a run step takes.
+ */
+export function claimLock(claimId: string): [string, unknown[]] {
+  return [`SELECT pg_advisory_xact_lock($1::int, $2::int)`, [CLAIM_LOCK_SPACE, advisoryKey(claimId)]];
+}
+
 /** The claims a run sent back to wait for the next one (returned for amendment, deferred by a dismissed objection). */
 export function sentBackBy(runParam: string, alias = ''): string {
   const a = alias ? `${alias}.` : '';

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Events, Principal, SETTLEMENT_CLAIMS_PER_EVENT, Subjects } from '@vc/contracts';
 import { spawnService, sql, TestSystem } from '@vc/testing';
+import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { DisbursementStep, DisburseUseCase } from '../../../apps/settlement/src/use-cases/disburse.use-case';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { operatorOf } from '../../fixtures/principals';
@@ -92,6 +93,12 @@ describe('settlement: crash and resume of a disbursement (R-PAY-1)', () => {
     const [atCrash] = await sql(sys.db.url, `SELECT state FROM settlement.runs WHERE id = $1`, [runId]);
     expect(atCrash.state).toBe(stateAtCrash);
     const instructionsAtCrash = await sql(sys.db.url, `SELECT id, payee_id, total_fen::text FROM settlement.instructions WHERE run_id = $1 ORDER BY payee_id`, [runId]);
+    // R-LEDGER-1: the identities hold at any moment, a run stopped between its steps included
+    const settlementIdentities = (await runLedgerChecks(sys.db.url)).filter((r) => r.name.startsWith('paid = Σ instructions') || r.name.startsWith('statement = instructions'));
+    expect(settlementIdentities.map((r) => [r.name.split(':')[0], r.status])).toEqual([
+      ['paid = Σ instructions', 'ok'],
+      ['statement = instructions', 'ok'],
+    ]);
 
     // the process "dies": a new instance boots on the same database and resumes
     await sys.stopApp(app);

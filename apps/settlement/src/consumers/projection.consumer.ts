@@ -5,7 +5,7 @@ import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, 
 import { Tx } from '@vc/database';
 import { parseDecimalRatio, parseFen, quarterOf } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
-import { collectionLock, lockClaim } from '../settlement.sql';
+import { claimLock, collectionLock, lockClaim } from '../settlement.sql';
 
 /** The states in which an amendment replaces a claim's evidence (R-CLAIM-3): not yet approved. */
 const AMENDABLE = ['pending', 'in_review', 'returned', 'deferred'];
@@ -176,6 +176,8 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
    */
   private async claimSubmitted(c: ClaimEvent, tx: Tx): Promise<void> {
     const values = this.claimValues(c);
+    // First the claim's own lock: a flag on it applies wholly before or wholly after this (claimLock).
+    await tx.query(...claimLock(values[0] as string));
     await tx.query(...collectionLock(values[2] as string, 'shared'));
     await tx.query(
       `INSERT INTO settlement.claims (claim_id, order_id, programme_id, programme_version, mode, enterprise_id, enterprise_name, region_id,
@@ -214,6 +216,8 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
 
   private async claimFlagged(f: ClaimFlaggedEvent, tx: Tx): Promise<void> {
     const claimId = uuid(f.existingClaimId, 'existingClaimId');
+    // Before the flag is written: a submission of the claim under way commits first, and is then found.
+    await tx.query(...claimLock(claimId));
     await tx.query(
       `INSERT INTO settlement.claim_flags (flag_id, claim_id, invoice_number, flagged_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
       [uuid(f.flagId, 'flagId'), claimId, text(f.invoiceNumber, 'invoiceNumber'), instant(f.flaggedAt, 'flaggedAt')],
