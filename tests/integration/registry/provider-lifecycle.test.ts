@@ -95,6 +95,28 @@ describe('registry: services, complaints, credit records and exclusions (real Po
     expect(await eventsOf(p.id)).toEqual([Events.providerAdmitted, Events.providerExcluded, Events.providerExclusionLifted]);
   });
 
+  it('R-REG-2..4: every provider event carries the whole state at a version one higher than the last, so a consumer keeps the newest', async () => {
+    const code = newCreditCode();
+    const p = await admit(code);
+    await sys.client.ok(S.exclusionSet, { providerId: p.id, programmeId: 'SH-2026', reason: 'audit finding' }, { principal: operatorOf('SH'), idempotencyKey: key() });
+    await sys.client.ok(S.exclusionSet, { providerId: p.id, programmeId: 'AH-2026', reason: 'audit finding' }, { principal: operatorOf('AH'), idempotencyKey: key() });
+    await sys.client.ok(S.creditFile, { creditCode: code, severity: 'serious', reason: '虚假申报', effectiveFrom: '2026-01-01' }, { principal: operatorOf('JS'), idempotencyKey: key() });
+    await sys.client.ok(S.exclusionLift, { providerId: p.id, programmeId: 'SH-2026', reason: 'rectified' }, { principal: operatorOf('SH'), idempotencyKey: key() });
+    const events = await sql(
+      sys.db.url,
+      `SELECT subject, (envelope->'payload'->>'version')::int AS version, envelope->'payload'->'excludedProgrammes' AS excluded, (envelope->'payload'->>'suspended')::boolean AS suspended
+         FROM registry.outbox WHERE aggregate_id = $1 ORDER BY id`,
+      [p.id],
+    );
+    expect(events).toEqual([
+      { subject: Events.providerAdmitted, version: 1, excluded: [], suspended: false },
+      { subject: Events.providerExcluded, version: 2, excluded: ['SH-2026'], suspended: false },
+      { subject: Events.providerExcluded, version: 3, excluded: ['AH-2026', 'SH-2026'], suspended: false },
+      { subject: Events.providerSuspended, version: 4, excluded: ['AH-2026', 'SH-2026'], suspended: true },
+      { subject: Events.providerExclusionLifted, version: 5, excluded: ['AH-2026'], suspended: true },
+    ]);
+  });
+
   it('R-REG-3: the third upheld complaint revokes the provider at once; dismissed ones do not count', async () => {
     const p = await admit();
     const complain = () =>

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { EnterpriseEvent, EVENT_SUBJECT_PREFIX, EventEnvelope, Events, isUuid, ProgrammeEvent, QuotaGrantedEvent } from '@vc/contracts';
-import { Tx } from '@vc/database';
+import { queryRows, Tx } from '@vc/database';
 import { parseFen } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
 
@@ -19,13 +19,19 @@ export interface ProviderEventPayload {
   status: string;
   suspended: boolean;
   programmeId?: string;
+  /** Raised by the registry with every event about the provider (absent in events from before it did) */
+  version?: number;
+  /** The programmes the provider is excluded from as of this version */
+  excludedProgrammes?: string[];
 }
 
 /**
  * Keeps what redemption needs from issuance and the registry, from their events (ADR 0003):
  * programmes and their versions with the budget credited, approved enterprises, quota grants,
- * and providers with their status, suspension and programme exclusions. Each entity's events come
- * through one ordered durable consumer (wildcard subject); effects are exactly once per event id.
+ * and providers with their status, suspension and programme exclusions. One durable consumer
+ * (wildcard subjects) is shared by every replica, so events may be applied out of order: each
+ * effect is exactly once per event id, and each projection is written so that order does not
+ * matter (grants add up; programme versions and provider versions keep the newest).
  */
 @Injectable()
 export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -69,6 +75,9 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
     if (type.startsWith(`${EVENT_SUBJECT_PREFIX}.provider.`)) {
       if (!isUuid(p.providerId)) return 'providerId is not a uuid';
       for (const f of ['creditCode', 'unitName', 'legalName', 'province', 'status']) if (!isText(p[f])) return `${f} is missing`;
+      if (p.version !== undefined && !(Number.isSafeInteger(p.version) && (p.version as number) > 0)) return 'version is not a positive integer';
+      if (p.excludedProgrammes !== undefined && !(Array.isArray(p.excludedProgrammes) && p.excludedProgrammes.every(isText))) return 'excludedProgrammes is not a list of programmes';
+      if ((p.version === undefined) !== (p.excludedProgrammes === undefined)) return 'version and excludedProgrammes come together';
     } else if (type === Events.enterpriseApproved) {
       if (!isUuid(p.enterpriseId)) return 'enterpriseId is not a uuid';
       for (const f of ['creditCode', 'name', 'province', 'regionId', 'status']) if (!isText(p[f])) return `${f} is missing`;
@@ -136,14 +145,35 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
     );
   }
 
+  /**
+   * R-REG-2..4: a provider event carries the provider's whole state at its version (status,
+   * suspension, the programmes it is excluded from); the newest version wins, and an older event
+   * that arrives late (another replica, a redelivery after a failure) changes nothing, so it
+   * cannot undo a suspension or a revocation. Events from before the registry versioned them
+   * (no version) apply as they did, by their type, while no versioned event has.
+   */
   private async provider(type: string, p: ProviderEventPayload, tx: Tx): Promise<void> {
-    await tx.query(
-      `INSERT INTO redemption.providers (id, credit_code, unit_name, legal_name, province, kind, status, suspended) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    const applied = await queryRows(
+      tx,
+      `INSERT INTO redemption.providers (id, credit_code, unit_name, legal_name, province, kind, status, suspended, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, unit_name = EXCLUDED.unit_name, legal_name = EXCLUDED.legal_name,
-              province = EXCLUDED.province, kind = EXCLUDED.kind, status = EXCLUDED.status, suspended = EXCLUDED.suspended, updated_at = now()`,
-      [p.providerId, p.creditCode, p.unitName, p.legalName, p.province, p.kind ?? null, p.status, p.suspended === true],
+              province = EXCLUDED.province, kind = EXCLUDED.kind, status = EXCLUDED.status, suspended = EXCLUDED.suspended,
+              version = EXCLUDED.version, updated_at = now()
+        WHERE redemption.providers.version < EXCLUDED.version OR (EXCLUDED.version = 0 AND redemption.providers.version = 0)
+       RETURNING 1`,
+      [p.providerId, p.creditCode, p.unitName, p.legalName, p.province, p.kind ?? null, p.status, p.suspended === true, p.version ?? 0],
     );
-    if (type === Events.providerExcluded && p.programmeId) {
+    if (applied.length === 0) {
+      this.logger.log({ providerId: p.providerId, version: p.version ?? 0, type }, 'provider event older than the state held: nothing to apply');
+      return;
+    }
+    if (p.excludedProgrammes) {
+      await tx.query(`DELETE FROM redemption.provider_exclusions WHERE provider_id = $1 AND programme_id <> ALL ($2::text[])`, [p.providerId, p.excludedProgrammes]);
+      await tx.query(
+        `INSERT INTO redemption.provider_exclusions (provider_id, programme_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+        [p.providerId, p.excludedProgrammes],
+      );
+    } else if (type === Events.providerExcluded && p.programmeId) {
       await tx.query(`INSERT INTO redemption.provider_exclusions (provider_id, programme_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [p.providerId, p.programmeId]);
     } else if (type === Events.providerExclusionLifted && p.programmeId) {
       await tx.query(`DELETE FROM redemption.provider_exclusions WHERE provider_id = $1 AND programme_id = $2`, [p.providerId, p.programmeId]);

@@ -1,5 +1,11 @@
 import { RedemptionInit1764000000201 } from './1764000000201-redemption-init';
 import { RedemptionRefusalOrder1764000000202 } from './1764000000202-redemption-refusal-order';
 import { RedemptionPayBatch1764000000203 } from './1764000000203-redemption-pay-batch';
+import { RedemptionProviderVersion1764000000204 } from './1764000000204-redemption-provider-version';
 
-export const redemptionMigrations = [RedemptionInit1764000000201, RedemptionRefusalOrder1764000000202, RedemptionPayBatch1764000000203];
+export const redemptionMigrations = [
+  RedemptionInit1764000000201,
+  RedemptionRefusalOrder1764000000202,
+  RedemptionPayBatch1764000000203,
+  RedemptionProviderVersion1764000000204,
+];

@@ -1,5 +1,5 @@
 import { ProviderView } from '@vc/contracts';
-import { Tx } from '@vc/database';
+import { queryRows, Tx } from '@vc/database';
 
 export const SCHEMA = 'registry';
 
@@ -22,7 +22,7 @@ export async function providersOfLegalEntity(tx: Tx, creditCode: string): Promis
   return tx.query(`SELECT ${PROVIDER_COLUMNS} FROM registry.providers p WHERE p.credit_code = $1 ORDER BY p.unit_name`, [creditCode]);
 }
 
-export function providerEventPayload(p: ProviderView, extra: Record<string, unknown> = {}) {
+function providerEventPayload(p: ProviderView, extra: Record<string, unknown>) {
   return {
     providerId: p.id,
     creditCode: p.creditCode,
@@ -34,4 +34,25 @@ export function providerEventPayload(p: ProviderView, extra: Record<string, unkn
     suspended: p.suspended,
     ...extra,
   };
+}
+
+/**
+ * The payload of a provider event: the provider's whole state as it now stands, with its version
+ * and the programmes it is excluded from (R-REG-2..4), so that a consumer keeps the newest state
+ * whatever order events arrive in, and ignores an older one (migration 1764000000002). The version
+ * is raised first, under the provider's row lock: a change to the provider committed before this
+ * one is then seen by the read that follows (a new snapshot), and a later one waits for this
+ * transaction and gets a higher version.
+ */
+export async function providerEvent(tx: Tx, providerId: string, extra: Record<string, unknown> = {}) {
+  const [{ version }] = await queryRows<{ version: number }>(tx, `UPDATE registry.providers SET version = version + 1 WHERE id = $1 RETURNING version::int AS version`, [
+    providerId,
+  ]);
+  const provider = (await findProvider(tx, providerId))!;
+  const [{ excluded }] = await queryRows<{ excluded: string[] }>(
+    tx,
+    `SELECT COALESCE(array_agg(programme_id ORDER BY programme_id), '{}') AS excluded FROM registry.programme_exclusions WHERE provider_id = $1 AND lifted_at IS NULL`,
+    [providerId],
+  );
+  return { ...providerEventPayload(provider, extra), version, excludedProgrammes: excluded };
 }

@@ -3,7 +3,7 @@ import { requireRole } from '@vc/auth';
 import { ApplyProviderDto, Events, PRIORITY_PROVIDER_KINDS, Principal, ProviderView, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { findProvider, providerEventPayload } from '../providers/provider.sql';
+import { findProvider, providerEvent } from '../providers/provider.sql';
 
 const PRIORITY = new Set<string>(PRIORITY_PROVIDER_KINDS);
 
@@ -55,7 +55,7 @@ export class ApplyProviderUseCase {
         subject: priority ? Events.providerAdmitted : Events.providerApplied,
         aggregateType: 'provider',
         aggregateId: provider.id,
-        payload: providerEventPayload(provider),
+        payload: await providerEvent(work.tx, provider.id),
       });
       return provider;
     });

@@ -4,7 +4,7 @@ import { DecideComplaintDto, Events, FileComplaintDto, ListComplaintsDto, Princi
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { actsForProvider } from '../providers/provider-access';
-import { findProvider, providerEventPayload } from '../providers/provider.sql';
+import { findProvider, providerEvent } from '../providers/provider.sql';
 
 /** R-REG-3: three or more upheld complaints revoke a provider. */
 export const REVOCATION_THRESHOLD = 3;
@@ -80,7 +80,7 @@ export class ComplaintsUseCase {
         if (row.old_status === 'active' && row.status === 'revoked') {
           const provider = (await findProvider(work.tx, complaint.providerId))!;
           await work.audit({ action: 'provider.revoked', entityType: 'provider', entityId: provider.id, reason: provider.statusReason });
-          await work.emit({ subject: Events.providerRevoked, aggregateType: 'provider', aggregateId: provider.id, payload: providerEventPayload(provider) });
+          await work.emit({ subject: Events.providerRevoked, aggregateType: 'provider', aggregateId: provider.id, payload: await providerEvent(work.tx, provider.id) });
         }
       }
       return { ...decided, providerStatus };

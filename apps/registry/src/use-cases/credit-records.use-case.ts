@@ -4,7 +4,7 @@ import { Events, FileCreditRecordDto, ListCreditRecordsDto, Principal, RepairCre
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { providerEventPayload, providersOfLegalEntity } from '../providers/provider.sql';
+import { providerEvent, providersOfLegalEntity } from '../providers/provider.sql';
 
 export interface CreditRecordView {
   id: string;
@@ -100,7 +100,7 @@ export class CreditRecordsUseCase {
         if (before.has(p.id) && !p.suspended) {
           reinstatedUnits.push(p.id);
           await work.audit({ action: 'provider.reinstated', entityType: 'provider', entityId: p.id, reason: `credit repair of record ${record.id}` });
-          await work.emit({ subject: Events.providerReinstated, aggregateType: 'provider', aggregateId: p.id, payload: providerEventPayload(p) });
+          await work.emit({ subject: Events.providerReinstated, aggregateType: 'provider', aggregateId: p.id, payload: await providerEvent(work.tx, p.id) });
         }
       }
       return { ...record, reinstatedUnits };
@@ -113,7 +113,7 @@ export class CreditRecordsUseCase {
       if (p.suspended && !before.has(p.id)) {
         suspended.push(p.id);
         await work.audit({ action: 'provider.suspended', entityType: 'provider', entityId: p.id, reason: 'serious credit record against the legal entity' });
-        await work.emit({ subject: Events.providerSuspended, aggregateType: 'provider', aggregateId: p.id, payload: providerEventPayload(p) });
+        await work.emit({ subject: Events.providerSuspended, aggregateType: 'provider', aggregateId: p.id, payload: await providerEvent(work.tx, p.id) });
       }
     }
     return suspended;

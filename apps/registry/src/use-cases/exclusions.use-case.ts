@@ -3,7 +3,7 @@ import { requireRole } from '@vc/auth';
 import { Events, LiftExclusionDto, Principal, Role, SetExclusionDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { findProvider, providerEventPayload } from '../providers/provider.sql';
+import { findProvider, providerEvent } from '../providers/provider.sql';
 
 export interface ExclusionView {
   id: string;
@@ -44,7 +44,7 @@ export class ExclusionsUseCase {
         subject: Events.providerExcluded,
         aggregateType: 'provider',
         aggregateId: provider.id,
-        payload: providerEventPayload(provider, { programmeId: dto.programmeId }),
+        payload: await providerEvent(work.tx, provider.id, { programmeId: dto.programmeId }),
       });
       return rows[0];
     });
@@ -65,7 +65,7 @@ export class ExclusionsUseCase {
         subject: Events.providerExclusionLifted,
         aggregateType: 'provider',
         aggregateId: provider.id,
-        payload: providerEventPayload(provider, { programmeId: dto.programmeId }),
+        payload: await providerEvent(work.tx, provider.id, { programmeId: dto.programmeId }),
       });
       return rows[0];
     });

@@ -3,7 +3,7 @@ import { requireRole } from '@vc/auth';
 import { Events, Principal, ProviderView, ReviewProviderDto, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { findProvider, providerEventPayload } from '../providers/provider.sql';
+import { findProvider, providerEvent } from '../providers/provider.sql';
 
 /** R-REG-1: the delta desk admits or rejects a provider that waits for review. */
 @Injectable()
@@ -30,7 +30,7 @@ export class ReviewProviderUseCase {
         subject: approved ? Events.providerAdmitted : Events.providerRejected,
         aggregateType: 'provider',
         aggregateId: provider.id,
-        payload: providerEventPayload(updated, { reason: dto.reason ?? null }),
+        payload: await providerEvent(work.tx, provider.id, { reason: dto.reason ?? null }),
       });
       return updated;
     });
