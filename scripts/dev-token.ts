@@ -4,13 +4,13 @@ import 'reflect-metadata';
  * key unless set). Refuses in production mode.
  *   node -r ./scripts/register-paths.js dist/scripts/dev-token.js --role enterprise --org <enterprise id> [--sub u1] [--province JS]
  */
-import { JwtService } from '@nestjs/jwt';
-import { loadConfig } from '@vc/config';
+import { TokenService } from '@vc/auth';
+import { AppConfig, loadConfig } from '@vc/config';
 import { Principal, Role } from '@vc/contracts';
 
-export function devToken(principal: Principal, secret = loadConfig().JWT_SECRET): string {
-  const { sub, role, org, province } = principal;
-  return new JwtService({ secret }).sign({ role, org, ...(province ? { province } : {}) }, { subject: sub, expiresIn: 8 * 3600 });
+/** Signed as the services verify: JWT_SECRET, JWT_ISSUER and JWT_AUDIENCE of the configuration. */
+export function devToken(principal: Principal, config: AppConfig = loadConfig()): string {
+  return new TokenService(config).sign(principal, 8 * 3600);
 }
 
 if (require.main === module) {
@@ -26,5 +26,5 @@ if (require.main === module) {
     console.error(`usage: dev-token --role <${Object.values(Role).join('|')}> --org <organisation> [--sub <user>] [--province SH|JS|ZJ|AH]`);
     process.exit(2);
   }
-  console.log(devToken({ role, org: args.get('org')!, sub: args.get('sub') ?? `${role}-dev`, province: args.get('province') as Principal['province'] }, config.JWT_SECRET));
+  console.log(devToken({ role, org: args.get('org')!, sub: args.get('sub') ?? `${role}-dev`, province: args.get('province') as Principal['province'] }, config));
 }

@@ -1,4 +1,5 @@
-import { AppConfig } from '@vc/config';
+import { createHmac } from 'node:crypto';
+import { AppConfig, DEV_JWT_SECRET } from '@vc/config';
 import { Role } from '@vc/contracts';
 import { DomainError } from '@vc/errors';
 import { TokenService } from './token.service';
@@ -40,6 +41,25 @@ describe('TokenService: every request acts as exactly one authenticated principa
     expect(code(() => tokens.verify(`${head}.${forgedBody}.${sig}`))).toBe('UNAUTHENTICATED');
     expect(code(() => tokens.verify(undefined))).toBe('UNAUTHENTICATED');
     expect(code(() => tokens.verifyHeader('Basic abc'))).toBe('UNAUTHENTICATED');
+  });
+
+  /** An HS256 token with exactly these claims, signed with the development key. */
+  function rawToken(claims: Record<string, unknown>): string {
+    const head = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
+    return `${head}.${body}.${createHmac('sha256', DEV_JWT_SECRET).update(`${head}.${body}`).digest('base64url')}`;
+  }
+
+  it('refuses a correctly signed token without an expiry, or from another issuer, or for another audience', () => {
+    const tokens = service();
+    const base = { sub: 'system-1', role: Role.Provider, org: provider.org, iss: 'voucher-clearing', aud: 'voucher-clearing', exp: Math.floor(Date.now() / 1000) + 600 };
+    expect(tokens.verify(rawToken(base))).toEqual(provider);
+    const { exp: _exp, ...noExpiry } = base;
+    expect(code(() => tokens.verify(rawToken(noExpiry)))).toBe('UNAUTHENTICATED');
+    expect(code(() => tokens.verify(rawToken({ ...base, iss: 'another-province-idp' })))).toBe('UNAUTHENTICATED');
+    const { iss: _iss, ...noIssuer } = base;
+    expect(code(() => tokens.verify(rawToken(noIssuer)))).toBe('UNAUTHENTICATED');
+    expect(code(() => tokens.verify(rawToken({ ...base, aud: 'another-system' })))).toBe('UNAUTHENTICATED');
   });
 
   it('refuses a token once it has expired, even one it accepted before', async () => {

@@ -11,7 +11,10 @@ const ROLES = new Set<string>(Object.values(Role));
 /** Tokens verified recently, kept until they expire: a client sends the same token with every request. */
 const VERIFIED_TOKENS = 10_000;
 
-/** Signs and verifies principal tokens (HS256 JWT); the same token travels over HTTP and NATS. */
+/**
+ * Signs and verifies principal tokens (HS256 JWT); the same token travels over HTTP and NATS. A
+ * token must name this system's issuer and audience (JWT_ISSUER, JWT_AUDIENCE) and expire.
+ */
 @Injectable()
 export class TokenService {
   private readonly jwt: JwtService;
@@ -26,7 +29,8 @@ export class TokenService {
     // A KeyObject, not the string: given a string, jsonwebtoken first tries to parse it as a PEM
     // public key on every verify and catches the failure, which costs more than the HMAC itself.
     const secret = createSecretKey(Buffer.from(config.JWT_SECRET)) as unknown as string;
-    this.jwt = new JwtService({ secret, signOptions: { algorithm: 'HS256' }, verifyOptions: { algorithms: ['HS256'] } });
+    const claims = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+    this.jwt = new JwtService({ secret, signOptions: { algorithm: 'HS256', ...claims }, verifyOptions: { algorithms: ['HS256'], ...claims } });
   }
 
   sign(principal: Principal, ttlSeconds = this.config.JWT_TTL_SECONDS): string {
@@ -44,6 +48,8 @@ export class TokenService {
     } catch {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, { message: 'the bearer token is invalid or expired' });
     }
+    // A token without an expiry would be good for ever: refused, as one from another issuer or for another audience is.
+    if (typeof claims.exp !== 'number') throw new DomainError(ErrorCode.UNAUTHENTICATED, { message: 'the bearer token has no expiry' });
     const { sub, role, org, province } = claims;
     if (typeof sub !== 'string' || typeof role !== 'string' || !ROLES.has(role) || typeof org !== 'string') {
       throw new DomainError(ErrorCode.UNAUTHENTICATED, { message: 'the bearer token names no valid principal' });
@@ -54,7 +60,7 @@ export class TokenService {
       org,
       ...(typeof province === 'string' ? { province: province as Principal['province'] } : {}),
     });
-    const msLeft = typeof claims.exp === 'number' ? claims.exp * 1000 - Date.now() : 0;
+    const msLeft = claims.exp * 1000 - Date.now();
     if (msLeft > 0) this.verified.set(token, principal, { ttl: msLeft });
     return principal;
   }

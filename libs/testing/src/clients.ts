@@ -1,11 +1,11 @@
 import { connect, headers as natsHeaders, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { DEV_JWT_SECRET } from '@vc/config';
+import { DEV_JWT_SECRET, JWT_AUDIENCE_DEFAULT, JWT_ISSUER_DEFAULT } from '@vc/config';
 import { EVENT_STREAM, Headers, Principal, toJson } from '@vc/contracts';
 import { JwtService } from '@nestjs/jwt';
 import { decodeReply, RpcReply } from '@vc/messaging';
 
-const jwt = new JwtService({ secret: DEV_JWT_SECRET, signOptions: { algorithm: 'HS256' } });
+const jwt = new JwtService({ secret: DEV_JWT_SECRET, signOptions: { algorithm: 'HS256', issuer: JWT_ISSUER_DEFAULT, audience: JWT_AUDIENCE_DEFAULT } });
 
 /** A token for a principal, signed with the development key the test services use. */
 export function tokenFor(principal: Principal): string {
