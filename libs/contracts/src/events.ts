@@ -110,6 +110,8 @@ export interface ClaimEvent {
   invoiceNumber: string;
   submittedAt: string;
   status: 'pending_review';
+  /** 1 when submitted, one more with each amendment (R-CLAIM-3); a consumer keeps the highest */
+  revision?: number;
 }
 
 /** At most this many claims ride in one settlement decision event (about 90 bytes each). */

@@ -1,7 +1,7 @@
 import { Events, Subjects } from '@vc/contracts';
 import { sql, TestSystem } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
-import { ikey, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { ikey, providerPayload, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
 
 const S = Subjects.redemption;
 jest.setTimeout(60_000);
@@ -31,17 +31,7 @@ describe('redemption: provider events applied by version (R-REG-2..4)', () => {
 
   /** Publishes a provider event and waits until the projection has handled it (applied or not). */
   async function deliver(subject: string, state: Record<string, unknown>): Promise<void> {
-    const id = await feed.publish(subject, p.id, {
-      providerId: p.id,
-      creditCode: p.creditCode,
-      unitName: p.unitName,
-      legalName: p.legalName,
-      province: p.province,
-      kind: 'testing_centre',
-      status: 'active',
-      suspended: false,
-      ...state,
-    });
+    const id = await feed.publish(subject, p.id, providerPayload(p, { status: 'active', suspended: false, ...state }));
     await feed.until(
       async () => (await sql(sys.db.url, `SELECT 1 FROM redemption.processed_events WHERE consumer = 'redemption-projections' AND event_id = $1`, [id])).length > 0,
       `${subject} handled`,

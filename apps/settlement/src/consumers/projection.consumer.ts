@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, isUuid, ProgrammeEvent, RegionEvent } from '@vc/contracts';
-import { Tx } from '@vc/database';
+import { queryRows, Tx } from '@vc/database';
 import { parseDecimalRatio, parseFen, quarterOf } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
 import { claimLock, collectionLock, lockClaim } from '../settlement.sql';
@@ -205,13 +205,20 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
       this.logger.warn(`amendment of claim ${String(v[0])} ignored: it is past review (${claim.state})`);
       return;
     }
-    await tx.query(
+    // Amendments may arrive out of order (a redelivery, another instance): one of a revision the claim
+    // has reached already changes nothing. An event without a revision (from before redemption sent
+    // them) applies as the next one.
+    const revision = Number.isSafeInteger(c.revision) && (c.revision as number) > 1 ? (c.revision as number) : null;
+    const applied = await queryRows(
+      tx,
       `UPDATE settlement.claims SET amount_fen = $2, voucher_fen = $3, invoice_number = $4, payee_type = $5, payee_id = $6,
-         enterprise_name = $7, provider_name = $8, revision = revision + 1,
+         enterprise_name = $7, provider_name = $8, revision = COALESCE($9::int, revision + 1),
          state = CASE WHEN state = 'returned' THEN 'pending' ELSE state END
-       WHERE claim_id = $1`,
-      [v[0], v[14], v[15], v[16], v[12], v[13], v[6], v[9]],
+       WHERE claim_id = $1 AND ($9::int IS NULL OR revision < $9::int)
+       RETURNING 1`,
+      [v[0], v[14], v[15], v[16], v[12], v[13], v[6], v[9], revision],
     );
+    if (applied.length === 0) this.logger.log(`amendment of claim ${String(v[0])} (revision ${revision}) ignored: the claim has that revision or a later one`);
   }
 
   private async claimFlagged(f: ClaimFlaggedEvent, tx: Tx): Promise<void> {

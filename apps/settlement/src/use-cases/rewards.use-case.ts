@@ -50,6 +50,8 @@ export class RewardsUseCase {
       throw new DomainError(ErrorCode.YEAR_NOT_CLOSED, { field: 'year', message: `${dto.year} closes at ${yearEnd.toISOString()} (Asia/Shanghai)`, details: { closesAt: yearEnd.toISOString() } });
     }
     return this.uow.idempotent(principal, 'reward.compute', key, dto, async (work) => {
+      // The rate and cap of the programme as it stands when the year's rewards are computed (its current
+      // version): a reward is granted once for the year, after it closes, and is no term of any order.
       const [programme] = await work.query<{ reward_rate_bp: number; reward_cap_fen: bigint }>(
         `SELECT reward_rate_bp, reward_cap_fen FROM settlement.programmes WHERE id = $1`,
         [dto.programmeId],

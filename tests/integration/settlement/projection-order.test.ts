@@ -3,9 +3,11 @@ import { Events } from '@vc/contracts';
 import { eventually, publishEvent, sql, TestSystem } from '@vc/testing';
 import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
-import { claim, enterpriseIn, feedProgramme, feedRegion, provider, SIMULATED } from './feed';
+import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, provider, SIMULATED } from './feed';
 
 /**
+ * The projection applies a claim's events in whatever order they arrive and however they overlap.
+ *
  * R-CLAIM-2: a flag on a claim (a second claim with the same invoice) is never lost, whichever of
  * the two events the projection handles first, and however they overlap. Here the claim's
  * submission has read "no flag yet" and is held inside its INSERT (another transaction holds the
@@ -15,7 +17,7 @@ import { claim, enterpriseIn, feedProgramme, feedRegion, provider, SIMULATED } f
  */
 jest.setTimeout(60_000);
 
-describe('settlement: a flag arriving while its claim is being filed (R-CLAIM-2)', () => {
+describe('settlement: claim events out of order or overlapping (R-CLAIM-2, R-CLAIM-3)', () => {
   let sys: TestSystem;
   let blocker: Client;
 
@@ -85,5 +87,23 @@ describe('settlement: a flag arriving while its claim is being filed (R-CLAIM-2)
       await sql(sys.db.url, `UPDATE settlement.claims SET flagged = true WHERE claim_id = $1`, [flag.claim_id]);
     }
     expect((await check()).status).toBe('ok');
+  });
+
+  it('R-CLAIM-3: an amendment older than the claim\'s revision, arriving late, changes nothing', async () => {
+    const region = await feedRegion(sys, 'SH');
+    const c = claim('SH-2026', enterpriseIn(region), provider('SH'), 400_000, '2026-09-12T09:00:00+08:00');
+    await feedClaims(sys, [c]);
+    const handled = async (eventId: string) =>
+      eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.processed_events WHERE event_id = $1`, [eventId])).length > 0, 20_000);
+    const held = async () => (await sql(sys.db.url, `SELECT invoice_number, revision FROM settlement.claims WHERE claim_id = $1`, [c.claimId]))[0];
+    // the second amendment (revision 3) is delivered before the first (revision 2)
+    await handled(await publishEvent(sys.client.nc, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-B`, revision: 3 }));
+    await handled(await publishEvent(sys.client.nc, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-A`, revision: 2 }));
+    expect(await held()).toEqual({ invoice_number: `${c.invoiceNumber}-B`, revision: 3 });
+    // the same revision again (a redelivery under another event id) changes nothing either
+    await handled(await publishEvent(sys.client.nc, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-C`, revision: 3 }));
+    expect(await held()).toEqual({ invoice_number: `${c.invoiceNumber}-B`, revision: 3 });
+    await handled(await publishEvent(sys.client.nc, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-D`, revision: 4 }));
+    expect(await held()).toEqual({ invoice_number: `${c.invoiceNumber}-D`, revision: 4 });
   });
 });
