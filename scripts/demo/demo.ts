@@ -65,7 +65,7 @@ async function registryWalk() {
     creditCode: entities.other,
     severity: 'serious',
     reason: '提供虚假检测报告',
-    effectiveFrom: '2026-11-01',
+    effectiveFrom: '2026-07-01',
   });
   step(`Anhui files a serious credit record against the Beijing company: ${record.suspendedUnits.length} unit(s) suspended in every programme`);
   const eligibility = await api.call(operator('JS'), 'GET', `/v1/providers/${beijing.id}/eligibility`, undefined, { programmeId: 'JS-2026' });
