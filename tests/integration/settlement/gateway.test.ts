@@ -9,6 +9,8 @@ import { deltaOperator, operatorOf } from '../../fixtures/principals';
 import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, provider, setNow, SIMULATED } from './feed';
 
 /** The operator's steps, the public publicity page and the downloads through the HTTP gateway. */
+const FORMULA_NAME = '=HYPERLINK("https://example.invalid/?","上海交通大学分析测试中心")';
+
 jest.setTimeout(60_000);
 
 describe('settlement through the HTTP gateway (supertest, real NATS + PostgreSQL)', () => {
@@ -30,7 +32,8 @@ describe('settlement through the HTTP gateway (supertest, real NATS + PostgreSQL
     const e = enterpriseIn(region, '南京示范生物科技有限公司');
     await feedClaims(sys, [
       claim('JS-2026', e, provider('JS', '南京大学现代分析中心'), 1_234_567, '2026-08-01T10:00:00+08:00'),
-      claim('JS-2026', e, provider('SH', '上海交通大学分析测试中心'), 2_000_000, '2026-09-01T10:00:00+08:00'),
+      // a name a spreadsheet would run as a formula: the CSV files keep it text
+      claim('JS-2026', e, provider('SH', FORMULA_NAME), 2_000_000, '2026-09-01T10:00:00+08:00'),
       claim('JS-2026', e, provider('ZJ', '浙江大学化学系'), 888_888, '2026-09-02T10:00:00+08:00'),
     ]);
   });
@@ -89,6 +92,12 @@ describe('settlement through the HTTP gateway (supertest, real NATS + PostgreSQL
     expect(lines[0]).toContain('收款方名称');
     expect(lines).toHaveLength(3);
     expect(csv.text).toContain('3,086.41');
+    // OWASP CSV injection: the provider's formula-like name is written with a leading apostrophe
+    expect(csv.text).toContain(`'${FORMULA_NAME.replace(/"/g, '""')}`);
+    expect(csv.text).not.toMatch(/(^|,)"?=HYPERLINK/m);
+    const list = await http.get(`/v1/publicity/${runId}/list.csv`).expect(200);
+    expect(list.text).toContain(`'${FORMULA_NAME.replace(/"/g, '""')}`);
+    expect(list.text).not.toMatch(/(^|,)"?=HYPERLINK/m);
     const probe = await http.get(`/v1/settlement/statements/2026Q3/export.xlsx`).set('Authorization', bearer(deltaOperator));
     if (probe.status !== 200) throw new Error(probe.text);
     const xlsx = await http.get(`/v1/settlement/statements/2026Q3/export.xlsx`).set('Authorization', bearer(deltaOperator)).buffer(true).parse((res, cb) => {

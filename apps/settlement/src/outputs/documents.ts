@@ -44,10 +44,15 @@ function expandColumns(columns: Column[]): Array<{ key: string; header: string; 
   return out;
 }
 
-/** CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese headers). Returns the row count. */
+/**
+ * CSV (UTF-8 with BOM, so spreadsheet programs read the Chinese headers). Returns the row count.
+ * Text that a spreadsheet would take for a formula (=, +, -, @ … first: names come from
+ * enterprises and providers, and the publicity list is public) is written with a leading
+ * apostrophe, so that it stays text (OWASP CSV injection).
+ */
 export async function writeCsv(table: OutputTable, out: Writable): Promise<number> {
   const cols = expandColumns(table.columns);
-  const csv = stringify({ header: true, bom: true, columns: cols.map((c) => ({ key: c.key, header: c.header })) });
+  const csv = stringify({ header: true, bom: true, escape_formulas: true, columns: cols.map((c) => ({ key: c.key, header: c.header })) });
   let count = 0;
   async function* lines() {
     for await (const row of table.rows) {
