@@ -1,8 +1,10 @@
 import { INestApplication } from '@nestjs/common';
+import { Client } from 'pg';
 import { EVENT_STREAM, Events, Principal, Subjects } from '@vc/contracts';
 import { capByLegalEntity } from '@vc/domain';
 import { eventually, rowCounts, sql, TestSystem } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
+import { matchingLock } from '../../../apps/settlement/src/use-cases/matching.use-case';
 import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { auditor, deltaOperator, operatorOf, regionAdmin } from '../../fixtures/principals';
@@ -143,6 +145,32 @@ describe('settlement: local matching (R-MATCH-1)', () => {
     expect(await outboxCount(sys, Events.regionCaughtUp, [other])).toBe(0);
     const [status] = await sql(sys.db.url, `SELECT defaulting FROM settlement.region_status WHERE region_id = $1`, [other]);
     expect(status.defaulting).toBe(true);
+  });
+
+  it('R-MATCH-1: a payment recorded while a check flags the region still tells issuance it caught up', async () => {
+    // `other` is overdue and flagged; say the flag was cleared before a check that is now setting it again
+    await sql(sys.db.url, `UPDATE settlement.region_status SET defaulting = false WHERE region_id = $1`, [other]);
+    const check = new Client({ connectionString: sys.db.url });
+    await check.connect();
+    try {
+      await check.query('BEGIN');
+      await check.query(...matchingLock());
+      await check.query(`UPDATE settlement.region_status SET defaulting = true WHERE region_id = $1`, [other]);
+      const [owed] = (await sys.client.ok(S.matchingReport, {}, { principal: regionAdmin(other) })).obligations;
+      const paying = sys.client.ok(
+        S.matchingRecord,
+        { items: [{ obligationId: owed.id, amountFen: owed.outstandingFen }], paidOn: '2027-03-01', reference: 'BANK-3' },
+        { principal: regionAdmin(other), idempotencyKey: key(), timeoutMs: 20_000 },
+      );
+      // the payment waits for the check (whatever lock it waits on)
+      await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM pg_locks WHERE NOT granted`)).length > 0, 10_000);
+      await check.query('COMMIT');
+      // the payment's refresh ran after the check: it sees the flag the check set, and clears it with its event
+      expect(await paying).toMatchObject({ caughtUp: true, region: { regionId: other, defaulting: false } });
+      expect(await outboxCount(sys, Events.regionCaughtUp, [other])).toBe(1);
+    } finally {
+      await check.end();
+    }
   });
 });
 

@@ -16,6 +16,14 @@ import { parseDate, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
 
+/** The advisory lock of the region flags' refresh, in the two-key form: a space of its own. */
+export const MATCHING_LOCK_SPACE = 0x5e7e;
+
+/** [sql, params] of the lock every refresh of the region flags takes first, to the end of its transaction. */
+export function matchingLock(): [string, unknown[]] {
+  return ['SELECT pg_advisory_xact_lock($1::int, 0)', [MATCHING_LOCK_SPACE]];
+}
+
 export interface RegionMatchingSummary {
   regionId: string;
   defaulting: boolean;
@@ -187,6 +195,10 @@ export class MatchingUseCase {
    * region's verdict counts all of its obligations.
    */
   private async refresh(work: Work, asOf: string, scope: { regionId?: string; province?: string | null }): Promise<MatchingCheckResult> {
+    // One refresh at a time (matchingLock), and its statement starts after the one before committed:
+    // the previous verdict it compares with is then the last one issuance was told, so no change of
+    // a region's flag goes without its event.
+    await work.query(...matchingLock());
     const now = this.clock.now();
     const regions = await work.query<RegionDefaultState & { changed: string | null }>(
       `WITH overdue AS (
