@@ -120,4 +120,24 @@ describe('settle CLI (nest-commander): run, status, resume, recount, statement; 
     const again = await settle(['recount', '--operator', 'JS', '--run', run.id], '2026-10-20T10:00:00+08:00');
     expect(again.stdout).toContain('the counters were right; nothing changed');
   });
+
+  it('R-REWARD-1, R-ERR-1: settle rewards --grades checks every line first, and a later grade replaces an earlier one', async () => {
+    const now = '2027-01-05T10:00:00+08:00';
+    const [unit] = await sql(sys.db.url, `SELECT DISTINCT provider_id::text AS id FROM settlement.claims WHERE provider_province = 'JS' LIMIT 1`);
+    const grades = (name: string, ...lines: string[]) => {
+      const file = join(out, name);
+      writeFileSync(file, ['providerId,grade', ...lines].join('\n'));
+      return file;
+    };
+    const grade = async () => (await sql(sys.db.url, `SELECT grade FROM settlement.reward_grades WHERE provider_id = $1`, [unit.id]))[0]?.grade;
+    const rewards = (file: string) => settle(['rewards', '--operator', 'JS', '--programme', 'JS-2026', '--year', '2026', '--grades', file, '--out', out], now);
+    const bad = await rewards(grades('bad.csv', `${unit.id},excellent`, `${unit.id},excelent`));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('bad.csv:3');
+    expect(await grade()).toBeUndefined();
+    for (const [file, wanted] of [['g1.csv', 'good'], ['g2.csv', 'excellent'], ['g3.csv', 'good']]) {
+      expect((await rewards(grades(file, `${unit.id},${wanted}`))).code).toBe(0);
+      expect(await grade()).toBe(wanted);
+    }
+  });
 });

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { TokenService } from '@vc/auth';
-import { ClaimDecisionDto, jsonReplacer, Principal, REVIEW_DECISIONS, Role, RunIdDto, RunView, validateDto } from '@vc/contracts';
+import { ClaimDecisionDto, GradeProviderDto, jsonReplacer, Principal, REVIEW_DECISIONS, Role, RunIdDto, RunView, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { cjkFont, OutputTable, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
@@ -457,12 +457,28 @@ export class RewardsCommand extends SettleCommand {
   async run(_params: string[], o: RewardsOptions): Promise<void> {
     const principal = principalOf(this.tokens, o);
     if (o.grades) {
-      const lines = readFileSync(o.grades, 'utf8').replace(/^\uFEFF/, '').split(/\r?\n/).filter((l, i) => l.trim() && !(i === 0 && /provider/i.test(l)));
-      this.progress.start('grades', lines.length);
-      for (const line of lines) {
-        const [providerId, grade] = line.split(',').map((s) => s.trim());
-        await this.rewards.grade(principal, { programmeId: o.programme!, year: o.year!, providerId, grade: grade as never }, `cli:grade:${o.programme}:${o.year}:${providerId}:${grade}`);
-        this.progress.tick({ providerId });
+      const text = readFileSync(o.grades, 'utf8');
+      // Every line is checked before any grade is written. A grade is set, not added, so running a file
+      // again is harmless: each invocation has keys of its own, and the grade a later one gives applies
+      // (a key naming only provider and grade would replay an earlier reply and keep a newer grade).
+      const invocation = randomUUID();
+      const grades = text
+        .replace(/^\uFEFF/, '')
+        .split(/\r?\n/)
+        .map((line, i) => ({ line, at: i + 1 }))
+        .filter(({ line, at }) => line.trim() && !(at === 1 && /provider/i.test(line)))
+        .map(({ line, at }) => {
+          const [providerId, grade] = line.split(',').map((s) => s.trim());
+          try {
+            return { at, dto: validateDto(GradeProviderDto, { programmeId: o.programme, year: o.year, providerId, grade }) };
+          } catch (err) {
+            throw new UsageError(`${o.grades}:${at}: ${(err as Error).message}`);
+          }
+        });
+      this.progress.start('grades', grades.length);
+      for (const { at, dto } of grades) {
+        await this.rewards.grade(principal, dto, `cli:grade:${o.programme}:${o.year}:${invocation}:${at}`);
+        this.progress.tick({ providerId: dto.providerId });
       }
       this.progress.stop();
     }
