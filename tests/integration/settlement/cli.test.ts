@@ -66,15 +66,28 @@ describe('settle CLI (nest-commander): run, status, resume, recount, statement; 
     expect(first.stderr).toContain('"event":"progress"'); // no TTY: JSON progress lines
     const sampled = await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1 AND sampled`, [started.id]);
     expect(sampled).toHaveLength(3);
+    // one decision first (as when a later batch of a file was refused): the whole file afterwards sends only the rest
+    const partial = join(out, 'partial.csv');
+    writeFileSync(partial, ['claimId,decision,reason', `${sampled[1].id},approve,`].join('\n'));
+    expect((await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--decisions', partial, '--no-publish', '--out', out], '2026-10-09T10:00:00+08:00')).code).toBe(0);
     const decisions = join(out, 'decisions.csv');
     writeFileSync(decisions, ['claimId,decision,reason', `${sampled[0].id},reject,现场核查：服务未完成`, `${sampled[1].id},approve,`, `${sampled[2].id},return,请补充发票`].join('\n'));
     const second = await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--decisions', decisions, '--approve-all', '--out', out], '2026-10-09T10:00:00+08:00');
     expect(second.code).toBe(0);
+    expect(second.stderr).toContain('1 decisions of the file are in effect already');
     expect(second.stdout).toContain('publicity 2026-10-10..2026-10-15');
     const dir = join(out, 'JS-2026-2026Q3');
     for (const f of ['publicity-list.csv', 'publicity-list.xlsx', 'publicity-notice.pdf']) expect(existsSync(join(dir, f))).toBe(true);
     expect(readFileSync(join(dir, 'publicity-notice.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
     expect(readFileSync(join(dir, 'publicity-list.csv'), 'utf8').trim().split('\n')).toHaveLength(1 + 28);
+    // the same command again: the run is past review, and the CLI says so instead of passing over it
+    const again = await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--decisions', decisions, '--approve-all', '--out', out], '2026-10-09T10:00:00+08:00');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toContain('past review');
+    // options that only a run's start takes are refused for a run that exists, not ignored
+    const reseeded = await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--seed', 'another-seed'], '2026-10-09T10:00:00+08:00');
+    expect(reseeded.code).toBe(2);
+    expect(reseeded.stderr).toContain('--seed applies only when a run starts');
   });
 
   it('settle run after the window disburses; status, resume and statement agree with the instructions', async () => {

@@ -232,6 +232,10 @@ export class RunCommand extends SettleCommand {
     const principal = principalOf(this.tokens, o);
     const decisions = o.decisions ? readDecisions(o.decisions) : [];
     let run = await this.findRun(principal, o.programme, o.quarter, o.run);
+    if (run && o.seed !== undefined && o.seed !== run.seed) throw new UsageError(`the run exists with seed ${run.seed}: --seed applies only when a run starts`);
+    if (run && o.sampleRateBp !== undefined && o.sampleRateBp !== run.sampleRateBp) {
+      throw new UsageError(`the run exists with a sample of ${run.sampleRateBp} bp: --sample-rate-bp applies only when a run starts`);
+    }
     if (!run) {
       this.progress.start('collect', 1);
       run = await this.runs.start(principal, { programmeId: o.programme!, quarter: o.quarter!, sampleRateBp: o.sampleRateBp, seed: o.seed }, `cli:start:${o.programme}:${o.quarter}`);
@@ -239,13 +243,20 @@ export class RunCommand extends SettleCommand {
       this.progress.stop();
       run = await this.runs.get(principal, { runId: run!.id });
     }
+    if (run.state !== 'review' && (decisions.length || o.approveAll)) {
+      this.progress.note(`the run is ${run.state}, past review: --decisions and --approve-all change nothing now`, { state: run.state });
+    }
     if (run.state === 'review') {
-      if (decisions.length) {
-        const digest = createHash('sha256').update(readFileSync(o.decisions!)).digest('hex').slice(0, 16);
-        const batches = Math.ceil(decisions.length / 1000);
-        this.progress.start('review', decisions.length);
+      // A file run again after a batch was refused (and the file mended): what it decided already is not
+      // sent again, which would be refused as decided; only the rest is.
+      const todo = await this.undecided(run.id, decisions);
+      if (todo.length < decisions.length) this.progress.note(`${decisions.length - todo.length} decisions of the file are in effect already: not sent again`, { skipped: decisions.length - todo.length });
+      if (todo.length) {
+        const digest = createHash('sha256').update(JSON.stringify(todo)).digest('hex').slice(0, 16);
+        const batches = Math.ceil(todo.length / 1000);
+        this.progress.start('review', todo.length);
         for (let b = 0; b < batches; b++) {
-          const batch = decisions.slice(b * 1000, (b + 1) * 1000);
+          const batch = todo.slice(b * 1000, (b + 1) * 1000);
           // A rerun of the same file replays the stored replies: nothing is decided twice.
           const result = await this.review.execute(principal, { runId: run.id, decisions: batch }, `cli:review:${run.id}:${digest}:${b}`);
           this.progress.tick({ inReview: result.inReview }, batch.length);
@@ -263,6 +274,19 @@ export class RunCommand extends SettleCommand {
     }
     const files = await this.runOutputs(o, run);
     print(o, { run, files }, `${summary(run)}${nextStep(run, this.clock.now())}\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
+  }
+
+  /** The decisions whose claim is not yet where the decision takes it (approved, rejected, or returned by this run). */
+  private async undecided(runId: string, decisions: ClaimDecisionDto[]): Promise<ClaimDecisionDto[]> {
+    if (!decisions.length) return decisions;
+    const done = await this.query<{ claim_id: string; state: string }>(
+      `SELECT claim_id::text, state FROM settlement.claims_current
+        WHERE claim_id = ANY ($1::uuid[]) AND (run_id = $2 OR last_run_id = $2) AND state IN ('approved', 'rejected', 'returned')`,
+      [decisions.map((d) => d.claimId), runId],
+    );
+    const reached = new Map(done.map((c) => [c.claim_id, c.state]));
+    const target: Record<string, string> = { approve: 'approved', reject: 'rejected', return: 'returned' };
+    return decisions.filter((d) => reached.get(d.claimId.toLowerCase()) !== target[d.decision]);
   }
 
   private async disburse(principal: Principal, runId: string): Promise<RunView> {

@@ -38,6 +38,12 @@ export class Progress {
     this.label = '';
   }
 
+  /** Something the operator should know that is not an error: a line of text on a TTY, a JSON line otherwise. */
+  note(message: string, detail: Record<string, unknown> = {}): void {
+    if (this.tty) process.stderr.write(`note: ${message}\n`);
+    else this.log({ event: 'note', message, ...detail });
+  }
+
   private log(line: Record<string, unknown>): void {
     process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...line }, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
   }
