@@ -27,19 +27,31 @@ function appConfigKeys(): Set<string> {
 /** Environment variables a container may carry besides AppConfig's. */
 const RUNTIME_ENV = new Set(['SERVICE', 'NODE_OPTIONS']);
 
-function kubectlAvailable(): boolean {
+/**
+ * The major version of the kustomize built into the kubectl on the PATH, or null when there is no
+ * kubectl. kustomize before v4 (kubectl before 1.21, as Debian 12's kubernetes-client) cannot read
+ * these kustomizations (`patches` with targets, `labels`).
+ */
+function kustomizeMajor(): number | null {
   try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
+    const out = execFileSync('kubectl', ['version', '--client'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const match = /Kustomize Version:\s*v(\d+)/.exec(out);
+    return match ? Number(match[1]) : 0;
   } catch {
-    return false;
+    return null;
   }
 }
 
+const KUSTOMIZE = kustomizeMajor();
+const CAN_RENDER = KUSTOMIZE !== null && KUSTOMIZE >= 4;
+if (!CAN_RENDER) {
+  console.warn(
+    `tests/integration/deploy/manifests: ${KUSTOMIZE === null ? 'no kubectl on the PATH' : `kubectl's kustomize is v${KUSTOMIZE || '2 or older'}`}; ` +
+      'these tests need kubectl 1.21 or later (kustomize v4+) and are skipped',
+  );
+}
+
 function render(kustomization: string): Obj[] {
-  if (!kubectlAvailable()) {
-    throw new Error('kubectl (with its built-in kustomize) is needed to render deploy/k8s; install kubectl');
-  }
   const yaml = execFileSync('kubectl', ['kustomize', join(K8S, kustomization)], { encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
   return parseAllDocuments(yaml)
     .map((d) => d.toJS() as Obj)
@@ -92,7 +104,7 @@ function accountPasswordVariables(): string[] {
   return [...accounts.matchAll(/\bpassword:\s*\$([A-Z0-9_]+)/g)].map((m) => m[1]).sort();
 }
 
-describe('Kubernetes manifests (deploy/k8s)', () => {
+(CAN_RENDER ? describe : describe.skip)('Kubernetes manifests (deploy/k8s)', () => {
   const rendered = new Map<string, Obj[]>();
   const configKeys = appConfigKeys();
 

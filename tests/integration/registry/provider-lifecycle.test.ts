@@ -226,6 +226,7 @@ describe('registry: services, complaints, credit records and exclusions (real Po
     expect(page.items[1]).toMatchObject({ principalSub: 'op-sh', principalRole: 'programme_operator', reason: '抽查不合格' });
     await expect(sql(sys.db.url, `UPDATE registry.audit_log SET reason = 'x'`)).rejects.toThrow(/append-only/);
     await expect(sql(sys.db.url, `DELETE FROM registry.audit_log`)).rejects.toThrow(/append-only/);
+    await expect(sql(sys.db.url, `TRUNCATE registry.audit_log`)).rejects.toThrow(/append-only/);
     const denied = await sys.client.call(S.auditList, {}, { principal: enterprise('e-9') });
     expect(denied).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   });
