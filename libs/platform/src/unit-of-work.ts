@@ -74,4 +74,15 @@ export class UnitOfWork {
   query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
     return queryRows<T>(this.ds.manager, sql, params);
   }
+
+  /**
+   * Reads in one REPEATABLE READ, READ ONLY transaction: every statement of `fn` sees the same
+   * moment (a document read in pages, its totals, the same document in several formats).
+   */
+  snapshot<R>(fn: (read: <T = any>(sql: string, params?: unknown[]) => Promise<T[]>, tx: Tx) => Promise<R>): Promise<R> {
+    return this.ds.transaction('REPEATABLE READ', async (tx) => {
+      await tx.query('SET TRANSACTION READ ONLY');
+      return fn((sql, params = []) => queryRows(tx, sql, params), tx);
+    });
+  }
 }

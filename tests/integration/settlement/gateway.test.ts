@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { INestApplication } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { TestSystem, tokenFor } from '@vc/testing';
+import { UnitOfWork } from '@vc/platform';
+import { sql, TestSystem, tokenFor } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { deltaOperator, operatorOf } from '../../fixtures/principals';
@@ -109,5 +110,22 @@ describe('settlement through the HTTP gateway (supertest, real NATS + PostgreSQL
     const statement = await http.get('/v1/settlement/statements').query({ quarter: '2026Q3', detail: 'true' }).set('Authorization', bearer(deltaOperator)).expect(200);
     expect(statement.body).toMatchObject({ totalFen: 808_641, instructionFen: 808_641 });
     await http.get(`/v1/settlement/runs/${runId}/exports/instructions.csv`).set('Authorization', bearer(operatorOf('ZJ'))).expect(404);
+  });
+
+  it('a download is read in one snapshot: what commits meanwhile does not change what it reads, and it writes nothing', async () => {
+    const count = `SELECT count(*)::int AS n FROM settlement.processed_events`;
+    const [outside] = await sql(sys.db.url, count);
+    await app.get(UnitOfWork).snapshot(async (read) => {
+      const [first] = await read<{ n: number }>(count);
+      expect(first.n).toBe(outside.n);
+      await sql(sys.db.url, `INSERT INTO settlement.processed_events (consumer, event_id) VALUES ('snapshot-probe', gen_random_uuid())`);
+      const [again] = await read<{ n: number }>(count);
+      expect(again.n).toBe(first.n);
+      await expect(read(`INSERT INTO settlement.processed_events (consumer, event_id) VALUES ('snapshot-probe', gen_random_uuid())`)).rejects.toThrow(/read-only/);
+    }).catch((err: Error) => {
+      if (!/read-only|current transaction is aborted/.test(err.message)) throw err;
+    });
+    expect((await sql(sys.db.url, count))[0].n).toBe(outside.n + 1);
+    await sql(sys.db.url, `DELETE FROM settlement.processed_events WHERE consumer = 'snapshot-probe'`);
   });
 });

@@ -97,33 +97,45 @@ abstract class SettleCommand extends CommandRunner {
     return dir;
   }
 
-  /** Writes a table as CSV and XLSX; returns the file paths. */
-  protected async writeTable(dir: string, name: string, make: () => OutputTable): Promise<string[]> {
+  /** Writes a table as CSV and XLSX, both read in one snapshot (the same rows); returns the file paths. */
+  protected writeTable(dir: string, name: string, make: (query: Query) => OutputTable): Promise<string[]> {
+    return this.uow.snapshot((query) => this.writeTableFrom(query, dir, name, make));
+  }
+
+  private async writeTableFrom(query: Query, dir: string, name: string, make: (query: Query) => OutputTable): Promise<string[]> {
     const files = [join(dir, `${name}.csv`), join(dir, `${name}.xlsx`)];
     this.progress.start(name, 2);
-    const rows = await writeCsv(make(), createWriteStream(files[0]));
+    const rows = await writeCsv(make(query), createWriteStream(files[0]));
     this.progress.tick({ file: `${name}.csv`, rows });
-    await writeXlsx(make(), createWriteStream(files[1]));
+    await writeXlsx(make(query), createWriteStream(files[1]));
     this.progress.tick({ file: `${name}.xlsx`, rows });
     this.progress.stop();
     return files;
   }
 
-  /** The outputs a run has so far: publicity list and notice once published; instructions and statement once completed. */
-  protected async runOutputs(o: CommonOptions, run: RunView): Promise<string[]> {
+  /**
+   * The outputs a run has so far: publicity list and notice once published; instructions and
+   * statement once completed. All of a run's files are read in one snapshot, so the notice's totals
+   * are the list's, whatever is decided meanwhile.
+   */
+  protected runOutputs(o: CommonOptions, run: RunView): Promise<string[]> {
+    return this.uow.snapshot((query) => this.runOutputsFrom(query, o, run));
+  }
+
+  private async runOutputsFrom(query: Query, o: CommonOptions, run: RunView): Promise<string[]> {
     const dir = this.outDir(o, `${run.programmeId}-${run.quarter}`);
     const files: string[] = [];
     if (run.publication) {
-      files.push(...(await this.writeTable(dir, 'publicity-list', () => publicityTable(this.query, run.id))));
-      const notice = await noticeData(this.query, run.id);
+      files.push(...(await this.writeTableFrom(query, dir, 'publicity-list', (q) => publicityTable(q, run.id))));
+      const notice = await noticeData(query, run.id);
       cjkFont(); // a clear error before any work when no CJK font is installed
       const pdf = join(dir, 'publicity-notice.pdf');
       writeFileSync(pdf, await renderNoticePdf(notice!));
       files.push(pdf);
     }
     if (run.state === 'completed') {
-      files.push(...(await this.writeTable(dir, 'payment-instructions', () => instructionsTable(this.query, run.id))));
-      files.push(...(await this.writeTable(dir, 'statement', () => statementTable(this.query, { runIds: [run.id] }))));
+      files.push(...(await this.writeTableFrom(query, dir, 'payment-instructions', (q) => instructionsTable(q, run.id))));
+      files.push(...(await this.writeTableFrom(query, dir, 'statement', (q) => statementTable(q, { runIds: [run.id] }))));
     }
     return files;
   }
@@ -437,8 +449,8 @@ export class StatementCommand extends SettleCommand {
   async run(_params: string[], o: StatementOptions): Promise<void> {
     const principal = principalOf(this.tokens, o);
     const statement = await this.statements.get(principal, { quarter: o.quarter, programmeId: o.programme, detail: false });
-    const files = await this.writeTable(this.outDir(o, `statement-${o.quarter}`), `statement-${o.quarter}${o.programme ? `-${o.programme}` : ''}`, () =>
-      statementTable(this.query, { runIds: statement.runIds }),
+    const files = await this.writeTable(this.outDir(o, `statement-${o.quarter}`), `statement-${o.quarter}${o.programme ? `-${o.programme}` : ''}`, (q) =>
+      statementTable(q, { runIds: statement.runIds }),
     );
     const lines = statement.cells.filter((c) => BigInt(c.totalFen) > 0n).map((c) => `  ${c.programmeId} → ${c.providerProvince}: ${c.claimCount} claims, ${c.totalFen} fen`);
     print(o, { statement, files }, `statement ${o.quarter}: ${statement.totalCount} claims, ${statement.totalFen} fen (instructions ${statement.instructionFen} fen)\n${lines.join('\n')}\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
@@ -507,7 +519,7 @@ export class RewardsCommand extends SettleCommand {
       this.progress.stop();
     }
     const result = await this.rewards.compute(principal, { programmeId: o.programme!, year: o.year! }, `cli:rewards:${o.programme}:${o.year}:${Date.now()}`);
-    const files = await this.writeTable(this.outDir(o, `rewards-${o.programme}-${o.year}`), `rewards-${o.programme}-${o.year}`, () => rewardsTable(this.query, o.programme!, o.year!));
+    const files = await this.writeTable(this.outDir(o, `rewards-${o.programme}-${o.year}`), `rewards-${o.programme}-${o.year}`, (q) => rewardsTable(q, o.programme!, o.year!));
     print(o, { ...result, files }, `rewards ${o.programme} ${o.year}: ${result.items.length} providers, ${result.totalFen} fen\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
 import { ExportDto, ExportView, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
+import { Tx } from '@vc/database';
 import { UnitOfWork } from '@vc/platform';
 import { CjkFontMissingError, collector, OutputTable, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
 import { instructionsTable, noticeData, publicityTable, Query, rewardsTable, statementTable } from '../outputs/sources';
@@ -21,8 +22,12 @@ const CONTENT_TYPES = {
 export class ExportsUseCase {
   constructor(private readonly uow: UnitOfWork) {}
 
+  /** Each file is read in one snapshot: its pages, and the run it comes from, agree with each other. */
   async execute(principal: Principal | undefined, dto: ExportDto): Promise<ExportView> {
-    const query: Query = (sql, params) => this.uow.query(sql, params);
+    return this.uow.snapshot((query, tx) => this.build(principal, dto, query, tx));
+  }
+
+  private async build(principal: Principal | undefined, dto: ExportDto, query: Query, tx: Tx): Promise<ExportView> {
     let table: OutputTable | null = null;
     let name: string;
     if (dto.kind === 'rewards') {
@@ -44,7 +49,7 @@ export class ExportsUseCase {
       name = `statement-${dto.quarter}${dto.programmeId ? `-${dto.programmeId}` : ''}`;
     } else {
       if (!dto.runId) throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'runId', message: `${dto.kind} needs a runId` });
-      const run = await findRun(this.uow.ds.manager, dto.runId);
+      const run = await findRun(tx, dto.runId);
       // The publicity list and notice are public once published; the rest is for the run's readers.
       const publicKind = dto.kind === 'publicity' || dto.kind === 'notice';
       const readable = run && (publicKind ? run.published_on !== null || (principal && canReadProvince(principal, run.province)) : principal && canReadProvince(principal, run.province));
