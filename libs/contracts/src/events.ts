@@ -35,6 +35,8 @@ export interface RegionEvent {
   /** exact decimal, e.g. '1.00' */
   matchingRatio: string;
   status: 'active' | 'withdrawn';
+  /** 1 when registered, one more with each change: a consumer keeps the highest (absent in events from before) */
+  version?: number;
 }
 
 /** voucher.events.region.defaulting / .caught-up — emitted by settlement (R-MATCH-1). */

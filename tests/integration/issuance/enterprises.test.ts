@@ -35,8 +35,8 @@ describe('issuance: linked regions and enterprises (real PostgreSQL + NATS)', ()
     expect(changed).toMatchObject({ matchingRatio: '1.2345', status: 'active' });
     const events = await waitForEvents<RegionEvent>(sys.client.nc, [Events.regionRegistered, Events.regionUpdated], (e) => e.payload.regionId === wuxi.id, 2);
     expect(events.map((e) => e.payload)).toEqual([
-      { regionId: wuxi.id, province: 'JS', name: '无锡高新区', matchingRatio: '0.50', status: 'active' },
-      { regionId: wuxi.id, province: 'JS', name: '无锡高新区', matchingRatio: '1.2345', status: 'active' },
+      { regionId: wuxi.id, province: 'JS', name: '无锡高新区', matchingRatio: '0.50', status: 'active', version: 1 },
+      { regionId: wuxi.id, province: 'JS', name: '无锡高新区', matchingRatio: '1.2345', status: 'active', version: 2 },
     ]);
     for (const matchingRatio of ['0', '0.00', '1.5e0', '-1', '1.23456']) {
       const reply = await sys.client.call(S.regionCreate, { name: `坏比例区${matchingRatio}`, matchingRatio }, { principal: operatorOf('JS'), idempotencyKey: key() });

@@ -106,4 +106,18 @@ describe('settlement: claim events out of order or overlapping (R-CLAIM-2, R-CLA
     await handled(await publishEvent(sys.client.nc, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-D`, revision: 4 }));
     expect(await held()).toEqual({ invoice_number: `${c.invoiceNumber}-D`, revision: 4 });
   });
+
+  it('R-MATCH-1: a region keeps the ratio of its newest event, whatever order the events arrive in', async () => {
+    const regionId = '00000000-0000-4000-8000-00000000e510';
+    const event = (version: number, matchingRatio: string) => ({ regionId, province: 'SH', name: '示范区-版本', matchingRatio, status: 'active', version });
+    const handled = async (eventId: string) =>
+      eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.processed_events WHERE event_id = $1`, [eventId])).length > 0, 20_000);
+    // the second change (v3) arrives first, then the registration (v1) and the first change (v2)
+    await handled(await publishEvent(sys.client.nc, Events.regionUpdated, regionId, event(3, '0.80')));
+    await handled(await publishEvent(sys.client.nc, Events.regionRegistered, regionId, event(1, '1.00')));
+    await handled(await publishEvent(sys.client.nc, Events.regionUpdated, regionId, event(2, '0.50')));
+    expect(await sql(sys.db.url, `SELECT matching_ratio::text AS ratio, version::int FROM settlement.regions WHERE id = $1`, [regionId])).toEqual([{ ratio: '0.800000', version: 3 }]);
+    await handled(await publishEvent(sys.client.nc, Events.regionUpdated, regionId, event(4, '1.25')));
+    expect(await sql(sys.db.url, `SELECT matching_ratio::text AS ratio FROM settlement.regions WHERE id = $1`, [regionId])).toEqual([{ ratio: '1.250000' }]);
+  });
 });

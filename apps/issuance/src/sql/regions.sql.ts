@@ -1,5 +1,5 @@
 import { RegionEvent, RegionView } from '@vc/contracts';
-import { Tx } from '@vc/database';
+import { queryRows, Tx } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { canonicalMatchingRatio } from '../matching-ratio';
 
@@ -21,6 +21,12 @@ export async function getRegion(tx: Tx, id: string, lock?: 'update' | 'share'): 
   return region;
 }
 
-export function regionEvent(r: RegionView): RegionEvent {
-  return { regionId: r.id, province: r.province as RegionEvent['province'], name: r.name, matchingRatio: r.matchingRatio, status: r.status };
+/**
+ * A region event: the region's whole state at its version (migration 1764000000103), raised by
+ * every change under the region's row lock, so that a consumer keeps the newest whatever order
+ * the events arrive in.
+ */
+export async function regionEvent(tx: Tx, r: RegionView): Promise<RegionEvent> {
+  const [{ version }] = await queryRows<{ version: number }>(tx, `SELECT version::int AS version FROM issuance.regions WHERE id = $1`, [r.id]);
+  return { regionId: r.id, province: r.province as RegionEvent['province'], name: r.name, matchingRatio: r.matchingRatio, status: r.status, version };
 }

@@ -22,7 +22,7 @@ export class CreateRegionUseCase {
       if (rows.length === 0) throw new DomainError(ErrorCode.ALREADY_EXISTS, { field: 'name', message: `${province} already has a region named ${dto.name}` });
       const region = await getRegion(work.tx, rows[0].id);
       await work.audit({ action: 'region.registered', entityType: 'region', entityId: region.id, data: { ...dto, matchingRatio: ratio } });
-      await work.emit({ subject: Events.regionRegistered, aggregateType: 'region', aggregateId: region.id, payload: regionEvent(region) });
+      await work.emit({ subject: Events.regionRegistered, aggregateType: 'region', aggregateId: region.id, payload: await regionEvent(work.tx, region) });
       return region;
     });
   }

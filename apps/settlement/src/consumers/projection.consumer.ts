@@ -120,6 +120,12 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
     );
   }
 
+  /**
+   * A region as its newest event says (R-MATCH-1: its ratio decides what it owes): an event older
+   * than the version held, delivered late by another instance or a redelivery, changes nothing.
+   * Events from before issuance versioned them (no version) apply as they did while no versioned
+   * one has.
+   */
   private async region(r: RegionEvent, tx: Tx): Promise<void> {
     const ratio = text(r.matchingRatio, 'matchingRatio');
     try {
@@ -127,11 +133,13 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
     } catch {
       throw new UnusableEvent('matchingRatio is not a decimal');
     }
+    if (r.version !== undefined && !(Number.isSafeInteger(r.version) && r.version > 0)) throw new UnusableEvent('version is not a positive integer');
     await tx.query(
-      `INSERT INTO settlement.regions (id, province, name, matching_ratio, status) VALUES ($1, $2, $3, $4::numeric, $5)
+      `INSERT INTO settlement.regions (id, province, name, matching_ratio, status, version) VALUES ($1, $2, $3, $4::numeric, $5, $6)
        ON CONFLICT (id) DO UPDATE SET province = EXCLUDED.province, name = EXCLUDED.name, matching_ratio = EXCLUDED.matching_ratio,
-         status = EXCLUDED.status, updated_at = now()`,
-      [uuid(r.regionId, 'regionId'), r.province, r.name, ratio, r.status],
+         status = EXCLUDED.status, version = EXCLUDED.version, updated_at = now()
+        WHERE settlement.regions.version < EXCLUDED.version OR (EXCLUDED.version = 0 AND settlement.regions.version = 0)`,
+      [uuid(r.regionId, 'regionId'), r.province, r.name, ratio, r.status, r.version ?? 0],
     );
   }
 

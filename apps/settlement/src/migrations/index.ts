@@ -7,6 +7,7 @@ import { SettlementRunReviewCounters1764000000406 } from './1764000000406-settle
 import { SettlementRunStateCounters1764000000407 } from './1764000000407-settlement-run-state-counters';
 import { SettlementPaymentPerRun1764000000408 } from './1764000000408-settlement-payment-per-run';
 import { SettlementApprovalPerRun1764000000409 } from './1764000000409-settlement-approval-per-run';
+import { SettlementRegionVersion1764000000410 } from './1764000000410-settlement-region-version';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -18,4 +19,5 @@ export const settlementMigrations = [
   SettlementRunStateCounters1764000000407,
   SettlementPaymentPerRun1764000000408,
   SettlementApprovalPerRun1764000000409,
+  SettlementRegionVersion1764000000410,
 ];
