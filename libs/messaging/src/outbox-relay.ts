@@ -15,9 +15,11 @@ export interface OutboxRelayOptions {
 
 /**
  * Publishes outbox rows to JetStream in id order. One instance per schema holds an advisory lock
- * and relays (order per aggregate is kept); the others wait and take over if it dies. The event id
- * is the Nats-Msg-Id, so a row re-published after a crash between publish and mark is dropped by
- * the stream's duplicate window.
+ * and relays; the others wait and take over if it dies. The event id is the Nats-Msg-Id, so a row
+ * re-published after a crash between publish and mark is dropped by the stream's duplicate window.
+ * A batch's publishes are pipelined: when one fails, those after it may be stored already and the
+ * retry stores it after them. Consumers therefore never rely on the order of events (they are
+ * shared by replicas anyway): effects are idempotent, and state-carrying events carry a version.
  */
 export class OutboxRelay {
   private readonly logger: Logger;
@@ -91,6 +93,10 @@ export class OutboxRelay {
         await runner.query('SELECT pg_advisory_unlock($1)', [advisoryKey(`outbox:${this.options.schema}`)]);
       } catch (err) {
         if (this.running) this.logger.warn(`relay paused: ${(err as Error).message}`);
+        // The lock is the session's: released before the connection goes back to the pool, or the next
+        // try (on another connection) and every other instance would find it taken. A connection
+        // that broke took the lock with it.
+        await runner?.query('SELECT pg_advisory_unlock($1)', [advisoryKey(`outbox:${this.options.schema}`)]).catch(() => undefined);
         await runner?.release().catch(() => undefined);
         runner = null;
         if (this.running) await this.sleep(Math.max(this.options.pollMs, 500));

@@ -252,6 +252,24 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
     expect(await ledgerDifferences(sys.db.url)).toEqual([]);
   });
 
+  it('R-CLAIM-3: settlement decisions delivered out of order end as settlement decided them last (returned in a later run after an approval)', async () => {
+    const o = await completed(jsEnt);
+    const c = await sys.client.ok(S.claimSubmit, evidence(o.id), { principal: provider.principal, idempotencyKey: ikey() });
+    const handled = (eventId: string) =>
+      feed.until(async () => (await sql(sys.db.url, `SELECT 1 FROM redemption.processed_events WHERE consumer = 'redemption-settlement' AND event_id = $1`, [eventId])).length > 0, 'decision handled');
+    const decide = (type: string, at: string) =>
+      feed.publish(type, 'run-1', SETTLEMENT_DETAILED_DECISIONS.includes(type)
+        ? { runId: 'run-1', programmeId: c.programmeId, claimIds: [c.id], orderIds: [c.orderId], voucherFen: [c.voucherFen], reasons: ['请补充发票'] }
+        : { runId: 'run-1', programmeId: c.programmeId, claimIds: [c.id] }, new Date(at));
+    // approved by one run (10-09), returned by a later one (01-08): the return arrives first
+    await handled(await decide(Events.settlementClaimReturned, '2027-01-08T10:00:00+08:00'));
+    await handled(await decide(Events.settlementClaimApproved, '2026-10-09T10:00:00+08:00'));
+    expect(await claimStatus(c.id)).toBe('returned');
+    // a later approval (after the amendment) applies
+    await handled(await decide(Events.settlementClaimApproved, '2027-04-09T10:00:00+08:00'));
+    expect(await claimStatus(c.id)).toBe('approved');
+  });
+
   it('settlement: one event decides a chunk of claims set-wise — each claim it applies to moves once, with its own audit and budget return; the rest are left alone', async () => {
     const orders = [await completed(jsEnt), await completed(jsEnt), await completed(jsEnt)];
     const claims = [];

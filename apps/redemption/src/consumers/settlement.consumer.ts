@@ -18,8 +18,9 @@ const TRANSITIONS: Record<string, { to: string; from: string[]; action: string }
 };
 
 /**
- * Follows settlement's decisions on claims (one ordered durable consumer for voucher.events.settlement.>;
- * each event carries up to a thousand claims of one run and one decision, applied set-wise):
+ * Follows settlement's decisions on claims (one durable consumer for voucher.events.settlement.>,
+ * shared by the replicas; each event carries up to a thousand claims of one run and one decision,
+ * applied set-wise, and only over an older decision of the same claim):
  * a rejected claim gives V back to the programme budget (SPEC 5.6 step 1; ledger budget_returned),
  * a paid claim is marked paid. Approved / returned keep the claim's status current so that an
  * approved claim is no longer amended (R-CLAIM-3).
@@ -63,6 +64,9 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
     }
     if (claims.length === 0) return;
     const runId = typeof p.runId === 'string' ? p.runId : null;
+    // When settlement decided (its event's time): a decision older than the last one applied to a
+    // claim, delivered late (another replica, a redelivery), changes nothing (migration 1764000000205).
+    const decidedAt = typeof event.occurredAt === 'string' && !Number.isNaN(Date.parse(event.occurredAt)) ? event.occurredAt : null;
     // Set-wise: one statement moves every claim of the event that is in a state the decision
     // applies to, and writes one audit record per claim moved (R-AUDIT-1).
     const changed = await queryRows<{ id: string; order_id: string; programme_id: string; enterprise_id: string; voucher_fen: bigint; reason: string | null }>(
@@ -75,9 +79,11 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
                 decided_at = CASE WHEN $3 IN ('approved','rejected','returned') THEN now() ELSE c.decided_at END,
                 decision_reason = CASE WHEN $3 IN ('rejected','returned') THEN ev.reason ELSE c.decision_reason END,
                 settlement_run_id = COALESCE($5::text, c.settlement_run_id),
-                paid_at = CASE WHEN $3 = 'paid' THEN now() ELSE c.paid_at END
+                paid_at = CASE WHEN $3 = 'paid' THEN now() ELSE c.paid_at END,
+                settlement_decided_at = $12::timestamptz
            FROM old JOIN ev ON ev.claim_id = old.id
           WHERE c.id = old.id AND old.status = ANY($4::text[])
+            AND ($12::timestamptz IS NULL OR c.settlement_decided_at IS NULL OR c.settlement_decided_at < $12::timestamptz)
       RETURNING c.id, c.order_id, c.programme_id, c.enterprise_id, c.voucher_fen, old.status AS previous, ev.reason),
        audited AS (
          INSERT INTO redemption.audit_log (principal_sub, principal_role, principal_org, action, entity_type, entity_id, reason, data, correlation_id)
@@ -97,6 +103,7 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
         t.action,
         event.id,
         currentCorrelationId() ?? event.correlationId ?? null,
+        decidedAt,
       ],
     );
     if (changed.length < claims.length) {

@@ -2,10 +2,12 @@ import { RedemptionInit1764000000201 } from './1764000000201-redemption-init';
 import { RedemptionRefusalOrder1764000000202 } from './1764000000202-redemption-refusal-order';
 import { RedemptionPayBatch1764000000203 } from './1764000000203-redemption-pay-batch';
 import { RedemptionProviderVersion1764000000204 } from './1764000000204-redemption-provider-version';
+import { RedemptionClaimDecisionTime1764000000205 } from './1764000000205-redemption-claim-decision-time';
 
 export const redemptionMigrations = [
   RedemptionInit1764000000201,
   RedemptionRefusalOrder1764000000202,
   RedemptionPayBatch1764000000203,
   RedemptionProviderVersion1764000000204,
+  RedemptionClaimDecisionTime1764000000205,
 ];
