@@ -93,6 +93,13 @@ export class EventConsumer {
       msg.term();
       return;
     }
+    // Not an envelope (no object, no id): it can never be applied, and redelivering it would only
+    // come back. Dropped, as undecodable JSON is.
+    if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || !event.id || typeof event.type !== 'string') {
+      this.logger.error(`dropping a message on ${msg.subject} that is not an event envelope`);
+      msg.term();
+      return;
+    }
     try {
       await this.ds.transaction(async (tx) => {
         const fresh: unknown[] = await tx.query(
@@ -103,8 +110,11 @@ export class EventConsumer {
       });
       msg.ack();
     } catch (err) {
-      this.logger.error(`event ${event.id} (${event.type}) failed: ${(err as Error).message}; will be redelivered`);
-      msg.nak(1000);
+      // Redelivered after 1 s, then 2, 4 … up to a minute: a handler waiting for another event retries
+      // soon, one that keeps failing does not spin.
+      const delay = Math.min(60_000, 1000 * 2 ** Math.min(6, Math.max(0, (msg.info?.redeliveryCount ?? 1) - 1)));
+      this.logger.error(`event ${event.id} (${event.type}) failed: ${(err as Error).message}; will be redelivered in ${delay / 1000} s`);
+      msg.nak(delay);
     }
   }
 

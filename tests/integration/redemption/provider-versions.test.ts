@@ -79,4 +79,11 @@ describe('redemption: provider events applied by version (R-REG-2..4)', () => {
     await deliver(Events.providerReinstated, { version: 10.5, excludedProgrammes: [] });
     expect(await held()).toEqual(before);
   });
+
+  it('a message that is not an event envelope is dropped, and the events after it are applied as ever', async () => {
+    const js = sys.client.nc.jetstream();
+    for (const junk of ['null', '42', '{"type":"voucher.events.provider.admitted"}']) await js.publish(Events.providerAdmitted, new TextEncoder().encode(junk));
+    await deliver(Events.providerReinstated, { version: 20, status: 'active', excludedProgrammes: [] });
+    expect(await held()).toMatchObject({ version: 20, status: 'active' });
+  });
 });
