@@ -1,5 +1,6 @@
 import { Events, Subjects } from '@vc/contracts';
 import { sql, TestSystem } from '@vc/testing';
+import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { deltaOperator, operatorOf } from '../../fixtures/principals';
 import { confirmedOrder, ikey, ledgerDifferences, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
@@ -54,12 +55,17 @@ describe('redemption at year end: quota lapses, no carry-over (R-QUOTA-2; real P
     expect(!refused.ok && refused.error.message).toMatch(/lapsed/);
   });
 
-  it('R-OFFSET-3: cancelling after the year ended returns V to the budget but not to the lapsed quota', async () => {
+  it('R-OFFSET-3, R-LEDGER-1: cancelling after the year ended returns V to the budget; to the quota only as lapsed', async () => {
     const budgetBefore = await feed.balance(JS, a.id);
     await sys.client.ok(S.orderCancel, { orderId: paid.id, reason: '跨年取消' }, { principal: a.principal, idempotencyKey: ikey() });
     const after = await feed.balance(JS, a.id);
     expect(BigInt(after.ok && after.data.budget.leftFen) - BigInt(budgetBefore.ok && budgetBefore.data.budget.leftFen)).toBe(100_000n);
-    expect(after.ok && after.data.quota).toEqual(budgetBefore.ok && budgetBefore.data.quota);
+    // nothing more to spend; V is no longer used, and lapses (claimed = used + left + lapsed)
+    const quotaBefore = budgetBefore.ok && budgetBefore.data.quota;
+    expect(after.ok && after.data.quota).toMatchObject({ leftFen: quotaBefore.leftFen, lapsedFen: Number(quotaBefore.lapsedFen) + 100_000 });
+    expect(await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.outbox WHERE subject = $1 AND aggregate_id = $2`, [Events.quotaLapsed, a.id])).toEqual([{ n: 1 }]);
+    const checks = (await runLedgerChecks(sys.db.url)).filter((r) => r.name.startsWith('quota used') || r.name.startsWith('redemption: quota left'));
+    expect(checks.map((r) => r.status)).toEqual(['ok', 'ok']);
   });
 
   it('R-QUOTA-2: a programme operator lapses every unused balance of its province once; the ledger and events record it', async () => {
@@ -84,15 +90,17 @@ describe('redemption at year end: quota lapses, no carry-over (R-QUOTA-2; real P
 
     const entries = await sql(sys.db.url, `SELECT enterprise_id, amount_fen FROM redemption.ledger_entries WHERE entry_type = 'quota_lapsed' ORDER BY amount_fen`);
     expect(entries).toEqual([
+      { enterprise_id: a.id, amount_fen: 100_000n }, // the order cancelled after the year
       { enterprise_id: a.id, amount_fen: 900_000n },
       { enterprise_id: b.id, amount_fen: 2_000_000n },
       { enterprise_id: c.id, amount_fen: 3_000_000n },
     ]);
     expect(await ledgerDifferences(sys.db.url)).toEqual([]);
-    await feed.until(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.outbox WHERE subject = $1 AND published_at IS NOT NULL`, [Events.quotaLapsed]))[0].n === 3, 'lapse events');
+    await feed.until(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.outbox WHERE subject = $1 AND published_at IS NOT NULL`, [Events.quotaLapsed]))[0].n === 4, 'lapse events');
     const payloads = (await sql(sys.db.url, `SELECT envelope FROM redemption.outbox WHERE subject = $1 ORDER BY id`, [Events.quotaLapsed])).map((r) => r.envelope.payload);
     expect(payloads).toEqual(
       expect.arrayContaining([
+        { enterpriseId: a.id, programmeId: JS, year: Y, amountFen: '100000' },
         { enterpriseId: a.id, programmeId: JS, year: Y, amountFen: 900_000 },
         { enterpriseId: b.id, programmeId: JS, year: Y, amountFen: 2_000_000 },
         { enterpriseId: c.id, programmeId: AH, year: Y, amountFen: 3_000_000 },

@@ -10,7 +10,7 @@ import { findOrder, mapPg, orderViewAndEvent } from '../redemption.sql';
 /**
  * R-OFFSET-3: either party cancels an order before the service is completed. A voucher already
  * applied goes back to the programme budget, and to the enterprise's quota only while the quota's
- * year has not ended (Asia/Shanghai); after that it would have lapsed (R-QUOTA-2).
+ * year has not ended (Asia/Shanghai); after that it lapses (R-QUOTA-2).
  */
 @Injectable()
 export class CancelOrderUseCase {
@@ -41,6 +41,25 @@ export class CancelOrderUseCase {
                VALUES ('quota_returned', $1, $2, $3, $4, 'cancelled', $5)`,
               [o.programme_id, o.enterprise_id, o.id, v.toString(), now],
             );
+          } else {
+            // After its year V is no longer used, and it can no longer be spent: it is returned to the
+            // quota and lapses at once, so that claimed = used + left + lapsed still holds (R-QUOTA-2,
+            // R-LEDGER-1), and issuance is told as for the year-end lapse.
+            await work.query(
+              `UPDATE redemption.quota_balance SET lapsed_fen = lapsed_fen + $3, lapsed_at = COALESCE(lapsed_at, $4) WHERE enterprise_id = $1 AND programme_id = $2`,
+              [o.enterprise_id, o.programme_id, v.toString(), now],
+            );
+            await work.query(
+              `INSERT INTO redemption.ledger_entries (entry_type, programme_id, enterprise_id, order_id, amount_fen, ref, created_at)
+               VALUES ('quota_returned', $1, $2, $3, $4, 'cancelled after its year', $5), ('quota_lapsed', $1, $2, $3, $4, 'cancelled after its year', $5)`,
+              [o.programme_id, o.enterprise_id, o.id, v.toString(), now],
+            );
+            await work.emit({
+              subject: Events.quotaLapsed,
+              aggregateType: 'enterprise',
+              aggregateId: o.enterprise_id,
+              payload: { enterpriseId: o.enterprise_id, programmeId: o.programme_id, year: o.programme_year, amountFen: v.toString() },
+            });
           }
           await work.query(`SELECT redemption.return_budget($1, $2, $3, $4, 'cancelled', $5)`, [o.programme_id, o.enterprise_id, o.id, v.toString(), now]);
         }
