@@ -2,6 +2,7 @@ import { Events, Subjects } from '@vc/contracts';
 import { sql, TestSystem } from '@vc/testing';
 import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
+import { QuotaLapseJob } from '../../../apps/redemption/src/consumers/quota-lapse.job';
 import { deltaOperator, operatorOf } from '../../fixtures/principals';
 import { confirmedOrder, ikey, ledgerDifferences, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
 
@@ -106,5 +107,15 @@ describe('redemption at year end: quota lapses, no carry-over (R-QUOTA-2; real P
         { enterpriseId: c.id, programmeId: AH, year: Y, amountFen: 3_000_000 },
       ]),
     );
+  });
+
+  it('R-QUOTA-2: after the year the service itself lapses what no operator did (scheduled job), once', async () => {
+    const d = await feed.enterprise('JS');
+    await feed.quota(d.id, JS, 500_000);
+    const job = sys.apps[0].get(QuotaLapseJob);
+    expect(await job.tick()).toEqual([{ year: Y, balancesLapsed: 1, lapsedFen: 500_000, programmes: [{ programmeId: JS, balancesLapsed: 1, lapsedFen: 500_000 }] }]); // the stored (JSON) reply
+    expect(await feed.balance(JS, d.id)).toMatchObject({ ok: true, data: { quota: { leftFen: 0, lapsedFen: 500_000 } } });
+    expect(await job.tick()).toEqual([]);
+    expect(await ledgerDifferences(sys.db.url)).toEqual([]);
   });
 });
