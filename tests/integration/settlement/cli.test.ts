@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { INestApplication } from '@nestjs/common';
-import { sql, TestSystem } from '@vc/testing';
+import { Events } from '@vc/contracts';
+import { eventually, publishEvent, sql, TestSystem } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, provider, SIMULATED } from './feed';
 
@@ -66,15 +67,19 @@ describe('settle CLI (nest-commander): run, status, resume, recount, statement; 
     expect(first.stderr).toContain('"event":"progress"'); // no TTY: JSON progress lines
     const sampled = await sql(sys.db.url, `SELECT claim_id::text AS id FROM settlement.claims WHERE run_id = $1 AND sampled`, [started.id]);
     expect(sampled).toHaveLength(3);
-    // one decision first (as when a later batch of a file was refused): the whole file afterwards sends only the rest
+    // two decisions first (as when a later batch of a file was refused): the whole file afterwards sends only the rest,
+    // even for the claim it returned and its enterprise has amended since (pending again, for the next run)
     const partial = join(out, 'partial.csv');
-    writeFileSync(partial, ['claimId,decision,reason', `${sampled[1].id},approve,`].join('\n'));
+    writeFileSync(partial, ['claimId,decision,reason', `${sampled[1].id},approve,`, `${sampled[2].id},return,请补充发票`].join('\n'));
     expect((await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--decisions', partial, '--no-publish', '--out', out], '2026-10-09T10:00:00+08:00')).code).toBe(0);
+    const returned = claims.find((c) => c.claimId === sampled[2].id)!;
+    await publishEvent(sys.client.nc, Events.claimAmended, returned.claimId, { ...returned, invoiceNumber: `${returned.invoiceNumber}-A`, revision: 2 });
+    await eventually(async () => (await sql(sys.db.url, `SELECT state FROM settlement.claims WHERE claim_id = $1`, [returned.claimId]))[0].state === 'pending');
     const decisions = join(out, 'decisions.csv');
     writeFileSync(decisions, ['claimId,decision,reason', `${sampled[0].id},reject,现场核查：服务未完成`, `${sampled[1].id},approve,`, `${sampled[2].id},return,请补充发票`].join('\n'));
     const second = await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--decisions', decisions, '--approve-all', '--out', out], '2026-10-09T10:00:00+08:00');
     expect(second.code).toBe(0);
-    expect(second.stderr).toContain('1 decisions of the file are in effect already');
+    expect(second.stderr).toContain('2 decisions of the file are in effect already');
     expect(second.stdout).toContain('publicity 2026-10-10..2026-10-15');
     const dir = join(out, 'JS-2026-2026Q3');
     for (const f of ['publicity-list.csv', 'publicity-list.xlsx', 'publicity-notice.pdf']) expect(existsSync(join(dir, f))).toBe(true);

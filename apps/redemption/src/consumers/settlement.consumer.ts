@@ -80,7 +80,7 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
                 decision_reason = CASE WHEN $3 IN ('rejected','returned') THEN ev.reason ELSE c.decision_reason END,
                 settlement_run_id = COALESCE($5::text, c.settlement_run_id),
                 paid_at = CASE WHEN $3 = 'paid' THEN now() ELSE c.paid_at END,
-                settlement_decided_at = $12::timestamptz
+                settlement_decided_at = COALESCE($12::timestamptz, c.settlement_decided_at)
            FROM old JOIN ev ON ev.claim_id = old.id
           WHERE c.id = old.id AND old.status = ANY($4::text[])
             AND ($12::timestamptz IS NULL OR c.settlement_decided_at IS NULL OR c.settlement_decided_at < $12::timestamptz)

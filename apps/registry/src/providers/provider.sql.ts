@@ -5,8 +5,8 @@ export const SCHEMA = 'registry';
 
 /**
  * Columns of a provider as ProviderView; `suspended` is derived from unrepaired serious credit
- * records (R-REG-4). A record is filed only once in effect (by the business clock), so every
- * active one counts: what redemption was told when it was filed is what this says.
+ * records in effect (R-REG-4). A record is filed only once in effect (by the business clock), so
+ * the date condition matters only for records filed before that rule.
  */
 export const PROVIDER_COLUMNS = `
   p.id, p.credit_code AS "creditCode", p.legal_name AS "legalName", p.unit_name AS "unitName", p.kind,
@@ -14,7 +14,8 @@ export const PROVIDER_COLUMNS = `
   p.upheld_complaints AS "upheldComplaints", p.qualification_documents AS "qualificationDocuments",
   p.created_at AS "createdAt",
   EXISTS (SELECT 1 FROM registry.credit_records c
-           WHERE c.credit_code = p.credit_code AND c.severity = 'serious' AND c.status = 'active') AS suspended`;
+           WHERE c.credit_code = p.credit_code AND c.severity = 'serious' AND c.status = 'active'
+             AND c.effective_from <= (now() AT TIME ZONE 'Asia/Shanghai')::date) AS suspended`;
 
 export async function findProvider(tx: Tx, id: string, lock = false): Promise<ProviderView | null> {
   const rows = await tx.query(`SELECT ${PROVIDER_COLUMNS} FROM registry.providers p WHERE p.id = $1 ${lock ? 'FOR UPDATE OF p' : ''}`, [id]);

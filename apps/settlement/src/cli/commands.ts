@@ -97,9 +97,9 @@ abstract class SettleCommand extends CommandRunner {
     return dir;
   }
 
-  /** Writes a table as CSV and XLSX, both read in one snapshot (the same rows); returns the file paths. */
+  /** Writes a table as CSV and XLSX (of what no step changes any more: a completed run's files, a statement, rewards); returns the file paths. */
   protected writeTable(dir: string, name: string, make: (query: Query) => OutputTable): Promise<string[]> {
-    return this.uow.snapshot((query) => this.writeTableFrom(query, dir, name, make));
+    return this.writeTableFrom(this.query, dir, name, make);
   }
 
   private async writeTableFrom(query: Query, dir: string, name: string, make: (query: Query) => OutputTable): Promise<string[]> {
@@ -115,27 +115,28 @@ abstract class SettleCommand extends CommandRunner {
 
   /**
    * The outputs a run has so far: publicity list and notice once published; instructions and
-   * statement once completed. All of a run's files are read in one snapshot, so the notice's totals
-   * are the list's, whatever is decided meanwhile.
+   * statement once completed. While objections may still move claims (a run not completed), the
+   * list and the notice's totals are read in one snapshot, so they agree; the PDF is drawn after
+   * it closes. A completed run's files no longer change and are read without one.
    */
-  protected runOutputs(o: CommonOptions, run: RunView): Promise<string[]> {
-    return this.uow.snapshot((query) => this.runOutputsFrom(query, o, run));
-  }
-
-  private async runOutputsFrom(query: Query, o: CommonOptions, run: RunView): Promise<string[]> {
+  protected async runOutputs(o: CommonOptions, run: RunView): Promise<string[]> {
     const dir = this.outDir(o, `${run.programmeId}-${run.quarter}`);
     const files: string[] = [];
     if (run.publication) {
-      files.push(...(await this.writeTableFrom(query, dir, 'publicity-list', (q) => publicityTable(q, run.id))));
-      const notice = await noticeData(query, run.id);
       cjkFont(); // a clear error before any work when no CJK font is installed
+      const readList = async (query: Query) => {
+        const written = await this.writeTableFrom(query, dir, 'publicity-list', (q) => publicityTable(q, run.id));
+        return { written, notice: await noticeData(query, run.id) };
+      };
+      const { written, notice } = run.state === 'completed' ? await readList(this.query) : await this.uow.snapshot((query) => readList(query));
+      files.push(...written);
       const pdf = join(dir, 'publicity-notice.pdf');
       writeFileSync(pdf, await renderNoticePdf(notice!));
       files.push(pdf);
     }
     if (run.state === 'completed') {
-      files.push(...(await this.writeTableFrom(query, dir, 'payment-instructions', (q) => instructionsTable(q, run.id))));
-      files.push(...(await this.writeTableFrom(query, dir, 'statement', (q) => statementTable(q, { runIds: [run.id] }))));
+      files.push(...(await this.writeTable(dir, 'payment-instructions', (q) => instructionsTable(q, run.id))));
+      files.push(...(await this.writeTable(dir, 'statement', (q) => statementTable(q, { runIds: [run.id] }))));
     }
     return files;
   }
@@ -291,12 +292,15 @@ export class RunCommand extends SettleCommand {
   /** The decisions whose claim is not yet where the decision takes it (approved, rejected, or returned by this run). */
   private async undecided(runId: string, decisions: ClaimDecisionDto[]): Promise<ClaimDecisionDto[]> {
     if (!decisions.length) return decisions;
-    const done = await this.query<{ claim_id: string; state: string }>(
-      `SELECT claim_id::text, state FROM settlement.claims_current
-        WHERE claim_id = ANY ($1::uuid[]) AND (run_id = $2 OR last_run_id = $2) AND state IN ('approved', 'rejected', 'returned')`,
+    // Approved or rejected: the claim is in this run with that state. Returned: this run sent it
+    // back, whatever has happened to it since (amended, it is pending again for the next run).
+    const done = await this.query<{ claim_id: string; outcome: string }>(
+      `SELECT claim_id::text, CASE WHEN run_id = $2 THEN state WHEN state <> 'deferred' THEN 'returned' END AS outcome
+         FROM settlement.claims_current
+        WHERE claim_id = ANY ($1::uuid[]) AND (run_id = $2 OR (last_run_id = $2 AND run_id IS DISTINCT FROM $2))`,
       [decisions.map((d) => d.claimId), runId],
     );
-    const reached = new Map(done.map((c) => [c.claim_id, c.state]));
+    const reached = new Map(done.map((c) => [c.claim_id, c.outcome]));
     const target: Record<string, string> = { approve: 'approved', reject: 'rejected', return: 'returned' };
     return decisions.filter((d) => reached.get(d.claimId.toLowerCase()) !== target[d.decision]);
   }

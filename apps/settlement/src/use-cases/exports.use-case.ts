@@ -4,7 +4,7 @@ import { ExportDto, ExportView, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Tx } from '@vc/database';
 import { UnitOfWork } from '@vc/platform';
-import { CjkFontMissingError, collector, OutputTable, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
+import { CjkFontMissingError, collector, OutputTable, PublicityNotice, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
 import { instructionsTable, noticeData, publicityTable, Query, rewardsTable, statementTable } from '../outputs/sources';
 import { canReadProvince, findRun, provinceOfProgramme } from '../settlement.sql';
 
@@ -22,12 +22,23 @@ const CONTENT_TYPES = {
 export class ExportsUseCase {
   constructor(private readonly uow: UnitOfWork) {}
 
-  /** Each file is read in one snapshot: its pages, and the run it comes from, agree with each other. */
+  /**
+   * Each file is read in one snapshot: its pages, and the run it comes from, agree with each other.
+   * The notice's data is read there too, and its PDF drawn after the snapshot has closed, so that a
+   * public download holds no database connection while the PDF is drawn.
+   */
   async execute(principal: Principal | undefined, dto: ExportDto): Promise<ExportView> {
-    return this.uow.snapshot((query, tx) => this.build(principal, dto, query, tx));
+    const built = await this.uow.snapshot((query, tx) => this.build(principal, dto, query, tx));
+    if (!('notice' in built)) return built;
+    try {
+      return this.view(built.filename, 'pdf', await renderNoticePdf(built.notice));
+    } catch (err) {
+      if (err instanceof CjkFontMissingError) throw new DomainError(ErrorCode.UNAVAILABLE, { message: err.message });
+      throw err;
+    }
   }
 
-  private async build(principal: Principal | undefined, dto: ExportDto, query: Query, tx: Tx): Promise<ExportView> {
+  private async build(principal: Principal | undefined, dto: ExportDto, query: Query, tx: Tx): Promise<ExportView | { notice: PublicityNotice; filename: string }> {
     let table: OutputTable | null = null;
     let name: string;
     if (dto.kind === 'rewards') {
@@ -62,12 +73,7 @@ export class ExportsUseCase {
         if (dto.format !== 'pdf') throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'format', message: 'the notice is a PDF' });
         const notice = await noticeData(query, run.id);
         if (!notice) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the run is not published yet' });
-        try {
-          return this.view(`${name}.pdf`, 'pdf', await renderNoticePdf(notice));
-        } catch (err) {
-          if (err instanceof CjkFontMissingError) throw new DomainError(ErrorCode.UNAVAILABLE, { message: err.message });
-          throw err;
-        }
+        return { notice, filename: `${name}.pdf` };
       }
       if (dto.kind === 'publicity' && !run.published_on) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the run is not published yet' });
       if (dto.kind === 'statement') {
