@@ -3,3 +3,4 @@ export * from './common-tables';
 export * from './outbox';
 export * from './audit';
 export * from './idempotency';
+export * from './versions';

@@ -1,5 +1,5 @@
 import { RegionEvent, RegionView } from '@vc/contracts';
-import { queryRows, Tx } from '@vc/database';
+import { Tx } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { canonicalMatchingRatio } from '../matching-ratio';
 
@@ -22,11 +22,10 @@ export async function getRegion(tx: Tx, id: string, lock?: 'update' | 'share'): 
 }
 
 /**
- * A region event: the region's whole state at its version (migration 1764000000103), raised by
- * every change under the region's row lock, so that a consumer keeps the newest whatever order
- * the events arrive in.
+ * A region event: the region's whole state at its version (migration 1764000000103), which the
+ * statement that wrote the region returns (1 when registered, raised by every change under the
+ * region's row lock), so that a consumer keeps the newest whatever order the events arrive in.
  */
-export async function regionEvent(tx: Tx, r: RegionView): Promise<RegionEvent> {
-  const [{ version }] = await queryRows<{ version: number }>(tx, `SELECT version::int AS version FROM issuance.regions WHERE id = $1`, [r.id]);
+export function regionEvent(r: RegionView, version: number): RegionEvent {
   return { regionId: r.id, province: r.province as RegionEvent['province'], name: r.name, matchingRatio: r.matchingRatio, status: r.status, version };
 }

@@ -23,11 +23,11 @@ export class UpdateRegionUseCase {
     return this.uow.idempotent(principal, 'region.update', idempotencyKey, dto, async (work) => {
       const before = await getRegion(work.tx, dto.regionId, 'update');
       assertOperatorOf(principal, before.province, 'regionId');
-      await work.query(`UPDATE issuance.regions SET matching_ratio = COALESCE($2::numeric, matching_ratio), status = COALESCE($3, status), version = version + 1 WHERE id = $1`, [
-        before.id,
-        ratio,
-        dto.status ?? null,
-      ]);
+      const [{ version }] = await work.query<{ version: number }>(
+        `UPDATE issuance.regions SET matching_ratio = COALESCE($2::numeric, matching_ratio), status = COALESCE($3, status), version = version + 1
+          WHERE id = $1 RETURNING version::int AS version`,
+        [before.id, ratio, dto.status ?? null],
+      );
       const after = await getRegion(work.tx, before.id);
       await work.audit({
         action: after.status !== before.status ? `region.${after.status === 'withdrawn' ? 'withdrawn' : 'reactivated'}` : 'region.updated',
@@ -36,7 +36,7 @@ export class UpdateRegionUseCase {
         reason: dto.reason,
         data: { before: { matchingRatio: before.matchingRatio, status: before.status }, after: { matchingRatio: after.matchingRatio, status: after.status } },
       });
-      await work.emit({ subject: Events.regionUpdated, aggregateType: 'region', aggregateId: after.id, payload: await regionEvent(work.tx, after) });
+      await work.emit({ subject: Events.regionUpdated, aggregateType: 'region', aggregateId: after.id, payload: regionEvent(after, version) });
       return after;
     });
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { EnterpriseEvent, EVENT_SUBJECT_PREFIX, EventEnvelope, Events, isUuid, ProgrammeEvent, QuotaGrantedEvent } from '@vc/contracts';
-import { queryRows, Tx } from '@vc/database';
+import { isEventVersion, newerVersion, queryRows, Tx } from '@vc/database';
 import { parseFen } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
 
@@ -75,7 +75,7 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
     if (type.startsWith(`${EVENT_SUBJECT_PREFIX}.provider.`)) {
       if (!isUuid(p.providerId)) return 'providerId is not a uuid';
       for (const f of ['creditCode', 'unitName', 'legalName', 'province', 'status']) if (!isText(p[f])) return `${f} is missing`;
-      if (p.version !== undefined && !(Number.isSafeInteger(p.version) && (p.version as number) > 0)) return 'version is not a positive integer';
+      if (!isEventVersion(p.version)) return 'version is not a positive integer';
       if (p.excludedProgrammes !== undefined && !(Array.isArray(p.excludedProgrammes) && p.excludedProgrammes.every(isText))) return 'excludedProgrammes is not a list of programmes';
       if ((p.version === undefined) !== (p.excludedProgrammes === undefined)) return 'version and excludedProgrammes come together';
     } else if (type === Events.enterpriseApproved) {
@@ -159,7 +159,7 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
        ON CONFLICT (id) DO UPDATE SET credit_code = EXCLUDED.credit_code, unit_name = EXCLUDED.unit_name, legal_name = EXCLUDED.legal_name,
               province = EXCLUDED.province, kind = EXCLUDED.kind, status = EXCLUDED.status, suspended = EXCLUDED.suspended,
               version = EXCLUDED.version, updated_at = now()
-        WHERE redemption.providers.version < EXCLUDED.version OR (EXCLUDED.version = 0 AND redemption.providers.version = 0)
+        WHERE ${newerVersion('redemption.providers')}
        RETURNING 1`,
       [p.providerId, p.creditCode, p.unitName, p.legalName, p.province, p.kind ?? null, p.status, p.suspended === true, p.version ?? 0],
     );

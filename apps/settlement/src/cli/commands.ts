@@ -97,12 +97,8 @@ abstract class SettleCommand extends CommandRunner {
     return dir;
   }
 
-  /** Writes a table as CSV and XLSX (of what no step changes any more: a completed run's files, a statement, rewards); returns the file paths. */
-  protected writeTable(dir: string, name: string, make: (query: Query) => OutputTable): Promise<string[]> {
-    return this.writeTableFrom(this.query, dir, name, make);
-  }
-
-  private async writeTableFrom(query: Query, dir: string, name: string, make: (query: Query) => OutputTable): Promise<string[]> {
+  /** Writes a table as CSV and XLSX, read with `query` (the service's pool unless a snapshot's); returns the file paths. */
+  protected async writeTable(dir: string, name: string, make: (query: Query) => OutputTable, query: Query = this.query): Promise<string[]> {
     const files = [join(dir, `${name}.csv`), join(dir, `${name}.xlsx`)];
     this.progress.start(name, 2);
     const rows = await writeCsv(make(query), createWriteStream(files[0]));
@@ -125,7 +121,7 @@ abstract class SettleCommand extends CommandRunner {
     if (run.publication) {
       cjkFont(); // a clear error before any work when no CJK font is installed
       const readList = async (query: Query) => {
-        const written = await this.writeTableFrom(query, dir, 'publicity-list', (q) => publicityTable(q, run.id));
+        const written = await this.writeTable(dir, 'publicity-list', (q) => publicityTable(q, run.id), query);
         return { written, notice: await noticeData(query, run.id) };
       };
       const { written, notice } = run.state === 'completed' ? await readList(this.query) : await this.uow.snapshot((query) => readList(query));
@@ -163,23 +159,35 @@ interface RunOptions extends CommonOptions {
   publish?: boolean;
 }
 
+/**
+ * The lines of an operator's CSV file, each parsed by `parse` from its comma-separated fields (a
+ * header line naming `header` is skipped, and so are empty lines). Every line is read before any
+ * is used; a line `parse` refuses is bad usage, named by file and line.
+ */
+export function readCsvLines<T>(path: string, header: RegExp, parse: (fields: string[]) => T): T[] {
+  const out: T[] = [];
+  readFileSync(path, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      if (!line.trim() || (i === 0 && header.test(line))) return;
+      try {
+        out.push(parse(line.split(',')));
+      } catch (err) {
+        throw new UsageError(`${path}:${i + 1}: ${(err as Error).message}`);
+      }
+    });
+  return out;
+}
+
 /** Reads claimId,decision,reason lines (a header line is allowed); a bad line is bad usage. */
 export function readDecisions(path: string): ClaimDecisionDto[] {
-  const text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '');
-  const out: ClaimDecisionDto[] = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim() || (i === 0 && /claim/i.test(line))) return;
-    const [claimId, decision, ...reason] = line.split(',');
+  return readCsvLines(path, /claim/i, ([claimId, decision, ...reason]) => {
     const body: Record<string, unknown> = { claimId: claimId?.trim(), decision: decision?.trim() };
     if (reason.length && reason.join(',').trim()) body.reason = reason.join(',').trim().replace(/^"|"$/g, '');
-    if (!REVIEW_DECISIONS.includes(body.decision as never)) throw new UsageError(`${path}:${i + 1}: decision must be approve, reject or return`);
-    try {
-      out.push(validateDto(ClaimDecisionDto, body));
-    } catch (err) {
-      throw new UsageError(`${path}:${i + 1}: ${(err as Error).message}`);
-    }
+    if (!REVIEW_DECISIONS.includes(body.decision as never)) throw new UsageError('decision must be approve, reject or return');
+    return validateDto(ClaimDecisionDto, body);
   });
-  return out;
 }
 
 @Command({ name: 'run', description: 'start or continue the quarterly run of a programme: collect, review, publish, disburse, write the outputs' })
@@ -497,27 +505,17 @@ export class RewardsCommand extends SettleCommand {
   async run(_params: string[], o: RewardsOptions): Promise<void> {
     const principal = principalOf(this.tokens, o);
     if (o.grades) {
-      const text = readFileSync(o.grades, 'utf8');
       // Every line is checked before any grade is written. A grade is set, not added, so running a file
       // again is harmless: each invocation has keys of its own, and the grade a later one gives applies
       // (a key naming only provider and grade would replay an earlier reply and keep a newer grade).
       const invocation = randomUUID();
-      const grades = text
-        .replace(/^\uFEFF/, '')
-        .split(/\r?\n/)
-        .map((line, i) => ({ line, at: i + 1 }))
-        .filter(({ line, at }) => line.trim() && !(at === 1 && /provider/i.test(line)))
-        .map(({ line, at }) => {
-          const [providerId, grade] = line.split(',').map((s) => s.trim());
-          try {
-            return { at, dto: validateDto(GradeProviderDto, { programmeId: o.programme, year: o.year, providerId, grade }) };
-          } catch (err) {
-            throw new UsageError(`${o.grades}:${at}: ${(err as Error).message}`);
-          }
-        });
+      const grades = readCsvLines(o.grades, /provider/i, (fields) => {
+        const [providerId, grade] = fields.map((f) => f.trim());
+        return validateDto(GradeProviderDto, { programmeId: o.programme, year: o.year, providerId, grade });
+      });
       this.progress.start('grades', grades.length);
-      for (const { at, dto } of grades) {
-        await this.rewards.grade(principal, dto, `cli:grade:${o.programme}:${o.year}:${invocation}:${at}`);
+      for (const [i, dto] of grades.entries()) {
+        await this.rewards.grade(principal, dto, `cli:grade:${o.programme}:${o.year}:${invocation}:${i}`);
         this.progress.tick({ providerId: dto.providerId });
       }
       this.progress.stop();

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, isUuid, ProgrammeEvent, RegionEvent } from '@vc/contracts';
-import { queryRows, Tx } from '@vc/database';
+import { isEventVersion, newerVersion, queryRows, Tx } from '@vc/database';
 import { parseDecimalRatio, parseFen, quarterOf } from '@vc/domain';
 import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
 import { claimLock, collectionLock, lockClaim } from '../settlement.sql';
@@ -133,12 +133,12 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
     } catch {
       throw new UnusableEvent('matchingRatio is not a decimal');
     }
-    if (r.version !== undefined && !(Number.isSafeInteger(r.version) && r.version > 0)) throw new UnusableEvent('version is not a positive integer');
+    if (!isEventVersion(r.version)) throw new UnusableEvent('version is not a positive integer');
     await tx.query(
       `INSERT INTO settlement.regions (id, province, name, matching_ratio, status, version) VALUES ($1, $2, $3, $4::numeric, $5, $6)
        ON CONFLICT (id) DO UPDATE SET province = EXCLUDED.province, name = EXCLUDED.name, matching_ratio = EXCLUDED.matching_ratio,
          status = EXCLUDED.status, version = EXCLUDED.version, updated_at = now()
-        WHERE settlement.regions.version < EXCLUDED.version OR (EXCLUDED.version = 0 AND settlement.regions.version = 0)`,
+        WHERE ${newerVersion('settlement.regions')}`,
       [uuid(r.regionId, 'regionId'), r.province, r.name, ratio, r.status, r.version ?? 0],
     );
   }
