@@ -168,7 +168,12 @@ export const COLLECTION_LOCK_SPACE = 0x5e7c;
  * the run. Held to the end of the transaction.
  */
 export function collectionLock(programmeId: string, mode: 'shared' | 'exclusive'): [string, unknown[]] {
-  return [`SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}($1::int, $2::int)`, [COLLECTION_LOCK_SPACE, advisoryKey(programmeId)]];
+  return xactLock(COLLECTION_LOCK_SPACE, advisoryKey(programmeId), mode);
+}
+
+/** A transaction-level advisory lock in the two-key form (a lock space, a key in it), as [sql, params]. */
+export function xactLock(space: number, key: number, mode: 'shared' | 'exclusive' = 'exclusive'): [string, unknown[]] {
+  return [`SELECT pg_advisory_xact_lock${mode === 'shared' ? '_shared' : ''}($1::int, $2::int)`, [space, key]];
 }
 
 /** The advisory locks of single claims, in the two-key form: a space of their own. */
@@ -183,7 +188,7 @@ export const CLAIM_LOCK_SPACE = 0x5e7d;
  * orders against nothing a run step takes.
  */
 export function claimLock(claimId: string): [string, unknown[]] {
-  return [`SELECT pg_advisory_xact_lock($1::int, $2::int)`, [CLAIM_LOCK_SPACE, advisoryKey(claimId)]];
+  return xactLock(CLAIM_LOCK_SPACE, advisoryKey(claimId));
 }
 
 /** The claims a run sent back to wait for the next one (returned for amendment, deferred by a dismissed objection). */

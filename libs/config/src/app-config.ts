@@ -1,10 +1,6 @@
 import { plainToInstance, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
 
-/** The issuer and audience of principal tokens unless configured otherwise (libs/testing signs with them too). */
-export const JWT_ISSUER_DEFAULT = 'voucher-clearing';
-export const JWT_AUDIENCE_DEFAULT = 'voucher-clearing';
-
 /**
  * Every setting of every service, read from the environment and validated at boot: a service
  * with a bad setting refuses to start and says which variable is wrong.
@@ -46,12 +42,12 @@ export class AppConfig {
   /** `iss` every principal token must carry (and tokens signed here carry): who issues tokens for this system. */
   @IsString()
   @MinLength(1)
-  JWT_ISSUER = JWT_ISSUER_DEFAULT;
+  JWT_ISSUER = 'voucher-clearing';
 
   /** `aud` every principal token must carry: this system, so a token issued for another is refused. */
   @IsString()
   @MinLength(1)
-  JWT_AUDIENCE = JWT_AUDIENCE_DEFAULT;
+  JWT_AUDIENCE = 'voucher-clearing';
 
   /** HTTP port of the service (gateway API, or health/metrics of a NATS service). 0 = none. */
   @Type(() => Number)

@@ -1,16 +1,16 @@
 import { connect, headers as natsHeaders, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { DEV_JWT_SECRET, JWT_AUDIENCE_DEFAULT, JWT_ISSUER_DEFAULT } from '@vc/config';
+import { TokenService } from '@vc/auth';
+import { AppConfig } from '@vc/config';
 import { EVENT_STREAM, Headers, Principal, toJson } from '@vc/contracts';
-import { JwtService } from '@nestjs/jwt';
 import { decodeReply, RpcReply } from '@vc/messaging';
 
-const jwt = new JwtService({ secret: DEV_JWT_SECRET, signOptions: { algorithm: 'HS256', issuer: JWT_ISSUER_DEFAULT, audience: JWT_AUDIENCE_DEFAULT } });
+/** Signs as the services verify with their default (development) settings: key, issuer, audience. */
+const tokens = new TokenService(new AppConfig());
 
 /** A token for a principal, signed with the development key the test services use. */
 export function tokenFor(principal: Principal): string {
-  const { sub, role, org, province } = principal;
-  return jwt.sign({ role, org, ...(province ? { province } : {}) }, { subject: sub, expiresIn: 3600 });
+  return tokens.sign(principal, 3600);
 }
 
 export interface CallOptions {

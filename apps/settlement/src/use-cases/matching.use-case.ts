@@ -15,13 +15,14 @@ import {
 import { parseDate, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
+import { xactLock } from '../settlement.sql';
 
 /** The advisory lock of the region flags' refresh, in the two-key form: a space of its own. */
 export const MATCHING_LOCK_SPACE = 0x5e7e;
 
 /** [sql, params] of the lock every refresh of the region flags takes first, to the end of its transaction. */
 export function matchingLock(): [string, unknown[]] {
-  return ['SELECT pg_advisory_xact_lock($1::int, 0)', [MATCHING_LOCK_SPACE]];
+  return xactLock(MATCHING_LOCK_SPACE, 0);
 }
 
 export interface RegionMatchingSummary {
