@@ -14,10 +14,16 @@ export class TestSystem {
 
   private constructor(readonly nats: TestNats, readonly db: TestDatabase) {}
 
+  /** A suite's own nats-server and database; if either cannot be had, the other is released again (no server outlives a failed start). */
   static async start(): Promise<TestSystem> {
-    const [nats, db] = await Promise.all([startNats(), createTestDatabase()]);
-    const system = new TestSystem(nats, db);
-    system.client = await NatsTestClient.connect(nats.url);
+    const [nats, db] = await Promise.allSettled([startNats(), createTestDatabase()]);
+    if (nats.status === 'rejected' || db.status === 'rejected') {
+      if (nats.status === 'fulfilled') await nats.value.dispose();
+      if (db.status === 'fulfilled') await db.value.drop();
+      throw nats.status === 'rejected' ? nats.reason : (db as PromiseRejectedResult).reason;
+    }
+    const system = new TestSystem(nats.value, db.value);
+    system.client = await NatsTestClient.connect(nats.value.url);
     return system;
   }
 
