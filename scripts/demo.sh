@@ -7,7 +7,7 @@ cd "$ROOT"
 bash scripts/infra.sh up
 echo "[demo] building"
 npm run -s build
-export DATABASE_URL="${DEMO_DATABASE_URL:-postgres://postgres@127.0.0.1:55432/voucher_demo}"
+export DATABASE_URL="${DEMO_DATABASE_URL:-postgres://postgres@127.0.0.1:15432/voucher_demo}"
 export CLOCK_MODE=simulated SIMULATED_NOW="2026-07-06T09:00:00+08:00"
 bash scripts/system.sh down >/dev/null
 node -r ./scripts/register-paths.js dist/scripts/demo/reset.js
@@ -22,7 +22,7 @@ The system keeps running (demo database voucher_demo, simulated business clock):
   Publicity (公示)   http://127.0.0.1:3000/publicity.html
   OpenAPI           http://127.0.0.1:3000/docs
   gRPC              127.0.0.1:50051                   (provider systems; see examples/provider-client)
-  NATS              nats://127.0.0.1:42222            (subjects in libs/contracts/src/subjects.ts)
+  NATS              nats://127.0.0.1:14222            (subjects in libs/contracts/src/subjects.ts)
   logs              .infra/run/*.log
 Stop it with: npm run down && npm run infra:down
 TXT

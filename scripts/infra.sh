@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Local infrastructure without Docker: PostgreSQL and nats-server (JetStream on) from Debian
 # packages, on fixed loopback ports, idempotent. Usage: scripts/infra.sh up|down|status
+#
+# The ports lie below the kernel's ephemeral range (32768-60999 on Linux): a port inside it can be
+# handed to any outgoing connection, and a client reconnecting in a loop to a server that is down
+# can end up connected to itself on the server's port, which the server then cannot bind.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 STATE="${VC_INFRA_DIR:-$ROOT/.infra}"
-PG_PORT="${PGPORT:-55432}"
-NATS_PORT="${NATS_PORT:-42222}"
-NATS_HTTP_PORT="${NATS_HTTP_PORT:-48222}"
-PG_DATA="$STATE/pg"
+PG_PORT="${PGPORT:-15432}"
+NATS_PORT="${NATS_PORT:-14222}"
+NATS_HTTP_PORT="${NATS_HTTP_PORT:-18222}"
 NATS_DIR="$STATE/nats"
 
 log() { printf '[infra] %s\n' "$*"; }
@@ -30,13 +33,30 @@ install_missing() {
 }
 
 # PostgreSQL refuses to run as root: run it as the postgres user in a directory it owns.
-run_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# (from /, which it can enter, rather than from a checkout it may not)
+run_pg() { if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
+
+# PostgreSQL runs as the postgres user, who must reach its data directory. A checkout in a private
+# folder (root's home, mode 700) is out of its reach, so the cluster then lives in the postgres
+# user's home instead, one per checkout; the choice is recorded in $STATE/pg-data so that later
+# runs (up, down, status) find the same cluster. VC_PG_DATA chooses the directory outright.
+pg_data_dir() {
+  if [ -n "${VC_PG_DATA:-}" ]; then echo "$VC_PG_DATA"; return; fi
+  if [ -s "$STATE/pg-data" ]; then cat "$STATE/pg-data"; return; fi
+  if [ "$(id -u)" = 0 ] && [ -d "$STATE" ] && ! runuser -u postgres -- test -x "$STATE" 2>/dev/null; then
+    echo "$(getent passwd postgres | cut -d: -f6)/vc-infra-$(printf '%s' "$STATE" | sha256sum | cut -c1-16)"
+  else
+    echo "$STATE/pg"
+  fi
+}
 
 pg_ready() { "$(pg_bin)/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" >/dev/null 2>&1; }
 
 pg_up() {
   local bin; bin="$(pg_bin)"
   mkdir -p "$STATE"
+  PG_DATA="$(pg_data_dir)"
+  [ -n "${VC_PG_DATA:-}" ] || echo "$PG_DATA" >"$STATE/pg-data"
   if pg_ready; then
     log "PostgreSQL already answering on 127.0.0.1:$PG_PORT"
     create_databases
@@ -45,8 +65,7 @@ pg_up() {
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     log "initialising PostgreSQL cluster in $PG_DATA"
     mkdir -p "$PG_DATA"
-    [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_DATA" && chmod 700 "$PG_DATA"
-    [ "$(id -u)" = 0 ] && chmod o+x "$STATE" "$(dirname "$STATE")" || true
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$PG_DATA" && chmod 700 "$PG_DATA"; fi
     run_pg "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
     cat >>"$PG_DATA/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
@@ -60,11 +79,13 @@ max_locks_per_transaction = 256
 CONF
   fi
   if run_pg "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
-    log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
-  else
-    run_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -t 60 start >/dev/null
-    log "PostgreSQL started on 127.0.0.1:$PG_PORT"
+    # running, yet not answering on $PG_PORT: started earlier on another port (an older default)
+    log "PostgreSQL of $PG_DATA is running but not on 127.0.0.1:$PG_PORT; stop it with '$0 down', then '$0 up'"
+    exit 1
   fi
+  # the port given at start wins over the one written at initdb, so PGPORT always holds
+  run_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -o "-p $PG_PORT" -w -t 60 start >/dev/null
+  log "PostgreSQL started on 127.0.0.1:$PG_PORT (data in $PG_DATA)"
   create_databases
 }
 
@@ -99,6 +120,7 @@ nats_up() {
 
 down() {
   local bin; bin="$(pg_bin)"
+  PG_DATA="$(pg_data_dir)"
   if [ -f "$NATS_DIR/nats.pid" ]; then kill "$(cat "$NATS_DIR/nats.pid")" 2>/dev/null || true; rm -f "$NATS_DIR/nats.pid"; log "nats-server stopped"; fi
   if [ -n "$bin" ] && [ -f "$PG_DATA/PG_VERSION" ]; then run_pg "$bin/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 && log "PostgreSQL stopped" || true; fi
 }
@@ -107,6 +129,6 @@ case "${1:-up}" in
   up) command -v curl >/dev/null || { as_root apt-get update -qq; as_root apt-get install -y -qq curl >/dev/null; }
       install_missing; pg_up; nats_up ;;
   down) down ;;
-  status) nats_running && echo "nats: up" || echo "nats: down"; run_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && echo "pg: up" || echo "pg: down" ;;
+  status) PG_DATA="$(pg_data_dir)"; nats_running && echo "nats: up" || echo "nats: down"; run_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && echo "pg: up (data in $PG_DATA)" || echo "pg: down (data in $PG_DATA)" ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
 esac

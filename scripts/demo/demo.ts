@@ -300,7 +300,7 @@ async function outputs(bus: DemoNats, runs: Record<string, any>) {
 
 async function main() {
   console.log(`Demo against ${gateway} (OpenAPI at ${gateway}/docs)`);
-  const bus = await DemoNats.connect(process.env.NATS_URL ?? 'nats://127.0.0.1:42222');
+  const bus = await DemoNats.connect(process.env.NATS_URL ?? 'nats://127.0.0.1:14222');
   try {
     await bus.setClock(desk, '2026-07-06T09:00:00+08:00');
     const providers = await registryWalk();

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { EVENT_STREAM } from '@vc/contracts';
 
 async function main() {
-  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/voucher_demo');
+  const url = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:15432/voucher_demo');
   const name = url.pathname.slice(1);
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unexpected database name ${name}`);
   url.pathname = '/postgres';
@@ -16,7 +16,7 @@ async function main() {
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:42222' });
+  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:14222' });
   const jsm = await nc.jetstreamManager();
   await jsm.streams.delete(EVENT_STREAM).catch(() => false);
   await nc.close();

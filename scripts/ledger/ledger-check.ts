@@ -59,7 +59,7 @@ export function formatReport(results: CheckResult[]): string {
 }
 
 if (require.main === module) {
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:55432/voucher';
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:15432/voucher';
   // --strict: a check whose tables are missing (a service never ran here) also fails.
   const strict = process.argv.includes('--strict');
   runLedgerChecks(url)

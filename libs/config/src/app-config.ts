@@ -10,7 +10,7 @@ export class AppConfig {
   NODE_ENV: 'development' | 'test' | 'production' = 'development';
 
   @IsString()
-  DATABASE_URL = 'postgres://postgres@127.0.0.1:55432/voucher';
+  DATABASE_URL = 'postgres://postgres@127.0.0.1:15432/voucher';
 
   @Type(() => Number)
   @IsInt()
@@ -19,7 +19,7 @@ export class AppConfig {
   DB_POOL_SIZE = 10;
 
   @IsString()
-  NATS_URL = 'nats://127.0.0.1:42222';
+  NATS_URL = 'nats://127.0.0.1:14222';
 
   @IsOptional()
   @IsString()

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 /** The PostgreSQL server started by `npm run infra:up` (or CI); tests create their own databases on it. */
-export const TEST_PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:55432/postgres';
+export const TEST_PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:15432/postgres';
 
 /** A loopback port no one listens on now (the server is started on it a moment later). */
 export async function freePort(): Promise<number> {

@@ -32,7 +32,7 @@ interface Redemption {
 }
 
 async function client(token: string): Promise<Redemption> {
-  if (env('TRANSPORT', 'grpc') === 'nats') return VoucherRedemptionNatsClient.connect(env('NATS_URL', 'nats://127.0.0.1:42222'), token);
+  if (env('TRANSPORT', 'grpc') === 'nats') return VoucherRedemptionNatsClient.connect(env('NATS_URL', 'nats://127.0.0.1:14222'), token);
   const tlsDir = process.env.GRPC_TLS_DIR;
   const tls = tlsDir ? { ca: readFileSync(join(tlsDir, 'ca.crt')), cert: readFileSync(join(tlsDir, 'client.crt')), key: readFileSync(join(tlsDir, 'client.key')) } : undefined;
   return new VoucherRedemptionGrpcClient({ address: env('REDEMPTION_GRPC', '127.0.0.1:50051'), token, tls });
