@@ -338,10 +338,12 @@ export async function runView(tx: Tx, run: RunRow): Promise<RunView> {
 /**
  * A run's set-wise statements sort and group up to millions of claims (chunked events, per-payee
  * and per-provider totals); with PostgreSQL's default work_mem they spill to disk as external
- * merges. The setting lasts for this transaction only.
+ * merges. They may also run for minutes (10 million claims), past the statement timeout meant for
+ * requests (DB_STATEMENT_TIMEOUT_MS). The settings last for this transaction only.
  */
 export async function useBulkMemory(tx: Tx): Promise<void> {
   await tx.query(`SET LOCAL work_mem = '256MB'`);
+  await tx.query(`SET LOCAL statement_timeout = 0`);
 }
 
 /**

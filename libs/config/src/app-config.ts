@@ -18,6 +18,21 @@ export class AppConfig {
   @Max(200)
   DB_POOL_SIZE = 10;
 
+  /** How long a request waits for a PostgreSQL connection (a new one, or a free one of a full pool). */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  DB_CONNECT_TIMEOUT_MS = 5000;
+
+  /**
+   * PostgreSQL cancels a statement of a request that runs longer (0 = never). A settlement run's
+   * set-wise steps and the migrations lift it for their own transactions.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  DB_STATEMENT_TIMEOUT_MS = 30000;
+
   @IsString()
   NATS_URL = 'nats://127.0.0.1:14222';
 

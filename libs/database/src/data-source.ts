@@ -1,5 +1,5 @@
 import { types } from 'pg';
-import { DataSource, EntityManager, MixedList } from 'typeorm';
+import { DataSource, EntityManager, MigrationExecutor, MixedList } from 'typeorm';
 
 // int8 columns (money in fen, counts) arrive as bigint, never as a float or a lossy number.
 types.setTypeParser(types.builtins.INT8, (value: string) => BigInt(value));
@@ -12,7 +12,14 @@ export interface ServiceDataSourceOptions {
   entities?: MixedList<Function>;
   poolSize: number;
   applicationName: string;
+  /** how long to wait for a connection (a new one, or a free one of a full pool); default 5 s */
+  connectTimeoutMs?: number;
+  /** the server cancels a statement running longer (0 = never); default 30 s */
+  statementTimeoutMs?: number;
 }
+
+/** Defaults of the pool's timeouts (AppConfig's DB_CONNECT_TIMEOUT_MS and DB_STATEMENT_TIMEOUT_MS). */
+export const DB_TIMEOUTS = { connectMs: 5000, statementMs: 30000 } as const;
 
 export function createServiceDataSource(options: ServiceDataSourceOptions): DataSource {
   return new DataSource({
@@ -26,7 +33,20 @@ export function createServiceDataSource(options: ServiceDataSourceOptions): Data
     synchronize: false,
     logging: false,
     applicationName: options.applicationName,
-    extra: { max: options.poolSize, idleTimeoutMillis: 30000 },
+    // Without a connect timeout, a connect to a server that does not answer (stopped, or a port
+    // taken by something else) waits for ever and so does whatever waits for the pool. The
+    // statement timeout bounds what a request can hold (locks, a connection) on a server that is
+    // slow; an idle transaction left open by a client that froze is ended by the server. TCP
+    // keepalive finds a server that vanished without closing the connection (a failover).
+    extra: {
+      max: options.poolSize,
+      idleTimeoutMillis: 30000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DB_TIMEOUTS.connectMs,
+      statement_timeout: options.statementTimeoutMs ?? DB_TIMEOUTS.statementMs,
+      idle_in_transaction_session_timeout: Math.max(120000, 4 * (options.statementTimeoutMs ?? DB_TIMEOUTS.statementMs)),
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10000,
+    },
   });
 }
 
@@ -50,7 +70,12 @@ export async function migrate(ds: DataSource, schema: string): Promise<void> {
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [advisoryKey(`migrate:${schema}`)]);
     await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    await ds.runMigrations({ transaction: 'each' });
+    // A migration may rewrite a large table: the pool's statement timeout is for requests, not for it.
+    await runner.query('SET statement_timeout = 0');
+    const executor = new MigrationExecutor(ds, runner);
+    executor.transaction = 'each';
+    await executor.executePendingMigrations();
+    await runner.query('RESET statement_timeout');
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [advisoryKey(`migrate:${schema}`)]).catch(() => undefined);
     await runner.release();

@@ -27,6 +27,8 @@ export class OutboxRelay {
   private wake: (() => void) | null = null;
   /** a commit wrote rows since the last batch began: the next sleep returns at once */
   private nudged = false;
+  /** set while PostgreSQL or NATS fails the relay: since when, how many tries, the first error */
+  private failing: { since: number; tries: number } | null = null;
   private loop: Promise<void> | null = null;
   private js: JetStreamClient;
 
@@ -41,20 +43,29 @@ export class OutboxRelay {
     this.loop = this.run();
   }
 
-  /** Called after a commit that wrote outbox rows, so the relay need not wait for its next poll. */
+  /**
+   * Called after a commit that wrote outbox rows, so the relay need not wait for its next poll.
+   * While the relay is failing, a nudge does not cut its back-off short: callers nudge after
+   * failures too, and a relay retrying at their pace would hammer a server that is down.
+   */
   nudge(): void {
     this.nudged = true;
-    this.wake?.();
+    if (!this.failing) this.wake?.();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.nudge();
+    this.wake?.();
     await this.loop;
   }
 
+  /** whether the relay is backing off after a failure (for health and tests) */
+  get paused(): boolean {
+    return this.failing !== null;
+  }
+
   private sleep(ms: number): Promise<void> {
-    if (this.nudged) return Promise.resolve();
+    if (!this.running || (this.nudged && !this.failing)) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.wake = null;
@@ -68,6 +79,14 @@ export class OutboxRelay {
     });
   }
 
+  /** The relay works again: said once, with how long it was paused. */
+  private recovered(): void {
+    if (!this.failing) return;
+    const { since, tries } = this.failing;
+    this.failing = null;
+    this.logger.log(`relay resumed after ${((Date.now() - since) / 1000).toFixed(1)} s (${tries} failed ${tries === 1 ? 'try' : 'tries'})`);
+  }
+
   private async run(): Promise<void> {
     let runner: QueryRunner | null = null;
     while (this.running) {
@@ -78,6 +97,7 @@ export class OutboxRelay {
         }
         const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1) AS locked', [advisoryKey(`outbox:${this.options.schema}`)]);
         if (!locked) {
+          this.recovered();
           this.nudged = false; // another instance relays; poll for its lock, not for rows
           await this.sleep(this.options.pollMs * 10);
           continue;
@@ -85,6 +105,7 @@ export class OutboxRelay {
         while (this.running) {
           this.nudged = false;
           const { sent, more } = await this.relayBatch(runner);
+          this.recovered();
           if (!more) {
             if (sent > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(COALESCE_MS, this.options.pollMs)));
             await this.sleep(this.options.pollMs);
@@ -92,14 +113,19 @@ export class OutboxRelay {
         }
         await runner.query('SELECT pg_advisory_unlock($1)', [advisoryKey(`outbox:${this.options.schema}`)]);
       } catch (err) {
-        if (this.running) this.logger.warn(`relay paused: ${(err as Error).message}`);
+        // A state change is logged once (here, and in recovered()), not every try: a relay
+        // retrying against a server that is down would otherwise fill the log.
+        if (this.running && !this.failing) this.logger.warn(`relay paused: ${(err as Error).message}; retrying with back-off`);
+        this.failing ??= { since: Date.now(), tries: 0 };
+        this.failing.tries++;
         // The lock is the session's: released before the connection goes back to the pool, or the next
         // try (on another connection) and every other instance would find it taken. A connection
         // that broke took the lock with it.
         await runner?.query('SELECT pg_advisory_unlock($1)', [advisoryKey(`outbox:${this.options.schema}`)]).catch(() => undefined);
         await runner?.release().catch(() => undefined);
         runner = null;
-        if (this.running) await this.sleep(Math.max(this.options.pollMs, 500));
+        this.nudged = false;
+        await this.sleep(backoffMs(this.failing.tries, this.options.pollMs));
       }
     }
     await runner?.release().catch(() => undefined);
@@ -131,6 +157,19 @@ export class OutboxRelay {
     return { sent: rows.length, more: rows.length < rows[0].taken || rows.length === limit };
   }
 }
+
+/**
+ * The wait before the n-th retry after a failure: doubling from the poll interval (at least 100 ms)
+ * up to BACKOFF_MAX_MS, each wait drawn at random from its upper half ("jitter"), so that the
+ * relays of many instances do not retry in step against a server coming back.
+ */
+export function backoffMs(tries: number, pollMs: number): number {
+  const ceiling = Math.min(BACKOFF_MAX_MS, Math.max(100, pollMs) * 2 ** Math.min(tries - 1, 16));
+  return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+}
+
+/** The longest wait between two tries of a failing relay: the event delay after an outage it adds at most. */
+const BACKOFF_MAX_MS = 3000;
 
 /**
  * After a batch that emptied the outbox, the relay waits at least this long before the next one

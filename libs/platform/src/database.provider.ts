@@ -16,6 +16,8 @@ export function dataSourceProvider(): Provider {
         schema: def.schema,
         migrations: def.migrations,
         poolSize: config.DB_POOL_SIZE,
+        connectTimeoutMs: config.DB_CONNECT_TIMEOUT_MS,
+        statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
         applicationName: def.name,
       });
       await ds.initialize();

@@ -1,3 +1,4 @@
 export * from './infra';
 export * from './clients';
 export * from './system';
+export * from './postgres';

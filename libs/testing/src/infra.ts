@@ -104,20 +104,23 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database per suite on the shared PostgreSQL server; services migrate it at boot. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh database per suite on the shared PostgreSQL server (or on `adminUrl`'s, a server of the
+ * test's own); services migrate it at boot.
+ */
+export async function createTestDatabase(adminUrl = TEST_PG_ADMIN_URL): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new Client({ connectionString: TEST_PG_ADMIN_URL });
+  const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const url = new URL(TEST_PG_ADMIN_URL);
+  const url = new URL(adminUrl);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
     name,
     drop: async () => {
-      const c = new Client({ connectionString: TEST_PG_ADMIN_URL });
+      const c = new Client({ connectionString: adminUrl });
       await c.connect();
       await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await c.end();

@@ -14,9 +14,12 @@ export class TestSystem {
 
   private constructor(readonly nats: TestNats, readonly db: TestDatabase) {}
 
-  /** A suite's own nats-server and database; if either cannot be had, the other is released again (no server outlives a failed start). */
-  static async start(): Promise<TestSystem> {
-    const [nats, db] = await Promise.allSettled([startNats(), createTestDatabase()]);
+  /**
+   * A suite's own nats-server and database (on the shared PostgreSQL, or on `options.pgAdminUrl`'s
+   * server); if either cannot be had, the other is released again (no server outlives a failed start).
+   */
+  static async start(options: { pgAdminUrl?: string } = {}): Promise<TestSystem> {
+    const [nats, db] = await Promise.allSettled([startNats(), createTestDatabase(options.pgAdminUrl)]);
     if (nats.status === 'rejected' || db.status === 'rejected') {
       if (nats.status === 'fulfilled') await nats.value.dispose();
       if (db.status === 'fulfilled') await db.value.drop();
