@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from '@vc/auth';
 import { AppConfig, AppConfigModule } from '@vc/config';
@@ -30,6 +31,7 @@ export class GatewayModule {
         AuthModule,
         NatsModule.forRoot('gateway'),
         ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
+        TerminusModule,
       ],
       controllers: [GatewayHealthController, DevAuthHttpController, ...AREA_CONTROLLERS],
       providers: [

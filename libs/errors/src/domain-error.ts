@@ -55,10 +55,55 @@ export class DomainError extends Error {
   }
 }
 
-/** Turns anything thrown into a DomainError without leaking internals (no stack, no SQL). */
+/**
+ * Turns anything thrown into a DomainError without leaking internals (no stack, no SQL). A database
+ * that cannot be reached or cannot serve now is UNAVAILABLE (retryable), not INTERNAL.
+ */
 export function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
+  if (isDatabaseUnavailable(err)) return new DomainError(ErrorCode.UNAVAILABLE, { message: 'the database is unavailable; retry with the same Idempotency-Key' });
   return new DomainError(ErrorCode.INTERNAL);
+}
+
+/**
+ * SQLSTATEs that say the server cannot serve now, not that the request is wrong: connection
+ * exceptions (class 08), insufficient resources (class 53: too many connections, disk full), the
+ * server shutting down, crashed or still starting (57P01-57P03), a statement cancelled by its
+ * timeout (57014), a write sent to a standby (25006, read-only: a failover not yet followed), and
+ * transaction conflicts a retry resolves (40001, 40P01, 55P03).
+ */
+const UNAVAILABLE_SQLSTATES = /^(08...|53...|57P0[1-3]|57014|25006|40001|40P01|55P03)$/;
+
+/** Socket errors of a connection that could not be made or was lost. */
+const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** TypeORM's errors for a query runner or data source whose connection is gone. */
+const UNAVAILABLE_ERROR_NAMES = new Set(['QueryRunnerAlreadyReleasedError', 'ConnectionIsNotSetError', 'CannotExecuteNotConnectedError', 'ConnectionNotFoundError']);
+
+/** node-postgres reports these without a code. */
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated',
+  'timeout exceeded when trying to connect',
+  'Client has encountered a connection error and is not queryable',
+  'Client was closed and is not queryable',
+  'Cannot use a pool after calling end on the pool',
+  'Query read timeout',
+];
+
+/**
+ * Whether an error says that PostgreSQL cannot be reached or cannot serve now (so the same request
+ * may succeed later): as thrown by node-postgres, by TypeORM (also wrapped, as `driverError`), or
+ * by Node's sockets (also inside an AggregateError or as a `cause`).
+ */
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (err === null || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { name?: unknown; code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown; errors?: unknown };
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (UNAVAILABLE_SQLSTATES.test(code) || UNAVAILABLE_SOCKET_CODES.has(code)) return true;
+  if (typeof e.name === 'string' && UNAVAILABLE_ERROR_NAMES.has(e.name)) return true;
+  if (typeof e.message === 'string' && code === '' && UNAVAILABLE_MESSAGES.some((m) => (e.message as string).includes(m))) return true;
+  if (Array.isArray(e.errors) && e.errors.length > 0 && e.errors.every((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable(e.driverError, depth + 1) || isDatabaseUnavailable(e.cause, depth + 1);
 }
 
 export function isErrorBody(value: unknown): value is ErrorBody {

@@ -1,4 +1,6 @@
-import { DomainError, ERROR_TABLE, ErrorCode, toDomainError } from './index';
+import { DatabaseError } from 'pg-protocol';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { DomainError, ERROR_TABLE, ErrorCode, isDatabaseUnavailable, toDomainError } from './index';
 
 describe('error table', () => {
   it('R-ERR-1: maps every code to a 4xx/5xx HTTP status and a non-OK gRPC status', () => {
@@ -20,5 +22,49 @@ describe('error table', () => {
     const leaked = toDomainError(new Error('relation "x" does not exist at character 15'));
     expect(leaked.code).toBe(ErrorCode.INTERNAL);
     expect(leaked.message).not.toMatch(/relation/);
+  });
+});
+
+describe('a database out of reach is UNAVAILABLE, not INTERNAL (R-ERR-1)', () => {
+  // the errors as node-postgres, TypeORM and Node's sockets raise them
+  const sqlstate = (code: string, message = 'x') => Object.assign(new DatabaseError(message, 0, 'error'), { code });
+  const socket = (code: string) => Object.assign(new Error(`connect ${code} 127.0.0.1:15432`), { code, errno: -111, syscall: 'connect' });
+
+  it.each([
+    ['connection refused', socket('ECONNREFUSED')],
+    ['connection reset', socket('ECONNRESET')],
+    ['every address refused (AggregateError)', Object.assign(new AggregateError([socket('ECONNREFUSED'), socket('ECONNREFUSED')]), { code: 'ECONNREFUSED' })],
+    ['connection terminated (node-postgres)', new Error('Connection terminated unexpectedly')],
+    ['connect timeout (node-postgres)', new Error('Connection terminated due to connection timeout')],
+    ['pool wait timeout (pg-pool)', new Error('timeout exceeded when trying to connect')],
+    ['client broken (node-postgres)', new Error('Client has encountered a connection error and is not queryable')],
+    ['query runner released (TypeORM)', new QueryRunnerAlreadyReleasedError()],
+    ['server shutting down (57P01)', sqlstate('57P01', 'terminating connection due to administrator command')],
+    ['server crashed (57P02)', sqlstate('57P02')],
+    ['server starting (57P03)', sqlstate('57P03', 'the database system is starting up')],
+    ['too many connections (53300)', sqlstate('53300')],
+    ['statement timeout (57014)', sqlstate('57014', 'canceling statement due to statement timeout')],
+    ['a write on a standby (25006)', sqlstate('25006', 'cannot execute INSERT in a read-only transaction')],
+    ['connection failure (08006)', sqlstate('08006')],
+    ['wrapped by TypeORM', new QueryFailedError('SELECT 1', [], sqlstate('57P01'))],
+    ['as a cause', new Error('outer', { cause: socket('ECONNREFUSED') })],
+  ])('%s', (_what, err) => {
+    expect(isDatabaseUnavailable(err)).toBe(true);
+    const mapped = toDomainError(err);
+    expect(mapped.code).toBe(ErrorCode.UNAVAILABLE);
+    expect(mapped.httpStatus).toBe(503);
+    expect(ERROR_TABLE[mapped.code].retryable).toBe(true);
+    expect(mapped.message).not.toMatch(/127\.0\.0\.1|SELECT|terminat/);
+  });
+
+  it.each([
+    ['a SQL error of the request', sqlstate('42P01', 'relation "x" does not exist')],
+    ['a unique violation', sqlstate('23505')],
+    ['a bug', new TypeError('cannot read properties of undefined')],
+    ['a message that only mentions a connection', Object.assign(new Error('Connection terminated'), { code: 'ERR_SOMETHING' })],
+    ['an AggregateError of mixed causes', new AggregateError([socket('ECONNREFUSED'), new TypeError('x')])],
+  ])('but not %s', (_what, err) => {
+    expect(isDatabaseUnavailable(err)).toBe(false);
+    expect(toDomainError(err).code).toBe(ErrorCode.INTERNAL);
   });
 });

@@ -1,6 +1,6 @@
 import { Deserializer, IncomingRequest, Serializer } from '@nestjs/microservices';
 import { toJson } from '@vc/contracts';
-import { ErrorBody, isErrorBody, DomainError, ErrorCode } from '@vc/errors';
+import { ErrorBody, isErrorBody, toDomainError } from '@vc/errors';
 
 /**
  * The NATS request-reply wire format, the same for every caller (gateway, provider systems,
@@ -39,7 +39,7 @@ export class JsonReplySerializer implements Serializer<OutgoingPacket, { data: U
   serialize(packet: OutgoingPacket): { data: Uint8Array } {
     let reply: RpcReply;
     if (packet.err !== undefined && packet.err !== null) {
-      reply = { ok: false, error: isErrorBody(packet.err) ? packet.err : new DomainError(ErrorCode.INTERNAL).toBody() };
+      reply = { ok: false, error: isErrorBody(packet.err) ? packet.err : toDomainError(packet.err).toBody() };
     } else {
       reply = { ok: true, data: packet.response === undefined ? null : packet.response };
     }

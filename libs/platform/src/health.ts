@@ -6,6 +6,18 @@ import { Public } from '@vc/auth';
 import { NATS_CONNECTION } from '@vc/messaging';
 import { ensureDefaultMetrics, metricsText } from './metrics';
 
+/** `promise`, or a rejection with `message` after `ms` (a readiness probe must answer, not hang). */
+export function withinMs<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** How long a readiness check waits for PostgreSQL or NATS. */
+const READY_PROBE_MS = 2000;
+
 @Injectable()
 export class DependencyHealth {
   constructor(
@@ -17,7 +29,7 @@ export class DependencyHealth {
   async database() {
     const check = this.indicator.check('postgres');
     try {
-      await this.ds.query('SELECT 1');
+      await withinMs(this.ds.query('SELECT 1'), READY_PROBE_MS, 'no reply from PostgreSQL');
       return check.up();
     } catch (err) {
       return check.down({ message: (err as Error).message });
@@ -28,7 +40,7 @@ export class DependencyHealth {
     const check = this.indicator.check('nats');
     try {
       if (this.nc.isClosed()) return check.down({ message: 'connection closed' });
-      await this.nc.flush();
+      await withinMs(this.nc.flush(), READY_PROBE_MS, 'no reply from NATS');
       return check.up({ server: this.nc.getServer() });
     } catch (err) {
       return check.down({ message: (err as Error).message });

@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { FastifyReply } from 'fastify';
-import { DomainError, ErrorCode } from '@vc/errors';
+import { DomainError, ErrorCode, toDomainError } from '@vc/errors';
 
 /** Every HTTP error is `{ code, message, field? }` with the status from the one error table. */
 @Catch()
@@ -24,6 +24,8 @@ export class HttpErrorFilter implements ExceptionFilter {
       if (status === 400) return new DomainError(ErrorCode.MALFORMED_REQUEST, { message: 'request body is not valid JSON' });
       if (status === 401) return new DomainError(ErrorCode.UNAUTHENTICATED);
       if (status === 403) return new DomainError(ErrorCode.FORBIDDEN);
+      // a readiness check that found a dependency down (terminus): what is down goes in the details
+      if (status === 503) return new DomainError(ErrorCode.UNAVAILABLE, { message: 'not ready', details: exception.getResponse() as Record<string, unknown> });
     }
     const fastifyError = exception as { statusCode?: number; code?: string };
     if (fastifyError?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, { message: 'request body too large' });
@@ -31,7 +33,9 @@ export class HttpErrorFilter implements ExceptionFilter {
       return new DomainError(ErrorCode.MALFORMED_REQUEST, { message: 'request body is not valid JSON' });
     }
     if (fastifyError?.statusCode === 415) return new DomainError(ErrorCode.MALFORMED_REQUEST, { message: 'content-type must be application/json' });
-    this.logger.error({ err: exception }, 'unhandled error in HTTP handler');
-    return new DomainError(ErrorCode.INTERNAL);
+    const error = toDomainError(exception);
+    if (error.code === ErrorCode.UNAVAILABLE) this.logger.warn(`unavailable in HTTP handler: ${(exception as Error).message}`);
+    else this.logger.error({ err: exception }, 'unhandled error in HTTP handler');
+    return error;
   }
 }
