@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ReadAuditUseCase, ServiceDefinition } from '@vc/platform';
+import { CalendarWatch } from './calendar/calendar-watch';
 import { MatchingCheckJob } from './consumers/matching-check.job';
 import { ProjectionConsumer } from './consumers/projection.consumer';
 import { settlementMigrations } from './migrations';
 import { SettlementRpcController } from './settlement.rpc.controller';
 import { DisburseUseCase } from './use-cases/disburse.use-case';
+import { GetCalendarYearUseCase } from './use-cases/calendar/get-calendar-year.use-case';
+import { ListCalendarYearsUseCase } from './use-cases/calendar/list-calendar-years.use-case';
+import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year.use-case';
 import { ExportsUseCase } from './use-cases/exports.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';
 import { PublicityUseCase } from './use-cases/publicity.use-case';
@@ -24,11 +28,14 @@ export const SETTLEMENT_USE_CASES = [
   RewardsUseCase,
   ExportsUseCase,
   ReadAuditUseCase,
+  LoadCalendarYearUseCase,
+  ListCalendarYearsUseCase,
+  GetCalendarYearUseCase,
 ];
 
 @Module({
   controllers: [SettlementRpcController],
-  providers: [...SETTLEMENT_USE_CASES, ProjectionConsumer, MatchingCheckJob],
+  providers: [...SETTLEMENT_USE_CASES, ProjectionConsumer, MatchingCheckJob, CalendarWatch],
 })
 export class SettlementModule {}
 

@@ -3,6 +3,9 @@ import { MessagePattern } from '@nestjs/microservices';
 import { Public } from '@vc/auth';
 import {
   AuditQueryDto,
+  CalendarYearQueryDto,
+  ListCalendarYearsDto,
+  LoadCalendarYearDto,
   DecideObjectionDto,
   ExportDto,
   FileObjectionDto,
@@ -26,6 +29,9 @@ import {
 import { RpcBody, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
 import { ReadAuditUseCase } from '@vc/platform';
 import { DisburseUseCase } from './use-cases/disburse.use-case';
+import { GetCalendarYearUseCase } from './use-cases/calendar/get-calendar-year.use-case';
+import { ListCalendarYearsUseCase } from './use-cases/calendar/list-calendar-years.use-case';
+import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year.use-case';
 import { ExportsUseCase } from './use-cases/exports.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';
 import { PublicityUseCase } from './use-cases/publicity.use-case';
@@ -49,6 +55,9 @@ export class SettlementRpcController {
     private readonly rewards: RewardsUseCase,
     private readonly exports: ExportsUseCase,
     private readonly auditLog: ReadAuditUseCase,
+    private readonly loadCalendar: LoadCalendarYearUseCase,
+    private readonly listCalendar: ListCalendarYearsUseCase,
+    private readonly getCalendar: GetCalendarYearUseCase,
   ) {}
 
   @MessagePattern(S.health)
@@ -166,5 +175,21 @@ export class SettlementRpcController {
   @MessagePattern(S.auditList)
   audit(@RpcPrincipal() p: Principal, @RpcBody(AuditQueryDto) dto: AuditQueryDto) {
     return this.auditLog.execute(p, dto);
+  }
+
+  /** SPEC 3: the working-day calendar is operations data, loaded by the delta desk. */
+  @MessagePattern(S.calendarLoad)
+  calendarLoad(@RpcPrincipal() p: Principal, @RpcBody(LoadCalendarYearDto) dto: LoadCalendarYearDto, @RpcIdempotencyKey() key?: string) {
+    return this.loadCalendar.execute(p, dto, key);
+  }
+
+  @MessagePattern(S.calendarList)
+  calendarList(@RpcPrincipal() p: Principal, @RpcBody(ListCalendarYearsDto) dto: ListCalendarYearsDto) {
+    return this.listCalendar.execute(p, dto);
+  }
+
+  @MessagePattern(S.calendarGet)
+  calendarGet(@RpcPrincipal() p: Principal, @RpcBody(CalendarYearQueryDto) dto: CalendarYearQueryDto) {
+    return this.getCalendar.execute(p, dto);
   }
 }

@@ -23,6 +23,8 @@ export interface RunRow {
   publicity_last_day: string | null;
   publicity_closes_at: Date | null;
   publicity_working_days: number | null;
+  /** the calendar versions the window was counted on (migration 1764000000411) */
+  publicity_calendar: Array<{ year: number; version: number }> | null;
   paid_at: Date | null;
   paid_on: string | null;
   /** When the run's approve-all ran: its claims then in review, neither sampled nor flagged, are approved by it (ADR 0008). */
@@ -46,7 +48,7 @@ export interface RunRow {
 
 export const RUN_COLUMNS = `id, programme_id, province, quarter, quarter_end, state, seed, sample_rate_bp, collected_count, collected_fen,
   to_char(published_on, 'YYYY-MM-DD') AS published_on, to_char(publicity_first_day, 'YYYY-MM-DD') AS publicity_first_day,
-  to_char(publicity_last_day, 'YYYY-MM-DD') AS publicity_last_day, publicity_closes_at, publicity_working_days,
+  to_char(publicity_last_day, 'YYYY-MM-DD') AS publicity_last_day, publicity_closes_at, publicity_working_days, publicity_calendar,
   paid_at, to_char(paid_on, 'YYYY-MM-DD') AS paid_on, approved_at, instruction_count, instruction_fen, in_review_count, sampled_in_review_count,
   approved_count, approved_fen, held_count, held_fen, rejected_count, rejected_fen, paid_count, paid_fen, created_at, updated_at`;
 
@@ -326,6 +328,7 @@ export async function runView(tx: Tx, run: RunRow): Promise<RunView> {
           lastDay: run.publicity_last_day!,
           closesAt: run.publicity_closes_at!.toISOString(),
           workingDays: run.publicity_working_days!,
+          calendar: run.publicity_calendar ?? [],
         }
       : null,
     instructionCount: run.instruction_count,
@@ -428,7 +431,7 @@ export function matchingShare(voucherFen: string, ratioMicroValue: string): stri
   return `${voucherFen} * ${ratioMicroValue} / 1000000`;
 }
 
-/** The repo calendar has no data for a year the window needs: refuse, never guess (SPEC 3). */
+/** The calendar has no loaded year the window needs: refuse, never guess (SPEC 3). */
 export function calendarError(err: unknown): never {
   if (err instanceof CalendarYearMissingError) {
     throw new DomainError(ErrorCode.CALENDAR_YEAR_MISSING, { message: err.message, details: { year: err.year } });

@@ -1,7 +1,7 @@
 // Operator console: sign in, then one view per task. Views call the same gateway API as any client.
 import { api } from './api.js';
 import { esc, lang, setLang, t } from './i18n.js';
-import { VIEWS } from './views.js';
+import { calendarBanner, VIEWS } from './views.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -93,6 +93,11 @@ async function render() {
     await view.render(main, { principal: p, api, rerender: route });
   } catch (err) {
     main.innerHTML = `<section class="card"><p class="error">${esc(err.code ?? '')} ${esc(err.message)}</p></section>`;
+  }
+  // A missing working-day year stops publications: every operator sees it above the view.
+  if (p.role !== 'region_admin') {
+    const banner = await calendarBanner(api).catch(() => '');
+    if (banner) main.insertAdjacentHTML('afterbegin', banner);
   }
 }
 

@@ -449,6 +449,67 @@ async function registry(main, { api }) {
     ])}</section>`;
 }
 
+// ---- working-day calendar (SPEC 3) ---------------------------------------------------------
+
+/**
+ * The banner every operator sees while this year or (from 1 November, business clock) next year
+ * is not loaded: the runs that need it would be refused (CALENDAR_YEAR_MISSING).
+ */
+export async function calendarBanner(api) {
+  const { status } = await api('GET', '/v1/calendar/years');
+  const lines = [];
+  const fill = (key) => t(key).replaceAll('{year}', String(status.currentYear)).replaceAll('{next}', String(status.nextYear));
+  if (!status.currentYearLoaded) lines.push(fill('calendar.currentMissing'));
+  if (!status.nextYearLoaded && status.today >= status.nextYearDueFrom) lines.push(fill('calendar.nextMissing'));
+  return lines.length ? `<section class="card warning" id="calendar-warning" role="alert">${lines.map((l) => `<p>${esc(l)}</p>`).join('')}</section>` : '';
+}
+
+async function calendar(main, ctx) {
+  const { api, principal } = ctx;
+  const { items } = await api('GET', '/v1/calendar/years?history=true');
+  const loads = principal.role === 'delta_operator';
+  main.innerHTML = `
+    <h2>${esc(t('calendar'))}</h2>${flashHtml()}
+    ${
+      loads
+        ? `<section class="card"><form class="inline" id="calendar-load">
+            <label>${esc(t('loadYear'))}<input type="file" name="file" accept="application/json,.json" required /></label>
+            <label>${esc(t('supersedes'))}<input name="supersedes" type="number" min="1" step="1" /></label>
+            <label>${esc(t('reason'))}<input name="reason" maxlength="500" /></label>
+            <button class="primary" type="submit">${esc(t('submit'))}</button></form></section>`
+        : ''
+    }
+    <section class="card" id="calendar-years">${table(
+      [...items].reverse(),
+      [
+        [t('year'), (y) => `${esc(y.year)}${y.testFixture ? ` ${badge('flagged', t('testFixture'))}` : ''}`],
+        [t('version'), (y) => `${esc(y.version)}${y.current ? '' : ` ${badge('superseded')}`}${y.supersedes ? ` <span class="muted">← ${esc(y.supersedes)}: ${esc(y.reason ?? '')}</span>` : ''}`],
+        [t('notice'), (y) => `${esc(y.notice.title)}<br><span class="muted">${esc(y.notice.number)} · ${esc(y.notice.publishedOn)}</span>`],
+        [t('holidays'), (y) => esc(y.holidayCount), 'num'],
+        [t('workdays'), (y) => esc(y.workdayCount), 'num'],
+        [t('loadedBy'), (y) => `${esc(y.loadedBy.role)} · ${esc(y.loadedBy.sub)}<br><span class="muted">${esc(shanghai(y.loadedAt))}</span>`],
+      ],
+      (y) => `data-year="${esc(y.year)}" data-version="${esc(y.version)}"`,
+    )}</section>`;
+  const form = main.querySelector('#calendar-load');
+  if (form) {
+    form.onsubmit = async (e) => {
+      e.preventDefault();
+      const f = new FormData(form);
+      try {
+        const file = JSON.parse(await f.get('file').text());
+        const supersedes = f.get('supersedes') ? Number(f.get('supersedes')) : undefined;
+        const reason = String(f.get('reason') ?? '').trim() || undefined;
+        const r = await api('PUT', `/v1/calendar/years/${encodeURIComponent(file.year)}`, { ...file, ...(supersedes ? { supersedes } : {}), ...(reason ? { reason } : {}) });
+        ui.flash = { text: `${t('calendarLoaded')} ✓ ${r.year.year} v${r.year.version}${r.loaded ? '' : ' (=)'}` };
+      } catch (err) {
+        ui.flash = { text: errorText(err), error: true };
+      }
+      ctx.rerender();
+    };
+  }
+}
+
 export const VIEWS = [
   { id: 'dashboard', roles: OPERATORS, render: dashboard },
   { id: 'claims', roles: OPERATORS, render: claims },
@@ -456,4 +517,5 @@ export const VIEWS = [
   { id: 'statement', roles: OPERATORS, render: statement },
   { id: 'matching', roles: [...OPERATORS, 'region_admin'], render: matching },
   { id: 'registry', roles: OPERATORS, render: registry },
+  { id: 'calendar', roles: OPERATORS, render: calendar },
 ];

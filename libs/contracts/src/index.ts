@@ -8,3 +8,4 @@ export * from './events';
 export * from './issuance.dto';
 export * from './redemption.dto';
 export * from './settlement.dto';
+export * from './calendar.dto';

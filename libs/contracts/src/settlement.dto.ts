@@ -212,7 +212,15 @@ export interface RunView {
   collectedCount: number;
   collectedFen: FenOut;
   counts: Partial<Record<SettlementClaimState, number>>;
-  publication: { publishedOn: string; firstDay: string; lastDay: string; closesAt: string; workingDays: number } | null;
+  publication: {
+    publishedOn: string;
+    firstDay: string;
+    lastDay: string;
+    closesAt: string;
+    workingDays: number;
+    /** the working-day calendar versions the window was counted on (SPEC 3) */
+    calendar: Array<{ year: number; version: number }>;
+  } | null;
   instructionCount: number;
   instructionFen: FenOut;
   createdAt: string;

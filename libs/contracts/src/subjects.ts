@@ -5,6 +5,8 @@
 export const Subjects = {
   registry: {
     health: 'registry.health.check',
+    /** CLOCK_MODE=simulated only: a delta operator moves the business clock of every registry instance (no queue group) */
+    clockSet: 'registry.clock.set',
     providerApply: 'registry.provider.apply',
     providerReview: 'registry.provider.review',
     providerGet: 'registry.provider.get',
@@ -24,6 +26,8 @@ export const Subjects = {
   },
   issuance: {
     health: 'issuance.health.check',
+    /** CLOCK_MODE=simulated only: a delta operator moves the business clock of every issuance instance (no queue group) */
+    clockSet: 'issuance.clock.set',
     programmeCreate: 'issuance.programme.create',
     programmeUpdate: 'issuance.programme.update',
     programmeOpen: 'issuance.programme.open',
@@ -46,6 +50,8 @@ export const Subjects = {
   },
   redemption: {
     health: 'redemption.health.check',
+    /** CLOCK_MODE=simulated only: a delta operator moves the business clock of every redemption instance (no queue group) */
+    clockSet: 'redemption.clock.set',
     orderCreate: 'redemption.order.create',
     orderConfirm: 'redemption.order.confirm',
     orderQuote: 'redemption.order.quote',
@@ -65,6 +71,8 @@ export const Subjects = {
   },
   settlement: {
     health: 'settlement.health.check',
+    /** CLOCK_MODE=simulated only: a delta operator moves the business clock of every settlement instance (no queue group) */
+    clockSet: 'settlement.clock.set',
     runStart: 'settlement.run.start',
     runGet: 'settlement.run.get',
     runList: 'settlement.run.list',
@@ -88,8 +96,23 @@ export const Subjects = {
     rewardList: 'settlement.reward.list',
     /** a run's outputs as a file (CSV, XLSX, PDF), base64 in the reply */
     exportGet: 'settlement.export.get',
+    /** SPEC 3: a delta operator loads a year's State Council schedule (a correction is a new version) */
+    calendarLoad: 'settlement.calendar.load',
+    /** the loaded years (current versions, or the whole history) and whether this and next year are there */
+    calendarList: 'settlement.calendar.list',
+    /** one year's schedule, every date written out (current version, or a given one) */
+    calendarGet: 'settlement.calendar.get',
   },
 } as const;
+
+/**
+ * The subject on which a service's simulated business clock is set (`{ "now": "<ISO 8601>" }`,
+ * delta operator; refused unless CLOCK_MODE=simulated, which production refuses). Every instance
+ * subscribes without a queue group, so one request moves them all; the reply comes from the first.
+ */
+export function clockSetSubject(service: string): string {
+  return `${service}.clock.set`;
+}
 
 export const EVENT_STREAM = 'VOUCHER_EVENTS';
 export const EVENT_SUBJECT_PREFIX = 'voucher.events';

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { NatsConnection, Subscription } from 'nats';
 import { TokenService } from '@vc/auth';
 import { AppConfig } from '@vc/config';
-import { Headers, Role, toJson } from '@vc/contracts';
+import { clockSetSubject, Headers, Role, toJson } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { NATS_CONNECTION } from '@vc/messaging';
 import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
@@ -44,7 +44,7 @@ export class Clock implements OnApplicationBootstrap, OnApplicationShutdown {
   onApplicationBootstrap(): void {
     if (!this.simulated) return;
     // No queue group: every instance of the service moves its clock.
-    this.subscription = this.nc.subscribe(`${this.def.name}.clock.set`, {
+    this.subscription = this.nc.subscribe(clockSetSubject(this.def.name), {
       callback: (err, msg) => {
         if (err) return;
         let reply: unknown;

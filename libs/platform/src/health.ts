@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { Public } from '@vc/auth';
 import { NATS_CONNECTION } from '@vc/messaging';
 import { ensureDefaultMetrics, metricsText } from './metrics';
+import { ReadinessDetails } from './readiness';
 
 /** `promise`, or a rejection with `message` after `ms` (a readiness probe must answer, not hang). */
 export function withinMs<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
@@ -46,12 +47,22 @@ export class DependencyHealth {
       return check.down({ message: (err as Error).message });
     }
   }
+
+  /** A detail a service adds (ReadinessDetails): reported as up, with its content or why it could not be read. */
+  async detail(name: string, read: () => Promise<Record<string, unknown>>) {
+    const check = this.indicator.check(name);
+    try {
+      return check.up(await read());
+    } catch (err) {
+      return check.up({ unreadable: (err as Error).message });
+    }
+  }
 }
 
-/** Liveness, readiness (PostgreSQL and NATS reachable) and Prometheus metrics of every service. */
+/** Liveness, readiness (PostgreSQL and NATS reachable, plus the details a service adds) and Prometheus metrics of every service. */
 @Controller()
 export class HealthController {
-  constructor(private readonly health: HealthCheckService, private readonly deps: DependencyHealth) {
+  constructor(private readonly health: HealthCheckService, private readonly deps: DependencyHealth, private readonly details: ReadinessDetails) {
     ensureDefaultMetrics();
   }
 
@@ -65,7 +76,11 @@ export class HealthController {
   @Get(['health', 'health/ready'])
   @HealthCheck()
   ready() {
-    return this.health.check([() => this.deps.database(), () => this.deps.nats()]);
+    return this.health.check([
+      () => this.deps.database(),
+      () => this.deps.nats(),
+      ...this.details.entries().map(([name, read]) => () => this.deps.detail(name, read)),
+    ]);
   }
 
   @Public()

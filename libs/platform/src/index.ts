@@ -8,3 +8,4 @@ export * from './metrics';
 export * from './clock';
 export * from './read-audit.use-case';
 export * from './memory';
+export * from './readiness';

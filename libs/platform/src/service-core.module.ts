@@ -9,6 +9,7 @@ import { DataSourceLifecycle, dataSourceProvider, Outbox } from './database.prov
 import { DependencyHealth, HealthController } from './health';
 import { UnitOfWork } from './unit-of-work';
 import { Clock } from './clock';
+import { ReadinessDetails } from './readiness';
 import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
 
 /**
@@ -24,8 +25,8 @@ export class ServiceCoreModule {
       global: true,
       imports: [TerminusModule],
       controllers: [HealthController],
-      providers: [definition, dataSourceProvider(), Outbox, UnitOfWork, Clock, DataSourceLifecycle, DependencyHealth, RpcAuthGuard],
-      exports: [definition, DataSource, Outbox, UnitOfWork, Clock, RpcAuthGuard],
+      providers: [definition, dataSourceProvider(), Outbox, UnitOfWork, Clock, DataSourceLifecycle, DependencyHealth, RpcAuthGuard, ReadinessDetails],
+      exports: [definition, DataSource, Outbox, UnitOfWork, Clock, RpcAuthGuard, ReadinessDetails],
     };
     return {
       module: class ServiceRootModule {},

@@ -263,6 +263,13 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     await programme.locator('.tile', { hasText: '已使用' }).filter({ hasText: '¥8,086.41' }).waitFor();
     await expect(programme.locator('.tile', { hasText: '剩余' }).textContent()).resolves.toContain('¥991,913.59');
     await expect(programme.locator('.claim-states').textContent()).resolves.toContain('2');
+
+    // SPEC 3: from 1 November (business clock) every operator is warned that next year's calendar is missing
+    expect(await page.locator('#calendar-warning').count()).toBe(0);
+    setNow('2026-11-02T09:00:00+08:00');
+    await go('calendar');
+    await page.locator('#calendar-warning', { hasText: '2027年工作日历尚未加载' }).waitFor();
+    await expect(page.locator('#calendar-years').textContent()).resolves.toContain('国办发明电〔2025〕7号');
     expect(browserErrors).toEqual([]);
   });
 });

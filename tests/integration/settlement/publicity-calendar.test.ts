@@ -8,7 +8,7 @@ import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, provid
 const S = Subjects.settlement;
 
 /**
- * R-PUB-1 on the repo calendar (State Council schedule, make-up working days included): the window
+ * R-PUB-1 on the loaded calendar (State Council schedule, make-up working days included): the window
  * is the first N working days after the publication date and closes at 24:00 Asia/Shanghai of the
  * last one; a year without calendar data is refused, never guessed.
  */
@@ -43,7 +43,7 @@ describe('settlement: publicity windows across holidays and make-up days (R-PUB-
   it('R-PUB-1: published Thu 2026-02-12 → Feb 13, Sat Feb 14 (make-up), Spring Festival skipped, Feb 24, 25, 26; closes 24:00 Feb 26', async () => {
     const { runId, op, claimId } = await reviewedRun('JS-2025', '2025Q4', '2025-12-20T10:00:00+08:00', '2026-02-12T09:00:00+08:00');
     const run = await sys.client.ok(S.runPublish, { runId }, { principal: op, idempotencyKey: key() });
-    expect(run.publication).toEqual({ publishedOn: '2026-02-12', firstDay: '2026-02-13', lastDay: '2026-02-26', closesAt: '2026-02-26T16:00:00.000Z', workingDays: 5 });
+    expect(run.publication).toEqual({ publishedOn: '2026-02-12', firstDay: '2026-02-13', lastDay: '2026-02-26', closesAt: '2026-02-26T16:00:00.000Z', workingDays: 5, calendar: [{ year: 2026, version: 1 }] });
 
     setNow(app, '2026-02-26T23:59:59+08:00');
     expect(await object(runId, claimId)).toMatchObject({ ok: true });

@@ -249,6 +249,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
       lastDay: '2026-10-15',
       closesAt: '2026-10-15T16:00:00.000Z',
       workingDays: 5,
+      calendar: [{ year: 2026, version: 1 }],
     });
     // the public list, no token: enterprises included
     const list = await sys.client.ok(S.publicityList, { runId });

@@ -17,7 +17,7 @@ import { RunsUseCase } from '../use-cases/runs.use-case';
 import { StatementUseCase } from '../use-cases/statement.use-case';
 import { Progress } from './progress';
 
-interface CommonOptions {
+export interface CommonOptions {
   operator?: string;
   delta?: boolean;
   token?: string;
@@ -34,7 +34,7 @@ const PROVINCES = ['SH', 'JS', 'ZJ', 'AH'];
  * Who runs the batch: a principal token (--token or SETTLE_TOKEN, verified like any request), or
  * for an operator at the database host, --operator <PROVINCE> / --delta, recorded with the OS user.
  */
-function principalOf(tokens: TokenService, o: CommonOptions): Principal {
+export function principalOf(tokens: TokenService, o: CommonOptions): Principal {
   const token = o.token ?? process.env.SETTLE_TOKEN;
   if (token) return tokens.verify(token);
   const sub = `cli:${userInfo().username}`;
@@ -46,7 +46,7 @@ function principalOf(tokens: TokenService, o: CommonOptions): Principal {
   throw new UsageError('say who acts: --operator <PROVINCE>, --delta, or --token / SETTLE_TOKEN');
 }
 
-function print(o: CommonOptions, value: unknown, text: string): void {
+export function print(o: CommonOptions, value: unknown, text: string): void {
   process.stdout.write(o.json ? `${JSON.stringify(value, jsonReplacer, 2)}\n` : `${text}\n`);
 }
 
@@ -57,7 +57,7 @@ function summary(run: RunView): string {
 }
 
 /** Shared by the verbs: options, outputs, decisions. */
-abstract class SettleCommand extends CommandRunner {
+export abstract class SettleCommand extends CommandRunner {
   protected readonly progress = new Progress();
 
   constructor(protected readonly tokens: TokenService, protected readonly uow: UnitOfWork) {

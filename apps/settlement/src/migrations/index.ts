@@ -8,6 +8,7 @@ import { SettlementRunStateCounters1764000000407 } from './1764000000407-settlem
 import { SettlementPaymentPerRun1764000000408 } from './1764000000408-settlement-payment-per-run';
 import { SettlementApprovalPerRun1764000000409 } from './1764000000409-settlement-approval-per-run';
 import { SettlementRegionVersion1764000000410 } from './1764000000410-settlement-region-version';
+import { SettlementCalendarYears1764000000411 } from './1764000000411-settlement-calendar-years';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -20,4 +21,5 @@ export const settlementMigrations = [
   SettlementPaymentPerRun1764000000408,
   SettlementApprovalPerRun1764000000409,
   SettlementRegionVersion1764000000410,
+  SettlementCalendarYears1764000000411,
 ];

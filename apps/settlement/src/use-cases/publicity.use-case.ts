@@ -14,7 +14,7 @@ import {
   RunView,
   SettlementRunEvent,
 } from '@vc/contracts';
-import { publicityWindow, shanghaiDate } from '@vc/domain';
+import { shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import {
@@ -33,6 +33,7 @@ import {
   tallyDifferences,
   tallyRun,
 } from '../settlement.sql';
+import { calendarOf } from '../calendar/calendar.sql';
 
 /** Who files an objection without a token: the public publicity page (R-PUB-1: anyone may object). */
 export const PUBLIC_PRINCIPAL: Principal = { sub: 'public', role: 'public' as Role, org: 'PUBLIC' };
@@ -58,7 +59,8 @@ const OBJECTION_COLUMNS = objectionColumns();
 /**
  * SPEC 5.6 step 2 (公示), R-PUB-1: the approved list, enterprises included, is published for the
  * programme's publicityWorkingDays working days: the first N working days after the publication
- * date (repo calendar: holidays and make-up days), closing at 24:00 Shanghai of the last one.
+ * date (the State Council schedule loaded as operations data, make-up days included; SPEC 3),
+ * closing at 24:00 Shanghai of the last one.
  * Anyone may object during the window; an open objection holds the claim out of payment; upheld
  * rejects it, dismissed sends it to the next run.
  */
@@ -94,24 +96,29 @@ export class PublicityUseCase {
       const days = programme?.publicity_working_days ?? 5;
       const now = this.clock.now();
       const publishedOn = shanghaiDate(now);
-      let window: ReturnType<typeof publicityWindow>;
+      // The years' current schedules, read now: a year a delta operator loaded a moment ago, through
+      // any instance or the CLI, counts here. A window reaching into a year not loaded is refused.
+      const year = Number(publishedOn.slice(0, 4));
+      const { calendar, versions } = await calendarOf(work.tx, [year, year + 1, year + 2]);
+      let window: ReturnType<typeof calendar.publicityWindow>;
       try {
-        window = publicityWindow(publishedOn, days);
+        window = calendar.publicityWindow(publishedOn, days);
       } catch (err) {
         calendarError(err);
       }
+      const countedOn = versions.filter((v) => window.years.includes(v.year)).map((v) => ({ year: v.year, version: v.version }));
       await work.query(
         `UPDATE settlement.runs SET state = 'publicity', published_on = $2, publicity_first_day = $3, publicity_last_day = $4,
-                publicity_closes_at = $5, publicity_working_days = $6, updated_at = $7
+                publicity_closes_at = $5, publicity_working_days = $6, publicity_calendar = $8::jsonb, updated_at = $7
           WHERE id = $1 AND state = 'review'`,
-        [run.id, publishedOn, window.firstDay, window.lastDay, window.closesAt, days, now],
+        [run.id, publishedOn, window.firstDay, window.lastDay, window.closesAt, days, now, JSON.stringify(countedOn)],
       );
       const listed = { n: fresh.approved_count, fen: fresh.approved_fen };
       await work.audit({
         action: 'run.published',
         entityType: 'run',
         entityId: run.id,
-        data: { publishedOn, ...window, workingDays: days, listed: listed.n, listedFen: listed.fen },
+        data: { publishedOn, firstDay: window.firstDay, lastDay: window.lastDay, closesAt: window.closesAt, workingDays: days, calendar: countedOn, listed: listed.n, listedFen: listed.fen },
       });
       const payload: SettlementRunEvent = {
         runId: run.id,
