@@ -52,7 +52,7 @@ export class DependencyHealth {
   async detail(name: string, read: () => Promise<Record<string, unknown>>) {
     const check = this.indicator.check(name);
     try {
-      return check.up(await read());
+      return check.up(await withinMs(read(), READY_PROBE_MS, `no answer for ${name}`));
     } catch (err) {
       return check.up({ unreadable: (err as Error).message });
     }
