@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsArray, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { IsArray, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { DomainError } from '@vc/errors';
 import { isUuid, hiddenViolation, toJson, validateDto } from './validation';
 
@@ -86,5 +86,29 @@ describe('validateDto: unknown fields (R-ERR-1)', () => {
 
   it('refuses any other unknown field too', () => {
     expect(refusal({ title: 'x', notes: [], extra: 1 })).toMatchObject({ code: 'VALIDATION_FAILED', field: 'extra' });
+  });
+});
+
+describe('validateDto: which rule a refusal names', () => {
+  class PageDto {
+    @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
+  }
+  const refusal = (body: unknown) => {
+    try {
+      validateDto(PageDto, body);
+      return null;
+    } catch (err) {
+      return err as DomainError;
+    }
+  };
+
+  it('R-ERR-1: names the broken bound, the lower one for a value below it', () => {
+    expect(refusal({ limit: -1 })).toMatchObject({ code: 'VALIDATION_FAILED', field: 'limit', message: 'limit must not be less than 1' });
+    expect(refusal({ limit: 501 })).toMatchObject({ field: 'limit', message: 'limit must not be greater than 500' });
+  });
+
+  it('R-ERR-1: names the type first when the value is not of it, as the rules are written', () => {
+    expect(refusal({ limit: 'abc' })).toMatchObject({ field: 'limit', message: 'limit must be an integer number' });
+    expect(refusal({ limit: 1.5 })).toMatchObject({ field: 'limit', message: 'limit must be an integer number' });
   });
 });

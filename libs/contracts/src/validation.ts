@@ -54,7 +54,11 @@ function firstError(errors: ValidationError[], prefix = ''): { field: string; co
   for (const e of errors) {
     const field = prefix ? `${prefix}.${e.property}` : e.property;
     if (e.constraints && Object.keys(e.constraints).length > 0) {
-      const [constraint, message] = Object.entries(e.constraints)[0];
+      // Decorators run bottom-up, right to left, so the failures come in the reverse of reading
+      // order: the last is the rule written first, the type (`@IsInt() @Min(1) @Max(500)`: 'abc'
+      // is "not an integer", not "greater than 500").
+      const entries = Object.entries(e.constraints);
+      const [constraint, message] = entries[entries.length - 1];
       return { field, constraint, message };
     }
     if (e.children?.length) {

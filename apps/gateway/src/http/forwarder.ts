@@ -24,7 +24,7 @@ export class Forwarder {
     for (const [k, v] of Object.entries(q ?? {})) {
       if (v === undefined) continue;
       const value = Array.isArray(v) ? v[0] : v;
-      out[k] = NUMERIC_QUERY.has(k) && /^\d{1,9}$/.test(value) ? Number(value) : value;
+      out[k] = NUMERIC_QUERY.has(k) && /^-?\d{1,9}$/.test(value) ? Number(value) : value;
     }
     return { ...out, ...extra };
   }
