@@ -1,4 +1,4 @@
-import { Principal, toJson } from '@vc/contracts';
+import { Principal, toJson, toWire } from '@vc/contracts';
 import { currentCorrelationId } from '@vc/logging';
 import { Tx } from './data-source';
 
@@ -9,6 +9,23 @@ export interface AuditEntry {
   entityId: string;
   reason?: string | null;
   data?: unknown;
+}
+
+/**
+ * R-MONEY-1 on the wire: money in an audit record (a key ending in `Fen`) is an integer, whatever
+ * form its source gave it: event payloads carry fen as decimal strings (FenJson), SQL sums come as
+ * text. Applied when a record is written and when one is read (records written before this rule).
+ */
+export function moneyAsIntegers(value: unknown, key = ''): unknown {
+  if (/Fen$/.test(key)) {
+    if (typeof value === 'string' && /^-?\d{1,30}$/.test(value)) return BigInt(value);
+    if (Array.isArray(value)) return value.map((v) => moneyAsIntegers(v, key));
+  }
+  if (Array.isArray(value)) return value.map((v) => moneyAsIntegers(v));
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, moneyAsIntegers(v, k)]));
+  }
+  return value;
 }
 
 /** R-AUDIT-1: who, when, what and why, in the same transaction as the change. */
@@ -24,7 +41,7 @@ export async function audit(tx: Tx, schema: string, entry: AuditEntry): Promise<
       entry.entityType,
       entry.entityId,
       entry.reason ?? null,
-      entry.data === undefined ? null : toJson(entry.data),
+      entry.data === undefined ? null : toJson(moneyAsIntegers(entry.data)),
       currentCorrelationId() ?? null,
     ],
   );
@@ -49,5 +66,6 @@ export async function readAudit(
       ORDER BY id LIMIT $4`,
     [query.after ?? '0', query.entityType ?? null, query.entityId ?? null, query.limit],
   );
-  return { items: rows, nextAfter: rows.length === query.limit ? String(rows[rows.length - 1].id) : null };
+  const items = rows.map((row) => (row.data == null ? row : { ...row, data: toWire(moneyAsIntegers(row.data)) }));
+  return { items, nextAfter: rows.length === query.limit ? String(rows[rows.length - 1].id) : null };
 }
