@@ -100,10 +100,13 @@ export class SettlementRpcController {
     return this.publicity.publish(p, dto, key);
   }
 
-  /** Idempotent and resumable by the run's state (R-PAY-1): no idempotency key needed to retry. */
+  /**
+   * Idempotent and resumable by the run's state (R-PAY-1): a retry needs no idempotency key; with
+   * one, a repeat of the key returns the first reply, as on every other mutation.
+   */
   @MessagePattern(S.runDisburse)
-  disburse(@RpcPrincipal() p: Principal, @RpcBody(RunIdDto) dto: RunIdDto) {
-    return this.disbursement.execute(p, dto);
+  disburse(@RpcPrincipal() p: Principal, @RpcBody(RunIdDto) dto: RunIdDto, @RpcIdempotencyKey() key?: string) {
+    return this.disbursement.request(p, dto, key);
   }
 
   /** R-PUB-1: the public publicity page reads the list without an account. */
@@ -141,8 +144,8 @@ export class SettlementRpcController {
   }
 
   @MessagePattern(S.matchingCheck)
-  matchingCheck(@RpcPrincipal() p: Principal, @RpcBody(MatchingCheckDto) dto: MatchingCheckDto) {
-    return this.matching.check(p, dto);
+  matchingCheck(@RpcPrincipal() p: Principal, @RpcBody(MatchingCheckDto) dto: MatchingCheckDto, @RpcIdempotencyKey() key?: string) {
+    return this.matching.check(p, dto, key);
   }
 
   @MessagePattern(S.statementGet)

@@ -32,6 +32,21 @@ export function assertIdempotencyKey(key: string | undefined): asserts key is st
   }
 }
 
+/**
+ * The stored first reply of (scope, key), or undefined when the key is new; the key with another
+ * body is refused (IDEMPOTENCY_CONFLICT). For effects made of several transactions (a resumable
+ * run), which check the key before they start and store the reply once they are done.
+ */
+export async function priorReply(tx: Tx, schema: string, scope: string, key: string, body: unknown): Promise<{ reply: unknown } | undefined> {
+  assertIdempotencyKey(key);
+  const [prior] = await tx.query(`SELECT request_hash, reply FROM "${schema}".idempotency WHERE scope = $1 AND key = $2`, [scope, key]);
+  if (!prior) return undefined;
+  if (prior.request_hash !== requestHash(body)) {
+    throw new DomainError(ErrorCode.IDEMPOTENCY_CONFLICT, { field: 'Idempotency-Key', message: 'this Idempotency-Key was used with a different request' });
+  }
+  return { reply: prior.reply };
+}
+
 export async function runIdempotent<R>(
   ds: DataSource,
   schema: string,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Principal } from '@vc/contracts';
-import { addToOutbox, audit, AuditEntry, NewEvent, queryRows, runIdempotent, Tx } from '@vc/database';
+import { addToOutbox, audit, AuditEntry, NewEvent, priorReply, queryRows, runIdempotent, Tx } from '@vc/database';
 import { Outbox } from './database.provider';
 import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
 
@@ -57,11 +57,30 @@ export class UnitOfWork {
     body: unknown,
     fn: (work: Work) => Promise<R>,
   ): Promise<any> {
-    const reply = await runIdempotent(this.ds, this.def.schema, `${operation}:${principal.role}:${principal.org}:${principal.sub}`, key, body, (tx) =>
+    const reply = await runIdempotent(this.ds, this.def.schema, this.scopeOf(principal, operation), key, body, (tx) =>
       fn(new Work(tx, this.def.schema, principal)),
     );
     this.outbox.nudge();
     return reply;
+  }
+
+  /**
+   * An effect that is idempotent by its state and spans several transactions (a resumable run),
+   * with an optional idempotency key: a key already answered returns its first reply without
+   * running again (another body under it is refused before anything runs); a new key runs the
+   * effect and stores its reply (a concurrent twin that stored first wins, as with `idempotent`).
+   */
+  async idempotentByState<R>(principal: Principal, operation: string, key: string | undefined, body: unknown, fn: () => Promise<R>): Promise<any> {
+    if (key === undefined) return fn();
+    const scope = this.scopeOf(principal, operation);
+    const prior = await priorReply(this.ds.manager, this.def.schema, scope, key, body);
+    if (prior) return prior.reply;
+    const result = await fn();
+    return runIdempotent(this.ds, this.def.schema, scope, key, body, async () => result);
+  }
+
+  private scopeOf(principal: Principal, operation: string): string {
+    return `${operation}:${principal.role}:${principal.org}:${principal.sub}`;
   }
 
   /** A transaction without an idempotency key (jobs and consumers that are idempotent by state). */

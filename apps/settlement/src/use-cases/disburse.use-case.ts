@@ -40,6 +40,14 @@ export class DisburseUseCase {
     }
   }
 
+  /**
+   * A request to disburse (HTTP, NATS): the run as `execute` leaves it; with an idempotency key, a
+   * repeat of the key returns the first reply (the steps are idempotent by the run's state anyway).
+   */
+  request(principal: Principal, dto: RunIdDto, idempotencyKey?: string): Promise<RunView> {
+    return this.uow.idempotentByState(principal, 'run.disburse', idempotencyKey, dto, () => this.execute(principal, dto));
+  }
+
   /** Disburses a run, or resumes it where it stopped; safe to call any number of times. */
   async execute(principal: Principal, dto: RunIdDto, onStep?: StepListener): Promise<RunView> {
     const run = await this.uow.run(principal, (work) => operatedRun(work.tx, principal, dto.runId));

@@ -4,12 +4,16 @@ import {
   Events,
   isUuid,
   MatchingCheckDto,
+  MatchingCheckResult,
   MatchingObligationView,
   MatchingRecordedEvent,
   MatchingReportDto,
+  MatchingReportView,
   Principal,
   RecordMatchingDto,
   RegionDefaultEvent,
+  RegionDefaultState,
+  RegionMatchingSummary,
   Role,
 } from '@vc/contracts';
 import { parseDate, shanghaiDate } from '@vc/domain';
@@ -23,32 +27,6 @@ export const MATCHING_LOCK_SPACE = 0x5e7e;
 /** [sql, params] of the lock every refresh of the region flags takes first, to the end of its transaction. */
 export function matchingLock(): [string, unknown[]] {
   return xactLock(MATCHING_LOCK_SPACE, 0);
-}
-
-export interface RegionMatchingSummary {
-  regionId: string;
-  defaulting: boolean;
-  obligations: number;
-  owedFen: bigint;
-  paidFen: bigint;
-  outstandingFen: bigint;
-  overdueCount: number;
-  overdueFen: bigint;
-}
-
-export interface RegionDefaultState {
-  regionId: string;
-  defaulting: boolean;
-  overdueCount: number;
-  overdueFen: bigint;
-}
-
-export interface MatchingCheckResult {
-  asOf: string;
-  /** regions newly flagged, and newly cleared, by this check */
-  defaulting: string[];
-  caughtUp: string[];
-  regions: RegionDefaultState[];
 }
 
 const OBLIGATION_COLUMNS = `o.id, o.run_id AS "runId", o.programme_id AS "programmeId", o.region_id AS "regionId", o.enterprise_id AS "enterpriseId",
@@ -142,7 +120,7 @@ export class MatchingUseCase {
     });
   }
 
-  async report(principal: Principal, dto: MatchingReportDto): Promise<{ asOf: string; regions: RegionMatchingSummary[]; obligations: MatchingObligationView[] }> {
+  async report(principal: Principal, dto: MatchingReportDto): Promise<MatchingReportView> {
     requireRole(principal, Role.RegionAdmin, Role.ProgrammeOperator, Role.DeltaOperator, Role.Auditor);
     let regionId = dto.regionId ?? null;
     let province: string | null = null;
@@ -178,10 +156,13 @@ export class MatchingUseCase {
    * A programme operator checks its own province's regions only (SPEC 2); the delta desk and the
    * scheduled job check them all.
    */
-  async check(principal: Principal, dto: MatchingCheckDto): Promise<MatchingCheckResult> {
+  async check(principal: Principal, dto: MatchingCheckDto, idempotencyKey?: string): Promise<MatchingCheckResult> {
     requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator, Role.Service);
     const province = principal.role === Role.ProgrammeOperator ? (principal.province ?? '-') : null;
-    return this.uow.run(principal, async (work) => {
+    // idempotent by state (a repeat flips nothing); with a key, a repeat of it returns the first reply
+    const once = (fn: (work: Work) => Promise<MatchingCheckResult>) =>
+      idempotencyKey === undefined ? this.uow.run(principal, fn) : this.uow.idempotent(principal, 'matching.check', idempotencyKey, dto, fn);
+    return once(async (work) => {
       const result = await this.refresh(work, this.today(), { province });
       if (result.defaulting.length || result.caughtUp.length) {
         await work.audit({ action: 'matching.checked', entityType: 'matching', entityId: result.asOf, reason: dto.note ?? null, data: result });
