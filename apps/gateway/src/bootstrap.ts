@@ -1,12 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@vc/config';
 import { toJson } from '@vc/contracts';
 import { GatewayModule } from './gateway.module';
+import { openApiDocument } from './openapi';
 
 /** The HTTP gateway (fastify) with OpenAPI at /docs. */
 export async function bootstrapGateway(config: AppConfig, listen = true): Promise<NestFastifyApplication> {
@@ -16,13 +17,8 @@ export async function bootstrapGateway(config: AppConfig, listen = true): Promis
   app.enableShutdownHooks();
   // bigint fen in replies: safe integers as numbers, larger as strings (toJson).
   app.getHttpAdapter().getInstance().setReplySerializer((payload: unknown) => toJson(payload));
-  const doc = new DocumentBuilder()
-    .setTitle('Yangtze River Delta innovation voucher clearing')
-    .setDescription('Money is integer fen. Every mutating request carries an Idempotency-Key. Errors are { code, message, field }.')
-    .setVersion('1')
-    .addBearerAuth()
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc));
+  // OpenAPI at /docs (UI) and /docs-json; the same document is kept as docs/openapi.json.
+  SwaggerModule.setup('docs', app, () => openApiDocument(app));
   // The web pages (public publicity list, operator console): static files, no internet needed.
   const webRoot = process.env.WEB_ROOT ?? join(__dirname, '..', '..', 'web', 'public');
   if (existsSync(webRoot)) {

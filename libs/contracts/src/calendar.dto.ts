@@ -1,5 +1,7 @@
 import { Type } from 'class-transformer';
+import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsBoolean, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ApiBool, ApiDate, ApiInstant, ApiInt, ApiText, ApiTexts, ApiUuid, ApiView } from './api-docs';
 
 /**
  * The working-day calendar as operations data (SPEC 3): a year's State Council schedule as a delta
@@ -42,24 +44,38 @@ export class ListCalendarYearsDto {
   @IsOptional() @IsBoolean() history?: boolean;
 }
 
-export interface CalendarYearSummaryView {
-  year: number;
-  version: number;
-  current: boolean;
-  notice: { title: string; number: string; publishedOn: string };
-  testFixture: boolean;
-  holidayCount: number;
-  workdayCount: number;
-  digest: string;
-  supersedes: number | null;
-  reason: string | null;
-  loadedBy: { sub: string; role: string; org: string };
-  loadedAt: string;
+// ---- views (replies) -----------------------------------------------------------------------
+
+export class CalendarNoticeView {
+  @ApiText() title: string;
+  @ApiText() number: string;
+  @ApiDate() publishedOn: string;
 }
 
-export interface CalendarYearView extends CalendarYearSummaryView {
-  holidays: string[];
-  workdays: string[];
+export class CalendarLoaderView {
+  @ApiText() sub: string;
+  @ApiText() role: string;
+  @ApiText() org: string;
+}
+
+export class CalendarYearSummaryView {
+  @ApiInt() year: number;
+  @ApiInt() version: number;
+  @ApiBool({ description: "the year's version in force" }) current: boolean;
+  @ApiView(CalendarNoticeView) notice: { title: string; number: string; publishedOn: string };
+  @ApiBool({ description: 'a made-up year for tests, never an official schedule' }) testFixture: boolean;
+  @ApiInt() holidayCount: number;
+  @ApiInt() workdayCount: number;
+  @ApiText({ description: 'digest of the schedule' }) digest: string;
+  @ApiInt({ nullable: true, description: 'the version this one corrects' }) supersedes: number | null;
+  @ApiText({ nullable: true }) reason: string | null;
+  @ApiView(CalendarLoaderView) loadedBy: { sub: string; role: string; org: string };
+  @ApiInstant() loadedAt: string;
+}
+
+export class CalendarYearView extends CalendarYearSummaryView {
+  @ApiProperty({ type: 'string', format: 'date', isArray: true, description: 'every holiday (休息日) of the notice, written out' }) holidays: string[];
+  @ApiProperty({ type: 'string', format: 'date', isArray: true, description: 'make-up working days (调休上班)' }) workdays: string[];
 }
 
 /**
@@ -67,23 +83,36 @@ export interface CalendarYearView extends CalendarYearSummaryView {
  * in it) and, from 1 November (Asia/Shanghai), next year, which the notice published around then
  * brings and whose first run (the Q4 run, published in January) needs.
  */
-export interface CalendarStatusView {
+export class CalendarStatusView {
   /** the business date, Asia/Shanghai */
-  today: string;
-  currentYear: number;
-  currentYearLoaded: boolean;
-  nextYear: number;
-  nextYearLoaded: boolean;
+  @ApiDate({ description: 'the business date, Asia/Shanghai' }) today: string;
+  @ApiInt() currentYear: number;
+  @ApiBool() currentYearLoaded: boolean;
+  @ApiInt() nextYear: number;
+  @ApiBool() nextYearLoaded: boolean;
   /** from this date on, a missing next year is warned of */
-  nextYearDueFrom: string;
-  loadedYears: number[];
-  warnings: string[];
+  @ApiDate({ description: 'from this date on, a missing next year is warned of' }) nextYearDueFrom: string;
+  @ApiProperty({ type: 'integer', isArray: true }) loadedYears: number[];
+  @ApiTexts() warnings: string[];
 }
 
-export interface CalendarLoadView {
+export class CalendarYearsView {
+  @ApiView([CalendarYearSummaryView]) items: CalendarYearSummaryView[];
+  @ApiView(CalendarStatusView) status: CalendarStatusView;
+}
+
+export class CalendarRunRefView {
+  @ApiUuid() runId: string;
+  @ApiText() programmeId: string;
+  @ApiText() quarter: string;
+  @ApiText() state: string;
+}
+
+export class CalendarLoadView {
   /** false when the same schedule from the same notice was already the year's current version */
-  loaded: boolean;
-  year: CalendarYearSummaryView;
+  @ApiBool({ description: "false when the same schedule from the same notice was already the year's current version" }) loaded: boolean;
+  @ApiView(CalendarYearSummaryView) year: CalendarYearSummaryView;
   /** on a correction: the runs whose publicity window was counted on the version it supersedes (their windows stand as published) */
+  @ApiView([CalendarRunRefView], { required: false, description: 'on a correction: the runs whose publicity window was counted on the version it supersedes (their windows stand as published)' })
   runsCountedOnSupersededVersion?: Array<{ runId: string; programmeId: string; quarter: string; state: string }>;
 }

@@ -9,3 +9,5 @@ export * from './issuance.dto';
 export * from './redemption.dto';
 export * from './settlement.dto';
 export * from './calendar.dto';
+export * from './api-docs';
+export * from './request-schemas';

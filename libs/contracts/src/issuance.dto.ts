@@ -1,4 +1,5 @@
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { ApiBool, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiView } from './api-docs';
 import { IsCreditCode, IsFen, ToFen } from './validation';
 
 /** One programme per province and year: 'JS-2026'. */
@@ -6,7 +7,7 @@ export const PROGRAMME_ID_PATTERN = /^(SH|JS|ZJ|AH)-\d{4}$/;
 /** An exact non-negative decimal with at most 3 integer and 4 fraction digits ('1.00', '0.5'); never a float. */
 export const MATCHING_RATIO_PATTERN = /^\d{1,3}(\.\d{1,4})?$/;
 
-const PROVINCE_CODES = ['SH', 'JS', 'ZJ', 'AH'];
+const PROVINCE_CODES = ['SH', 'JS', 'ZJ', 'AH'] as const;
 const YEAR_MIN = 2020;
 const YEAR_MAX = 2100;
 
@@ -21,7 +22,7 @@ export class ProgrammeParametersDto {
   @ToFen() @IsFen() annualCapFen: bigint;
   /** total voucher money of the year, in fen; an open programme's budget may grow, never shrink */
   @ToFen() @IsFen() budgetFen: bigint;
-  @IsIn(['provider_redeems', 'enterprise_reimbursed']) mode: 'provider_redeems' | 'enterprise_reimbursed';
+  @IsIn(['provider_redeems', 'enterprise_reimbursed'] as const) mode: 'provider_redeems' | 'enterprise_reimbursed';
   @IsInt() @Min(1) @Max(30) publicityWorkingDays: number;
   @IsInt() @Min(1) @Max(24) matchingDeadlineMonths: number;
   /** at most 5 % (SPEC 4, R-REWARD-1) */
@@ -115,60 +116,98 @@ export class QuotaQueryDto {
   @IsOptional() @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) year?: number;
 }
 
-export interface ProgrammeView {
-  id: string;
-  province: string;
-  year: number;
-  status: 'draft' | 'open' | 'closed';
+// ---- views (replies) -----------------------------------------------------------------------
+
+export const PROGRAMME_MODES = ['provider_redeems', 'enterprise_reimbursed'] as const;
+
+/** The parameters of one version of a programme (SPEC 4). */
+export class ProgrammeParametersView {
   /** the current version; orders record the version in force when they were confirmed (R-PROG-1) */
-  version: number;
-  offsetRateBp: number;
-  annualCapFen: bigint;
-  budgetFen: bigint;
-  mode: 'provider_redeems' | 'enterprise_reimbursed';
-  publicityWorkingDays: number;
-  matchingDeadlineMonths: number;
-  rewardRateBp: number;
-  rewardCapFen: bigint;
+  @ApiInt({ description: 'orders record the version in force when both parties confirmed (R-PROG-1)' }) version: number;
+  @ApiInt({ description: 'share of A the voucher pays, in basis points (2500 = 25 %)', example: 2500 }) offsetRateBp: number;
+  @ApiFen({ description: 'quota an enterprise may claim in the year, integer fen' }) annualCapFen: bigint;
+  @ApiFen({ description: 'voucher money of the year, integer fen' }) budgetFen: bigint;
+  @ApiEnum(PROGRAMME_MODES) mode: 'provider_redeems' | 'enterprise_reimbursed';
+  @ApiInt() publicityWorkingDays: number;
+  @ApiInt() matchingDeadlineMonths: number;
+  @ApiInt({ description: 'year-end reward rate in basis points, at most 500 (R-REWARD-1)' }) rewardRateBp: number;
+  @ApiFen({ description: 'reward cap per legal entity, integer fen' }) rewardCapFen: bigint;
   /** when the current version took effect; null while draft */
-  effectiveFrom: string | null;
+  @ApiInstant({ nullable: true, description: 'when this version took effect; null while draft' }) effectiveFrom: string | null;
 }
 
-export type ProgrammeVersionView = Omit<ProgrammeView, 'id' | 'province' | 'year' | 'status'> & { createdBy: string };
+export class ProgrammeView extends ProgrammeParametersView {
+  @ApiText({ example: 'JS-2026' }) id: string;
+  @ApiEnum(PROVINCE_CODES) province: string;
+  @ApiInt({ example: 2026 }) year: number;
+  @ApiEnum(['draft', 'open', 'closed']) status: 'draft' | 'open' | 'closed';
+}
 
-export interface RegionView {
-  id: string;
-  province: string;
-  name: string;
+export class ProgrammeVersionView extends ProgrammeParametersView {
+  @ApiText({ description: 'who made this version' }) createdBy: string;
+}
+
+export class ProgrammeDetailView extends ProgrammeView {
+  @ApiView([ProgrammeVersionView]) versions: ProgrammeVersionView[];
+}
+
+export class ProgrammePage {
+  @ApiView([ProgrammeView]) items: ProgrammeView[];
+}
+
+export class RegionView {
+  @ApiUuid() id: string;
+  @ApiEnum(PROVINCE_CODES) province: string;
+  @ApiText() name: string;
   /** exact decimal, at least two places: '1.00' */
-  matchingRatio: string;
-  status: 'active' | 'withdrawn';
+  @ApiText({ description: 'exact decimal, at least two places', example: '1.00' }) matchingRatio: string;
+  @ApiEnum(['active', 'withdrawn']) status: 'active' | 'withdrawn';
   /** reported by settlement (R-MATCH-1): new approvals wait until it catches up */
-  defaulting: boolean;
+  @ApiBool({ description: 'overdue with its matching (R-MATCH-1): new enterprise approvals wait until it catches up' }) defaulting: boolean;
 }
 
-export interface EnterpriseView {
-  id: string;
-  creditCode: string;
-  name: string;
-  province: string;
-  regionId: string;
-  status: 'pending' | 'approved' | 'rejected';
-  decisionReason: string | null;
-  smeRegistrations: Array<{ year: number; registrationNumber: string }>;
+export class RegionPage {
+  @ApiView([RegionView]) items: RegionView[];
+}
+
+export class SmeRegistrationView {
+  @ApiInt() year: number;
+  @ApiText() registrationNumber: string;
+}
+
+export class EnterpriseView {
+  @ApiUuid() id: string;
+  @ApiText() creditCode: string;
+  @ApiText() name: string;
+  @ApiEnum(PROVINCE_CODES) province: string;
+  @ApiUuid() regionId: string;
+  @ApiEnum(['pending', 'approved', 'rejected']) status: 'pending' | 'approved' | 'rejected';
+  @ApiText({ nullable: true }) decisionReason: string | null;
+  @ApiView([SmeRegistrationView]) smeRegistrations: SmeRegistrationView[];
+}
+
+export class EnterprisePage {
+  @ApiView([EnterpriseView]) items: EnterpriseView[];
+  @ApiInt({ description: 'matches of the query, all pages' }) total: number;
 }
 
 /** The reply to a quota claim: the claim and the enterprise-year after it. */
-export interface QuotaClaimView {
-  claimId: string;
-  enterpriseId: string;
-  programmeId: string;
-  year: number;
-  amountFen: bigint;
-  capFen: bigint;
-  claimedFen: bigint;
-  remainingCapFen: bigint;
-  validUntil: string;
+export class QuotaClaimView {
+  @ApiUuid() claimId: string;
+  @ApiUuid() enterpriseId: string;
+  @ApiText({ example: 'JS-2026' }) programmeId: string;
+  @ApiInt() year: number;
+  @ApiFen() amountFen: bigint;
+  @ApiFen({ description: 'the annual cap' }) capFen: bigint;
+  @ApiFen({ description: 'claimed this year, this claim included' }) claimedFen: bigint;
+  @ApiFen({ description: 'what may still be claimed this year' }) remainingCapFen: bigint;
+  @ApiInstant({ description: 'exclusive end of validity: 00:00 of 1 January of the next year, Asia/Shanghai (R-QUOTA-2)' }) validUntil: string;
+}
+
+export class QuotaGrantView {
+  @ApiUuid() claimId: string;
+  @ApiFen() amountFen: bigint;
+  @ApiInstant() claimedAt: string;
 }
 
 /**
@@ -176,22 +215,23 @@ export interface QuotaClaimView {
  * be CLAIMED this year, not what may be spent; the spendable balance (claimed − used − lapsed) lives
  * in redemption (ADR 0003) and is read on `redemption.balance.get`.
  */
-export interface QuotaYearView {
-  year: number;
-  programmeId: string;
-  capFen: bigint;
-  claimedFen: bigint;
-  remainingCapFen: bigint;
+export class QuotaYearView {
+  @ApiInt() year: number;
+  @ApiText() programmeId: string;
+  @ApiFen() capFen: bigint;
+  @ApiFen() claimedFen: bigint;
+  @ApiFen({ description: 'what may still be claimed, not what may be spent (that is the balance at redemption)' }) remainingCapFen: bigint;
   /** unused quota redemption reported as lapsed after 31 December (R-QUOTA-2) */
-  lapsedFen: bigint;
+  @ApiFen({ description: 'unused quota lapsed after 31 December (R-QUOTA-2)' }) lapsedFen: bigint;
   /** exclusive end of validity: 00:00 of 1 January of the next year, Asia/Shanghai (R-QUOTA-2) */
-  validUntil: string;
-  claims: Array<{ claimId: string; amountFen: bigint; claimedAt: string }>;
+  @ApiInstant() validUntil: string;
+  @ApiView([QuotaGrantView]) claims: QuotaGrantView[];
 }
 
-export interface QuotaView {
-  enterpriseId: string;
+export class QuotaView {
+  @ApiUuid() enterpriseId: string;
   /** where the live, spendable balance is read (ADR 0003) */
+  @ApiEnum(['redemption.balance.get'], { description: 'where the spendable balance is read (HTTP: GET /v1/programmes/{programmeId}/balance)' })
   spendableBalanceSubject: 'redemption.balance.get';
-  years: QuotaYearView[];
+  @ApiView([QuotaYearView]) years: QuotaYearView[];
 }

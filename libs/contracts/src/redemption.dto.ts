@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { FenJson, ProgrammeMode } from './events';
+import { ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiView } from './api-docs';
 import { IsCreditCode, IsFen, ToFen } from './validation';
 
 const PROGRAMME_ID = /^(SH|JS|ZJ|AH)-\d{4}$/;
@@ -96,93 +97,127 @@ export class LapseQuotaDto {
   @IsOptional() @IsString() @Matches(PROGRAMME_ID) programmeId?: string;
 }
 
-export interface OrderView {
-  id: string;
-  programmeId: string;
+// ---- views (replies) -----------------------------------------------------------------------
+
+const MODES = ['provider_redeems', 'enterprise_reimbursed'] as const;
+export const LIMITED_BY = ['rate', 'quota', 'budget'] as const;
+
+export class OrderView {
+  @ApiUuid() id: string;
+  @ApiText({ example: 'JS-2026' }) programmeId: string;
   /** the programme version effective when both parties had confirmed (R-PROG-1); null before */
+  @ApiInt({ nullable: true, description: 'the programme version in force when both parties had confirmed (R-PROG-1); null before' })
   programmeVersion: number | null;
-  mode: ProgrammeMode | null;
-  offsetRateBp: number | null;
-  enterpriseId: string;
-  providerId: string;
-  amountFen: FenJson;
+  @ApiEnum(MODES, { nullable: true, description: 'of that version; null before both confirmed' }) mode: ProgrammeMode | null;
+  @ApiInt({ nullable: true, description: 'of that version, basis points; null before both confirmed' }) offsetRateBp: number | null;
+  @ApiUuid() enterpriseId: string;
+  @ApiUuid() providerId: string;
+  @ApiFen({ description: 'A, the actual service amount, integer fen' }) amountFen: FenJson;
   /** V, taken from quota and budget at payment (R-OFFSET-1) */
-  voucherFen: FenJson;
+  @ApiFen({ description: 'V, taken from quota and budget at payment (R-OFFSET-1); 0 before' }) voucherFen: FenJson;
   /** what the enterprise pays the provider: A − V (provider_redeems) or A (enterprise_reimbursed) */
-  enterprisePaysFen: FenJson | null;
-  status: OrderStatus;
-  description: string;
-  externalRef: string | null;
-  providerConfirmedAt: string | null;
-  enterpriseConfirmedAt: string | null;
-  confirmedAt: string | null;
-  paidAt: string | null;
-  completedAt: string | null;
-  cancelledAt: string | null;
-  cancelReason: string | null;
-  createdAt: string;
+  @ApiFen({ nullable: true, description: 'A − V (provider_redeems) or A (enterprise_reimbursed); null before payment' }) enterprisePaysFen: FenJson | null;
+  @ApiEnum(ORDER_STATUSES) status: OrderStatus;
+  @ApiText() description: string;
+  @ApiText({ nullable: true, description: "the provider system's own order number" }) externalRef: string | null;
+  @ApiInstant({ nullable: true }) providerConfirmedAt: string | null;
+  @ApiInstant({ nullable: true }) enterpriseConfirmedAt: string | null;
+  @ApiInstant({ nullable: true }) confirmedAt: string | null;
+  @ApiInstant({ nullable: true }) paidAt: string | null;
+  @ApiInstant({ nullable: true }) completedAt: string | null;
+  @ApiInstant({ nullable: true }) cancelledAt: string | null;
+  @ApiText({ nullable: true }) cancelReason: string | null;
+  @ApiInstant() createdAt: string;
+}
+
+export class OrderPage {
+  @ApiView([OrderView]) items: OrderView[];
 }
 
 /** Money is bigint fen here; on the wire a JSON integer (NATS, HTTP) or int64 (gRPC). */
-export interface VoucherQuoteView {
-  orderId: string;
-  programmeId: string;
-  programmeVersion: number;
-  mode: ProgrammeMode;
-  offsetRateBp: number;
-  amountFen: bigint;
+export class VoucherQuoteView {
+  @ApiUuid() orderId: string;
+  @ApiText() programmeId: string;
+  @ApiInt() programmeVersion: number;
+  @ApiEnum(MODES) mode: ProgrammeMode;
+  @ApiInt() offsetRateBp: number;
+  @ApiFen() amountFen: bigint;
   /** floor(A × offsetRate) */
-  byRateFen: bigint;
-  quotaLeftFen: bigint;
-  budgetLeftFen: bigint;
+  @ApiFen({ description: 'floor(A × offsetRate)' }) byRateFen: bigint;
+  @ApiFen() quotaLeftFen: bigint;
+  @ApiFen() budgetLeftFen: bigint;
   /** V = min(byRate, quota left, budget left), if paid now; 0 when refused */
-  voucherFen: bigint;
-  enterprisePaysFen: bigint;
-  limitedBy: 'rate' | 'quota' | 'budget';
+  @ApiFen({ description: 'V = min(byRate, quota left, budget left) if paid now; 0 when refused' }) voucherFen: bigint;
+  @ApiFen() enterprisePaysFen: bigint;
+  @ApiEnum(LIMITED_BY) limitedBy: 'rate' | 'quota' | 'budget';
   /** why the voucher would be refused now: QUOTA_EXHAUSTED, BUDGET_EXHAUSTED, PROVIDER_NOT_ACTIVE …; null when it applies */
+  @ApiText({ nullable: true, description: 'the error code the payment would be refused with now (QUOTA_EXHAUSTED, BUDGET_EXHAUSTED, PROVIDER_NOT_ACTIVE …); null when it applies' })
   refusal: string | null;
 }
 
-export interface ClaimView {
-  id: string;
-  orderId: string;
-  programmeId: string;
-  programmeVersion: number;
-  mode: ProgrammeMode;
-  enterpriseId: string;
-  providerId: string;
-  payeeType: 'provider' | 'enterprise';
-  payeeId: string;
-  amountFen: FenJson;
-  voucherFen: FenJson;
+export class ClaimView {
+  @ApiUuid() id: string;
+  @ApiUuid() orderId: string;
+  @ApiText() programmeId: string;
+  @ApiInt() programmeVersion: number;
+  @ApiEnum(MODES) mode: ProgrammeMode;
+  @ApiUuid() enterpriseId: string;
+  @ApiUuid() providerId: string;
+  @ApiEnum(['provider', 'enterprise']) payeeType: 'provider' | 'enterprise';
+  @ApiUuid() payeeId: string;
+  @ApiFen() amountFen: FenJson;
+  @ApiFen() voucherFen: FenJson;
   /** what the enterprise owed the provider: A − V, or A when reimbursed */
-  owedFen: FenJson;
-  contractRef: string;
-  invoiceNumber: string;
-  invoiceAmountFen: FenJson;
-  bankTransferRef: string;
-  bankAmountFen: FenJson;
-  status: ClaimStatus;
-  revision: number;
-  submittedAt: string;
-  amendedAt: string | null;
-  decidedAt: string | null;
-  decisionReason: string | null;
-  paidAt: string | null;
+  @ApiFen({ description: 'what the enterprise owed the provider: A − V, or A when reimbursed' }) owedFen: FenJson;
+  @ApiText() contractRef: string;
+  @ApiText() invoiceNumber: string;
+  @ApiFen() invoiceAmountFen: FenJson;
+  @ApiText() bankTransferRef: string;
+  @ApiFen() bankAmountFen: FenJson;
+  @ApiEnum(CLAIM_STATUSES) status: ClaimStatus;
+  @ApiInt({ description: '1 when submitted, one more with each amendment (R-CLAIM-3)' }) revision: number;
+  @ApiInstant() submittedAt: string;
+  @ApiInstant({ nullable: true }) amendedAt: string | null;
+  @ApiInstant({ nullable: true }) decidedAt: string | null;
+  @ApiText({ nullable: true }) decisionReason: string | null;
+  @ApiInstant({ nullable: true }) paidAt: string | null;
 }
 
-export interface BalanceView {
-  programmeId: string;
-  status: 'open' | 'closed' | null;
-  year: number | null;
-  version: number | null;
-  budget: { creditedFen: bigint; leftFen: bigint };
-  quota: { enterpriseId: string; year: number; grantedFen: bigint; leftFen: bigint; lapsedFen: bigint } | null;
+export class ClaimPage {
+  @ApiView([ClaimView]) items: ClaimView[];
 }
 
-export interface QuotaLapseView {
-  year: number;
-  balancesLapsed: number;
-  lapsedFen: bigint;
-  programmes: Array<{ programmeId: string; balancesLapsed: number; lapsedFen: bigint }>;
+export class BudgetBalanceView {
+  @ApiFen({ description: 'budget credited by the programme versions' }) creditedFen: bigint;
+  @ApiFen() leftFen: bigint;
+}
+
+export class QuotaBalanceView {
+  @ApiUuid() enterpriseId: string;
+  @ApiInt() year: number;
+  @ApiFen() grantedFen: bigint;
+  @ApiFen({ description: 'spendable now: granted − used − lapsed' }) leftFen: bigint;
+  @ApiFen() lapsedFen: bigint;
+}
+
+export class BalanceView {
+  @ApiText() programmeId: string;
+  @ApiEnum(['open', 'closed'], { nullable: true, description: 'null when redemption has not heard of the programme' }) status: 'open' | 'closed' | null;
+  @ApiInt({ nullable: true }) year: number | null;
+  @ApiInt({ nullable: true }) version: number | null;
+  @ApiView(BudgetBalanceView) budget: BudgetBalanceView;
+  @ApiView(QuotaBalanceView, { nullable: true, description: "the enterprise's quota; null when no enterprise is named" }) quota: QuotaBalanceView | null;
+}
+
+export class ProgrammeLapseView {
+  @ApiText() programmeId: string;
+  @ApiInt() balancesLapsed: number;
+  @ApiFen() lapsedFen: bigint;
+}
+
+export class QuotaLapseView {
+  @ApiInt() year: number;
+  @ApiInt() balancesLapsed: number;
+  @ApiFen() lapsedFen: bigint;
+  @ApiView([ProgrammeLapseView]) programmes: ProgrammeLapseView[];
 }

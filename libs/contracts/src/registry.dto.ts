@@ -17,6 +17,8 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { ApiBool, ApiDate, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiUuids, ApiView } from './api-docs';
 import { IsCreditCode, IsFen, ToFen } from './validation';
 
 /** R-REG-1: kinds admitted once their data validates; every other kind waits for review. */
@@ -35,7 +37,9 @@ export const PROVIDER_KINDS = [...PRIORITY_PROVIDER_KINDS, ...OTHER_PROVIDER_KIN
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
 export const PROVIDER_PROVINCES = ['SH', 'JS', 'ZJ', 'AH', 'OTHER'] as const;
-export type ProviderStatus = 'pending_review' | 'active' | 'rejected' | 'revoked';
+export const PROVIDER_STATUSES = ['pending_review', 'active', 'rejected', 'revoked'] as const;
+export type ProviderStatus = (typeof PROVIDER_STATUSES)[number];
+export const SERVICE_CATEGORIES = ['instrument_time', 'testing', 'analysis', 'inspection', 'other'] as const;
 
 export class QualificationDocumentDto {
   @IsString() @Length(1, 200) name: string;
@@ -89,7 +93,7 @@ export class EligibilityDto {
 
 export class PublishServiceDto {
   @IsUUID() providerId: string;
-  @IsIn(['instrument_time', 'testing', 'analysis', 'inspection', 'other']) category: string;
+  @IsIn(SERVICE_CATEGORIES) category: string;
   @IsString() @Length(1, 200) name: string;
   @IsOptional() @IsString() @MaxLength(2000) description?: string;
   @ToFen() @IsFen() priceFen: bigint;
@@ -98,7 +102,7 @@ export class PublishServiceDto {
 
 export class ListServicesDto {
   @IsOptional() @IsUUID() providerId?: string;
-  @IsOptional() @IsIn(['instrument_time', 'testing', 'analysis', 'inspection', 'other']) category?: string;
+  @IsOptional() @IsIn(SERVICE_CATEGORIES) category?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
   @IsOptional() @IsInt() @Min(0) offset?: number;
 }
@@ -159,29 +163,130 @@ export class AuditQueryDto {
   @IsOptional() @IsString() @MaxLength(100) entityId?: string;
 }
 
-export interface ProviderView {
-  id: string;
-  creditCode: string;
-  legalName: string;
-  unitName: string;
-  kind: ProviderKind;
-  province: string;
-  provinceName: string | null;
-  status: ProviderStatus;
-  /** true while a serious credit record against the legal entity is unrepaired (R-REG-4) */
-  suspended: boolean;
-  statusReason: string | null;
-  upheldComplaints: number;
-  qualificationDocuments: QualificationDocumentDto[];
-  createdAt: string;
+// ---- views (replies) -----------------------------------------------------------------------
+
+export class QualificationDocumentView {
+  @ApiText() name: string;
+  @ApiText() reference: string;
 }
 
-export interface EligibilityView {
-  providerId: string;
-  programmeId: string;
-  eligible: boolean;
-  /** ErrorCode when not eligible: PROVIDER_NOT_ACTIVE or PROVIDER_EXCLUDED */
-  reason: string | null;
-  creditCode: string;
-  province: string;
+export class ProviderView {
+  @ApiUuid() id: string;
+  @ApiText({ description: 'unified social credit code of the legal entity (GB 32100-2015)', example: '91320100MA1N2B3C40' }) creditCode: string;
+  @ApiText() legalName: string;
+  @ApiText() unitName: string;
+  @ApiEnum(PROVIDER_KINDS) kind: ProviderKind;
+  @ApiEnum(PROVIDER_PROVINCES) province: string;
+  @ApiText({ nullable: true, description: 'where province is OTHER' }) provinceName: string | null;
+  @ApiEnum(PROVIDER_STATUSES) status: ProviderStatus;
+  @ApiBool({ description: 'true while a serious credit record against the legal entity is unrepaired (R-REG-4)' }) suspended: boolean;
+  @ApiText({ nullable: true }) statusReason: string | null;
+  @ApiInt() upheldComplaints: number;
+  @ApiView([QualificationDocumentView]) qualificationDocuments: QualificationDocumentView[];
+  @ApiInstant() createdAt: string;
+}
+
+export class ProviderPage {
+  @ApiView([ProviderView]) items: ProviderView[];
+  @ApiInt({ description: 'matches of the query, all pages' }) total: number;
+}
+
+export class EligibilityView {
+  @ApiUuid() providerId: string;
+  @ApiText({ example: 'JS-2026' }) programmeId: string;
+  @ApiBool() eligible: boolean;
+  @ApiEnum(['PROVIDER_NOT_ACTIVE', 'PROVIDER_EXCLUDED'], { nullable: true, description: 'the error code it would be refused with; null when eligible' }) reason: string | null;
+  @ApiText() creditCode: string;
+  @ApiEnum(PROVIDER_PROVINCES) province: string;
+}
+
+export class ServiceOfferingView {
+  @ApiUuid() id: string;
+  @ApiUuid() providerId: string;
+  @ApiEnum(SERVICE_CATEGORIES) category: string;
+  @ApiText() name: string;
+  @ApiText({ nullable: true }) description: string | null;
+  @ApiFen() priceFen: bigint;
+  @ApiText({ example: '机时' }) unit: string;
+  @ApiInstant() createdAt: string;
+}
+
+export class ServiceOfferingPage {
+  @ApiView([ServiceOfferingView]) items: ServiceOfferingView[];
+}
+
+export class ComplaintView {
+  @ApiUuid() id: string;
+  @ApiUuid() providerId: string;
+  @ApiEnum(['service_quality', 'violation']) category: string;
+  @ApiText() description: string;
+  @ApiEnum(['open', 'upheld', 'dismissed']) status: 'open' | 'upheld' | 'dismissed';
+  @ApiText({ nullable: true }) decisionReason: string | null;
+  @ApiText({ description: 'organisation of the principal who filed it' }) filedByOrg: string;
+  @ApiInstant() createdAt: string;
+  @ApiInstant({ nullable: true }) decidedAt: string | null;
+}
+
+export class ComplaintDecisionView extends ComplaintView {
+  @ApiEnum(PROVIDER_STATUSES, { description: 'the provider after the decision: the third upheld complaint revokes it (R-REG-3)' }) providerStatus: string;
+}
+
+export class ComplaintPage {
+  @ApiView([ComplaintView]) items: ComplaintView[];
+}
+
+export class CreditRecordView {
+  @ApiUuid() id: string;
+  @ApiText() creditCode: string;
+  @ApiEnum(['general', 'serious']) severity: 'general' | 'serious';
+  @ApiEnum(['SH', 'JS', 'ZJ', 'AH', 'DELTA']) filedByProvince: string;
+  @ApiText() reason: string;
+  @ApiDate() effectiveFrom: string;
+  @ApiDate({ nullable: true }) effectiveTo: string | null;
+  @ApiEnum(['active', 'repaired']) status: 'active' | 'repaired';
+  @ApiText({ nullable: true }) repairReason: string | null;
+  @ApiInstant({ nullable: true }) repairedAt: string | null;
+  @ApiInstant() createdAt: string;
+}
+
+export class CreditRecordFiledView extends CreditRecordView {
+  @ApiUuids({ description: 'provider units this record suspended in every programme (R-REG-4)' }) suspendedUnits: string[];
+}
+
+export class CreditRecordRepairedView extends CreditRecordView {
+  @ApiUuids({ description: 'provider units the repair reinstated' }) reinstatedUnits: string[];
+}
+
+export class CreditRecordPage {
+  @ApiView([CreditRecordView]) items: CreditRecordView[];
+}
+
+export class ExclusionView {
+  @ApiUuid() id: string;
+  @ApiText({ example: 'JS-2026' }) programmeId: string;
+  @ApiUuid() providerId: string;
+  @ApiText() reason: string;
+  @ApiInstant() createdAt: string;
+  @ApiInstant({ nullable: true }) liftedAt: string | null;
+}
+
+/** One entry of a service's audit log (R-AUDIT-1): who, when, what and why. */
+export class AuditEntryView {
+  @ApiText({ description: 'position in the log; page on with `after`', example: '42' }) id: string;
+  @ApiInstant() at: string;
+  @ApiText() principalSub: string;
+  @ApiText() principalRole: string;
+  @ApiText() principalOrg: string;
+  @ApiText({ example: 'quota.claimed' }) action: string;
+  @ApiText() entityType: string;
+  @ApiText() entityId: string;
+  @ApiText({ nullable: true }) reason: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'what was done, as the action recorded it; money in it is integer fen' })
+  data: Record<string, unknown> | null;
+  @ApiText({ nullable: true }) correlationId: string | null;
+}
+
+export class AuditPage {
+  @ApiView([AuditEntryView]) items: AuditEntryView[];
+  @ApiText({ nullable: true, description: 'pass as `after` for the next page; null on the last page' }) nextAfter: string | null;
 }

@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { FenJson } from './events';
+import { ApiBool, ApiDate, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiUuids, ApiView } from './api-docs';
 import { IsFen, ToFen } from './validation';
 
 /** DTOs and views of the settlement service (SPEC 5.6–5.8). Money is integer fen. */
@@ -199,19 +200,51 @@ export class MatchingCheckDto {
   @IsOptional() @IsString() @MaxLength(200) note?: string;
 }
 
-// ---- views -------------------------------------------------------------------------------
+// ---- views (replies) -----------------------------------------------------------------------
 
-export interface RunView {
-  id: string;
-  programmeId: string;
-  province: string;
-  quarter: string;
-  state: RunState;
-  seed: string;
-  sampleRateBp: number;
-  collectedCount: number;
-  collectedFen: FenOut;
-  counts: Partial<Record<SettlementClaimState, number>>;
+const PROVINCE_OR_OTHER = ['SH', 'JS', 'ZJ', 'AH', 'OTHER'] as const;
+const PAYEE_TYPES = ['provider', 'enterprise'] as const;
+
+/** Claims of a run per state (only the states it has claims in). */
+export class RunCountsView {
+  @ApiInt({ required: false }) pending?: number;
+  @ApiInt({ required: false }) in_review?: number;
+  @ApiInt({ required: false }) approved?: number;
+  @ApiInt({ required: false }) held?: number;
+  @ApiInt({ required: false }) returned?: number;
+  @ApiInt({ required: false }) deferred?: number;
+  @ApiInt({ required: false }) rejected?: number;
+  @ApiInt({ required: false }) paid?: number;
+}
+
+export class CalendarVersionRefView {
+  @ApiInt() year: number;
+  @ApiInt() version: number;
+}
+
+/** The publicity window of a published run (R-PUB-1). */
+export class PublicationView {
+  @ApiDate() publishedOn: string;
+  @ApiDate({ description: 'first working day of the window' }) firstDay: string;
+  @ApiDate({ description: 'last working day of the window' }) lastDay: string;
+  @ApiInstant({ description: '24:00 of the last day, Asia/Shanghai' }) closesAt: string;
+  @ApiInt() workingDays: number;
+  /** the working-day calendar versions the window was counted on (SPEC 3) */
+  @ApiView([CalendarVersionRefView], { description: 'the working-day calendar versions the window was counted on (SPEC 3)' }) calendar: CalendarVersionRefView[];
+}
+
+export class RunView {
+  @ApiUuid() id: string;
+  @ApiText({ example: 'JS-2026' }) programmeId: string;
+  @ApiEnum(['SH', 'JS', 'ZJ', 'AH']) province: string;
+  @ApiText({ example: '2026Q3' }) quarter: string;
+  @ApiEnum(RUN_STATES) state: RunState;
+  @ApiText({ description: 'seed of the inspection sample; the same seed draws the same sample' }) seed: string;
+  @ApiInt() sampleRateBp: number;
+  @ApiInt() collectedCount: number;
+  @ApiFen() collectedFen: FenOut;
+  @ApiView(RunCountsView) counts: Partial<Record<SettlementClaimState, number>>;
+  @ApiView(PublicationView, { nullable: true, description: 'null until published' })
   publication: {
     publishedOn: string;
     firstDay: string;
@@ -221,119 +254,241 @@ export interface RunView {
     /** the working-day calendar versions the window was counted on (SPEC 3) */
     calendar: Array<{ year: number; version: number }>;
   } | null;
-  instructionCount: number;
-  instructionFen: FenOut;
-  createdAt: string;
-  updatedAt: string;
+  @ApiInt() instructionCount: number;
+  @ApiFen() instructionFen: FenOut;
+  @ApiInstant() createdAt: string;
+  @ApiInstant() updatedAt: string;
 }
 
-export interface RunClaimView {
-  claimId: string;
-  orderId: string;
-  programmeId: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  regionId: string;
-  providerId: string;
-  providerName: string;
-  providerCreditCode: string;
-  providerProvince: string;
-  payeeType: 'provider' | 'enterprise';
-  payeeId: string;
-  amountFen: FenOut;
-  voucherFen: FenOut;
-  invoiceNumber: string;
-  submittedAt: string;
-  state: SettlementClaimState;
-  sampled: boolean;
-  flagged: boolean;
-  decisionReason: string | null;
-  paidAt: string | null;
+export class RunPage {
+  @ApiView([RunView]) items: RunView[];
 }
 
-export interface InstructionView {
-  id: string;
-  runId: string;
-  programmeId: string;
-  payeeType: 'provider' | 'enterprise';
-  payeeId: string;
-  payeeName: string;
-  claimCount: number;
-  totalFen: FenOut;
-  createdAt: string;
+export class RunClaimView {
+  @ApiUuid() claimId: string;
+  @ApiUuid() orderId: string;
+  @ApiText() programmeId: string;
+  @ApiUuid() enterpriseId: string;
+  @ApiText() enterpriseName: string;
+  @ApiUuid() regionId: string;
+  @ApiUuid() providerId: string;
+  @ApiText() providerName: string;
+  @ApiText() providerCreditCode: string;
+  @ApiEnum(PROVINCE_OR_OTHER) providerProvince: string;
+  @ApiEnum(PAYEE_TYPES) payeeType: 'provider' | 'enterprise';
+  @ApiUuid() payeeId: string;
+  @ApiFen() amountFen: FenOut;
+  @ApiFen() voucherFen: FenOut;
+  @ApiText() invoiceNumber: string;
+  @ApiInstant() submittedAt: string;
+  @ApiEnum(SETTLEMENT_CLAIM_STATES) state: SettlementClaimState;
+  @ApiBool({ description: 'drawn for on-site inspection' }) sampled: boolean;
+  @ApiBool({ description: 'its invoice number backs another claim too (R-CLAIM-2)' }) flagged: boolean;
+  @ApiText({ nullable: true }) decisionReason: string | null;
+  @ApiInstant({ nullable: true }) paidAt: string | null;
 }
 
-export interface PublicityItemView {
-  claimId: string;
-  enterpriseName: string;
-  providerName: string;
-  providerProvince: string;
-  amountFen: FenOut;
-  voucherFen: FenOut;
-  held: boolean;
+export class RunClaimPage {
+  @ApiView([RunClaimView]) items: RunClaimView[];
 }
 
-export interface ObjectionView {
-  id: string;
-  runId: string;
-  claimId: string;
-  objectorName: string;
-  objectorContact: string;
-  reason: string;
-  status: 'open' | 'upheld' | 'dismissed' | 'superseded';
-  decisionReason: string | null;
-  filedAt: string;
-  decidedAt: string | null;
+export class ReviewResult {
+  @ApiUuid() runId: string;
+  @ApiInt() approved: number;
+  @ApiInt() rejected: number;
+  @ApiInt() returned: number;
+  /** claims still waiting for a decision (sampled or flagged ones need an explicit one) */
+  @ApiInt({ description: 'claims still waiting for a decision (sampled or flagged ones need an explicit one)' }) inReview: number;
+  @ApiInt() sampledInReview: number;
 }
 
-export interface MatchingObligationView {
-  id: string;
-  runId: string;
-  programmeId: string;
-  regionId: string;
-  enterpriseId: string;
-  enterpriseName: string;
-  claimCount: number;
-  voucherFen: FenOut;
-  matchingRatio: string;
-  amountFen: FenOut;
-  paidFen: FenOut;
-  outstandingFen: FenOut;
-  provincialPaidOn: string;
-  dueOn: string;
-  overdue: boolean;
+export class InstructionView {
+  @ApiUuid() id: string;
+  @ApiUuid() runId: string;
+  @ApiText() programmeId: string;
+  @ApiEnum(PAYEE_TYPES) payeeType: 'provider' | 'enterprise';
+  @ApiUuid() payeeId: string;
+  @ApiText() payeeName: string;
+  @ApiInt() claimCount: number;
+  @ApiFen() totalFen: FenOut;
+  @ApiInstant() createdAt: string;
 }
 
-export interface StatementCellView {
-  programmeId: string;
-  providerProvince: string;
-  claimCount: number;
-  totalFen: FenOut;
+export class InstructionPage {
+  @ApiView([InstructionView]) items: InstructionView[];
+  @ApiFen({ description: 'Σ of all the run\'s instructions, all pages' }) totalFen: FenOut;
+  @ApiInt({ description: 'instructions of the run, all pages' }) count: number;
+}
+
+export class PublicityItemView {
+  @ApiUuid() claimId: string;
+  @ApiText() enterpriseName: string;
+  @ApiText() providerName: string;
+  @ApiEnum(PROVINCE_OR_OTHER) providerProvince: string;
+  @ApiFen() amountFen: FenOut;
+  @ApiFen() voucherFen: FenOut;
+  @ApiBool({ description: 'an open objection holds it out of payment' }) held: boolean;
+}
+
+export class PublicityRunSummary {
+  @ApiUuid() runId: string;
+  @ApiText() programmeId: string;
+  @ApiText() quarter: string;
+  @ApiDate() publishedOn: string;
+  @ApiDate() firstDay: string;
+  @ApiDate() lastDay: string;
+  @ApiInstant() closesAt: string;
+  @ApiBool({ description: 'objections may be filed now' }) open: boolean;
+  @ApiInt() claimCount: number;
+  @ApiFen() voucherFen: FenOut;
+}
+
+export class PublicityPage {
+  @ApiView([PublicityRunSummary]) runs: PublicityRunSummary[];
+  @ApiView([PublicityItemView], { required: false, description: 'the published list, when one run is asked for' }) items?: PublicityItemView[];
+}
+
+export const OBJECTION_STATUSES = ['open', 'upheld', 'dismissed', 'superseded'] as const;
+
+export class ObjectionView {
+  @ApiUuid() id: string;
+  @ApiUuid() runId: string;
+  @ApiUuid() claimId: string;
+  @ApiText() objectorName: string;
+  @ApiText() objectorContact: string;
+  @ApiText() reason: string;
+  @ApiEnum(OBJECTION_STATUSES) status: 'open' | 'upheld' | 'dismissed' | 'superseded';
+  @ApiText({ nullable: true }) decisionReason: string | null;
+  @ApiInstant() filedAt: string;
+  @ApiInstant({ nullable: true }) decidedAt: string | null;
+}
+
+export class ObjectionPage {
+  @ApiView([ObjectionView]) items: ObjectionView[];
+}
+
+export class MatchingObligationView {
+  @ApiUuid() id: string;
+  @ApiUuid() runId: string;
+  @ApiText() programmeId: string;
+  @ApiUuid() regionId: string;
+  @ApiUuid() enterpriseId: string;
+  @ApiText() enterpriseName: string;
+  @ApiInt() claimCount: number;
+  @ApiFen({ description: 'V paid by the province' }) voucherFen: FenOut;
+  @ApiText({ example: '1.00' }) matchingRatio: string;
+  @ApiFen({ description: 'what the region owes: floor(V × ratio)' }) amountFen: FenOut;
+  @ApiFen() paidFen: FenOut;
+  @ApiFen() outstandingFen: FenOut;
+  @ApiDate() provincialPaidOn: string;
+  @ApiDate() dueOn: string;
+  @ApiBool() overdue: boolean;
+}
+
+export class RegionMatchingSummary {
+  @ApiUuid() regionId: string;
+  @ApiBool() defaulting: boolean;
+  @ApiInt() obligations: number;
+  @ApiFen() owedFen: bigint;
+  @ApiFen() paidFen: bigint;
+  @ApiFen() outstandingFen: bigint;
+  @ApiInt() overdueCount: number;
+  @ApiFen() overdueFen: bigint;
+}
+
+export class MatchingReportView {
+  @ApiDate() asOf: string;
+  @ApiView([RegionMatchingSummary]) regions: RegionMatchingSummary[];
+  @ApiView([MatchingObligationView]) obligations: MatchingObligationView[];
+}
+
+export class RegionDefaultState {
+  @ApiUuid() regionId: string;
+  @ApiBool() defaulting: boolean;
+  @ApiInt() overdueCount: number;
+  @ApiFen() overdueFen: bigint;
+}
+
+export class MatchingCheckResult {
+  @ApiDate() asOf: string;
+  /** regions newly flagged, and newly cleared, by this check */
+  @ApiUuids({ description: 'regions newly flagged as defaulting by this check' }) defaulting: string[];
+  @ApiUuids({ description: 'regions newly cleared by this check' }) caughtUp: string[];
+  @ApiView([RegionDefaultState]) regions: RegionDefaultState[];
+}
+
+export class MatchingPaymentView {
+  @ApiUuid() paymentId: string;
+  @ApiUuid() obligationId: string;
+  @ApiFen() amountFen: bigint;
+  @ApiFen({ description: 'left on the obligation after this payment' }) outstandingFen: bigint;
+}
+
+export class MatchingRecordedView {
+  @ApiView([MatchingPaymentView]) payments: MatchingPaymentView[];
+  @ApiView(RegionDefaultState, { nullable: true }) region: RegionDefaultState | null;
+  @ApiBool({ description: 'the region paid everything overdue and is no longer defaulting' }) caughtUp: boolean;
+}
+
+export class StatementProviderLineView {
+  @ApiUuid() providerId: string;
+  @ApiText() providerName: string;
+  @ApiText() providerCreditCode: string;
+  @ApiInt() claimCount: number;
+  @ApiFen() totalFen: FenOut;
+}
+
+export class StatementCellView {
+  @ApiText() programmeId: string;
+  @ApiEnum(PROVINCE_OR_OTHER) providerProvince: string;
+  @ApiInt() claimCount: number;
+  @ApiFen() totalFen: FenOut;
+  @ApiView([StatementProviderLineView], { required: false, description: 'with detail=true' })
   providers?: Array<{ providerId: string; providerName: string; providerCreditCode: string; claimCount: number; totalFen: FenOut }>;
 }
 
-export interface StatementView {
-  quarter: string | null;
-  runIds: string[];
-  cells: StatementCellView[];
-  totalCount: number;
-  totalFen: FenOut;
-  /** Σ payment instructions of the same runs: equal to totalFen (R-CLEAR-1) */
-  instructionFen: FenOut;
-  /** what each issuing province paid providers of each other province, and the net of each pair */
-  net: Array<{ from: string; to: string; paidFen: FenOut; receivedFen: FenOut; netFen: FenOut }>;
+export class StatementNetView {
+  @ApiEnum(['SH', 'JS', 'ZJ', 'AH']) from: string;
+  @ApiEnum(PROVINCE_OR_OTHER) to: string;
+  @ApiFen() paidFen: FenOut;
+  @ApiFen() receivedFen: FenOut;
+  @ApiFen({ description: 'paid − received; may be negative' }) netFen: FenOut;
 }
 
-export interface RewardView {
-  programmeId: string;
-  year: number;
-  providerId: string;
-  providerName: string;
-  creditCode: string;
-  serviceTotalFen: FenOut;
-  uncappedFen: FenOut;
-  rewardFen: FenOut;
-  capped: boolean;
+export class StatementView {
+  @ApiText({ nullable: true, example: '2026Q3' }) quarter: string | null;
+  @ApiUuids() runIds: string[];
+  @ApiView([StatementCellView]) cells: StatementCellView[];
+  @ApiInt() totalCount: number;
+  @ApiFen() totalFen: FenOut;
+  /** Σ payment instructions of the same runs: equal to totalFen (R-CLEAR-1) */
+  @ApiFen({ description: 'Σ payment instructions of the same runs: equal to totalFen (R-CLEAR-1)' }) instructionFen: FenOut;
+  /** what each issuing province paid providers of each other province, and the net of each pair */
+  @ApiView([StatementNetView]) net: Array<{ from: string; to: string; paidFen: FenOut; receivedFen: FenOut; netFen: FenOut }>;
+}
+
+export class GradeView {
+  @ApiText() programmeId: string;
+  @ApiInt() year: number;
+  @ApiUuid() providerId: string;
+  @ApiEnum(REWARD_GRADES) grade: RewardGrade;
+}
+
+export class RewardView {
+  @ApiText() programmeId: string;
+  @ApiInt() year: number;
+  @ApiUuid() providerId: string;
+  @ApiText() providerName: string;
+  @ApiText() creditCode: string;
+  @ApiFen() serviceTotalFen: FenOut;
+  @ApiFen() uncappedFen: FenOut;
+  @ApiFen() rewardFen: FenOut;
+  @ApiBool() capped: boolean;
+}
+
+export class RewardPage {
+  @ApiView([RewardView]) items: RewardView[];
+  @ApiFen() totalFen: FenOut;
 }
 
 export interface ExportView {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
-import { EnterpriseIdDto, EnterpriseView, ListEnterprisesDto, Principal, Role } from '@vc/contracts';
+import { EnterpriseIdDto, EnterprisePage, EnterpriseView, ListEnterprisesDto, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { assertMayReadEnterprise } from '../access';
@@ -18,7 +18,7 @@ export class EnterpriseQueries {
   }
 
   /** A region admin lists its own region, an operator its province, the desk and auditors everything. */
-  async list(principal: Principal, dto: ListEnterprisesDto): Promise<{ items: EnterpriseView[]; total: number }> {
+  async list(principal: Principal, dto: ListEnterprisesDto): Promise<EnterprisePage> {
     let region = dto.regionId ?? null;
     let province: string | null = null;
     if (principal.role === Role.RegionAdmin) {

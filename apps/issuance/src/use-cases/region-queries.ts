@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ListRegionsDto, Principal, RegionIdDto, RegionView, Role } from '@vc/contracts';
+import { ListRegionsDto, Principal, RegionIdDto, RegionPage, RegionView, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { findRegion, REGION_COLUMNS, toRegionView } from '../sql/regions.sql';
@@ -18,7 +18,7 @@ export class RegionQueries {
     return region;
   }
 
-  async list(principal: Principal, dto: ListRegionsDto): Promise<{ items: RegionView[] }> {
+  async list(principal: Principal, dto: ListRegionsDto): Promise<RegionPage> {
     const ownRegion = principal.role === Role.RegionAdmin ? principal.org : null;
     const rows = await this.uow.query<RegionView>(
       `SELECT ${REGION_COLUMNS} FROM issuance.regions

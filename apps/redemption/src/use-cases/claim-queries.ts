@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClaimIdDto, ClaimView, ListClaimsDto, Principal } from '@vc/contracts';
+import { ClaimIdDto, ClaimPage, ClaimView, ListClaimsDto, Principal } from '@vc/contracts';
 import { UnitOfWork } from '@vc/platform';
 import { assertMayRead, readScope } from '../access';
 import { findClaim } from '../redemption.sql';
@@ -15,7 +15,7 @@ export class ClaimQueries {
     return claim!.view;
   }
 
-  async list(principal: Principal, dto: ListClaimsDto): Promise<{ items: ClaimView[] }> {
+  async list(principal: Principal, dto: ListClaimsDto): Promise<ClaimPage> {
     const params: unknown[] = [];
     const where = [readScope(principal, params, 'c')];
     const bind = (v: unknown) => `$${params.push(v)}`;

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ListOrdersDto, OrderIdDto, OrderView, Principal } from '@vc/contracts';
+import { ListOrdersDto, OrderIdDto, OrderPage, OrderView, Principal } from '@vc/contracts';
 import { UnitOfWork } from '@vc/platform';
 import { assertMayRead, readScope } from '../access';
 import { findOrder } from '../redemption.sql';
@@ -15,7 +15,7 @@ export class OrderQueries {
     return order!.view;
   }
 
-  async list(principal: Principal, dto: ListOrdersDto): Promise<{ items: OrderView[] }> {
+  async list(principal: Principal, dto: ListOrdersDto): Promise<OrderPage> {
     const params: unknown[] = [];
     const where = [readScope(principal, params, 'o')];
     const bind = (v: unknown) => `$${params.push(v)}`;

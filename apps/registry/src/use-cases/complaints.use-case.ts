@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole, requireWriter } from '@vc/auth';
-import { DecideComplaintDto, Events, FileComplaintDto, ListComplaintsDto, Principal, Role } from '@vc/contracts';
+import { ComplaintDecisionView, ComplaintPage, ComplaintView, DecideComplaintDto, Events, FileComplaintDto, ListComplaintsDto, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { actsForProvider } from '../providers/provider-access';
@@ -8,18 +8,6 @@ import { findProvider, providerEvent } from '../providers/provider.sql';
 
 /** R-REG-3: three or more upheld complaints revoke a provider. */
 export const REVOCATION_THRESHOLD = 3;
-
-export interface ComplaintView {
-  id: string;
-  providerId: string;
-  category: string;
-  description: string;
-  status: 'open' | 'upheld' | 'dismissed';
-  decisionReason: string | null;
-  filedByOrg: string;
-  createdAt: string;
-  decidedAt: string | null;
-}
 
 const complaintColumns = (t = 'registry.complaints') => `${t}.id, ${t}.provider_id AS "providerId", ${t}.category, ${t}.description,
   ${t}.status, ${t}.decision_reason AS "decisionReason", ${t}.filed_by_org AS "filedByOrg", ${t}.created_at AS "createdAt",
@@ -46,7 +34,7 @@ export class ComplaintsUseCase {
   }
 
   /** An operator upholds or dismisses; the third upheld complaint revokes the provider at once. */
-  async decide(principal: Principal, dto: DecideComplaintDto, idempotencyKey?: string): Promise<ComplaintView & { providerStatus: string }> {
+  async decide(principal: Principal, dto: DecideComplaintDto, idempotencyKey?: string): Promise<ComplaintDecisionView> {
     requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator);
     return this.uow.idempotent(principal, 'complaint.decide', idempotencyKey, dto, async (work) => {
       const [complaint] = await work.query<ComplaintView>(`SELECT ${complaintColumns()} FROM registry.complaints WHERE id = $1 FOR UPDATE`, [dto.complaintId]);
@@ -88,7 +76,7 @@ export class ComplaintsUseCase {
   }
 
   /** Operators and auditors see all complaints; a provider its own; an enterprise those it filed. */
-  async list(principal: Principal, dto: ListComplaintsDto): Promise<{ items: ComplaintView[] }> {
+  async list(principal: Principal, dto: ListComplaintsDto): Promise<ComplaintPage> {
     const params: unknown[] = [dto.providerId ?? null, dto.status ?? null, dto.limit ?? 50, dto.offset ?? 0];
     let scope = '';
     if (principal.role === Role.Enterprise || principal.role === Role.RegionAdmin) {

@@ -1,24 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
-import { Events, FileCreditRecordDto, ListCreditRecordsDto, Principal, RepairCreditRecordDto, Role } from '@vc/contracts';
+import { CreditRecordFiledView, CreditRecordPage, CreditRecordRepairedView, CreditRecordView, Events, FileCreditRecordDto, ListCreditRecordsDto, Principal, RepairCreditRecordDto, Role } from '@vc/contracts';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
 import { providerEvent, providersOfLegalEntity } from '../providers/provider.sql';
-
-export interface CreditRecordView {
-  id: string;
-  creditCode: string;
-  severity: 'general' | 'serious';
-  filedByProvince: string;
-  reason: string;
-  effectiveFrom: string;
-  effectiveTo: string | null;
-  status: 'active' | 'repaired';
-  repairReason: string | null;
-  repairedAt: string | null;
-  createdAt: string;
-}
 
 /** Years after which a record may be repaired (R-REG-4): general 1, serious 3. */
 export const REPAIR_AFTER_YEARS = { general: 1, serious: 3 } as const;
@@ -42,7 +28,7 @@ export class CreditRecordsUseCase {
     return principal.province;
   }
 
-  async file(principal: Principal, dto: FileCreditRecordDto, idempotencyKey?: string): Promise<CreditRecordView & { suspendedUnits: string[] }> {
+  async file(principal: Principal, dto: FileCreditRecordDto, idempotencyKey?: string): Promise<CreditRecordFiledView> {
     const province = this.filingProvince(principal);
     if (dto.effectiveTo && dto.effectiveTo < dto.effectiveFrom) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'effectiveTo', message: 'effectiveTo is before effectiveFrom' });
@@ -68,7 +54,7 @@ export class CreditRecordsUseCase {
     });
   }
 
-  async repair(principal: Principal, dto: RepairCreditRecordDto, idempotencyKey?: string): Promise<CreditRecordView & { reinstatedUnits: string[] }> {
+  async repair(principal: Principal, dto: RepairCreditRecordDto, idempotencyKey?: string): Promise<CreditRecordRepairedView> {
     const province = this.filingProvince(principal);
     return this.uow.idempotent(principal, 'credit.repair', idempotencyKey, dto, async (work) => {
       const [existing] = await work.query<CreditRecordView>(`SELECT ${COLUMNS} FROM registry.credit_records WHERE id = $1`, [dto.recordId]);
@@ -119,7 +105,7 @@ export class CreditRecordsUseCase {
     return suspended;
   }
 
-  async list(principal: Principal, dto: ListCreditRecordsDto): Promise<{ items: CreditRecordView[] }> {
+  async list(principal: Principal, dto: ListCreditRecordsDto): Promise<CreditRecordPage> {
     let scope = '';
     const params: unknown[] = [dto.creditCode ?? null, dto.status ?? null];
     if (principal.role === Role.Provider) {

@@ -1,18 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
-import { Events, LiftExclusionDto, Principal, Role, SetExclusionDto } from '@vc/contracts';
+import { Events, ExclusionView, LiftExclusionDto, Principal, Role, SetExclusionDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { findProvider, providerEvent } from '../providers/provider.sql';
-
-export interface ExclusionView {
-  id: string;
-  programmeId: string;
-  providerId: string;
-  reason: string;
-  createdAt: string;
-  liftedAt: string | null;
-}
 
 const COLUMNS = `id, programme_id AS "programmeId", provider_id AS "providerId", reason, created_at AS "createdAt", lifted_at AS "liftedAt"`;
 

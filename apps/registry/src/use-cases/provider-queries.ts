@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EligibilityDto, EligibilityView, ListProvidersDto, Principal, ProviderIdDto, ProviderView } from '@vc/contracts';
+import { EligibilityDto, EligibilityView, ListProvidersDto, Principal, ProviderIdDto, ProviderPage, ProviderView } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { findProvider, PROVIDER_COLUMNS } from '../providers/provider.sql';
@@ -18,7 +18,7 @@ export class ProviderQueries {
     return provider;
   }
 
-  async list(_principal: Principal, dto: ListProvidersDto): Promise<{ items: ProviderView[]; total: number }> {
+  async list(_principal: Principal, dto: ListProvidersDto): Promise<ProviderPage> {
     const params: unknown[] = [];
     const bind = (value: unknown) => `$${params.push(value)}`;
     const where: string[] = [];

@@ -1,20 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ListServicesDto, Principal, PublishServiceDto } from '@vc/contracts';
+import { ListServicesDto, Principal, PublishServiceDto, ServiceOfferingPage, ServiceOfferingView } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { assertActsForProvider } from '../providers/provider-access';
 import { findProvider } from '../providers/provider.sql';
-
-export interface ServiceOfferingView {
-  id: string;
-  providerId: string;
-  category: string;
-  name: string;
-  description: string | null;
-  priceFen: bigint;
-  unit: string;
-  createdAt: string;
-}
 
 const offeringColumns = (t = 'registry.service_offerings') =>
   `${t}.id, ${t}.provider_id AS "providerId", ${t}.category, ${t}.name, ${t}.description, ${t}.price_fen AS "priceFen", ${t}.unit,
@@ -46,7 +35,7 @@ export class PublishServiceUseCase {
     });
   }
 
-  async list(_principal: Principal, dto: ListServicesDto): Promise<{ items: ServiceOfferingView[] }> {
+  async list(_principal: Principal, dto: ListServicesDto): Promise<ServiceOfferingPage> {
     const items = await this.uow.query<ServiceOfferingView>(
       `SELECT ${offeringColumns("s")}
          FROM registry.service_offerings s JOIN registry.providers p ON p.id = s.provider_id

@@ -5,10 +5,13 @@ import {
   Events,
   FileObjectionDto,
   ListObjectionsDto,
+  ObjectionPage,
   ObjectionView,
   Principal,
   PublicityItemView,
+  PublicityPage,
   PublicityQueryDto,
+  PublicityRunSummary,
   Role,
   RunIdDto,
   RunView,
@@ -37,19 +40,6 @@ import { calendarOf } from '../calendar/calendar.sql';
 
 /** Who files an objection without a token: the public publicity page (R-PUB-1: anyone may object). */
 export const PUBLIC_PRINCIPAL: Principal = { sub: 'public', role: 'public' as Role, org: 'PUBLIC' };
-
-export interface PublicityRunSummary {
-  runId: string;
-  programmeId: string;
-  quarter: string;
-  publishedOn: string;
-  firstDay: string;
-  lastDay: string;
-  closesAt: string;
-  open: boolean;
-  claimCount: number;
-  voucherFen: bigint;
-}
 
 const objectionColumns = (p = '') => `${p}id, ${p}run_id AS "runId", ${p}claim_id AS "claimId", ${p}objector_name AS "objectorName",
   ${p}objector_contact AS "objectorContact", ${p}reason, ${p}status, ${p}decision_reason AS "decisionReason", ${p}filed_at AS "filedAt",
@@ -136,7 +126,7 @@ export class PublicityUseCase {
   }
 
   /** The public list: runs whose window is open, or the published list of one run (paged). */
-  async list(dto: PublicityQueryDto): Promise<{ runs: PublicityRunSummary[]; items?: PublicityItemView[] }> {
+  async list(dto: PublicityQueryDto): Promise<PublicityPage> {
     const now = this.clock.now();
     const runs = await this.uow.query<RunRow>(
       `SELECT ${RUN_COLUMNS} FROM settlement.runs
@@ -277,7 +267,7 @@ export class PublicityUseCase {
     });
   }
 
-  async objections(principal: Principal, dto: ListObjectionsDto): Promise<{ items: ObjectionView[] }> {
+  async objections(principal: Principal, dto: ListObjectionsDto): Promise<ObjectionPage> {
     requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator, Role.Auditor);
     if (dto.runId) {
       const run = await findRun(this.uow.ds.manager, dto.runId);

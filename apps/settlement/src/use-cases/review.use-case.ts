@@ -1,18 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { Events, Principal, ReviewRunDto } from '@vc/contracts';
+import {
+  Events,
+  Principal,
+  ReviewResult,
+  ReviewRunDto,
+} from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
 import { claimEventsInsert, currentState, inRun, moved, operatedRun, plus, RunRow, RunTally, tallyRun, useBulkMemory } from '../settlement.sql';
-
-export interface ReviewResult {
-  runId: string;
-  approved: number;
-  rejected: number;
-  returned: number;
-  /** claims still waiting for a decision (sampled or flagged ones need an explicit one) */
-  inReview: number;
-  sampledInReview: number;
-}
 
 /**
  * SPEC 5.6 step 1 (审核): each claim is approved, rejected with a reason (V goes back to the budget:

@@ -1,0 +1,19 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { loadConfig } from '@vc/config';
+import { GatewayModule } from '../../apps/gateway/src/gateway.module';
+import { openApiDocument } from '../../apps/gateway/src/openapi';
+
+/**
+ * The published contracts as the files kept in docs/: built from the code without connecting to
+ * anything (the gateway's module graph in preview mode: no provider is instantiated).
+ */
+export async function gatewayOpenApi(): Promise<string> {
+  const config = loadConfig({ ...process.env, NODE_ENV: 'development' });
+  const app = await NestFactory.create(GatewayModule.forRoot(config), new FastifyAdapter(), { preview: true, logger: false, abortOnError: false });
+  try {
+    return `${JSON.stringify(openApiDocument(app), null, 2)}\n`;
+  } finally {
+    await app.close();
+  }
+}
