@@ -29,7 +29,9 @@ export const ApiInstant = (extra: Extra = {}) => ApiProperty(options({ type: 'st
 /** A calendar date of Asia/Shanghai, YYYY-MM-DD. */
 export const ApiDate = (extra: Extra = {}) => ApiProperty(options({ type: 'string', format: 'date', example: '2026-10-16' }, extra));
 
-export const ApiEnum = (values: readonly string[], extra: Extra = {}) => ApiProperty(options({ type: 'string', enum: [...values] }, extra));
+/** A closed set; a nullable one lists null among its values, as OpenAPI 3.0.3 asks of a nullable enum. */
+export const ApiEnum = (values: readonly string[], extra: Extra = {}) =>
+  ApiProperty(options({ type: 'string', enum: extra.nullable ? [...values, null] : [...values] }, extra));
 
 /** An object of another view class, or an array of them (`[Cls]`); the class is declared before its use. */
 export const ApiView = (type: Function | [Function], extra: Extra = {}) => ApiProperty(options({ type }, extra));
