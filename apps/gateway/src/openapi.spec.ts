@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gatewayOpenApi } from '../../../scripts/contracts/documents';
 
@@ -10,6 +12,13 @@ describe('docs/openapi.json', () => {
   it('is the document the gateway serves (regenerate with npm run contracts)', async () => {
     const kept = readFileSync(join(__dirname, '..', '..', '..', 'docs', 'openapi.json'), 'utf8');
     expect(JSON.parse(await gatewayOpenApi())).toEqual(JSON.parse(kept));
+  });
+
+  it('the typed client scripts/examples/http-client/openapi.d.ts is generated from it (regenerate with npm run contracts)', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const out = join(mkdtempSync(join(tmpdir(), 'openapi-ts-')), 'openapi.d.ts');
+    execFileSync(process.execPath, [join(root, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), join(root, 'docs', 'openapi.json'), '-o', out], { stdio: 'pipe' });
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(join(root, 'scripts', 'examples', 'http-client', 'openapi.d.ts'), 'utf8'));
   });
 
   it('documents every operation with an operationId, a summary, a reply schema and its refusals', async () => {
