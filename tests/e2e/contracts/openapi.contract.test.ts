@@ -3,6 +3,7 @@ import request from 'supertest';
 import { Principal, Role } from '@vc/contracts';
 import { eventually, sql, TestSystem } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
+import { fixture2027 } from '../../fixtures/calendar';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { ContractClient } from '../../fixtures/openapi-contract';
 import { auditor, deltaOperator, operatorOf, providerAccount, providerUnit, regionAdmin } from '../../fixtures/principals';
@@ -45,11 +46,18 @@ describe('contract: every HTTP operation answers as docs/openapi.json says (real
   it('walks a quarter through all operations; each reply matches the document', async () => {
     const js = operatorOf('JS');
     const anyone = null;
+    const jsOperator = () => js;
 
     // ---- operations -------------------------------------------------------------------------
     for (const id of ['health', 'healthLive', 'healthReady', 'metrics']) await api.call(id, { as: anyone, status: 200 });
     const login = await api.call('devLogin', { as: anyone, body: { role: 'delta_operator', org: 'DELTA' }, status: 200 });
     expect(login.body.principal).toMatchObject({ role: 'delta_operator', org: 'DELTA' });
+
+    // ---- the working-day calendar (2026 ships with the system; the desk loads the made-up 2027) ----
+    const { year: _year, ...calendar2027 } = fixture2027();
+    await api.call('loadCalendarYear', { as: deltaOperator, params: { year: 2027 }, body: calendar2027, status: 200 });
+    await api.call('listCalendarYears', { as: jsOperator(), query: { history: true }, status: 200 });
+    await api.call('getCalendarYear', { as: jsOperator(), params: { year: 2026 }, status: 200 });
 
     // ---- registry -----------------------------------------------------------------------------
     const apply = async (creditCode: string, body: Record<string, unknown>) =>
@@ -132,7 +140,7 @@ describe('contract: every HTTP operation answers as docs/openapi.json says (real
           const r = await api.call('createOrder', { as: providerUnit(provider.id), body: { providerId: provider.id, enterpriseId: registered.id, amountFen, description, externalRef: `PO-${Date.now()}` } });
           return r.status === 201 ? r : null;
         }, 20000)
-      ).body;
+      )!.body;
     const serve = async (provider: { id: string }, amountFen: number, invoiceNumber: string) => {
       const o = await order(provider, amountFen, '扫描电镜测试');
       expect(o).toMatchObject({ status: 'created', programmeVersion: null, mode: null, offsetRateBp: null, enterprisePaysFen: null, confirmedAt: null });
