@@ -10,28 +10,43 @@ import { VOUCHER_REDEMPTION_PROTO } from '@vc/contracts';
 
 export type Fen = bigint | string;
 
+/** Replies as decoded with `defaults: true`; an `optional` field without a value is absent (undefined), as HTTP gives null. */
 export interface Order {
   id: string;
   programmeId: string;
-  programmeVersion: number;
-  mode: string;
-  offsetRateBp: number;
+  /** absent until both parties confirmed */
+  programmeVersion?: number;
+  mode?: string;
+  offsetRateBp?: number;
   enterpriseId: string;
   providerId: string;
   amountFen: string;
   voucherFen: string;
-  enterprisePaysFen: string;
+  /** absent until paid */
+  enterprisePaysFen?: string;
   status: string;
+  /** ORDER_STATUS_CREATED … ORDER_STATUS_CANCELLED */
+  statusEnum: string;
+  /** PROGRAMME_MODE_UNSPECIFIED until both parties confirmed */
+  modeEnum: string;
   description: string;
-  externalRef: string;
-  confirmedAt: string;
-  paidAt: string;
+  externalRef?: string;
+  providerConfirmedAt?: string;
+  enterpriseConfirmedAt?: string;
+  confirmedAt?: string;
+  paidAt?: string;
+  completedAt?: string;
+  cancelledAt?: string;
+  cancelReason?: string;
   createdAt: string;
 }
 
 export interface VoucherQuote {
   orderId: string;
+  programmeId: string;
   programmeVersion: number;
+  mode: string;
+  modeEnum: string;
   offsetRateBp: number;
   amountFen: string;
   byRateFen: string;
@@ -40,18 +55,27 @@ export interface VoucherQuote {
   voucherFen: string;
   enterprisePaysFen: string;
   limitedBy: string;
-  refusal: string;
+  /** LIMITED_BY_RATE | LIMITED_BY_QUOTA | LIMITED_BY_BUDGET */
+  limitedByEnum: string;
+  /** absent when the voucher applies; otherwise the error code it would be refused with */
+  refusal?: string;
 }
 
 export interface Claim {
   id: string;
   orderId: string;
   status: string;
+  statusEnum: string;
   payeeType: string;
+  payeeTypeEnum: string;
   payeeId: string;
   voucherFen: string;
   invoiceNumber: string;
   revision: number;
+  amendedAt?: string;
+  decidedAt?: string;
+  decisionReason?: string;
+  paidAt?: string;
 }
 
 /** A refusal: the system's error code (e.g. QUOTA_EXHAUSTED), the field, the gRPC status. */
@@ -62,20 +86,22 @@ export class RedemptionError extends Error {
     readonly field: string | undefined,
     readonly grpcStatus: number,
     readonly details?: Record<string, unknown>,
+    /** the trailing metadata: error-code, error-field and grpc-status-details-bin (google.rpc.Status) */
+    readonly trailers?: Metadata,
   ) {
     super(`${code}${field ? ` (${field})` : ''}: ${message}`);
   }
 
   static from(err: ServiceError): RedemptionError {
     const code = err.metadata?.get('error-code')[0]?.toString();
-    if (!code) return new RedemptionError('UNAVAILABLE', err.details || err.message, undefined, err.code);
+    if (!code) return new RedemptionError('UNAVAILABLE', err.details || err.message, undefined, err.code, undefined, err.metadata);
     let body: { message?: string; details?: Record<string, unknown> } = {};
     try {
       body = JSON.parse(err.details); // the status message is the JSON error body
     } catch {
       body = { message: err.details };
     }
-    return new RedemptionError(code, body.message ?? err.details, err.metadata.get('error-field')[0]?.toString(), err.code, body.details);
+    return new RedemptionError(code, body.message ?? err.details, err.metadata.get('error-field')[0]?.toString(), err.code, body.details, err.metadata);
   }
 }
 

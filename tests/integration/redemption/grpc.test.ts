@@ -3,7 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, status as GrpcStatus } from '@grpc/grpc-js';
+import { loadSync as loadProto } from '@grpc/proto-loader';
+import { dirname } from 'node:path';
+import { loadSync as loadProtobuf } from 'protobufjs';
+import { VOUCHER_REDEMPTION_PROTO } from '@vc/contracts';
 import { ERROR_TABLE, ErrorCode } from '@vc/errors';
 import { freePort, rowCounts, TestSystem, tokenFor } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
@@ -53,14 +57,18 @@ describe('redemption over gRPC (real @grpc/grpc-js client; real PostgreSQL + NAT
 
   it('R-ORDER-1 / R-OFFSET-1 / R-CLAIM-1: a provider system runs an order end to end (create, confirm, quote, pay, complete, claim)', async () => {
     const created = await grpc.createOrder({ providerId: provider.id, enterpriseCreditCode: ent.creditCode, amountFen: 1_234_567n, description: '材料成分检测', externalRef: 'PO-1' });
-    expect(created).toMatchObject({ status: 'created', amountFen: '1234567', programmeId: JS, programmeVersion: 0, externalRef: 'PO-1', enterpriseId: ent.id });
+    expect(created).toMatchObject({ status: 'created', statusEnum: 'ORDER_STATUS_CREATED', amountFen: '1234567', programmeId: JS, externalRef: 'PO-1', enterpriseId: ent.id });
+    // the same null rule as HTTP: what an unconfirmed order does not have yet is absent, not 0 or ""
+    for (const field of ['programmeVersion', 'mode', 'offsetRateBp', 'enterprisePaysFen', 'confirmedAt', 'paidAt', 'cancelReason'] as const) expect([field, created[field]]).toEqual([field, undefined]);
+    expect(created.modeEnum).toBe('PROGRAMME_MODE_UNSPECIFIED');
     await grpc.confirmOrder(created.id);
     // the enterprise confirms on its side (HTTP or NATS)
     await sys.client.ok('redemption.order.confirm', { orderId: created.id }, { principal: ent.principal, idempotencyKey: ikey() });
     const quote = await grpc.quoteVoucher(created.id);
-    expect(quote).toMatchObject({ byRateFen: '308641', voucherFen: '308641', enterprisePaysFen: '925926', limitedBy: 'rate', refusal: '' });
+    expect(quote).toMatchObject({ byRateFen: '308641', voucherFen: '308641', enterprisePaysFen: '925926', limitedBy: 'rate', limitedByEnum: 'LIMITED_BY_RATE', modeEnum: 'PROGRAMME_MODE_PROVIDER_REDEEMS' });
+    expect(quote.refusal).toBeUndefined();
     const paid = await grpc.payOrder(created.id);
-    expect(paid).toMatchObject({ status: 'paid', voucherFen: '308641', enterprisePaysFen: '925926', programmeVersion: 1, mode: 'provider_redeems' });
+    expect(paid).toMatchObject({ status: 'paid', statusEnum: 'ORDER_STATUS_PAID', voucherFen: '308641', enterprisePaysFen: '925926', programmeVersion: 1, mode: 'provider_redeems', modeEnum: 'PROGRAMME_MODE_PROVIDER_REDEEMS' });
     const done = await grpc.completeOrder(created.id);
     expect(done.status).toBe('completed');
     const claim = await grpc.submitClaim({
@@ -119,6 +127,51 @@ describe('redemption over gRPC (real @grpc/grpc-js client; real PostgreSQL + NAT
     const o2 = await confirmedOrder(sys.client, provider, poor, 1_000);
     const exhausted = await refusal(grpc.payOrder(o2.id));
     expect(exhausted).toMatchObject({ code: 'QUOTA_EXHAUSTED', grpcStatus: GrpcStatus.FAILED_PRECONDITION, details: { quotaLeftFen: 0 } });
+  });
+
+  it('R-ERR-1: a refusal carries the standard google.rpc.Status details: ErrorInfo with the code and facts, BadRequest with the field', async () => {
+    const rpc = loadProtobuf([join(dirname(VOUCHER_REDEMPTION_PROTO), 'google', 'rpc', 'status.proto'), join(dirname(VOUCHER_REDEMPTION_PROTO), 'google', 'rpc', 'error_details.proto')]);
+    const decode = (err: RedemptionError) => {
+      const [bytes] = err.trailers!.get('grpc-status-details-bin') as Buffer[];
+      const status = rpc.lookupType('google.rpc.Status').toObject(rpc.lookupType('google.rpc.Status').decode(bytes)) as { code: number; message: string; details: Array<{ type_url: string; value: Uint8Array }> };
+      const detail = (name: string) => {
+        const any = status.details.find((d) => d.type_url === `type.googleapis.com/google.rpc.${name}`);
+        return any && rpc.lookupType(`google.rpc.${name}`).toObject(rpc.lookupType(`google.rpc.${name}`).decode(any.value));
+      };
+      return { status, errorInfo: detail('ErrorInfo'), badRequest: detail('BadRequest') };
+    };
+    const bad = decode(await refusal(grpc.createOrder({ providerId: provider.id, enterpriseId: ent.id, amountFen: '0', description: 'x' })));
+    expect(bad.status).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT });
+    expect(bad.errorInfo).toEqual({ reason: 'INVALID_AMOUNT', domain: 'voucher.redemption.v1', metadata: { field: 'amountFen' } });
+    expect(bad.badRequest).toEqual({ fieldViolations: [{ field: 'amountFen', description: expect.stringContaining('amountFen') }] });
+    const poor = await feed.enterprise('JS');
+    await feed.quota(poor.id, JS, 1);
+    await grpc.payOrder((await confirmedOrder(sys.client, provider, poor, 1_000)).id);
+    const exhausted = decode(await refusal(grpc.payOrder((await confirmedOrder(sys.client, provider, poor, 1_000)).id)));
+    expect(exhausted.status.code).toBe(GrpcStatus.FAILED_PRECONDITION);
+    expect(exhausted.errorInfo).toMatchObject({ reason: 'QUOTA_EXHAUSTED', domain: 'voucher.redemption.v1', metadata: { quotaLeftFen: '0' } });
+  });
+
+  it('server reflection lists the service and serves its descriptor, enums included (as grpcurl uses it)', async () => {
+    const reflectionProto = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto');
+    const pkg = loadPackageDefinition(loadProto(reflectionProto, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true })) as any;
+    const client = new pkg.grpc.reflection.v1.ServerReflection(address, credentials.createInsecure());
+    const stream = client.ServerReflectionInfo();
+    const ask = (req: object) => new Promise<any>((resolve, reject) => {
+      stream.once('data', resolve);
+      stream.once('error', reject);
+      stream.write(req);
+    });
+    try {
+      const listed = await ask({ list_services: '' });
+      expect(listed.list_services_response.service.map((s: { name: string }) => s.name)).toContain('voucher.redemption.v1.VoucherRedemption');
+      const file = await ask({ file_containing_symbol: 'voucher.redemption.v1.VoucherRedemption' });
+      const descriptors = Buffer.concat(file.file_descriptor_response.file_descriptor_proto).toString('latin1');
+      for (const name of ['QuoteVoucher', 'PayOrder', 'ORDER_STATUS_PAID', 'LIMITED_BY_BUDGET', 'PROGRAMME_MODE_ENTERPRISE_REIMBURSED', 'enterprise_pays_fen']) expect(descriptors).toContain(name);
+    } finally {
+      stream.end();
+      client.close();
+    }
   });
 
   it('a provider acts only on its own orders over gRPC (cross-tenant → NOT_FOUND)', async () => {

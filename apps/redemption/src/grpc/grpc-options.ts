@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ServerCredentials } from '@grpc/grpc-js';
+import { dirname, join } from 'node:path';
+import { loadSync } from '@grpc/proto-loader';
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
 import { AppConfig } from '@vc/config';
 import { VOUCHER_REDEMPTION_PACKAGE, VOUCHER_REDEMPTION_PROTO } from '@vc/contracts';
@@ -21,6 +23,15 @@ export function grpcServerCredentials(config: AppConfig): ServerCredentials {
   return ServerCredentials.createSsl(read('ca.crt'), [{ private_key: read('server.key'), cert_chain: read('server.crt') }], true);
 }
 
+/**
+ * What reflection describes: the .proto as written (snake_case field names; the server's own
+ * definition has them camelCased for the handlers), with the google.rpc error details it sends.
+ */
+function reflectedDefinition() {
+  const dir = dirname(VOUCHER_REDEMPTION_PROTO);
+  return loadSync([VOUCHER_REDEMPTION_PROTO, join(dir, 'google', 'rpc', 'status.proto'), join(dir, 'google', 'rpc', 'error_details.proto')], { keepCase: true, includeDirs: [dir] });
+}
+
 export function grpcOptions(config: AppConfig): GrpcOptions {
   return {
     transport: Transport.GRPC,
@@ -32,6 +43,8 @@ export function grpcOptions(config: AppConfig): GrpcOptions {
       // undecodable bytes are refused as INVALID_ARGUMENT by validation, not INTERNAL by grpc-js
       protoLoader: require.resolve('./safe-proto-loader'),
       credentials: grpcServerCredentials(config),
+      // server reflection (v1 and v1alpha): tools such as grpcurl list and call the service without the .proto
+      onLoadPackageDefinition: (_pkg: unknown, server: Server) => new ReflectionService(reflectedDefinition()).addToServer(server),
       gracefulShutdown: true,
     },
   };

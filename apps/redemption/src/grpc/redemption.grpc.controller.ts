@@ -11,6 +11,7 @@ import { OrderQueries } from '../use-cases/order-queries';
 import { PayOrderUseCase } from '../use-cases/pay-order.use-case';
 import { QuoteVoucherUseCase } from '../use-cases/quote-voucher.use-case';
 import { SubmitClaimUseCase } from '../use-cases/submit-claim.use-case';
+import { claimMessage, orderMessage, quoteMessage } from './grpc-messages';
 import { GrpcPrincipals, metadataValue } from './grpc-principals';
 
 type Call = ServerUnaryCall<unknown, unknown>;
@@ -35,50 +36,51 @@ export class RedemptionGrpcController {
     private readonly orders: OrderQueries,
   ) {}
 
-  private run(metadata: Metadata, call: Call, fn: (principal: Principal, idempotencyKey?: string) => Promise<unknown>): Promise<unknown> {
+  /** Runs a use case for the call's principal; its reply (as on NATS, bigint fen as int64) becomes the message by `message`. */
+  private run<V>(metadata: Metadata, call: Call, fn: (principal: Principal, idempotencyKey?: string) => Promise<V>, message: (view: V) => object): Promise<unknown> {
     return withCorrelationId(metadataValue(metadata, 'x-correlation-id'), async () => {
       const principal = await this.principals.resolve(metadata, call);
-      return toWire(await fn(principal, metadataValue(metadata, 'idempotency-key')));
+      return message(toWire(await fn(principal, metadataValue(metadata, 'idempotency-key'))) as V);
     });
   }
 
   @GrpcMethod(SERVICE, 'QuoteVoucher')
   quote(request: unknown, metadata: Metadata, call: Call) {
-    return this.run(metadata, call, (p) => this.quoteVoucher.execute(p, validateDto(OrderIdDto, request)));
+    return this.run(metadata, call, (p) => this.quoteVoucher.execute(p, validateDto(OrderIdDto, request)), quoteMessage);
   }
 
   @GrpcMethod(SERVICE, 'CreateOrder')
   create(request: unknown, metadata: Metadata, call: Call) {
-    return this.run(metadata, call, (p, key) => this.createOrder.execute(p, validateDto(CreateOrderDto, request), key));
+    return this.run(metadata, call, (p, key) => this.createOrder.execute(p, validateDto(CreateOrderDto, request), key), orderMessage);
   }
 
   @GrpcMethod(SERVICE, 'ConfirmOrder')
   confirm(request: unknown, metadata: Metadata, call: Call) {
-    return this.run(metadata, call, (p, key) => this.confirmOrder.execute(p, validateDto(OrderIdDto, request), key));
+    return this.run(metadata, call, (p, key) => this.confirmOrder.execute(p, validateDto(OrderIdDto, request), key), orderMessage);
   }
 
   @GrpcMethod(SERVICE, 'PayOrder')
   pay(request: unknown, metadata: Metadata, call: Call) {
-    return this.run(metadata, call, (p, key) => this.payOrder.execute(p, validateDto(OrderIdDto, request), key));
+    return this.run(metadata, call, (p, key) => this.payOrder.execute(p, validateDto(OrderIdDto, request), key), orderMessage);
   }
 
   @GrpcMethod(SERVICE, 'CancelOrder')
   cancel(request: unknown, metadata: Metadata, call: Call) {
-    return this.run(metadata, call, (p, key) => this.cancelOrder.execute(p, validateDto(CancelOrderDto, request), key));
+    return this.run(metadata, call, (p, key) => this.cancelOrder.execute(p, validateDto(CancelOrderDto, request), key), orderMessage);
   }
 
   @GrpcMethod(SERVICE, 'CompleteOrder')
   complete(request: unknown, metadata: Metadata, call: Call) {
-    return this.run(metadata, call, (p, key) => this.completeOrder.execute(p, validateDto(OrderIdDto, request), key));
+    return this.run(metadata, call, (p, key) => this.completeOrder.execute(p, validateDto(OrderIdDto, request), key), orderMessage);
   }
 
   @GrpcMethod(SERVICE, 'SubmitClaim')
   submit(request: unknown, metadata: Metadata, call: Call) {
-    return this.run(metadata, call, (p, key) => this.submitClaim.execute(p, validateDto(SubmitClaimDto, request), key));
+    return this.run(metadata, call, (p, key) => this.submitClaim.execute(p, validateDto(SubmitClaimDto, request), key), claimMessage);
   }
 
   @GrpcMethod(SERVICE, 'GetOrder')
   get(request: unknown, metadata: Metadata, call: Call) {
-    return this.run(metadata, call, (p) => this.orders.get(p, validateDto(OrderIdDto, request)));
+    return this.run(metadata, call, (p) => this.orders.get(p, validateDto(OrderIdDto, request)), orderMessage);
   }
 }
