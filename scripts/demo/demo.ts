@@ -3,8 +3,11 @@ import 'reflect-metadata';
  * The README demo: plays the voucher lifecycle against the running system through the HTTP
  * gateway, as the real parties would, and prints what happens.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { makeCreditCode } from '@vc/domain';
 import { Role } from '@vc/contracts';
+import { devToken } from '../dev-token';
 import { DemoClient } from './http';
 import { DemoNats, until } from './nats';
 import { heading, step, table, yuan } from './print';
@@ -282,7 +285,6 @@ async function settlementWalk(bus: DemoNats, parties: Parties) {
 
 async function outputs(bus: DemoNats, runs: Record<string, any>) {
   heading('7. Outputs of the run (CSV, XLSX, PDF publicity notice)');
-  const { mkdirSync, writeFileSync } = await import('node:fs');
   const dir = 'out/demo';
   mkdirSync(dir, { recursive: true });
   const files: string[] = [];
@@ -298,6 +300,42 @@ async function outputs(bus: DemoNats, runs: Record<string, any>) {
   for (const f of files) step(f);
 }
 
+/**
+ * The business clock now stands in 2027: Jiangsu opens its 2027 programme and the Suzhou enterprise
+ * claims its 2027 quota, so that a provider system can take an order right after the demo. The
+ * example provider client (examples/provider-client) then takes one over gRPC, with the settings it
+ * reads written to out/demo/provider-client.env for running it again from a terminal.
+ */
+async function providerSystemWalk(bus: DemoNats, providers: Providers, parties: Parties) {
+  heading('8. A provider system takes an order of the new year over gRPC (examples/provider-client)');
+  const year = 2027;
+  const programme = await ensureProgramme('JS', year, 500_000_000);
+  const { photonics } = parties;
+  await api.call(photonics.principal, 'PUT', `/v1/enterprises/${photonics.id}/sme-registrations/${year}`, { registrationNumber: `${year}320500${String(Date.now() % 1e5).padStart(5, '0')}` });
+  await api.call(photonics.principal, 'POST', `/v1/enterprises/${photonics.id}/quota-claims`, { amountFen: 8_000_000 });
+  await until(async () => {
+    const b = await bus.call(photonics.principal, 'redemption.balance.get', { programmeId: programme.id, enterpriseId: photonics.id }, null);
+    return b.quota && BigInt(b.quota.leftFen) > 0n;
+  }, 'redemption to receive the 2027 quota grant');
+  step(`${programme.id} is open; ${photonics.name} claimed ${yuan(8_000_000)} of ${year} quota`);
+  const unit = providers.shCentre;
+  const settings: Record<string, string> = {
+    TRANSPORT: 'grpc',
+    REDEMPTION_GRPC: process.env.REDEMPTION_GRPC ?? `127.0.0.1:${process.env.GRPC_PORT ?? '50051'}`,
+    NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:14222',
+    PROVIDER_ID: unit.id,
+    PROVIDER_TOKEN: devToken({ sub: `sys-${unit.id}`, role: Role.Provider, org: unit.id }),
+    ENTERPRISE_ID: photonics.id,
+    ENTERPRISE_TOKEN: devToken(photonics.principal),
+    AMOUNT_FEN: '1234567',
+  };
+  mkdirSync('out/demo', { recursive: true });
+  writeFileSync('out/demo/provider-client.env', `${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n')}\n`, { mode: 0o600 });
+  step(`${unit.legalName} ${unit.unitName}'s system, over gRPC at ${settings.REDEMPTION_GRPC}:`);
+  execFileSync(process.execPath, ['-r', './scripts/register-paths.js', 'dist/scripts/examples/provider-client/main.js'], { env: { ...process.env, ...settings }, stdio: 'inherit' });
+  step('again from a terminal: set -a; . out/demo/provider-client.env; set +a; node -r ./scripts/register-paths.js dist/scripts/examples/provider-client/main.js');
+}
+
 async function main() {
   console.log(`Demo against ${gateway} (OpenAPI at ${gateway}/docs)`);
   const bus = await DemoNats.connect(process.env.NATS_URL ?? 'nats://127.0.0.1:14222');
@@ -308,6 +346,7 @@ async function main() {
     await redemptionWalk(bus, providers, parties);
     const runs = await settlementWalk(bus, parties);
     await outputs(bus, runs);
+    await providerSystemWalk(bus, providers, parties);
   } finally {
     await bus.close();
   }

@@ -16,7 +16,7 @@ const INDICATORS = { type: 'object' as const, additionalProperties: { type: 'obj
 /** A readiness answer: each dependency checked (a not-ready gateway answers 503 UNAVAILABLE with this in `details`). */
 export class ReadinessView {
   @ApiProperty({ enum: ['ok'] }) status: 'ok';
-  @ApiProperty({ ...INDICATORS, description: 'the dependencies that are up, e.g. { "nats": { "status": "up", "server": "127.0.0.1:42222" } }' }) info: Record<string, unknown>;
+  @ApiProperty({ ...INDICATORS, description: 'the dependencies that are up, e.g. { "nats": { "status": "up", "server": "127.0.0.1:14222" } }' }) info: Record<string, unknown>;
   @ApiProperty({ ...INDICATORS, description: 'the dependencies that are down' }) error: Record<string, unknown>;
   @ApiProperty({ ...INDICATORS, description: 'every dependency checked' }) details: Record<string, unknown>;
 }

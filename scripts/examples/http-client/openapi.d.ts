@@ -2492,7 +2492,7 @@ export interface components {
         ReadinessView: {
             /** @enum {string} */
             status: "ok";
-            /** @description the dependencies that are up, e.g. { "nats": { "status": "up", "server": "127.0.0.1:42222" } } */
+            /** @description the dependencies that are up, e.g. { "nats": { "status": "up", "server": "127.0.0.1:14222" } } */
             info: {
                 [key: string]: {
                     /** @enum {string} */
