@@ -1,5 +1,5 @@
 import { DatabaseError } from 'pg-protocol';
-import { QueryFailedError, QueryRunnerAlreadyReleasedError } from 'typeorm';
+import { QueryFailedError, QueryRunnerAlreadyReleasedError, QueryRunnerProviderAlreadyReleasedError } from 'typeorm';
 import { DomainError, ERROR_TABLE, ErrorCode, isDatabaseUnavailable, toDomainError } from './index';
 
 describe('error table', () => {
@@ -39,6 +39,7 @@ describe('a database out of reach is UNAVAILABLE, not INTERNAL (R-ERR-1)', () =>
     ['pool wait timeout (pg-pool)', new Error('timeout exceeded when trying to connect')],
     ['client broken (node-postgres)', new Error('Client has encountered a connection error and is not queryable')],
     ['query runner released (TypeORM)', new QueryRunnerAlreadyReleasedError()],
+    ['the connection of a transaction released (TypeORM)', new QueryRunnerProviderAlreadyReleasedError()],
     ['server shutting down (57P01)', sqlstate('57P01', 'terminating connection due to administrator command')],
     ['server crashed (57P02)', sqlstate('57P02')],
     ['server starting (57P03)', sqlstate('57P03', 'the database system is starting up')],

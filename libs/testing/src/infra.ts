@@ -153,9 +153,15 @@ export async function spawnService(
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', HTTP_PORT: '0', GRPC_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // the output, as much as a failure report needs: past 256 kB only the latest half is kept (a
+  // service logging every request of a long run would otherwise hold it all in memory)
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  const collect = (d: Buffer) => {
+    out += d;
+    if (out.length > 262_144 && (out.includes('service ready') || out.includes('gateway listening'))) out = out.slice(-131_072);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   const deadline = Date.now() + 60000;
   while (!out.includes('service ready') && !out.includes('gateway listening')) {

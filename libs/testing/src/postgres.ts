@@ -134,7 +134,13 @@ export class TestPostgres {
       process.kill(pid, 'SIGKILL');
       return;
     }
-    for (const p of this.processes()) process.kill(p, signal);
+    for (const p of this.processes()) {
+      try {
+        process.kill(p, signal);
+      } catch {
+        // a backend that exited in between
+      }
+    }
   }
 
   /** the backends of a postmaster killed with SIGKILL, until they are gone */
