@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@vc/config';
 import { toJson } from '@vc/contracts';
 import { GatewayModule } from './gateway.module';
+import { asyncApiDocument } from './asyncapi';
 import { openApiDocument } from './openapi';
 
 /** The HTTP gateway (fastify) with OpenAPI at /docs. */
@@ -17,8 +18,14 @@ export async function bootstrapGateway(config: AppConfig, listen = true): Promis
   app.enableShutdownHooks();
   // bigint fen in replies: safe integers as numbers, larger as strings (toJson).
   app.getHttpAdapter().getInstance().setReplySerializer((payload: unknown) => toJson(payload));
-  // OpenAPI at /docs (UI) and /docs-json; the same document is kept as docs/openapi.json.
+  // OpenAPI at /docs (UI) and /docs-json; the same document is kept as docs/openapi.json. Beside
+  // it the AsyncAPI document of the NATS interface (docs/asyncapi.json), built once when first asked.
   SwaggerModule.setup('docs', app, () => openApiDocument(app));
+  let asyncApi: string | undefined;
+  app.getHttpAdapter().getInstance().get('/docs/asyncapi.json', (_req, reply) => {
+    asyncApi ??= JSON.stringify(asyncApiDocument(app));
+    void reply.header('content-type', 'application/json; charset=utf-8').send(asyncApi);
+  });
   // The web pages (public publicity list, operator console): static files, no internet needed.
   const webRoot = process.env.WEB_ROOT ?? join(__dirname, '..', '..', 'web', 'public');
   if (existsSync(webRoot)) {

@@ -44,7 +44,7 @@ const PATH_PARAMETERS: Record<string, Record<string, unknown>> = {
   quarter: { type: 'string', pattern: '^[1-9]\\d{3}Q[1-4]$', example: '2026Q3' },
 };
 
-const ERROR_BODY = {
+export const ERROR_BODY = {
   type: 'object',
   required: ['code', 'message'],
   properties: {

@@ -11,3 +11,4 @@ export * from './settlement.dto';
 export * from './calendar.dto';
 export * from './api-docs';
 export * from './request-schemas';
+export * from './nats-contracts';

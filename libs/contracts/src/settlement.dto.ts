@@ -18,6 +18,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import type { FenJson } from './events';
+import { ApiProperty } from '@nestjs/swagger';
 import { ApiBool, ApiDate, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiUuids, ApiView } from './api-docs';
 import { IsFen, ToFen } from './validation';
 
@@ -491,10 +492,11 @@ export class RewardPage {
   @ApiFen() totalFen: FenOut;
 }
 
-export interface ExportView {
-  filename: string;
-  contentType: string;
+/** A file of a run over NATS (the HTTP routes send the file itself). */
+export class ExportView {
+  @ApiText({ example: 'instructions-JS-2026-2026Q3.csv' }) filename: string;
+  @ApiEnum(['text/csv; charset=utf-8', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/pdf']) contentType: string;
   /** the file, base64 */
-  content: string;
-  bytes: number;
+  @ApiProperty({ type: 'string', format: 'byte', description: 'the file, base64' }) content: string;
+  @ApiInt() bytes: number;
 }

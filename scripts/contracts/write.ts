@@ -5,10 +5,12 @@ import 'reflect-metadata';
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gatewayOpenApi } from './documents';
+import { gatewayOpenApi, natsAsyncApi } from './documents';
 
 void (async () => {
-  const file = join(process.cwd(), 'docs', 'openapi.json');
-  writeFileSync(file, await gatewayOpenApi());
-  console.log(`wrote ${file}`);
+  for (const [name, document] of [['openapi.json', gatewayOpenApi], ['asyncapi.json', natsAsyncApi]] as const) {
+    const file = join(process.cwd(), 'docs', name);
+    writeFileSync(file, await document());
+    console.log(`wrote ${file}`);
+  }
 })();
