@@ -6,8 +6,13 @@ export interface LedgerCheck {
   name: string;
   /** tables (schema.table) and columns (schema.table.column) the check needs */
   needs: string[];
-  sql: string;
+  /** the query, or a function of what the database has (a check written for a schema some migrations older or newer) */
+  sql: string | ((has: (tableOrColumn: string) => boolean) => string);
 }
+
+/** A run's own payment instructions: all of them before migration 1764000000412, its own (not the reissues of earlier runs') after. */
+const ownInstructions = (has: (t: string) => boolean) =>
+  has('settlement.instructions.kind') ? `(SELECT * FROM settlement.instructions WHERE kind = 'run')` : 'settlement.instructions';
 
 export const LEDGER_CHECKS: LedgerCheck[] = [
   {
@@ -76,16 +81,16 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
   },
   {
     // A run disbursing has written its instructions and not yet paid: they sum the claims it is paying.
-    name: 'paid = Σ instructions: the instructions of each run sum its paid claims, or while it is disbursing the approved ones (per run and payee)',
+    name: 'paid = Σ instructions: the instructions of each run sum its paid claims, or while it is disbursing the approved ones (per run and payee; a reissue pays an earlier instruction again and is not counted here)',
     needs: ['settlement.instructions', 'settlement.claims_current'],
-    sql: `WITH paid AS (
+    sql: (has) => `WITH paid AS (
             SELECT run_id, payee_type, payee_id, count(*) AS n, sum(voucher_fen) AS total
               FROM settlement.claims_current
              WHERE state = 'paid' OR (state = 'approved' AND run_id IN (SELECT id FROM settlement.runs WHERE state = 'disbursing'))
              GROUP BY 1, 2, 3)
           SELECT COALESCE(i.run_id, p.run_id) AS run, COALESCE(i.payee_id, p.payee_id) AS payee,
                  i.total_fen AS instruction, p.total AS paid_claims, i.claim_count AS instruction_claims, p.n AS paid_count
-            FROM settlement.instructions i
+            FROM ${ownInstructions(has)} i
             FULL JOIN paid p ON p.run_id = i.run_id AND p.payee_type = i.payee_type AND p.payee_id = i.payee_id
            WHERE i.total_fen IS DISTINCT FROM p.total OR i.claim_count IS DISTINCT FROM p.n::int`,
   },
@@ -122,8 +127,8 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
     // The statement is written with the payment: a run disbursing has instructions and no statement yet.
     name: 'statement = instructions: the cross-province statement of each paid run totals its instructions (R-CLEAR-1)',
     needs: ['settlement.instructions', 'settlement.statement_lines'],
-    sql: `SELECT COALESCE(i.run_id, s.run_id) AS run, i.total AS instructions, s.total AS statement
-            FROM (SELECT run_id, sum(total_fen) AS total FROM settlement.instructions GROUP BY 1) i
+    sql: (has) => `SELECT COALESCE(i.run_id, s.run_id) AS run, i.total AS instructions, s.total AS statement
+            FROM (SELECT run_id, sum(total_fen) AS total FROM ${ownInstructions(has)} x GROUP BY 1) i
             FULL JOIN (SELECT run_id, sum(total_fen) AS total FROM settlement.statement_lines GROUP BY 1) s USING (run_id)
            WHERE i.total IS DISTINCT FROM s.total
              AND COALESCE(i.run_id, s.run_id) NOT IN (SELECT id FROM settlement.runs WHERE state = 'disbursing')`,
@@ -141,6 +146,48 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
           SELECT run_id AS run, enterprise_id AS enterprise, region_id AS region, o.owed, e.expected
             FROM o FULL JOIN e USING (run_id, enterprise_id, region_id)
            WHERE o.owed IS NULL OR e.expected IS NULL OR o.owed <> e.expected`,
+  },
+  {
+    // A returned or held instruction's money waits until a later run pays it again (a reissue); so
+    // what a programme's runs instructed is, at any moment, settled, outstanding, or waiting.
+    name: "instructed = settled + returned + outstanding: per programme, what its runs instructed is settled, outstanding at the bank, or returned (or held, no account) and waiting for the payee's bank details",
+    needs: ['settlement.instructions.bank_status', 'settlement.instructions.reissue_of'],
+    sql: `SELECT programme_id AS programme, instructed, settled, outstanding, waiting
+            FROM (SELECT i.programme_id,
+                         COALESCE(sum(i.total_fen) FILTER (WHERE i.kind = 'run'), 0) AS instructed,
+                         COALESCE(sum(i.total_fen) FILTER (WHERE i.bank_status = 'settled'), 0) AS settled,
+                         COALESCE(sum(i.total_fen) FILTER (WHERE i.bank_status = 'outstanding'), 0) AS outstanding,
+                         COALESCE(sum(i.total_fen) FILTER (WHERE i.bank_status IN ('returned', 'held')
+                                  AND NOT EXISTS (SELECT 1 FROM settlement.instructions r WHERE r.reissue_of = i.id)), 0) AS waiting
+                    FROM settlement.instructions i GROUP BY i.programme_id) x
+           WHERE instructed <> settled + outstanding + waiting`,
+  },
+  {
+    name: 'nothing paid twice: each payment is paid again at most once and only after it came back; a reissue carries its payee, claims and fen; at most one payment of each is settled or outstanding',
+    needs: ['settlement.instructions.origin_id', 'settlement.instructions.reissue_of'],
+    sql: `SELECT i.origin_id AS origin, count(*)::int AS payments,
+                 count(*) FILTER (WHERE i.bank_status IN ('settled', 'outstanding'))::int AS live,
+                 count(*) FILTER (WHERE i.kind = 'reissue' AND p.bank_status NOT IN ('returned', 'held'))::int AS reissued_unreturned,
+                 bool_and(i.total_fen = o.total_fen AND i.claim_count = o.claim_count AND i.payee_type = o.payee_type AND i.payee_id = o.payee_id) AS same
+            FROM settlement.instructions i
+            JOIN settlement.instructions o ON o.id = i.origin_id
+            LEFT JOIN settlement.instructions p ON p.id = i.reissue_of
+           GROUP BY i.origin_id
+          HAVING count(*) FILTER (WHERE i.bank_status IN ('settled', 'outstanding')) > 1
+              OR count(*) FILTER (WHERE i.kind = 'reissue' AND p.bank_status NOT IN ('returned', 'held')) > 0
+              OR NOT bool_and(i.total_fen = o.total_fen AND i.claim_count = o.claim_count AND i.payee_type = o.payee_type AND i.payee_id = o.payee_id)`,
+  },
+  {
+    name: "bank answers = instruction states: a settled or returned instruction is so by the last bank answer applied to it; an outstanding or held one has had none",
+    needs: ['settlement.bank_report_entries', 'settlement.bank_reports.seq', 'settlement.instructions.bank_status'],
+    sql: `WITH last AS (
+            SELECT DISTINCT ON (e.instruction_id) e.instruction_id, e.status
+              FROM settlement.bank_report_entries e JOIN settlement.bank_reports r ON r.id = e.report_id
+             WHERE e.outcome = 'applied' ORDER BY e.instruction_id, r.seq DESC, e.line DESC)
+          SELECT i.id AS instruction, i.bank_status, l.status AS last_answer
+            FROM settlement.instructions i LEFT JOIN last l ON l.instruction_id = i.id
+           WHERE (i.bank_status IN ('settled', 'returned') AND l.status IS DISTINCT FROM i.bank_status)
+              OR (i.bank_status IN ('outstanding', 'held') AND l.status IS NOT NULL)`,
   },
   {
     name: 'flags applied: every claim with a duplicate-invoice flag recorded against it is marked flagged, for inspection (R-CLAIM-2)',

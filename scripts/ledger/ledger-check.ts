@@ -34,7 +34,7 @@ export async function runLedgerChecks(databaseUrl: string): Promise<CheckResult[
         results.push({ name: check.name, status: 'skipped', differences: [] });
         continue;
       }
-      const rows = (await client.query(check.sql)).rows;
+      const rows = (await client.query(typeof check.sql === 'string' ? check.sql : check.sql((t) => existing.has(t)))).rows;
       results.push({ name: check.name, status: rows.length ? 'differs' : 'ok', differences: rows });
     }
     await client.query('COMMIT');

@@ -6,6 +6,7 @@ import { AuthModule } from '@vc/auth';
 import { AppConfig, AppConfigModule } from '@vc/config';
 import { AppLoggingModule } from '@vc/logging';
 import { NatsModule } from '@vc/messaging';
+import { BankHttpController } from './areas/bank.http.controller';
 import { CalendarHttpController } from './areas/calendar.http.controller';
 import { DevAuthHttpController } from './areas/dev-auth.http.controller';
 import { IssuanceHttpController } from './areas/issuance.http.controller';
@@ -19,7 +20,7 @@ import { HttpErrorFilter } from './http/http-error.filter';
 import { PrincipalThrottlerGuard } from './http/throttler.guard';
 
 /** Controllers of each business area; each file forwards to one service. */
-export const AREA_CONTROLLERS = [RegistryHttpController, IssuanceHttpController, RedemptionHttpController, SettlementHttpController, CalendarHttpController];
+export const AREA_CONTROLLERS = [RegistryHttpController, IssuanceHttpController, RedemptionHttpController, SettlementHttpController, CalendarHttpController, BankHttpController];
 
 @Module({})
 export class GatewayModule {

@@ -5,6 +5,7 @@ import { Commander } from 'nest-commander/src/constants';
 import { loadConfig } from '@vc/config';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { ServiceCoreModule, ServiceDefinition } from '@vc/platform';
+import { BankCommand } from './cli/bank.command';
 import { CalendarCommand } from './cli/calendar.command';
 import { SETTLE_COMMANDS, UsageError } from './cli/commands';
 import { settlementMigrations } from './migrations';
@@ -20,10 +21,11 @@ import { SETTLEMENT_USE_CASES } from './settlement.module';
  *   settle run --operator JS --programme JS-2026 --quarter 2026Q3 [--approve-all] [--decisions d.csv] [--out dir]
  *   settle status | resume | statement | rewards      (settle <verb> --help)
  *   settle calendar load --delta --file 2027.json      a year's working-day schedule (SPEC 3)
+ *   settle bank import --operator JS --file answer.xml  the bank's answer to a run's pain.001 file
  *
  * Exit codes: 0 ok, 2 bad usage, 3 refused by a rule (the error code is printed), 1 failure.
  */
-@Module({ providers: [...SETTLEMENT_USE_CASES, ...SETTLE_COMMANDS, CalendarCommand] })
+@Module({ providers: [...SETTLEMENT_USE_CASES, ...SETTLE_COMMANDS, CalendarCommand, BankCommand] })
 class SettleCliModule {}
 
 export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, REFUSED: 3 } as const;

@@ -6,6 +6,9 @@ import { ProjectionConsumer } from './consumers/projection.consumer';
 import { settlementMigrations } from './migrations';
 import { SettlementRpcController } from './settlement.rpc.controller';
 import { DisburseUseCase } from './use-cases/disburse.use-case';
+import { GetBankAccountUseCase } from './use-cases/bank/get-bank-account.use-case';
+import { ImportBankReportUseCase } from './use-cases/bank/import-bank-report.use-case';
+import { SetBankAccountUseCase } from './use-cases/bank/set-bank-account.use-case';
 import { GetCalendarYearUseCase } from './use-cases/calendar/get-calendar-year.use-case';
 import { ListCalendarYearsUseCase } from './use-cases/calendar/list-calendar-years.use-case';
 import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year.use-case';
@@ -31,6 +34,9 @@ export const SETTLEMENT_USE_CASES = [
   LoadCalendarYearUseCase,
   ListCalendarYearsUseCase,
   GetCalendarYearUseCase,
+  SetBankAccountUseCase,
+  GetBankAccountUseCase,
+  ImportBankReportUseCase,
 ];
 
 @Module({

@@ -3,7 +3,10 @@ import { MessagePattern } from '@nestjs/microservices';
 import { Public } from '@vc/auth';
 import {
   AuditQueryDto,
+  BankAccountQueryDto,
   CalendarYearQueryDto,
+  ImportBankReportDto,
+  SetBankAccountDto,
   ListCalendarYearsDto,
   LoadCalendarYearDto,
   DecideObjectionDto,
@@ -29,6 +32,9 @@ import {
 import { RpcBody, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
 import { ReadAuditUseCase } from '@vc/platform';
 import { DisburseUseCase } from './use-cases/disburse.use-case';
+import { GetBankAccountUseCase } from './use-cases/bank/get-bank-account.use-case';
+import { ImportBankReportUseCase } from './use-cases/bank/import-bank-report.use-case';
+import { SetBankAccountUseCase } from './use-cases/bank/set-bank-account.use-case';
 import { GetCalendarYearUseCase } from './use-cases/calendar/get-calendar-year.use-case';
 import { ListCalendarYearsUseCase } from './use-cases/calendar/list-calendar-years.use-case';
 import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year.use-case';
@@ -58,6 +64,9 @@ export class SettlementRpcController {
     private readonly loadCalendar: LoadCalendarYearUseCase,
     private readonly listCalendar: ListCalendarYearsUseCase,
     private readonly getCalendar: GetCalendarYearUseCase,
+    private readonly setBankAccount: SetBankAccountUseCase,
+    private readonly getBankAccount: GetBankAccountUseCase,
+    private readonly importBankReport: ImportBankReportUseCase,
   ) {}
 
   @MessagePattern(S.health)
@@ -194,5 +203,21 @@ export class SettlementRpcController {
   @MessagePattern(S.calendarGet)
   calendarGet(@RpcPrincipal() p: Principal, @RpcBody(CalendarYearQueryDto) dto: CalendarYearQueryDto) {
     return this.getCalendar.execute(p, dto);
+  }
+
+  /** SPEC 5.6 step 3: the accounts payment files name, and the bank's answers to them. */
+  @MessagePattern(S.bankAccountSet)
+  bankAccountSet(@RpcPrincipal() p: Principal, @RpcBody(SetBankAccountDto) dto: SetBankAccountDto, @RpcIdempotencyKey() key?: string) {
+    return this.setBankAccount.execute(p, dto, key);
+  }
+
+  @MessagePattern(S.bankAccountGet)
+  bankAccountGet(@RpcPrincipal() p: Principal, @RpcBody(BankAccountQueryDto) dto: BankAccountQueryDto) {
+    return this.getBankAccount.execute(p, dto);
+  }
+
+  @MessagePattern(S.bankReportImport)
+  bankReportImport(@RpcPrincipal() p: Principal, @RpcBody(ImportBankReportDto) dto: ImportBankReportDto, @RpcIdempotencyKey() key?: string) {
+    return this.importBankReport.execute(p, dto, key);
   }
 }

@@ -4,6 +4,7 @@ import { CalendarYearMissingError } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { currentCorrelationId } from '@vc/logging';
 import { advisoryKey, queryRows } from '@vc/database';
+import { runPayments } from './bank/payments.sql';
 
 export const PROVIDER_PROVINCES = ['SH', 'JS', 'ZJ', 'AH', 'OTHER'] as const;
 
@@ -333,6 +334,7 @@ export async function runView(tx: Tx, run: RunRow): Promise<RunView> {
       : null,
     instructionCount: run.instruction_count,
     instructionFen: run.instruction_fen,
+    payments: run.state === 'review' || run.state === 'publicity' ? null : await runPayments(tx, run.id),
     createdAt: run.created_at.toISOString(),
     updatedAt: run.updated_at.toISOString(),
   };

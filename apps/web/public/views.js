@@ -192,11 +192,11 @@ function previousQuarter(now = new Date()) {
 }
 
 const OUTPUTS = [
-  ['instructions', 'csv'], ['instructions', 'xlsx'], ['publicity', 'csv'], ['publicity', 'xlsx'], ['notice', 'pdf'], ['statement', 'csv'], ['statement', 'xlsx'],
+  ['instructions', 'csv'], ['instructions', 'xlsx'], ['instructions', 'xml'], ['publicity', 'csv'], ['publicity', 'xlsx'], ['notice', 'pdf'], ['statement', 'csv'], ['statement', 'xlsx'],
 ];
 const outputsFor = (run) =>
   OUTPUTS.filter(([kind]) => (kind === 'statement' ? run.state === 'completed' : kind === 'instructions' ? ['disbursing', 'paid', 'completed'].includes(run.state) : run.publication))
-    .map(([kind, format]) => btn('export', `${kind}.${format}`, { run: run.id, kind, format }, 'secondary dl'))
+    .map(([kind, format]) => btn('export', format === 'xml' ? 'pain.001.xml' : `${kind}.${format}`, { run: run.id, kind, format }, 'secondary dl'))
     .join(' ');
 
 async function runs(main, ctx) {
@@ -214,6 +214,17 @@ async function runs(main, ctx) {
     return '';
   };
   const counts = (r) => RUN_CLAIM_STATES.filter((s) => r.counts?.[s]).map((s) => `${badge(s)} ${esc(r.counts[s])}`).join(' ');
+  // how the run's payment instructions stand at the bank (pain.002 / camt.054 answers imported)
+  const bank = (r) => {
+    const p = r.payments;
+    if (!p) return '—';
+    const parts = ['settled', 'outstanding', 'returned', 'held']
+      .filter((k) => p[k].count)
+      .map((k) => `<span class="bank-${k}">${badge(`b-${k}`, t(`b.${k}`))} ${esc(p[k].count)} · ${yuan(p[k].fen)}</span>`);
+    if (p.reissues.count) parts.push(`<span class="bank-reissues">${esc(t('b.reissues'))} ${esc(p.reissues.count)} · ${yuan(p.reissues.fen)}</span>`);
+    if (p.waitingForDetails.count) parts.push(`<span class="bank-waiting">${esc(t('b.waiting'))} ${esc(p.waitingForDetails.count)}</span>`);
+    return `${parts.join('<br>')}${p.reconciled ? `<br>${badge('completed', t('b.reconciled'))}` : ''}`;
+  };
   const pubWindow = (r) => (r.publication ? `${esc(r.publication.firstDay)} – ${esc(r.publication.lastDay)}<br><span class="closes">${esc(closesAt(r.publication.closesAt))}</span>` : '—');
   const startForm = operates
     ? `<section class="card"><h2>${esc(t('startRun'))}</h2>
@@ -236,11 +247,19 @@ async function runs(main, ctx) {
         [t('claims'), counts],
         [t('window'), pubWindow],
         [t('instructions'), (r) => `${esc(r.instructionCount)} · ${yuan(r.instructionFen)}`, 'num'],
+        [t('b.bank'), bank],
         [t('actions'), (r) => `<div class="row-actions">${runActions(r)}</div>`],
         [t('outputs'), (r) => `<div class="row-actions">${outputsFor(r)}</div>`],
       ],
       (r) => `data-run="${esc(r.id)}" data-state="${esc(r.state)}"`,
     )}</section>
+    ${
+      operates
+        ? `<section class="card"><h2>${esc(t('b.import'))}</h2><form class="inline" id="bank-report">
+            <label>${esc(t('b.file'))}<input type="file" name="file" accept=".xml,application/xml,text/xml" required /></label>
+            <button class="primary" type="submit">${esc(t('submit'))}</button></form></section>`
+        : ''
+    }
     <section class="card"><h2>${esc(t('objections'))}</h2>${table(openObjections, [
       [t('run'), (o) => esc(items.find((r) => r.id === o.runId)?.programmeId ?? o.runId.slice(0, 8))],
       [t('objectorName'), (o) => `${esc(o.objectorName)}<br><span class="muted">${esc(o.objectorContact)}</span>`],
@@ -264,6 +283,21 @@ async function runs(main, ctx) {
         const run = await api('POST', '/v1/settlement/runs', { programmeId: f.get('programmeId'), quarter: String(f.get('quarter')).trim(), sampleRateBp: Number(f.get('sampleRateBp')) });
         ui.runId = run.id;
         ui.flash = { text: `${t('startRun')} ✓ ${run.programmeId} ${run.quarter}: ${run.collectedCount}` };
+      } catch (err) {
+        ui.flash = { text: errorText(err), error: true };
+      }
+      ctx.rerender();
+    };
+  }
+  const bankForm = main.querySelector('#bank-report');
+  if (bankForm) {
+    bankForm.onsubmit = async (e) => {
+      e.preventDefault();
+      try {
+        const content = await new FormData(bankForm).get('file').text();
+        const r = await api('POST', '/v1/settlement/bank-reports', { content });
+        const returned = r.entries.filter((x) => x.outcome === 'applied' && x.status === 'returned').map((x) => `${x.reasonCode ?? ''} ${x.reason ?? ''}`.trim());
+        ui.flash = { text: `${t('b.import')} ✓ ${r.format} ${r.messageId}: ${r.appliedCount}/${r.entryCount}${r.alreadyImported ? ` (${t('b.again')})` : ''}${returned.length ? ` · ${t('b.returned')}: ${returned.join('; ')}` : ''}` };
       } catch (err) {
         ui.flash = { text: errorText(err), error: true };
       }

@@ -12,3 +12,4 @@ export * from './calendar.dto';
 export * from './api-docs';
 export * from './request-schemas';
 export * from './nats-contracts';
+export * from './bank.dto';

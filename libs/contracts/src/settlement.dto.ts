@@ -21,6 +21,7 @@ import type { FenJson } from './events';
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiBool, ApiDate, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiUuids, ApiView } from './api-docs';
 import { IsFen, ToFen } from './validation';
+import { BANK_STATUSES, BankStatus, RunPaymentsView } from './bank.dto';
 
 /** DTOs and views of the settlement service (SPEC 5.6–5.8). Money is integer fen. */
 
@@ -182,7 +183,8 @@ export class RewardQueryDto {
 
 export const EXPORT_KINDS = ['instructions', 'publicity', 'statement', 'rewards', 'notice'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
-export const EXPORT_FORMATS = ['csv', 'xlsx', 'pdf'] as const;
+/** xml: the run's payment instructions as an ISO 20022 pain.001 credit transfer initiation (instructions only) */
+export const EXPORT_FORMATS = ['csv', 'xlsx', 'pdf', 'xml'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export class ExportDto {
@@ -257,6 +259,8 @@ export class RunView {
   } | null;
   @ApiInt() instructionCount: number;
   @ApiFen() instructionFen: FenOut;
+  @ApiView(RunPaymentsView, { nullable: true, description: "the run's payment instructions by bank status, once written (null before disbursement)" })
+  payments: RunPaymentsView | null;
   @ApiInstant() createdAt: string;
   @ApiInstant() updatedAt: string;
 }
@@ -313,6 +317,14 @@ export class InstructionView {
   @ApiInt() claimCount: number;
   @ApiFen() totalFen: FenOut;
   @ApiInstant() createdAt: string;
+  @ApiEnum(['run', 'reissue'], { description: "run: the run's own instruction to the payee; reissue: pays again an earlier run's returned or held one" }) kind: 'run' | 'reissue';
+  @ApiUuid({ nullable: true, description: 'for a reissue: the instruction it pays again' }) reissueOf: string | null;
+  @ApiText({ description: 'the pain.001 EndToEndId (the id without hyphens), by which the bank names it' }) endToEndId: string;
+  @ApiInt({ nullable: true, description: "the payee's account version it was written for; null when none was on file (held)" }) accountVersion: number | null;
+  @ApiEnum(BANK_STATUSES) bankStatus: BankStatus;
+  @ApiText({ nullable: true }) bankReasonCode: string | null;
+  @ApiText({ nullable: true }) bankReason: string | null;
+  @ApiInstant({ nullable: true }) bankStatusAt: string | null;
 }
 
 export class InstructionPage {
@@ -456,6 +468,12 @@ export class StatementNetView {
   @ApiFen({ description: 'paid − received; may be negative' }) netFen: FenOut;
 }
 
+export class StatementPaymentsView {
+  @ApiUuid() runId: string;
+  @ApiText() programmeId: string;
+  @ApiView(RunPaymentsView, { nullable: true }) payments: RunPaymentsView | null;
+}
+
 export class StatementView {
   @ApiText({ nullable: true, example: '2026Q3' }) quarter: string | null;
   @ApiUuids() runIds: string[];
@@ -466,6 +484,13 @@ export class StatementView {
   @ApiFen({ description: 'Σ payment instructions of the same runs: equal to totalFen (R-CLEAR-1)' }) instructionFen: FenOut;
   /** what each issuing province paid providers of each other province, and the net of each pair */
   @ApiView([StatementNetView]) net: Array<{ from: string; to: string; paidFen: FenOut; receivedFen: FenOut; netFen: FenOut }>;
+  /**
+   * How the runs' payments stand at the bank (SPEC 5.6 step 3): per run, its instructions settled,
+   * returned, held or outstanding, and the earlier returns it paid again. The statement counts what
+   * the runs settled; money the bank returned is paid again by a later run, not counted twice.
+   */
+  @ApiView([StatementPaymentsView], { description: "per run: its payment instructions by bank status (returned money is paid again by a later run, not counted twice)" })
+  payments: Array<{ runId: string; programmeId: string; payments: RunPaymentsView | null }>;
 }
 
 export class GradeView {

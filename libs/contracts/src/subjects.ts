@@ -102,6 +102,11 @@ export const Subjects = {
     calendarList: 'settlement.calendar.list',
     /** one year's schedule, every date written out (current version, or a given one) */
     calendarGet: 'settlement.calendar.get',
+    /** a programme's paying account (its operator) or a payee's receiving account (the payee itself); a change is a new version */
+    bankAccountSet: 'settlement.bank-account.set',
+    bankAccountGet: 'settlement.bank-account.get',
+    /** the bank's answer to a run's payment file (pain.002 or camt.054): instructions settled or returned */
+    bankReportImport: 'settlement.bank-report.import',
   },
 } as const;
 

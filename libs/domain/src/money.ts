@@ -33,6 +33,12 @@ export function formatYuan(f: Fen): string {
   return `${f < 0n ? '-' : ''}${yuan}.${fen}`;
 }
 
+/** 1234567n → "12345.67": a decimal amount of yuan as payment messages carry it (no separators). */
+export function fenToDecimal(f: Fen): string {
+  const abs = f < 0n ? -f : f;
+  return `${f < 0n ? '-' : ''}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
 /** "12345.67" → 1234567n by string arithmetic, so no binary-float rounding can creep in. */
 export function yuanToFen(yuan: string): Fen {
   const m = /^(-?)(0|[1-9][0-9]*)(?:\.([0-9]{1,2}))?$/.exec(yuan);

@@ -46,6 +46,8 @@ export enum ErrorCode {
   MATCHING_OVERPAID = 'MATCHING_OVERPAID',
   YEAR_NOT_CLOSED = 'YEAR_NOT_CLOSED',
   RUN_COUNTERS_DIFFER = 'RUN_COUNTERS_DIFFER',
+  /** a payment file needs the paying programme's bank account, which is not on file */
+  BANK_ACCOUNT_MISSING = 'BANK_ACCOUNT_MISSING',
   // infrastructure
   UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
@@ -112,6 +114,7 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
   MATCHING_OVERPAID: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   YEAR_NOT_CLOSED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   RUN_COUNTERS_DIFFER: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  BANK_ACCOUNT_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, retryable: true },
 };

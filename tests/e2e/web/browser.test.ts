@@ -228,6 +228,8 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     await runRow.locator('button[data-action=disburse]').click();
     await runRow.and(page.locator('[data-state=completed]')).waitFor();
     await expect(runRow.textContent()).resolves.toContain('2 · ¥8,086.41');
+    // SPEC 5.6 step 3: no payee has given a bank account here, so both instructions are held, not sent
+    await expect(runRow.locator('.bank-held').textContent()).resolves.toContain('2 · ¥8,086.41');
 
     // Download the run's statement: a Blob download of a non-empty CSV naming the Shanghai and Zhejiang providers
     const [csv] = await Promise.all([page.waitForEvent('download'), runRow.locator('button[data-action=export][data-kind=statement][data-format=csv]').click()]);

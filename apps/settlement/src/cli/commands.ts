@@ -16,6 +16,8 @@ import { RewardsUseCase } from '../use-cases/rewards.use-case';
 import { RunsUseCase } from '../use-cases/runs.use-case';
 import { StatementUseCase } from '../use-cases/statement.use-case';
 import { Progress } from './progress';
+import { pain001 } from '../bank/pain001';
+import { pain001Data } from '../bank/pain001.source';
 
 export interface CommonOptions {
   operator?: string;
@@ -132,6 +134,16 @@ export abstract class SettleCommand extends CommandRunner {
     }
     if (run.state === 'completed') {
       files.push(...(await this.writeTable(dir, 'payment-instructions', (q) => instructionsTable(q, run.id))));
+      // the bank's format (ISO 20022 pain.001), once the programme's paying account is on file
+      try {
+        const xml = pain001(await pain001Data(this.query, run.id));
+        const file = join(dir, 'payment-instructions.pain001.xml');
+        writeFileSync(file, xml);
+        files.push(file);
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        this.progress.note(`no pain.001 file: ${err.message}`, { code: err.code });
+      }
       files.push(...(await this.writeTable(dir, 'statement', (q) => statementTable(q, { runIds: [run.id] }))));
     }
     return files;

@@ -9,6 +9,7 @@ import { SettlementPaymentPerRun1764000000408 } from './1764000000408-settlement
 import { SettlementApprovalPerRun1764000000409 } from './1764000000409-settlement-approval-per-run';
 import { SettlementRegionVersion1764000000410 } from './1764000000410-settlement-region-version';
 import { SettlementCalendarYears1764000000411 } from './1764000000411-settlement-calendar-years';
+import { SettlementBankPayments1764000000412 } from './1764000000412-settlement-bank-payments';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -22,4 +23,5 @@ export const settlementMigrations = [
   SettlementApprovalPerRun1764000000409,
   SettlementRegionVersion1764000000410,
   SettlementCalendarYears1764000000411,
+  SettlementBankPayments1764000000412,
 ];

@@ -19,6 +19,8 @@ async function* paged(query: Query, sql: (after: string | null) => [string, unkn
 
 const PAYEE_TYPES: Record<string, string> = { provider: '服务机构', enterprise: '企业' };
 const CLAIM_STATES: Record<string, string> = { approved: '拟兑付', held: '异议暂缓', paid: '已兑付' };
+const INSTRUCTION_KINDS: Record<string, string> = { run: '本批', reissue: '重付' };
+const BANK_STATUSES: Record<string, string> = { outstanding: '待银行回执', settled: '已入账', returned: '已退回', held: '缺收款账户' };
 
 /** The payment instruction file of a run (资金拨付指令): one line per payee. */
 export function instructionsTable(query: Query, runId: string): OutputTable {
@@ -34,20 +36,33 @@ export function instructionsTable(query: Query, runId: string): OutputTable {
       { key: 'payeeName', header: '收款方名称', width: 30 },
       { key: 'claimCount', header: '笔数', width: 8 },
       { key: 'totalFen', header: '拨付金额', fen: true },
+      { key: 'kind', header: '指令类型', width: 10 },
+      { key: 'reissueOf', header: '重付原指令', width: 38 },
+      { key: 'accountNumber', header: '收款账号', width: 24 },
+      { key: 'bankCode', header: '开户行行号', width: 14 },
+      { key: 'bankStatus', header: '银行状态', width: 10 },
+      { key: 'bankReason', header: '退回原因', width: 30 },
     ],
     rows: (async function* () {
       for await (const r of paged(
         query,
         (after) => [
           `SELECT id AS "instructionId", programme_id AS "programmeId", payee_type AS "payeeType", payee_id AS "payeeId", payee_name AS "payeeName",
-                  claim_count AS "claimCount", total_fen AS "totalFen", payee_type || ':' || payee_id AS k
-             FROM settlement.instructions WHERE run_id = $1 AND ($2::text IS NULL OR payee_type || ':' || payee_id > $2)
-            ORDER BY payee_type || ':' || payee_id LIMIT ${PAGE}`,
+                  claim_count AS "claimCount", total_fen AS "totalFen", kind, reissue_of AS "reissueOf", account_number AS "accountNumber",
+                  bank_code AS "bankCode", bank_status AS "bankStatus", bank_reason AS "bankReason", kind || ':' || payee_type || ':' || payee_id || ':' || id AS k
+             FROM settlement.instructions WHERE run_id = $1 AND ($2::text IS NULL OR kind || ':' || payee_type || ':' || payee_id || ':' || id > $2)
+            ORDER BY kind || ':' || payee_type || ':' || payee_id || ':' || id LIMIT ${PAGE}`,
           [runId, after],
         ],
         'k',
       )) {
-        yield { ...r, no: ++n, payeeType: PAYEE_TYPES[String(r.payeeType)] ?? r.payeeType };
+        yield {
+          ...r,
+          no: ++n,
+          payeeType: PAYEE_TYPES[String(r.payeeType)] ?? r.payeeType,
+          kind: INSTRUCTION_KINDS[String(r.kind)] ?? r.kind,
+          bankStatus: BANK_STATUSES[String(r.bankStatus)] ?? r.bankStatus,
+        };
       }
     })(),
   };

@@ -90,29 +90,71 @@ export class DisburseUseCase {
     if (this.afterStep) await this.afterStep(step);
   }
 
-  /** Step 3a: payment instructions, one per payee, set-wise (GROUP BY payee). */
+  /**
+   * Step 3a: payment instructions, one per payee, set-wise (GROUP BY payee). Each is written for the
+   * payee's current bank account (a snapshot: what the run's pain.001 file names); a payee with no
+   * account on file gets its instruction held, not sent. Then the programme's earlier instructions
+   * that the bank returned, or that were held, are paid again by this run, once each, where the
+   * payee has since given (corrected) details: a reissue instruction beside the run's own.
+   */
   private async instructions(work: Work, run: RunRow, now: Date): Promise<Record<string, unknown> | null> {
     const [advanced] = await work.query(
       `UPDATE settlement.runs SET state = 'disbursing', paid_at = $2, paid_on = $3, updated_at = $2 WHERE id = $1 AND state = 'publicity' RETURNING id`,
       [run.id, now, shanghaiDate(now)],
     );
     if (!advanced) return null;
-    const [made] = await work.query<{ n: number; fen: bigint }>(
-      `WITH ins AS (
-         INSERT INTO settlement.instructions (run_id, programme_id, payee_type, payee_id, payee_name, claim_count, total_fen, created_at)
-         SELECT $1, $2, payee_type, payee_id,
-                CASE WHEN payee_type = 'provider' THEN max(provider_name) ELSE max(enterprise_name) END,
-                count(*), sum(voucher_fen), $3
+    const [made] = await work.query<{ n: number; fen: bigint; held: number }>(
+      `WITH g AS (
+         SELECT payee_type, payee_id,
+                CASE WHEN payee_type = 'provider' THEN max(provider_name) ELSE max(enterprise_name) END AS payee_name,
+                CASE WHEN payee_type = 'provider' THEN max(provider_credit_code) END AS provider_code,
+                count(*) AS n, sum(voucher_fen) AS fen
            FROM settlement.claims WHERE ${inRun('$1::uuid')} AND ${approvedBy(run)}
-          GROUP BY payee_type, payee_id
-         ON CONFLICT (run_id, payee_type, payee_id) DO NOTHING
-         RETURNING total_fen)
-       SELECT count(*)::int AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM ins`,
+          GROUP BY payee_type, payee_id),
+       ins AS (
+         INSERT INTO settlement.instructions (id, run_id, programme_id, payee_type, payee_id, payee_name, claim_count, total_fen, created_at,
+                kind, origin_id, payee_credit_code, account_version, holder_name, account_number, bank_name, bank_code, bank_status)
+         SELECT x.id, $1, $2, g.payee_type, g.payee_id, g.payee_name, g.n, g.fen, $3, 'run', x.id,
+                COALESCE(g.provider_code, (SELECT e.credit_code FROM settlement.enterprises e WHERE e.id = g.payee_id)),
+                a.version, a.holder_name, a.account_number, a.bank_name, a.bank_code, CASE WHEN a.version IS NULL THEN 'held' ELSE 'outstanding' END
+           FROM g CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) x
+           LEFT JOIN settlement.bank_accounts_current a ON a.owner_type = g.payee_type AND a.owner_id = g.payee_id::text
+         ON CONFLICT (run_id, payee_type, payee_id) WHERE kind = 'run' DO NOTHING
+         RETURNING total_fen, bank_status)
+       SELECT count(*)::int AS n, COALESCE(sum(total_fen), 0)::bigint AS fen, count(*) FILTER (WHERE bank_status = 'held')::int AS held FROM ins`,
       [run.id, run.programme_id, now],
     );
     await work.query(`UPDATE settlement.runs SET instruction_count = $2, instruction_fen = $3 WHERE id = $1`, [run.id, made.n, made.fen]);
-    await work.audit({ action: 'run.instructions-written', entityType: 'run', entityId: run.id, data: { instructions: made.n, totalFen: made.fen, paidOn: shanghaiDate(now) } });
-    return { instructions: made.n, totalFen: made.fen };
+    // R-PAY-1: a returned or held instruction is paid again once (reissue_of is unique), and only to
+    // details newer than those the bank returned it from.
+    const reissued = await work.query<{ id: string; reissue_of: string; total_fen: bigint }>(
+      `INSERT INTO settlement.instructions (id, run_id, programme_id, payee_type, payee_id, payee_name, claim_count, total_fen, created_at, kind, reissue_of,
+              origin_id, payee_credit_code, account_version, holder_name, account_number, bank_name, bank_code, bank_status)
+       SELECT gen_random_uuid(), $1, o.programme_id, o.payee_type, o.payee_id, o.payee_name, o.claim_count, o.total_fen, $3, 'reissue', o.id,
+              o.origin_id, o.payee_credit_code, a.version, a.holder_name, a.account_number, a.bank_name, a.bank_code, 'outstanding'
+         FROM settlement.instructions o
+         JOIN settlement.bank_accounts_current a ON a.owner_type = o.payee_type AND a.owner_id = o.payee_id::text
+        WHERE o.programme_id = $2 AND o.bank_status IN ('held', 'returned') AND o.run_id <> $1
+          AND (o.account_version IS NULL OR a.version > o.account_version)
+          AND NOT EXISTS (SELECT 1 FROM settlement.instructions r WHERE r.reissue_of = o.id)
+       ON CONFLICT (reissue_of) DO NOTHING
+       RETURNING id, reissue_of, total_fen`,
+      [run.id, run.programme_id, now],
+    );
+    const reissuedFen = reissued.reduce((sum, r) => sum + r.total_fen, 0n);
+    await work.audit({
+      action: 'run.instructions-written',
+      entityType: 'run',
+      entityId: run.id,
+      data: {
+        instructions: made.n,
+        totalFen: made.fen,
+        heldForBankDetails: made.held,
+        paidOn: shanghaiDate(now),
+        reissues: reissued.map((r) => ({ instructionId: r.id, reissueOf: r.reissue_of, totalFen: r.total_fen })),
+      },
+    });
+    return { instructions: made.n, totalFen: made.fen, held: made.held, reissues: reissued.length, reissuedFen };
   }
 
   /** Step 3b + 4: the claims behind the instructions are paid; their regions owe matching (R-MATCH-1); the statement lines are written. */
@@ -177,7 +219,7 @@ export class DisburseUseCase {
     );
     // What was paid is exactly what the instructions say, or nothing of this step is kept.
     const [instructed] = await work.query<{ n: bigint; fen: bigint }>(
-      `SELECT COALESCE(sum(claim_count), 0)::bigint AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM settlement.instructions WHERE run_id = $1`,
+      `SELECT COALESCE(sum(claim_count), 0)::bigint AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM settlement.instructions WHERE run_id = $1 AND kind = 'run'`,
       [run.id],
     );
     if (BigInt(paid.n) !== instructed.n || paid.fen !== instructed.fen || paid.lines_fen !== paid.fen) {

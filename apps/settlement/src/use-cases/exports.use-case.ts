@@ -7,12 +7,15 @@ import { UnitOfWork } from '@vc/platform';
 import { CjkFontMissingError, collector, OutputTable, PublicityNotice, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
 import { instructionsTable, noticeData, publicityTable, Query, rewardsTable, statementTable } from '../outputs/sources';
 import { canReadProvince, findRun, provinceOfProgramme } from '../settlement.sql';
+import { pain001 } from '../bank/pain001';
+import { pain001Data } from '../bank/pain001.source';
 
 /** A reply travels as one NATS message (1 MB by default); larger outputs come from the CLI. */
 export const MAX_EXPORT_BYTES = 700 * 1024;
 
 const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
+  xml: 'application/xml; charset=utf-8',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   pdf: 'application/pdf',
 } as const;
@@ -75,6 +78,11 @@ export class ExportsUseCase {
         if (!notice) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the run is not published yet' });
         return { notice, filename: `${name}.pdf` };
       }
+      if (dto.format === 'xml') {
+        // ISO 20022 pain.001: the run's payment instructions as its programme's bank takes them
+        if (dto.kind !== 'instructions') throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'format', message: 'only the payment instructions are an XML (pain.001) file' });
+        return this.view(`payment-instructions-${run.programme_id}-${run.quarter}.pain001.xml`, 'xml', Buffer.from(pain001(await pain001Data(query, run.id)), 'utf8'));
+      }
       if (dto.kind === 'publicity' && !run.published_on) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the run is not published yet' });
       if (dto.kind === 'statement') {
         if (run.state !== 'completed') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the statement is written when the run completes' });
@@ -83,7 +91,9 @@ export class ExportsUseCase {
         table = dto.kind === 'instructions' ? instructionsTable(query, run.id) : publicityTable(query, run.id);
       }
     }
-    if (dto.format === 'pdf') throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'format', message: 'only the notice is a PDF; use csv or xlsx' });
+    if (dto.format === 'pdf' || dto.format === 'xml') {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'format', message: dto.format === 'pdf' ? 'only the notice is a PDF; use csv or xlsx' : 'only the payment instructions are an XML (pain.001) file' });
+    }
     const out = collector();
     await (dto.format === 'csv' ? writeCsv(table, out.stream) : writeXlsx(table, out.stream));
     return this.view(`${name}.${dto.format}`, dto.format, out.bytes());

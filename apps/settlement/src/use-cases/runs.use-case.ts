@@ -37,6 +37,7 @@ import {
   tallyDifferences,
   useBulkMemory,
 } from '../settlement.sql';
+import { INSTRUCTION_VIEW_COLUMNS } from '../bank/payments.sql';
 
 /**
  * SPEC 5.6: a settlement run is (programme, quarter). Starting it collects, in one statement, every
@@ -220,9 +221,7 @@ export class RunsUseCase {
     return this.uow.run(principal, async (work) => {
       const run = await readableRun(work.tx, principal, dto.runId);
       const items = await work.query<InstructionView>(
-        `SELECT id, run_id AS "runId", programme_id AS "programmeId", payee_type AS "payeeType", payee_id AS "payeeId", payee_name AS "payeeName",
-                claim_count AS "claimCount", total_fen AS "totalFen", created_at AS "createdAt"
-           FROM settlement.instructions WHERE run_id = $1 ORDER BY payee_type, payee_id LIMIT $2 OFFSET $3`,
+        `SELECT ${INSTRUCTION_VIEW_COLUMNS} FROM settlement.instructions WHERE run_id = $1 ORDER BY kind, payee_type, payee_id, id LIMIT $2 OFFSET $3`,
         [run.id, dto.limit ?? 1000, dto.offset ?? 0],
       );
       return { items, totalFen: run.instruction_fen, count: run.instruction_count };

@@ -4,6 +4,7 @@ import { Principal, Role, StatementCellView, StatementQueryDto, StatementView } 
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { canReadProvince, PROVIDER_PROVINCES } from '../settlement.sql';
+import { runPayments } from '../bank/payments.sql';
 
 const DELTA = ['SH', 'JS', 'ZJ', 'AH'];
 
@@ -77,6 +78,7 @@ export class StatementUseCase {
       totalFen,
       instructionFen,
       net: await this.net(quarter!, own),
+      payments: await Promise.all(runs.map(async (r) => ({ runId: r.id, programmeId: r.programme_id, payments: await runPayments(this.uow.ds.manager, r.id) }))),
     };
   }
 
