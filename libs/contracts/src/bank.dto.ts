@@ -1,7 +1,10 @@
 import { IsIn, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 import { ApiBool, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiView } from './api-docs';
 import { IsCreditCode } from './validation';
-import type { FenOut } from './settlement.dto';
+import type { FenJson } from './events';
+
+/** Money in a view: bigint in the service, a JSON number (or decimal string) on the wire (as FenOut of settlement.dto). */
+type FenOut = bigint | FenJson;
 
 /**
  * Payments through the bank (SPEC 5.6 step 3): the accounts money is paid from (a programme's) and
