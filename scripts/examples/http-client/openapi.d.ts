@@ -907,7 +907,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Download instructions / publicity / statement as csv or xlsx, or the notice as pdf */
+        /** Download instructions / publicity / statement as csv or xlsx, the notice as pdf, or the instructions as the bank's pain.001 xml */
         get: operations["exportRun"];
         put?: never;
         post?: never;
@@ -1228,6 +1228,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settlement/bank-accounts/{ownerType}/{ownerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current bank account of a programme or payee */
+        get: operations["getBankAccount"];
+        /** Give a programme's paying account (its operator) or a payee's receiving account (the payee itself): a change is a new version */
+        put: operations["setBankAccount"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settlement/bank-reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Import the bank's answer to a payment file (pain.002 or camt.054 XML as `content`): instructions settled or returned (programme operator) */
+        post: operations["importBankReport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1305,6 +1340,91 @@ export interface components {
             budget: components["schemas"]["BudgetBalanceView"];
             /** @description the enterprise's quota; null when no enterprise is named */
             quota: components["schemas"]["QuotaBalanceView"] | null;
+        };
+        BankAccountSetView: {
+            /** @enum {string} */
+            ownerType: "programme" | "provider" | "enterprise";
+            /** @description programme id, provider unit id or enterprise id */
+            ownerId: string;
+            /** @description one more with each change; the former versions stay on file */
+            version: number;
+            holderName: string;
+            holderCreditCode: string | null;
+            accountNumber: string;
+            bankName: string;
+            /** @description 12-digit CNAPS code of the account bank */
+            bankCode: string;
+            reason: string | null;
+            submittedBy: components["schemas"]["BankAccountSubmitterView"];
+            /** Format: date-time */
+            submittedAt: string;
+            /** @description false when the same details were already the current version */
+            changed: boolean;
+        };
+        BankAccountSubmitterView: {
+            sub: string;
+            role: string;
+            org: string;
+        };
+        BankAccountView: {
+            /** @enum {string} */
+            ownerType: "programme" | "provider" | "enterprise";
+            /** @description programme id, provider unit id or enterprise id */
+            ownerId: string;
+            /** @description one more with each change; the former versions stay on file */
+            version: number;
+            holderName: string;
+            holderCreditCode: string | null;
+            accountNumber: string;
+            bankName: string;
+            /** @description 12-digit CNAPS code of the account bank */
+            bankCode: string;
+            reason: string | null;
+            submittedBy: components["schemas"]["BankAccountSubmitterView"];
+            /** Format: date-time */
+            submittedAt: string;
+        };
+        BankReportEntryView: {
+            line: number;
+            /** @description the EndToEndId (or InstrId) the bank named */
+            reference: string | null;
+            /**
+             * Format: uuid
+             * @description the instruction of your province it names, if any
+             */
+            instructionId: string | null;
+            /** @enum {string} */
+            status: "settled" | "returned" | "pending";
+            /** @description ISO 20022 reason code, e.g. AC04 closed account, BE01 name does not match */
+            reasonCode: string | null;
+            reason: string | null;
+            /**
+             * Format: int64
+             * @description integer fen (1 yuan = 100 fen)
+             * @example 1234567
+             */
+            amountFen: number | null;
+            /**
+             * @description applied; unchanged (already so); acknowledged (no final status yet); unknown (no instruction of your province); amount_differs; conflict (e.g. settled after a return): only applied lines change anything
+             * @enum {string}
+             */
+            outcome: "applied" | "unchanged" | "acknowledged" | "unknown" | "amount_differs" | "conflict";
+            /** @enum {string|null} */
+            previousStatus: "held" | "outstanding" | "settled" | "returned" | null;
+        };
+        BankReportView: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            format: "pain.002" | "camt.054";
+            messageId: string;
+            /** @description true when this file had been imported before: nothing was applied again */
+            alreadyImported: boolean;
+            entryCount: number;
+            appliedCount: number;
+            /** Format: date-time */
+            importedAt: string;
+            entries: components["schemas"]["BankReportEntryView"][];
         };
         BudgetBalanceView: {
             /**
@@ -1558,6 +1678,15 @@ export interface components {
             phone: string;
             email?: string;
         };
+        CountFen: {
+            count: number;
+            /**
+             * Format: int64
+             * @description integer fen (1 yuan = 100 fen)
+             * @example 1234567
+             */
+            fen: number;
+        };
         CreateOrderDto: {
             /** Format: uuid */
             providerId: string;
@@ -1763,7 +1892,7 @@ export interface components {
              * @description stable machine-readable code (R-ERR-1)
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "INVALID_CREDIT_CODE" | "INVALID_AMOUNT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ALREADY_EXISTS" | "ILLEGAL_STATE" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_CONFLICT" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PROVIDER_NOT_ACTIVE" | "PROVIDER_EXCLUDED" | "CREDIT_REPAIR_TOO_EARLY" | "PROGRAMME_NOT_OPEN" | "PROGRAMME_FROZEN" | "REGION_WITHDRAWN" | "REGION_DEFAULTING" | "ENTERPRISE_NOT_APPROVED" | "SME_REGISTRATION_MISSING" | "QUOTA_CAP_EXCEEDED" | "QUOTA_EXHAUSTED" | "BUDGET_EXHAUSTED" | "SAME_LEGAL_ENTITY" | "INVOICE_AMOUNT_MISMATCH" | "BANK_AMOUNT_INSUFFICIENT" | "DUPLICATE_INVOICE" | "CLAIM_EXISTS" | "PUBLICITY_CLOSED" | "RUN_LOCKED" | "CALENDAR_YEAR_MISSING" | "PUBLICITY_OPEN" | "QUARTER_NOT_ENDED" | "REVIEW_INCOMPLETE" | "MATCHING_OVERPAID" | "YEAR_NOT_CLOSED" | "RUN_COUNTERS_DIFFER" | "UNAVAILABLE" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "INVALID_CREDIT_CODE" | "INVALID_AMOUNT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ALREADY_EXISTS" | "ILLEGAL_STATE" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_CONFLICT" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PROVIDER_NOT_ACTIVE" | "PROVIDER_EXCLUDED" | "CREDIT_REPAIR_TOO_EARLY" | "PROGRAMME_NOT_OPEN" | "PROGRAMME_FROZEN" | "REGION_WITHDRAWN" | "REGION_DEFAULTING" | "ENTERPRISE_NOT_APPROVED" | "SME_REGISTRATION_MISSING" | "QUOTA_CAP_EXCEEDED" | "QUOTA_EXHAUSTED" | "BUDGET_EXHAUSTED" | "SAME_LEGAL_ENTITY" | "INVOICE_AMOUNT_MISMATCH" | "BANK_AMOUNT_INSUFFICIENT" | "DUPLICATE_INVOICE" | "CLAIM_EXISTS" | "PUBLICITY_CLOSED" | "RUN_LOCKED" | "CALENDAR_YEAR_MISSING" | "PUBLICITY_OPEN" | "QUARTER_NOT_ENDED" | "REVIEW_INCOMPLETE" | "MATCHING_OVERPAID" | "YEAR_NOT_CLOSED" | "RUN_COUNTERS_DIFFER" | "BANK_ACCOUNT_MISSING" | "UNAVAILABLE" | "INTERNAL";
             /** @description for people; may change */
             message: string;
             /** @description the offending input, e.g. `amountFen`, `items.2.obligationId`, `Idempotency-Key` */
@@ -1830,6 +1959,9 @@ export interface components {
             /** @enum {string} */
             grade: "excellent" | "good" | "fair" | "poor";
         };
+        ImportBankReportDto: {
+            content: string;
+        };
         InstructionPage: {
             items: components["schemas"]["InstructionView"][];
             /**
@@ -1861,6 +1993,26 @@ export interface components {
             totalFen: number;
             /** Format: date-time */
             createdAt: string;
+            /**
+             * @description run: the run's own instruction to the payee; reissue: pays again an earlier run's returned or held one
+             * @enum {string}
+             */
+            kind: "run" | "reissue";
+            /**
+             * Format: uuid
+             * @description for a reissue: the instruction it pays again
+             */
+            reissueOf: string | null;
+            /** @description the pain.001 EndToEndId (the id without hyphens), by which the bank names it */
+            endToEndId: string;
+            /** @description the payee's account version it was written for; null when none was on file (held) */
+            accountVersion: number | null;
+            /** @enum {string} */
+            bankStatus: "held" | "outstanding" | "settled" | "returned";
+            bankReasonCode: string | null;
+            bankReason: string | null;
+            /** Format: date-time */
+            bankStatusAt: string | null;
         };
         LapseQuotaDto: {
             year: number;
@@ -2721,6 +2873,25 @@ export interface components {
         RunPage: {
             items: components["schemas"]["RunView"][];
         };
+        RunPaymentsView: {
+            /** @description the run's instructions, its own and its reissues */
+            instructed: components["schemas"]["CountFen"];
+            settled: components["schemas"]["CountFen"];
+            /** @description returned by the bank, with its reason */
+            returned: components["schemas"]["CountFen"];
+            /** @description not sent: the payee had no bank account on file */
+            held: components["schemas"]["CountFen"];
+            /** @description sent, no final answer from the bank yet */
+            outstanding: components["schemas"]["CountFen"];
+            /** @description instructions of this run that pay again what an earlier run could not (returned or held) */
+            reissues: components["schemas"]["CountFen"];
+            /** @description this run's returned or held instructions still waiting for the payee's (corrected) bank details */
+            waitingForDetails: components["schemas"]["CountFen"];
+            /** @description this run's returned or held instructions paid again by a later run */
+            reissuedLater: components["schemas"]["CountFen"];
+            /** @description no instruction of the run is waiting for the bank's answer */
+            reconciled: boolean;
+        };
         RunView: {
             /** Format: uuid */
             id: string;
@@ -2752,6 +2923,8 @@ export interface components {
              * @example 1234567
              */
             instructionFen: number;
+            /** @description the run's payment instructions by bank status, once written (null before disbursement) */
+            payments: components["schemas"]["RunPaymentsView"] | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -2779,6 +2952,18 @@ export interface components {
             unit: string;
             /** Format: date-time */
             createdAt: string;
+        };
+        SetBankAccountBody: {
+            holderName: string;
+            /**
+             * @description unified social credit code (GB 32100-2015) whose check character verifies (R-ID-1)
+             * @example 91320100MA1N2B3C40
+             */
+            holderCreditCode?: string;
+            accountNumber: string;
+            bankName: string;
+            bankCode: string;
+            reason?: string;
         };
         SetExclusionBody: {
             programmeId: string;
@@ -2835,6 +3020,12 @@ export interface components {
              */
             netFen: number;
         };
+        StatementPaymentsView: {
+            /** Format: uuid */
+            runId: string;
+            programmeId: string;
+            payments: components["schemas"]["RunPaymentsView"] | null;
+        };
         StatementProviderLineView: {
             /** Format: uuid */
             providerId: string;
@@ -2867,6 +3058,8 @@ export interface components {
              */
             instructionFen: number;
             net: components["schemas"]["StatementNetView"][];
+            /** @description per run: its payment instructions by bank status (returned money is paid again by a later run, not counted twice) */
+            payments: components["schemas"]["StatementPaymentsView"][];
         };
         SubmitClaimDto: {
             /** Format: uuid */
@@ -13119,8 +13312,8 @@ export interface operations {
             path: {
                 runId: string;
                 kind: "instructions" | "publicity" | "statement" | "notice";
-                /** @description csv or xlsx; pdf for the notice */
-                format: "csv" | "xlsx" | "pdf";
+                /** @description csv or xlsx; pdf for the notice; xml for the instructions as an ISO 20022 pain.001.001.10 file */
+                format: "csv" | "xlsx" | "pdf" | "xml";
             };
             cookie?: never;
         };
@@ -13135,6 +13328,7 @@ export interface operations {
                     "text/csv": string;
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                     "application/pdf": string;
+                    "application/xml": string;
                 };
             };
             /** @description the request is malformed or a field is invalid (`field` names it): VALIDATION_FAILED */
@@ -13242,6 +13436,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"] & {
                         /** @enum {string} */
                         code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description refused by a business rule (the code names it): BANK_ACCOUNT_MISSING */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "BANK_ACCOUNT_MISSING",
+                     *       "message": "bank account missing"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "BANK_ACCOUNT_MISSING";
                     };
                 };
             };
@@ -16489,6 +16701,502 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"] & {
                         /** @enum {string} */
                         code?: "ALREADY_EXISTS" | "IDEMPOTENCY_CONFLICT" | "ILLEGAL_STATE";
+                    };
+                };
+            };
+            /** @description the body is larger than the gateway accepts: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "PAYLOAD_TOO_LARGE",
+                     *       "message": "payload too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description too many requests from this principal; retry later: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMITED",
+                     *       "message": "rate limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description internal error (nothing internal is disclosed); retry later: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL",
+                     *       "message": "internal"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description a service is unavailable or did not answer in time; retry later: UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAVAILABLE",
+                     *       "message": "unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    getBankAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                ownerType: "programme" | "provider" | "enterprise";
+                /** @description programme id (JS-2026), provider unit id or enterprise id */
+                ownerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankAccountView"];
+                };
+            };
+            /** @description no valid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAUTHENTICATED",
+                     *       "message": "unauthenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description the principal may not do this: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "FORBIDDEN",
+                     *       "message": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description no such object visible to the principal: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "NOT_FOUND",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description too many requests from this principal; retry later: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMITED",
+                     *       "message": "rate limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description internal error (nothing internal is disclosed); retry later: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL",
+                     *       "message": "internal"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description a service is unavailable or did not answer in time; retry later: UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAVAILABLE",
+                     *       "message": "unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    setBankAccount: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description An opaque key of this request (at most 200 characters): the same key with the same body returns the first reply; with another body IDEMPOTENCY_CONFLICT. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                ownerType: "programme" | "provider" | "enterprise";
+                /** @description programme id (JS-2026), provider unit id or enterprise id */
+                ownerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetBankAccountBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankAccountSetView"];
+                };
+            };
+            /** @description the request is malformed or a field is invalid (`field` names it): IDEMPOTENCY_KEY_REQUIRED, INVALID_CREDIT_CODE, MALFORMED_REQUEST, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "IDEMPOTENCY_KEY_REQUIRED",
+                     *       "message": "idempotency key required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_REQUIRED" | "INVALID_CREDIT_CODE" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description no valid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAUTHENTICATED",
+                     *       "message": "unauthenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description the principal may not do this: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "FORBIDDEN",
+                     *       "message": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description no such object visible to the principal: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "NOT_FOUND",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description conflicts with the current state or an earlier request: IDEMPOTENCY_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "IDEMPOTENCY_CONFLICT",
+                     *       "message": "idempotency conflict"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_CONFLICT";
+                    };
+                };
+            };
+            /** @description the body is larger than the gateway accepts: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "PAYLOAD_TOO_LARGE",
+                     *       "message": "payload too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description too many requests from this principal; retry later: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMITED",
+                     *       "message": "rate limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description internal error (nothing internal is disclosed); retry later: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL",
+                     *       "message": "internal"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description a service is unavailable or did not answer in time; retry later: UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAVAILABLE",
+                     *       "message": "unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    importBankReport: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description An opaque key of this request (at most 200 characters): the same key with the same body returns the first reply; with another body IDEMPOTENCY_CONFLICT. */
+                "Idempotency-Key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportBankReportDto"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BankReportView"];
+                };
+            };
+            /** @description the request is malformed or a field is invalid (`field` names it): IDEMPOTENCY_KEY_REQUIRED, MALFORMED_REQUEST, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "IDEMPOTENCY_KEY_REQUIRED",
+                     *       "message": "idempotency key required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_REQUIRED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description no valid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAUTHENTICATED",
+                     *       "message": "unauthenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description the principal may not do this: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "FORBIDDEN",
+                     *       "message": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description conflicts with the current state or an earlier request: ALREADY_EXISTS, IDEMPOTENCY_CONFLICT */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "ALREADY_EXISTS",
+                     *       "message": "already exists"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "ALREADY_EXISTS" | "IDEMPOTENCY_CONFLICT";
                     };
                 };
             };

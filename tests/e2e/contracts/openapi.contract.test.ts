@@ -3,6 +3,7 @@ import request from 'supertest';
 import { Principal, Role } from '@vc/contracts';
 import { eventually, sql, TestSystem } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
+import { readPain001, pain002 } from '../../fixtures/bank';
 import { fixture2027 } from '../../fixtures/calendar';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { ContractClient } from '../../fixtures/openapi-contract';
@@ -200,6 +201,21 @@ describe('contract: every HTTP operation answers as docs/openapi.json says (real
       })
     ).body;
     await api.call('listObjections', { as: js, query: { runId: run.id, status: 'open' }, status: 200 });
+    // the accounts the run's pain.001 file names (ADR 0009)
+    await api.call('setBankAccount', {
+      as: js,
+      params: { ownerType: 'programme', ownerId: 'JS-2026' },
+      body: { holderName: '江苏省科技资源统筹服务中心', accountNumber: '32001881236052500001', bankName: '中国建设银行南京城南支行', bankCode: '105301000123' },
+      status: 200,
+    });
+    await api.call('setBankAccount', {
+      as: providerUnit(jsCollege.id),
+      params: { ownerType: 'provider', ownerId: jsCollege.id },
+      body: { holderName: '南京示范大学', holderCreditCode: jsCode, accountNumber: '32001600000050033333', bankName: '中国农业银行南京鼓楼支行', bankCode: '103301000333' },
+      status: 200,
+    });
+    await api.call('getBankAccount', { as: js, params: { ownerType: 'provider', ownerId: jsCollege.id }, status: 200 });
+    await api.call('getBankAccount', { as: providerUnit(shCentre.id), params: { ownerType: 'provider', ownerId: jsCollege.id }, status: 404 });
     const tooEarly = await api.call('disburseRun', { as: js, params: { runId: run.id }, status: 422 });
     expect(tooEarly.body.code).toBe('PUBLICITY_OPEN');
     services.setNow('2026-10-16T09:00:00+08:00');
@@ -209,6 +225,10 @@ describe('contract: every HTTP operation answers as docs/openapi.json says (real
     expect((await api.call('disburseRun', { as: js, params: { runId: run.id }, key: `disburse-${run.id}`, status: 200 })).body).toEqual(disbursed);
     await api.call('listInstructions', { as: js, params: { runId: run.id }, query: { limit: 10, offset: 0 }, status: 200 });
     await api.call('exportRun', { as: js, params: { runId: run.id, kind: 'instructions', format: 'csv' }, status: 200 });
+    const file = await api.call('exportRun', { as: js, params: { runId: run.id, kind: 'instructions', format: 'xml' }, status: 200 });
+    const sent = readPain001(file.text || Buffer.from(file.body).toString('utf8'));
+    const answer = (await api.call('importBankReport', { as: js, body: { content: pain002(sent, { [sent.transfers[0].endToEndId]: { status: 'ACSC' } }) }, status: 200 })).body;
+    expect(answer).toMatchObject({ appliedCount: 1, entries: [{ status: 'settled', outcome: 'applied' }] });
     await api.call('exportRun', { as: js, params: { runId: run.id, kind: 'statement', format: 'xlsx' }, status: 200 });
     await api.call('getStatement', { as: deltaOperator, query: { quarter: '2026Q3', detail: true }, status: 200 });
     await api.call('exportStatement', { as: deltaOperator, params: { quarter: '2026Q3', format: 'csv' }, status: 200 });

@@ -50,6 +50,8 @@ const INTEGER_QUERY = new Set(['year', 'sampleRateBp']);
 const CSV = 'text/csv';
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const PDF = 'application/pdf';
+/** ISO 20022 pain.001: the run's payment instructions as its bank takes them (ADR 0009) */
+const XML = 'application/xml';
 /** Refusals of a download: its data may be too large for one reply (the CLI writes those files). */
 const FILE_REFUSALS = [E.VALIDATION_FAILED, E.NOT_FOUND, E.ILLEGAL_STATE, E.PAYLOAD_TOO_LARGE];
 
@@ -161,13 +163,13 @@ export class SettlementHttpController {
 
   @Get('settlement/runs/:runId/exports/:kind.:format')
   @ApiParam({ name: 'kind', enum: ['instructions', 'publicity', 'statement', 'notice'] })
-  @ApiParam({ name: 'format', enum: ['csv', 'xlsx', 'pdf'], description: 'csv or xlsx; pdf for the notice' })
+  @ApiParam({ name: 'format', enum: ['csv', 'xlsx', 'pdf', 'xml'], description: 'csv or xlsx; pdf for the notice; xml for the instructions as an ISO 20022 pain.001.001.10 file' })
   @ApiOp({
     id: 'exportRun',
-    summary: 'Download instructions / publicity / statement as csv or xlsx, or the notice as pdf',
+    summary: 'Download instructions / publicity / statement as csv or xlsx, the notice as pdf, or the instructions as the bank\'s pain.001 xml',
     reply: 'file',
-    files: [CSV, XLSX, PDF],
-    refusals: FILE_REFUSALS,
+    files: [CSV, XLSX, PDF, XML],
+    refusals: [...FILE_REFUSALS, E.BANK_ACCOUNT_MISSING],
   })
   exportRun(@Req() req: AuthedRequest, @Param('runId') runId: string, @Param('kind') kind: string, @Param('format') format: string, @Res() reply: FastifyReply) {
     return this.download(req, reply, { runId, kind, format });
