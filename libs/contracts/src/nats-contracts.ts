@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsISO8601, IsString } from 'class-validator';
 import { ApiInstant, ApiText } from './api-docs';
+import { BankAccountQueryDto, BankAccountSetView, BankAccountView, BankReportView, ImportBankReportDto, SetBankAccountDto } from './bank.dto';
 import { CalendarLoadView, CalendarYearQueryDto, CalendarYearsView, CalendarYearView, ListCalendarYearsDto, LoadCalendarYearDto } from './calendar.dto';
 import {
   ClaimQuotaDto,
@@ -235,9 +236,12 @@ export const REQUEST_CONTRACTS: Record<string, RequestContract> = {
   [S.rewardGrade]: { summary: 'Grade a provider for the year-end reward', request: GradeProviderDto, reply: GradeView, ...write },
   [S.rewardCompute]: { summary: 'Compute the year-end rewards (R-REWARD-1)', request: RewardQueryDto, reply: RewardPage, ...write },
   [S.rewardList]: { summary: 'The year-end rewards of a programme', request: RewardQueryDto, reply: RewardPage },
-  [S.exportGet]: { summary: "A run's file (CSV, XLSX, PDF) as base64; the publicity list and notice are public", request: ExportDto, reply: ExportView, auth: 'optional' },
+  [S.exportGet]: { summary: "A run's file (CSV, XLSX, PDF; the instructions also as pain.001 XML) as base64; the publicity list and notice are public", request: ExportDto, reply: ExportView, auth: 'optional' },
   [S.auditList]: { summary: 'Settlement audit log (auditors, delta operator)', request: AuditQueryDto, reply: AuditPage },
   [S.calendarLoad]: { summary: "Load a year's working-day schedule (delta operator, SPEC 3)", request: LoadCalendarYearDto, reply: CalendarLoadView, ...write },
   [S.calendarList]: { summary: 'The loaded calendar years', request: ListCalendarYearsDto, reply: CalendarYearsView },
   [S.calendarGet]: { summary: "One year's schedule", request: CalendarYearQueryDto, reply: CalendarYearView },
+  [S.bankAccountSet]: { summary: "A programme's paying account (its operator) or a payee's receiving account (the payee); a change is a new version (ADR 0009)", request: SetBankAccountDto, reply: BankAccountSetView, ...write },
+  [S.bankAccountGet]: { summary: 'The current bank account of a programme or payee', request: BankAccountQueryDto, reply: BankAccountView },
+  [S.bankReportImport]: { summary: "The bank's answer to a run's pain.001 file (pain.002 or camt.054): instructions settled or returned (programme operator)", request: ImportBankReportDto, reply: BankReportView, ...write },
 };
