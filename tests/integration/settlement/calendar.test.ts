@@ -10,7 +10,9 @@ import { freePort, rowCounts, sql, TestSystem, tokenFor } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { LoadCalendarYearUseCase } from '../../../apps/settlement/src/use-cases/calendar/load-calendar-year.use-case';
-import { fixture2027, FIXTURE_2027_PATH } from '../../fixtures/calendar';
+import { readFileSync } from 'node:fs';
+import { parseCalendarYear } from '@vc/domain';
+import { fixture2027, FIXTURE_2027_PATH, FIXTURE_2028_PATH } from '../../fixtures/calendar';
 import { auditor, deltaOperator, operatorOf } from '../../fixtures/principals';
 import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, provider, Province, setNow, SIMULATED } from './feed';
 
@@ -116,6 +118,13 @@ describe('settlement: the working-day calendar as operations data (SPEC 3, R-PUB
     expect(await load(file, auditor)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await sys.client.call(S.calendarLoad, file, { principal: deltaOperator })).toMatchObject({ ok: false, error: { code: 'IDEMPOTENCY_KEY_REQUIRED' } });
     expect(await rowCounts(sys.db.url, 'settlement')).toEqual(before);
+  });
+
+  it('the test fixture years are valid schedules and say they are fixtures', () => {
+    for (const path of [FIXTURE_2027_PATH, FIXTURE_2028_PATH]) {
+      const y = parseCalendarYear(JSON.parse(readFileSync(path, 'utf8')));
+      expect([y.testFixture, y.notice.title]).toEqual([true, expect.stringContaining('TEST FIXTURE')]);
+    }
   });
 
   it('a test fixture year is refused in production', async () => {
