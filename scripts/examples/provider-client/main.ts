@@ -33,8 +33,12 @@ interface Redemption {
 
 async function client(token: string): Promise<Redemption> {
   if (env('TRANSPORT', 'grpc') === 'nats') return VoucherRedemptionNatsClient.connect(env('NATS_URL', 'nats://127.0.0.1:14222'), token);
+  // mutual TLS: the files named one by one (GRPC_TLS_CA, GRPC_TLS_CERT, GRPC_TLS_KEY), or a directory
+  // holding ca.crt, client.crt and client.key (GRPC_TLS_DIR)
   const tlsDir = process.env.GRPC_TLS_DIR;
-  const tls = tlsDir ? { ca: readFileSync(join(tlsDir, 'ca.crt')), cert: readFileSync(join(tlsDir, 'client.crt')), key: readFileSync(join(tlsDir, 'client.key')) } : undefined;
+  const file = (name: string, inDir: string) => process.env[name] ?? (tlsDir ? join(tlsDir, inDir) : undefined);
+  const [ca, cert, key] = [file('GRPC_TLS_CA', 'ca.crt'), file('GRPC_TLS_CERT', 'client.crt'), file('GRPC_TLS_KEY', 'client.key')];
+  const tls = ca ? { ca: readFileSync(ca), ...(cert ? { cert: readFileSync(cert) } : {}), ...(key ? { key: readFileSync(key) } : {}) } : undefined;
   return new VoucherRedemptionGrpcClient({ address: env('REDEMPTION_GRPC', '127.0.0.1:50051'), token, tls });
 }
 
