@@ -66,10 +66,10 @@ describe('e2e: a quarter played end to end across all services (real PostgreSQL 
     setNow('2026-10-09T10:00:00+08:00');
     const settle = async (province: 'JS' | 'ZJ', expectedClaims: number) => {
       const op = operatorOf(province);
-      await eventually(async () => {
-        const r = await sys.client.call(T.runStart, { programmeId: `${province}-2026`, quarter: '2026Q3', sampleRateBp: 0 }, { principal: op, idempotencyKey: `start-${province}` });
-        return r.ok && r.data.collectedCount === expectedClaims ? r.data : null;
-      }, 20000).catch(async () => sys.client.ok(T.runStart, { programmeId: `${province}-2026`, quarter: '2026Q3', sampleRateBp: 0 }, { principal: op, idempotencyKey: `start-${province}` }));
+      // The claims reach settlement as events; a run collects those it has when it starts (and a
+      // retry under the same key answers the first collection), so start once they are all there.
+      await eventually(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM settlement.claims WHERE programme_id = $1`, [`${province}-2026`]))[0].n === expectedClaims, 20000);
+      await sys.client.ok(T.runStart, { programmeId: `${province}-2026`, quarter: '2026Q3', sampleRateBp: 0 }, { principal: op, idempotencyKey: `start-${province}` });
       const run = (await sys.client.ok(T.runList, { programmeId: `${province}-2026` }, { principal: op })).items[0];
       expect(run.collectedCount).toBe(expectedClaims);
       await sys.client.ok(T.runReview, { runId: run.id, approveAll: true }, { principal: op, idempotencyKey: key() });
