@@ -11,6 +11,9 @@ cd "$ROOT"
 
 up() {
   [ -f dist/apps/gateway/src/main.js ] || npm run -s build
+  # The database the local system runs on, for the tools run beside it (npm run ledger:check): the
+  # demo's is voucher_demo, not the services' default.
+  printf '%s\n' "${DATABASE_URL:-}" >"$RUN/database-url"
   for svc in "${SERVICES[@]}"; do
     if [ -f "$RUN/$svc.pid" ] && kill -0 "$(cat "$RUN/$svc.pid")" 2>/dev/null; then
       echo "[system] $svc already running (pid $(cat "$RUN/$svc.pid"))"; continue

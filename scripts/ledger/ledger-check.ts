@@ -3,6 +3,8 @@
  * readable report and exits non-zero on any difference. It reads all schemas directly: it is an
  * operations tool, not a service, and reads only.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { LEDGER_CHECKS } from './checks';
 
@@ -58,8 +60,22 @@ export function formatReport(results: CheckResult[]): string {
   return lines.join('\n');
 }
 
+/**
+ * The database to check: DATABASE_URL; else the one the local system was last started on
+ * (`npm run up` / `npm run demo` record it in .infra/run/database-url: the demo's is voucher_demo);
+ * else the services' default.
+ */
+export function databaseToCheck(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): { url: string; from: string } {
+  if (env.DATABASE_URL) return { url: env.DATABASE_URL, from: 'DATABASE_URL' };
+  const recorded = join(root, '.infra', 'run', 'database-url');
+  const local = existsSync(recorded) ? readFileSync(recorded, 'utf8').trim() : '';
+  if (local) return { url: local, from: 'the local system (.infra/run/database-url)' };
+  return { url: 'postgres://postgres@127.0.0.1:15432/voucher', from: 'the default' };
+}
+
 if (require.main === module) {
-  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:15432/voucher';
+  const { url, from } = databaseToCheck();
+  console.log(`Checking database ${new URL(url).pathname.slice(1)} on ${new URL(url).host} (${from})`);
   // --strict: a check whose tables are missing (a service never ran here) also fails.
   const strict = process.argv.includes('--strict');
   runLedgerChecks(url)

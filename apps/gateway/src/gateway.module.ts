@@ -8,6 +8,7 @@ import { AppLoggingModule } from '@vc/logging';
 import { NatsModule } from '@vc/messaging';
 import { BankHttpController } from './areas/bank.http.controller';
 import { CalendarHttpController } from './areas/calendar.http.controller';
+import { ReadinessHttpController } from './areas/readiness.http.controller';
 import { DevAuthHttpController } from './areas/dev-auth.http.controller';
 import { IssuanceHttpController } from './areas/issuance.http.controller';
 import { RedemptionHttpController } from './areas/redemption.http.controller';
@@ -20,7 +21,7 @@ import { HttpErrorFilter } from './http/http-error.filter';
 import { PrincipalThrottlerGuard } from './http/throttler.guard';
 
 /** Controllers of each business area; each file forwards to one service. */
-export const AREA_CONTROLLERS = [RegistryHttpController, IssuanceHttpController, RedemptionHttpController, SettlementHttpController, CalendarHttpController, BankHttpController];
+export const AREA_CONTROLLERS = [RegistryHttpController, IssuanceHttpController, RedemptionHttpController, SettlementHttpController, CalendarHttpController, BankHttpController, ReadinessHttpController];
 
 @Module({})
 export class GatewayModule {

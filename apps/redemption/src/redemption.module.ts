@@ -8,6 +8,7 @@ import { redemptionMigrations } from './migrations';
 import { RedemptionRpcController } from './redemption.rpc.controller';
 import { AmendClaimUseCase } from './use-cases/amend-claim.use-case';
 import { BalanceQueries } from './use-cases/balance-queries';
+import { ReadinessQueries } from './use-cases/readiness-queries';
 import { CancelOrderUseCase } from './use-cases/cancel-order.use-case';
 import { ClaimQueries } from './use-cases/claim-queries';
 import { CompleteOrderUseCase } from './use-cases/complete-order.use-case';
@@ -38,6 +39,7 @@ import { SubmitClaimUseCase } from './use-cases/submit-claim.use-case';
     InvoiceFlags,
     ClaimQueries,
     BalanceQueries,
+    ReadinessQueries,
     LapseQuotaUseCase,
     ReadAuditUseCase,
     GrpcPrincipals,

@@ -12,6 +12,7 @@ import {
   ListOrdersDto,
   OrderIdDto,
   Principal,
+  ReadinessQueryDto,
   SubmitClaimDto,
   Subjects,
 } from '@vc/contracts';
@@ -28,6 +29,7 @@ import { LapseQuotaUseCase } from './use-cases/lapse-quota.use-case';
 import { OrderQueries } from './use-cases/order-queries';
 import { PayOrderUseCase } from './use-cases/pay-order.use-case';
 import { QuoteVoucherUseCase } from './use-cases/quote-voucher.use-case';
+import { ReadinessQueries } from './use-cases/readiness-queries';
 import { SubmitClaimUseCase } from './use-cases/submit-claim.use-case';
 
 const S = Subjects.redemption;
@@ -49,6 +51,7 @@ export class RedemptionRpcController {
     private readonly balances: BalanceQueries,
     private readonly lapseQuota: LapseQuotaUseCase,
     private readonly auditLog: ReadAuditUseCase,
+    private readonly readiness: ReadinessQueries,
   ) {}
 
   @MessagePattern(S.health)
@@ -119,6 +122,12 @@ export class RedemptionRpcController {
   @MessagePattern(S.balanceGet)
   balance(@RpcPrincipal() p: Principal, @RpcBody(BalanceQueryDto) dto: BalanceQueryDto) {
     return this.balances.get(p, dto);
+  }
+
+  /** Whether redemption has heard of a provider, enterprise, programme yet (reads lag writes). */
+  @MessagePattern(S.readinessGet)
+  readinessGet(@RpcPrincipal() p: Principal, @RpcBody(ReadinessQueryDto) dto: ReadinessQueryDto) {
+    return this.readiness.execute(p, dto);
   }
 
   @MessagePattern(S.quotaLapse)

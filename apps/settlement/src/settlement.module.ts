@@ -15,6 +15,7 @@ import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year
 import { ExportsUseCase } from './use-cases/exports.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';
 import { PublicityUseCase } from './use-cases/publicity.use-case';
+import { ReadinessUseCase } from './use-cases/readiness.use-case';
 import { ReviewUseCase } from './use-cases/review.use-case';
 import { RewardsUseCase } from './use-cases/rewards.use-case';
 import { RunsUseCase } from './use-cases/runs.use-case';
@@ -37,6 +38,7 @@ export const SETTLEMENT_USE_CASES = [
   SetBankAccountUseCase,
   GetBankAccountUseCase,
   ImportBankReportUseCase,
+  ReadinessUseCase,
 ];
 
 @Module({

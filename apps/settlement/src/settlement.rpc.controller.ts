@@ -6,6 +6,7 @@ import {
   BankAccountQueryDto,
   CalendarYearQueryDto,
   ImportBankReportDto,
+  ReadinessQueryDto,
   SetBankAccountDto,
   ListCalendarYearsDto,
   LoadCalendarYearDto,
@@ -41,6 +42,7 @@ import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year
 import { ExportsUseCase } from './use-cases/exports.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';
 import { PublicityUseCase } from './use-cases/publicity.use-case';
+import { ReadinessUseCase } from './use-cases/readiness.use-case';
 import { ReviewUseCase } from './use-cases/review.use-case';
 import { RewardsUseCase } from './use-cases/rewards.use-case';
 import { RunsUseCase } from './use-cases/runs.use-case';
@@ -67,6 +69,7 @@ export class SettlementRpcController {
     private readonly setBankAccount: SetBankAccountUseCase,
     private readonly getBankAccount: GetBankAccountUseCase,
     private readonly importBankReport: ImportBankReportUseCase,
+    private readonly readiness: ReadinessUseCase,
   ) {}
 
   @MessagePattern(S.health)
@@ -219,5 +222,11 @@ export class SettlementRpcController {
   @MessagePattern(S.bankReportImport)
   bankReportImport(@RpcPrincipal() p: Principal, @RpcBody(ImportBankReportDto) dto: ImportBankReportDto, @RpcIdempotencyKey() key?: string) {
     return this.importBankReport.execute(p, dto, key);
+  }
+
+  /** Whether settlement has heard of a programme, enterprise, region yet (reads lag writes). */
+  @MessagePattern(S.readinessGet)
+  readinessGet(@RpcPrincipal() p: Principal, @RpcBody(ReadinessQueryDto) dto: ReadinessQueryDto) {
+    return this.readiness.execute(p, dto);
   }
 }

@@ -13,3 +13,4 @@ export * from './api-docs';
 export * from './request-schemas';
 export * from './nats-contracts';
 export * from './bank.dto';
+export * from './readiness.dto';

@@ -15,8 +15,12 @@ export type ProviderProvince = Province | 'OTHER';
 
 /**
  * The one authenticated actor of a request (SPEC 2). `org` is the organisation it belongs to:
- * enterprise id, provider unit id, region id, the province code of a programme operator,
- * 'DELTA' for the delta desk, 'AUDIT' for auditors, the service name for services.
+ * - enterprise: its id (uuid), or its unified social credit code (the account that registers it);
+ * - provider: a unit's id (uuid, that unit's system), or the legal entity's credit code (acting
+ *   for every unit of the entity);
+ * - region_admin: the region's id (uuid); programme_operator: its province code, equal to
+ *   `province`; delta_operator: 'DELTA'; auditor: 'AUDIT'; service: the service's name.
+ * README.md "Calling the system" has the table of what each role may do with it.
  */
 export interface Principal {
   sub: string;

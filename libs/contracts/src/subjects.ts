@@ -65,6 +65,8 @@ export const Subjects = {
     claimGet: 'redemption.claim.get',
     claimList: 'redemption.claim.list',
     balanceGet: 'redemption.balance.get',
+    /** whether redemption has heard of a provider, enterprise, programme (reads lag writes: docs/DEVELOPING.md) */
+    readinessGet: 'redemption.readiness.get',
     /** R-QUOTA-2: year-end lapse of unused quota (programme operator, delta desk or a service job) */
     quotaLapse: 'redemption.quota.lapse',
     auditList: 'redemption.audit.list',
@@ -107,6 +109,8 @@ export const Subjects = {
     bankAccountGet: 'settlement.bank-account.get',
     /** the bank's answer to a run's payment file (pain.002 or camt.054): instructions settled or returned */
     bankReportImport: 'settlement.bank-report.import',
+    /** whether settlement has heard of a programme, enterprise, region (reads lag writes: docs/DEVELOPING.md) */
+    readinessGet: 'settlement.readiness.get',
   },
 } as const;
 

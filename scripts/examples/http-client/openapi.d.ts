@@ -1263,6 +1263,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether redemption and settlement have heard of a provider, enterprise, programme or region yet (reads lag writes); wait for ready before the first order or run */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2014,6 +2031,16 @@ export interface components {
             /** Format: date-time */
             bankStatusAt: string | null;
         };
+        KnownView: {
+            /** @description the service has heard of it (for an enterprise: only its own principals, its region admin and overseers are told) */
+            known: boolean;
+            /** @description its state as the service knows it (e.g. active, approved, open) */
+            status: string | null;
+            /** @description the version the service holds: a provider's registry version, a programme's version, a region's version */
+            version: number | null;
+            /** @description usable for what the service does with it: an active provider not suspended, an approved enterprise, an open programme, an active region */
+            usable: boolean;
+        };
         LapseQuotaDto: {
             year: number;
             programmeId?: string;
@@ -2642,35 +2669,12 @@ export interface components {
             claims: components["schemas"]["QuotaGrantView"][];
         };
         ReadinessView: {
-            /** @enum {string} */
-            status: "ok";
-            /** @description the dependencies that are up, e.g. { "nats": { "status": "up", "server": "127.0.0.1:14222" } } */
-            info: {
-                [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "down";
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-            /** @description the dependencies that are down */
-            error: {
-                [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "down";
-                } & {
-                    [key: string]: unknown;
-                };
-            };
-            /** @description every dependency checked */
-            details: {
-                [key: string]: {
-                    /** @enum {string} */
-                    status: "up" | "down";
-                } & {
-                    [key: string]: unknown;
-                };
-            };
+            /** @description orders, vouchers and claims: providers, enterprises, programmes */
+            redemption: components["schemas"]["ServiceReadinessView"];
+            /** @description runs, matching and payments: programmes, enterprises, regions */
+            settlement: components["schemas"]["ServiceReadinessView"];
+            /** @description both services are ready for everything asked about */
+            ready: boolean;
         };
         RecordMatchingDto: {
             items: components["schemas"]["MatchingPaymentItemDto"][];
@@ -2952,6 +2956,14 @@ export interface components {
             unit: string;
             /** Format: date-time */
             createdAt: string;
+        };
+        ServiceReadinessView: {
+            provider?: components["schemas"]["KnownView"];
+            enterprise?: components["schemas"]["KnownView"];
+            programme?: components["schemas"]["KnownView"];
+            region?: components["schemas"]["KnownView"];
+            /** @description every object asked about is known and usable here */
+            ready: boolean;
         };
         SetBankAccountBody: {
             holderName: string;
@@ -17215,6 +17227,139 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"] & {
                         /** @enum {string} */
                         code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description too many requests from this principal; retry later: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMITED",
+                     *       "message": "rate limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description internal error (nothing internal is disclosed); retry later: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL",
+                     *       "message": "internal"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description a service is unavailable or did not answer in time; retry later: UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAVAILABLE",
+                     *       "message": "unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: {
+                providerId?: string;
+                enterpriseId?: string;
+                programmeId?: string;
+                regionId?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessView"];
+                };
+            };
+            /** @description the request is malformed or a field is invalid (`field` names it): VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "message": "validation failed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description no valid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAUTHENTICATED",
+                     *       "message": "unauthenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description the principal may not do this: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "FORBIDDEN",
+                     *       "message": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
                     };
                 };
             };

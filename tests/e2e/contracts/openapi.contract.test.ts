@@ -175,6 +175,7 @@ describe('contract: every HTTP operation answers as docs/openapi.json says (real
     const stranger = { sub: 'user-x', role: Role.Enterprise, org: '00000000-0000-4000-8000-000000000001', province: 'JS' as const };
     await api.call('getOrder', { as: stranger, params: { orderId: first.order.id }, status: 404 });
 
+    await api.call('getReadiness', { as: auditor, query: { programmeId: 'JS-2026', providerId: shCentre.id }, status: 200 });
     // ---- settlement: the 2026Q3 run of Jiangsu ------------------------------------------------
     await eventually(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM settlement.claims WHERE programme_id = 'JS-2026'`))[0].n === 2, 20000);
     const early2 = await api.call('startRun', { as: js, body: { programmeId: 'JS-2026', quarter: '2026Q3' }, status: 422 });
