@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsISO8601, IsString } from 'class-validator';
 import { ApiInstant, ApiText } from './api-docs';
-import { ReadinessQueryDto, ServiceReadinessView } from './readiness.dto';
+import { ReadinessQueryDto, ServiceArrivalView } from './readiness.dto';
 import { BankAccountQueryDto, BankAccountSetView, BankAccountView, BankReportView, ImportBankReportDto, SetBankAccountDto } from './bank.dto';
 import { CalendarLoadView, CalendarYearQueryDto, CalendarYearsView, CalendarYearView, ListCalendarYearsDto, LoadCalendarYearDto } from './calendar.dto';
 import {
@@ -213,7 +213,7 @@ export const REQUEST_CONTRACTS: Record<string, RequestContract> = {
   [D.claimGet]: { summary: 'A redemption claim', request: ClaimIdDto, reply: ClaimView },
   [D.claimList]: { summary: 'Redemption claims (paged)', request: ListClaimsDto, reply: ClaimPage },
   [D.balanceGet]: { summary: "Budget left of a programme and an enterprise's quota", request: BalanceQueryDto, reply: BalanceView },
-  [D.readinessGet]: { summary: 'Whether redemption has heard of a provider, enterprise, programme yet (reads lag writes)', request: ReadinessQueryDto, reply: ServiceReadinessView },
+  [D.readinessGet]: { summary: 'Whether redemption has heard of a provider, enterprise, programme yet (reads lag writes)', request: ReadinessQueryDto, reply: ServiceArrivalView },
   [D.quotaLapse]: { summary: 'Lapse the unused quota of an ended year (R-QUOTA-2)', request: LapseQuotaDto, reply: QuotaLapseView, ...write },
   [D.auditList]: { summary: 'Redemption audit log (auditors, delta operator)', request: AuditQueryDto, reply: AuditPage },
 
@@ -245,6 +245,6 @@ export const REQUEST_CONTRACTS: Record<string, RequestContract> = {
   [S.calendarGet]: { summary: "One year's schedule", request: CalendarYearQueryDto, reply: CalendarYearView },
   [S.bankAccountSet]: { summary: "A programme's paying account (its operator) or a payee's receiving account (the payee); a change is a new version (ADR 0009)", request: SetBankAccountDto, reply: BankAccountSetView, ...write },
   [S.bankAccountGet]: { summary: 'The current bank account of a programme or payee', request: BankAccountQueryDto, reply: BankAccountView },
-  [S.readinessGet]: { summary: 'Whether settlement has heard of a programme, enterprise, region yet (reads lag writes)', request: ReadinessQueryDto, reply: ServiceReadinessView },
+  [S.readinessGet]: { summary: 'Whether settlement has heard of a programme, enterprise, region yet (reads lag writes)', request: ReadinessQueryDto, reply: ServiceArrivalView },
   [S.bankReportImport]: { summary: "The bank's answer to a run's pain.001 file (pain.002 or camt.054): instructions settled or returned (programme operator)", request: ImportBankReportDto, reply: BankReportView, ...write },
 };

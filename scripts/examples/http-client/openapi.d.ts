@@ -1318,6 +1318,24 @@ export interface components {
             qualificationDocuments?: components["schemas"]["QualificationDocumentDto"][];
             contact?: components["schemas"]["ContactDto"];
         };
+        ArrivalStateView: {
+            /** @description the service has heard of it (for an enterprise: only its own principals, its region admin and overseers are told) */
+            known: boolean;
+            /** @description its state as the service knows it (e.g. active, approved, open) */
+            status: string | null;
+            /** @description the version the service holds: a provider's registry version, a programme's version, a region's version */
+            version: number | null;
+            /** @description usable for what the service does with it: an active provider not suspended, an approved enterprise, an open programme, an active region */
+            usable: boolean;
+        };
+        ArrivalView: {
+            /** @description orders, vouchers and claims: providers, enterprises, programmes */
+            redemption: components["schemas"]["ServiceArrivalView"];
+            /** @description runs, matching and payments: programmes, enterprises, regions */
+            settlement: components["schemas"]["ServiceArrivalView"];
+            /** @description both services are ready for everything asked about */
+            ready: boolean;
+        };
         AuditEntryView: {
             /**
              * @description position in the log; page on with `after`
@@ -2031,16 +2049,6 @@ export interface components {
             /** Format: date-time */
             bankStatusAt: string | null;
         };
-        KnownView: {
-            /** @description the service has heard of it (for an enterprise: only its own principals, its region admin and overseers are told) */
-            known: boolean;
-            /** @description its state as the service knows it (e.g. active, approved, open) */
-            status: string | null;
-            /** @description the version the service holds: a provider's registry version, a programme's version, a region's version */
-            version: number | null;
-            /** @description usable for what the service does with it: an active provider not suspended, an approved enterprise, an open programme, an active region */
-            usable: boolean;
-        };
         LapseQuotaDto: {
             year: number;
             programmeId?: string;
@@ -2669,12 +2677,35 @@ export interface components {
             claims: components["schemas"]["QuotaGrantView"][];
         };
         ReadinessView: {
-            /** @description orders, vouchers and claims: providers, enterprises, programmes */
-            redemption: components["schemas"]["ServiceReadinessView"];
-            /** @description runs, matching and payments: programmes, enterprises, regions */
-            settlement: components["schemas"]["ServiceReadinessView"];
-            /** @description both services are ready for everything asked about */
-            ready: boolean;
+            /** @enum {string} */
+            status: "ok";
+            /** @description the dependencies that are up, e.g. { "nats": { "status": "up", "server": "127.0.0.1:14222" } } */
+            info: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description the dependencies that are down */
+            error: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description every dependency checked */
+            details: {
+                [key: string]: {
+                    /** @enum {string} */
+                    status: "up" | "down";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
         };
         RecordMatchingDto: {
             items: components["schemas"]["MatchingPaymentItemDto"][];
@@ -2934,6 +2965,14 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
+        ServiceArrivalView: {
+            provider?: components["schemas"]["ArrivalStateView"];
+            enterprise?: components["schemas"]["ArrivalStateView"];
+            programme?: components["schemas"]["ArrivalStateView"];
+            region?: components["schemas"]["ArrivalStateView"];
+            /** @description every object asked about is known and usable here */
+            ready: boolean;
+        };
         ServiceOfferingPage: {
             items: components["schemas"]["ServiceOfferingView"][];
         };
@@ -2956,14 +2995,6 @@ export interface components {
             unit: string;
             /** Format: date-time */
             createdAt: string;
-        };
-        ServiceReadinessView: {
-            provider?: components["schemas"]["KnownView"];
-            enterprise?: components["schemas"]["KnownView"];
-            programme?: components["schemas"]["KnownView"];
-            region?: components["schemas"]["KnownView"];
-            /** @description every object asked about is known and usable here */
-            ready: boolean;
         };
         SetBankAccountBody: {
             holderName: string;
@@ -17306,7 +17337,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ReadinessView"];
+                    "application/json": components["schemas"]["ArrivalView"];
                 };
             };
             /** @description the request is malformed or a field is invalid (`field` names it): VALIDATION_FAILED */

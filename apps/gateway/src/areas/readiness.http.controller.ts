@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
-import { ReadinessQueryDto, ReadinessView, ServiceReadinessView, Subjects } from '@vc/contracts';
+import { ReadinessQueryDto, ArrivalView, ServiceArrivalView, Subjects } from '@vc/contracts';
 import { ApiOp } from '../http/api-operation';
 import { Forwarder } from '../http/forwarder';
 import { AuthedRequest } from '../http/http-auth.guard';
@@ -21,14 +21,14 @@ export class ReadinessHttpController {
     id: 'getReadiness',
     summary: 'Whether redemption and settlement have heard of a provider, enterprise, programme or region yet (reads lag writes); wait for ready before the first order or run',
     query: ReadinessQueryDto,
-    reply: ReadinessView,
+    reply: ArrivalView,
   })
-  async getReadiness(@Req() req: AuthedRequest, @Query() q: Record<string, string>): Promise<ReadinessView> {
+  async getReadiness(@Req() req: AuthedRequest, @Query() q: Record<string, string>): Promise<ArrivalView> {
     const { providerId, enterpriseId, programmeId, regionId, ...rest } = Forwarder.query(q) as Record<string, unknown>;
     // an unknown parameter is refused by the services' DTO, by name
     const [redemption, settlement] = await Promise.all([
-      this.fwd.call<ServiceReadinessView>(req, Subjects.redemption.readinessGet, { ...rest, ...defined({ providerId, enterpriseId, programmeId }) }),
-      this.fwd.call<ServiceReadinessView>(req, Subjects.settlement.readinessGet, { ...rest, ...defined({ enterpriseId, programmeId, regionId }) }),
+      this.fwd.call<ServiceArrivalView>(req, Subjects.redemption.readinessGet, { ...rest, ...defined({ providerId, enterpriseId, programmeId }) }),
+      this.fwd.call<ServiceArrivalView>(req, Subjects.settlement.readinessGet, { ...rest, ...defined({ enterpriseId, programmeId, regionId }) }),
     ]);
     return { redemption, settlement, ready: redemption.ready && settlement.ready };
   }

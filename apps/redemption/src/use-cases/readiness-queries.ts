@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { KnownView, Principal, ReadinessQueryDto, Role, ServiceReadinessView } from '@vc/contracts';
+import { ArrivalStateView, Principal, ReadinessQueryDto, Role, ServiceArrivalView } from '@vc/contracts';
 import { UnitOfWork } from '@vc/platform';
 import { actsForEnterprise } from '../access';
 
-const unknown: KnownView = { known: false, status: null, version: null, usable: false };
+const unknown: ArrivalStateView = { known: false, status: null, version: null, usable: false };
 
 /**
  * Whether redemption has heard of a provider, an enterprise, a programme: its copies are fed by the
@@ -17,8 +17,8 @@ const unknown: KnownView = { known: false, status: null, version: null, usable: 
 export class ReadinessQueries {
   constructor(private readonly uow: UnitOfWork) {}
 
-  async execute(principal: Principal, dto: ReadinessQueryDto): Promise<ServiceReadinessView> {
-    const view: ServiceReadinessView = { ready: true };
+  async execute(principal: Principal, dto: ReadinessQueryDto): Promise<ServiceArrivalView> {
+    const view: ServiceArrivalView = { ready: true };
     if (dto.providerId) {
       const [p] = await this.uow.query<{ status: string; suspended: boolean; version: bigint }>(`SELECT status, suspended, version FROM redemption.providers WHERE id = $1`, [dto.providerId]);
       view.provider = p ? { known: true, status: p.suspended ? 'suspended' : p.status, version: Number(p.version), usable: p.status === 'active' && !p.suspended } : unknown;

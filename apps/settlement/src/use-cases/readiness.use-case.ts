@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { KnownView, Principal, ReadinessQueryDto, Role, ServiceReadinessView } from '@vc/contracts';
+import { ArrivalStateView, Principal, ReadinessQueryDto, Role, ServiceArrivalView } from '@vc/contracts';
 import { UnitOfWork } from '@vc/platform';
 
-const unknown: KnownView = { known: false, status: null, version: null, usable: false };
+const unknown: ArrivalStateView = { known: false, status: null, version: null, usable: false };
 
 /**
  * Whether settlement has heard of a programme, an (approved) enterprise, a linked region: its copies
@@ -14,8 +14,8 @@ const unknown: KnownView = { known: false, status: null, version: null, usable: 
 export class ReadinessUseCase {
   constructor(private readonly uow: UnitOfWork) {}
 
-  async execute(principal: Principal, dto: ReadinessQueryDto): Promise<ServiceReadinessView> {
-    const view: ServiceReadinessView = { ready: true };
+  async execute(principal: Principal, dto: ReadinessQueryDto): Promise<ServiceArrivalView> {
+    const view: ServiceArrivalView = { ready: true };
     if (dto.programmeId) {
       const [g] = await this.uow.query<{ status: string; version: number }>(`SELECT status, version FROM settlement.programmes WHERE id = $1`, [dto.programmeId]);
       view.programme = g ? { known: true, status: g.status, version: g.version, usable: g.status === 'open' || g.status === 'closed' } : unknown;
