@@ -1,17 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { INestApplication } from '@nestjs/common';
-import { Pool } from 'pg';
+import { Pool, QueryResult } from 'pg';
 import { Events, Principal, Subjects, toJson } from '@vc/contracts';
-import { eventually, sql, TestSystem } from '@vc/testing';
-import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
-import { issuanceService } from '../../../apps/issuance/src/issuance.module';
-import { registryService } from '../../../apps/registry/src/registry.module';
-import { settlementService } from '../../../apps/settlement/src/settlement.module';
+import { isDatabaseUnavailable } from '@vc/errors';
+import { eventually, ServiceProcess, spawnService, sql, TestPostgres, TestSystem } from '@vc/testing';
 import { formatReport } from '../../../scripts/ledger/ledger-check';
 import { LEDGER_CHECKS } from '../../../scripts/ledger/checks';
 import { newCreditCode } from '../../fixtures/credit-codes';
-import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
-import { providerAccount } from '../../fixtures/principals';
+import { createRegion, key, openProgramme } from '../../fixtures/issuance';
+import { enterprise as enterprisePrincipal, providerAccount, regionAdmin } from '../../fixtures/principals';
 import {
   checkInvariants,
   Delivery,
@@ -24,16 +20,22 @@ import {
   SIM_BUDGETS,
   SIM_INVARIANTS,
   SIM_PROVINCES,
+  SIM_SERVICES,
+  SimFault,
   simPool,
   SimProvince,
+  SimService,
 } from '../../fixtures/simulation';
 
 const R = Subjects.redemption;
+const faultName = (f: SimFault) => (f.kind === 'kill' ? `kill -9 of a service process mid-traffic, new process started (${f.service})` : 'kill -9 of the PostgreSQL postmaster mid-traffic, restarted (crash recovery)');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const SEEDS = Number(process.env.SIM_SEEDS ?? 200);
 const FIRST_SEED = Number(process.env.SIM_SEED ?? 1);
-const CRASH_EVERY = Number(process.env.SIM_CRASH_EVERY ?? 50);
+/** every SIM_KILL_EVERY-th seed kills a service's process (kill -9), every SIM_PG_EVERY-th PostgreSQL's postmaster */
+const KILL_EVERY = Number(process.env.SIM_KILL_EVERY ?? 20);
+const PG_EVERY = Number(process.env.SIM_PG_EVERY ?? 50);
 /** Seeds played at the same time (a round); the invariants are checked after every round. SIM_LANES=1: after every seed. */
 const LANES = Math.max(1, Number(process.env.SIM_LANES ?? 2));
 
@@ -64,35 +66,43 @@ class Stats {
 }
 
 /**
- * Seeded simulation against the real services (registry, issuance, redemption, settlement in one
- * TestSystem): quota claims, orders, payments, cancels, completions and claims, with duplicate
- * requests, dropped replies, races, duplicate events and service restarts. After every seed the
- * R-LEDGER-1 identities must hold once the system is quiet, plus the invariants of
- * tests/fixtures/simulation.ts (no order paid twice, budget and quota never negative, …).
+ * Seeded simulation against the real services (registry, issuance, redemption, settlement, each
+ * its own OS process, on a PostgreSQL server of the suite's own): quota claims, orders, payments,
+ * cancels, completions and claims, with duplicate requests, dropped replies, races, duplicate
+ * events, services killed with kill -9 (and started again) and PostgreSQL killed with kill -9 (and
+ * started again, recovering from its WAL). After every round the R-LEDGER-1 identities must hold
+ * once the system is quiet, plus the invariants of tests/fixtures/simulation.ts (no order paid
+ * twice, budget and quota never negative, …).
  */
-describe('faults: seeded simulation of voucher traffic with injected faults (real PostgreSQL + NATS)', () => {
+describe('faults: seeded simulation of voucher traffic with injected faults (real PostgreSQL + NATS, services as processes)', () => {
+  let pg: TestPostgres;
   let sys: TestSystem;
   let pool: Pool;
-  let redemption: INestApplication;
-  const clock = { CLOCK_MODE: 'simulated' as const, SIMULATED_NOW: '2026-07-06T09:00:00+08:00' };
+  const services = {} as Record<SimService, ServiceProcess>;
+  let serviceEnv: Record<string, string>;
+  const clock = { CLOCK_MODE: 'simulated', SIMULATED_NOW: '2026-07-06T09:00:00+08:00' };
   const regions = {} as Record<SimProvince, string>;
   const providers: Array<{ id: string; principal: Principal }> = [];
   const runTag = Date.now().toString(36);
   const stats = new Stats();
-  let crashing = false;
+  /** crashes under way, and until when after the last one a refusal or a lost reply is put down to it */
+  let crashesUnderWay = 0;
+  let graceUntil = 0;
+  const crashing = () => crashesUnderWay > 0 || Date.now() < graceUntil;
+  /** crashes happen one after another (two seeds of a round may each plan one) */
+  let crashQueue: Promise<void> = Promise.resolve();
   let lastRestartAt = 0;
   const unexpected: string[] = [];
   const latency: Record<string, { n: number; ms: number }> = {};
   const timing = { setup: 0, traffic: 0, settle: 0, invariants: 0 };
 
   beforeAll(async () => {
-    sys = await TestSystem.start();
+    pg = await TestPostgres.start();
+    sys = await TestSystem.start({ pgAdminUrl: pg.url() });
     pool = simPool(sys.db.url);
-    await sys.startService(registryService, clock);
-    await sys.startService(issuanceService, clock);
-    redemption = await bootstrapRedemption(sys.config({ ...clock, GRPC_PORT: 0 }));
-    sys.apps.push(redemption);
-    await sys.startService(settlementService, clock);
+    serviceEnv = { ...clock, DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, DB_POOL_SIZE: '5', OUTBOX_POLL_MS: '20', DB_CONNECT_TIMEOUT_MS: '2000' };
+    const started = await Promise.all(SIM_SERVICES.map((name) => spawnService(name, serviceEnv)));
+    SIM_SERVICES.forEach((name, i) => (services[name] = started[i]));
 
     for (const province of SIM_PROVINCES) {
       await openProgramme(sys.client, province, 2026, { budgetFen: SIM_BUDGETS[province] });
@@ -107,9 +117,25 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
     await eventually(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.programme_budget`))[0].n === 4, 20000);
   }, 120000);
   afterAll(async () => {
+    for (const s of Object.values(services)) s.kill('SIGKILL');
     await pool?.end();
-    await sys?.stop();
+    if (pg && pg.pid() === null) await pg.start().catch(() => undefined);
+    await sys?.stop().catch(() => undefined);
+    await pg?.dispose();
   }, 60000);
+
+  /** A query of the test's own, retried while PostgreSQL restarts. */
+  async function query(text: string, params: unknown[] = []): Promise<QueryResult> {
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      try {
+        return await pool.query(text, params);
+      } catch (err) {
+        if (!isDatabaseUnavailable(err) || Date.now() > deadline) throw err;
+        await sleep(100);
+      }
+    }
+  }
 
   /** One request; a transport failure (timeout, no responders while a service restarts) is retried with the same key. */
   async function rpc(subject: string, body: unknown, principal: Principal, idempotencyKey: string | undefined, timeoutMs = 5000): Promise<Reply> {
@@ -122,8 +148,8 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
         const l = (latency[subject] ??= { n: 0, ms: 0 });
         l.n++;
         l.ms += Date.now() - t;
-        // A service being shut down may fail what it was doing; the retry (same key) is the client's contract.
-        if (!reply.ok && crashing && ['INTERNAL', 'UNAVAILABLE'].includes(reply.error!.code) && Date.now() < deadline) {
+        // While a service or PostgreSQL is down, requests are refused UNAVAILABLE; the retry (same key) is the client's contract.
+        if (!reply.ok && crashing() && reply.error!.code === 'UNAVAILABLE' && Date.now() < deadline) {
           stats.retry(`${reply.error!.code} reply during a restart`);
           continue;
         }
@@ -133,12 +159,30 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
       } catch (err) {
         if (Date.now() > deadline) throw new Error(`${subject}: no answer within 40 s (${String(err)})`);
         // sent while a restart was under way (or just before it): its reply may have been lost with the stopped instance
-        const nearRestart = crashing || (lastRestartAt > 0 && sentAt <= lastRestartAt + 2000 && Date.now() >= lastRestartAt - 100);
+        const nearRestart = crashing() || (lastRestartAt > 0 && sentAt <= lastRestartAt + 2000 && Date.now() >= lastRestartAt - 100);
         stats.retry(`${nearRestart ? 'around a restart' : 'outside restarts'}: ${String((err as Error).message ?? err).slice(0, 40)}`);
-        await sleep(crashing ? 50 : 10);
+        await sleep(crashing() ? 50 : 10);
       }
     }
   }
+
+  /**
+   * An enterprise registered, approved and with its SME number, as approvedEnterprise does, but
+   * each request through rpc(): another seed of the round may be crashing issuance meanwhile.
+   */
+  async function approved(province: SimProvince, name: string): Promise<{ id: string; principal: Principal }> {
+    const I = Subjects.issuance;
+    const creditCode = newCreditCode();
+    const registered = await rpc(I.enterpriseRegister, { creditCode, name, regionId: regions[province] }, enterprisePrincipal(creditCode, province), key());
+    if (!registered.ok) throw new Error(`enterprise.register refused: ${toJson(registered.error)}`);
+    const id: string = registered.data.id;
+    const decided = await rpc(I.enterpriseDecide, { enterpriseId: id, decision: 'approve' }, regionAdmin(regions[province], province), key());
+    if (!decided.ok) throw new Error(`enterprise.decide refused: ${toJson(decided.error)}`);
+    const sme = await rpc(I.enterpriseSetSme, { enterpriseId: id, year: 2026, registrationNumber: `2026SIM${runTag.toUpperCase()}${++smeNumbers}`.slice(0, 30) }, enterprisePrincipal(id, province), key());
+    if (!sme.ok) throw new Error(`enterprise.sme refused: ${toJson(sme.error)}`);
+    return { id, principal: enterprisePrincipal(id, province) };
+  }
+  let smeNumbers = 0;
 
   /** A request delivered as the plan says; a successful reply must be what every retry with its key returns. */
   async function deliver(subject: string, body: unknown, principal: Principal, delivery: Delivery, violations: string[]): Promise<Reply> {
@@ -236,34 +280,54 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
     if (paidOk.length === 1) {
       const {
         rows: [row],
-      } = await pool.query(`SELECT status, voucher_fen FROM redemption.orders WHERE id = $1`, [orderId]);
+      } = await query(`SELECT status, voucher_fen FROM redemption.orders WHERE id = $1`, [orderId]);
       if (row.status !== 'cancelled' && String(row.voucher_fen) !== String(paidOk[0].data.voucherFen)) {
         violations.push(`order ${orderId}: the payment reply said V = ${paidOk[0].data.voucherFen}, the order holds ${row.voucher_fen}`);
       }
     }
   }
 
-  /** Stops the redemption service (as a crash would, in the middle of the seed's traffic) and starts a new instance on the same database. */
-  async function restartRedemption(delayMs: number): Promise<void> {
+  /**
+   * A crash in the middle of the seed's traffic: a service's process killed with kill -9 and a new
+   * one started on the same database, or PostgreSQL's postmaster killed with kill -9 and started
+   * again (its crash recovery replays the WAL) while every service keeps its process.
+   */
+  async function crash(fault: SimFault, delayMs: number): Promise<void> {
+    if (fault.kind === 'none') return;
     await sleep(delayMs);
-    if (crashing) return; // another seed of the round is restarting it already
-    crashing = true;
+    crashesUnderWay++;
+    const previous = crashQueue;
+    let done!: () => void;
+    crashQueue = new Promise((resolve) => (done = resolve));
+    await previous;
     lastRestartAt = Date.now();
-    stats.fault('service restart (redemption stopped mid-traffic, new instance)');
     try {
-      await sys.stopApp(redemption);
-      redemption = await bootstrapRedemption(sys.config({ ...clock, GRPC_PORT: 0 }));
-      sys.apps.push(redemption);
+      if (fault.kind === 'kill') {
+        stats.fault(faultName(fault));
+        const victim = services[fault.service];
+        victim.kill('SIGKILL');
+        const exit = await victim.exited;
+        if (exit.signal !== 'SIGKILL') throw new Error(`${fault.service} exited with ${JSON.stringify(exit)} instead of being killed`);
+        services[fault.service] = await spawnService(fault.service, serviceEnv);
+      } else {
+        stats.fault(faultName(fault));
+        pg.signal('SIGKILL');
+        await sleep(500);
+        await pg.start();
+      }
+      lastRestartAt = Date.now();
     } finally {
-      // let requests that failed during the shutdown retry before INTERNAL counts as a failure again
-      setTimeout(() => (crashing = false), 2000);
+      // requests refused or lost during the crash may still be retried for a while before UNAVAILABLE counts as a refusal again
+      graceUntil = Date.now() + 3000;
+      crashesUnderWay--;
+      done();
     }
   }
 
   /** Re-publishes already-published events of this seed: once with the same Nats-Msg-Id (the stream must drop it), once with a new one (the consumer must). */
   async function duplicateEvents(plan: SeedPlan, enterpriseIds: string[], violations: string[]): Promise<void> {
     if (plan.duplicateEvents === 0) return;
-    const { rows } = await pool.query(
+    const { rows } = await query(
       `SELECT event_id, subject, envelope, published_at FROM issuance.outbox WHERE envelope->'payload'->>'enterpriseId' = ANY($1) AND published_at IS NOT NULL
        UNION ALL
        SELECT event_id, subject, envelope, published_at FROM redemption.outbox WHERE subject = $2 AND envelope->'payload'->>'enterpriseId' = ANY($1) AND published_at IS NOT NULL
@@ -290,22 +354,21 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
     const t0 = Date.now();
     // Fresh enterprises per seed (a TestSystem per seed would be far too slow)
     const enterprises: Array<{ id: string; principal: Principal }> = [];
-    enterprises.push(
-      ...(await Promise.all(Array.from({ length: plan.enterprises }, (_, i) => approvedEnterprise(sys.client, regions[province], province, 2026, `模拟科技${plan.seed}-${i}有限公司`)))),
-    );
+    enterprises.push(...(await Promise.all(Array.from({ length: plan.enterprises }, (_, i) => approved(province, `模拟科技${plan.seed}-${i}有限公司`)))));
     // Quota claims (some over the cap), delivered with duplicates and dropped replies
     const granted = enterprises.map(() => 0);
     for (const q of plan.quota) {
       const r = await deliver(Subjects.issuance.quotaClaim, { enterpriseId: enterprises[q.enterprise].id, amountFen: q.amountFen }, enterprises[q.enterprise].principal, q.delivery, violations);
       if (r.ok) granted[q.enterprise] += q.amountFen;
     }
-    // Redemption learns the enterprises and their quota from the event stream
-    const deadline = Date.now() + 20000;
+    // Redemption learns the enterprises and their quota from the event stream. Events a killed
+    // redemption process had already taken are redelivered once their ack wait (30 s) runs out.
+    const deadline = Date.now() + 45000;
     for (const [i, e] of enterprises.entries()) {
       for (;;) {
         const {
           rows: [row],
-        } = await pool.query(`SELECT (SELECT 1 FROM redemption.enterprises WHERE id = $1) AS known, (SELECT granted_fen FROM redemption.quota_balance WHERE enterprise_id = $1) AS granted`, [e.id]);
+        } = await query(`SELECT (SELECT 1 FROM redemption.enterprises WHERE id = $1) AS known, (SELECT granted_fen FROM redemption.quota_balance WHERE enterprise_id = $1) AS granted`, [e.id]);
         if (row.known && Number(row.granted ?? 0) === granted[i]) break;
         if (Number(row.granted ?? 0) > granted[i]) {
           violations.push(`enterprise ${e.id}: redemption granted ${row.granted} fen, issuance accepted ${granted[i]}`);
@@ -318,8 +381,7 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
     const t1 = Date.now();
     // The orders of the seed run concurrently (they share the enterprises' quota and the programme's budget)
     const traffic = Promise.all(plan.orders.map((o) => playOrder(plan, o, enterprises, violations)));
-    if (plan.crash) await Promise.all([traffic, restartRedemption(5 + (plan.seed % 20))]);
-    else await traffic;
+    await Promise.all([traffic, crash(plan.fault, 5 + (plan.seed % 20))]);
     await duplicateEvents(
       plan,
       enterprises.map((e) => e.id),
@@ -334,7 +396,7 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
   /** After a round of seeds (SIM_LANES of them played at once): the invariants, once the projections have settled. */
   async function checkRound(plans: SeedPlan[], violations: string[][]): Promise<void> {
     const t2 = Date.now();
-    const ledger = await settledLedger(sys.client, pool, sys.db.url, plans.some((p) => p.crash) ? 60000 : 15000);
+    const ledger = await settledLedger(sys.client, pool, sys.db.url, plans.some((p) => p.fault.kind !== 'none') ? 60000 : 15000);
     const t3 = Date.now();
     const failed = await checkInvariants(pool);
     timing.settle += t3 - t2;
@@ -355,12 +417,12 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
     }
   }
 
-  it(`R-OFFSET-2, R-LEDGER-1, R-CLAIM-2, R-AUDIT-1: ${SEEDS} seeded runs (from seed ${FIRST_SEED}) keep every invariant under duplicates, dropped replies, races, duplicate events and restarts`, async () => {
+  it(`R-OFFSET-2, R-LEDGER-1, R-CLAIM-2, R-AUDIT-1: ${SEEDS} seeded runs (from seed ${FIRST_SEED}) keep every invariant under duplicates, dropped replies, races, duplicate events, killed services and a killed PostgreSQL`, async () => {
     const started = Date.now();
-    let crashes = 0;
+    const crashes: Record<string, number> = {};
     for (let first = FIRST_SEED; first < FIRST_SEED + SEEDS; first += LANES) {
-      const plans = Array.from({ length: Math.min(LANES, FIRST_SEED + SEEDS - first) }, (_, i) => planFor(first + i, { crashEvery: CRASH_EVERY }));
-      crashes += plans.filter((p) => p.crash).length;
+      const plans = Array.from({ length: Math.min(LANES, FIRST_SEED + SEEDS - first) }, (_, i) => planFor(first + i, { killEvery: KILL_EVERY, postgresEvery: PG_EVERY }));
+      for (const p of plans) if (p.fault.kind !== 'none') crashes[faultName(p.fault)] = (crashes[faultName(p.fault)] ?? 0) + 1;
       const violations = await Promise.all(
         plans.map((plan) =>
           playSeed(plan).catch((err) => {
@@ -374,7 +436,7 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     console.log(
       [
-        `simulation: ${SEEDS} seeds (${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}) in ${seconds} s, ${LANES} at a time, ${crashes} with a service restart; replay one with ${replayCommand(FIRST_SEED)}`,
+        `simulation: ${SEEDS} seeds (${FIRST_SEED}..${FIRST_SEED + SEEDS - 1}) in ${seconds} s, ${LANES} at a time; ${Object.values(crashes).reduce((a, b) => a + b, 0)} seeds with a kill -9 (of a service's process, or of PostgreSQL); replay one with ${replayCommand(FIRST_SEED)}`,
         `requests: ${stats.requests} (${stats.ok} ok), retries (same key) ${toJson(stats.retries)}; refusals ${toJson(stats.refusals)}`,
         `faults injected: ${toJson(stats.faults)}`,
         `time (ms, all seeds): ${toJson(timing)}`,
@@ -385,5 +447,7 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
       ].join('\n'),
     );
     expect(stats.requests).toBeGreaterThan(SEEDS * 5);
+    // every crash the plans called for happened
+    expect(Object.fromEntries(Object.entries(stats.faults).filter(([name]) => name.startsWith('kill -9')))).toEqual(crashes);
   }, Math.max(300_000, SEEDS * 3000));
 });
