@@ -73,6 +73,26 @@ export class TestPostgres {
     return pg;
   }
 
+  /**
+   * A streaming standby of `primary` (pg_basebackup of it, then started in standby mode), named
+   * `name` in the primary's pg_stat_replication (synchronous_standby_names may name it). Its own
+   * synchronous_standby_names is empty: once promoted it has no standby to wait for.
+   */
+  static async standbyOf(primary: TestPostgres, name = 'standby', conf: string[] = []): Promise<TestPostgres> {
+    const dataDir = postgresDir('vc-pg-standby-');
+    runAsPostgres(join(pgBin(), 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', dataDir, '-X', 'stream', '--checkpoint=fast']);
+    runAsPostgres('touch', [join(dataDir, 'standby.signal')]);
+    return TestPostgres.start({
+      dataDir,
+      conf: [`primary_conninfo = 'host=127.0.0.1 port=${primary.port} user=postgres application_name=${name}'`, "synchronous_standby_names = ''", 'hot_standby = on', ...conf],
+    });
+  }
+
+  /** Promotes a standby to primary (pg_ctl promote, waiting until it accepts writes). */
+  promote(): void {
+    runAsPostgres(join(pgBin(), 'pg_ctl'), ['-D', this.dataDir, '-w', '-t', '60', 'promote']);
+  }
+
   /** Lines appended to postgresql.conf (the last setting of a name wins); read at the next start or reload. */
   appendConf(lines: string[]): void {
     const file = join(this.dataDir, 'postgresql.conf');
