@@ -10,6 +10,7 @@ import { SettlementApprovalPerRun1764000000409 } from './1764000000409-settlemen
 import { SettlementRegionVersion1764000000410 } from './1764000000410-settlement-region-version';
 import { SettlementCalendarYears1764000000411 } from './1764000000411-settlement-calendar-years';
 import { SettlementBankPayments1764000000412 } from './1764000000412-settlement-bank-payments';
+import { SettlementInstructionsByRun1764000000413 } from './1764000000413-settlement-instructions-by-run';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -24,4 +25,5 @@ export const settlementMigrations = [
   SettlementRegionVersion1764000000410,
   SettlementCalendarYears1764000000411,
   SettlementBankPayments1764000000412,
+  SettlementInstructionsByRun1764000000413,
 ];
