@@ -24,5 +24,6 @@ The system keeps running (demo database voucher_demo, simulated business clock):
   gRPC              127.0.0.1:50051                   (provider systems; see examples/provider-client)
   NATS              nats://127.0.0.1:14222            (subjects in libs/contracts/src/subjects.ts)
   logs              .infra/run/*.log
+  ledger check      npm run ledger:check              (checks voucher_demo, the database the system runs on)
 Stop it with: npm run down && npm run infra:down
 TXT
