@@ -276,4 +276,21 @@ describe('settlement: payments through the bank (pain.001 out, pain.002 / camt.0
     await expect(sql(sys.db.url, `UPDATE settlement.bank_report_entries SET outcome = 'applied'`)).rejects.toThrow(/append-only/);
     await expect(sql(sys.db.url, `DELETE FROM settlement.bank_accounts`)).rejects.toThrow(/append-only/);
   });
+
+  it('a payment block the bank rejects whole (PmtInfSts RJCT, no transaction lines) returns every transfer the file sent, with its reason', async () => {
+    const sent = await sql(sys.db.url, `SELECT count(*)::int AS n FROM settlement.instructions WHERE run_id = $1 AND account_version IS NOT NULL`, [runs.q3]);
+    const hex = runs.q3.replace(/-/g, '');
+    const rejected = `<?xml version="1.0" encoding="UTF-8"?>
+      <Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.11"><CstmrPmtStsRpt>
+        <GrpHdr><MsgId>BANK-BLOCK-${Date.now()}</MsgId><CreDtTm>2026-10-17T10:00:00+08:00</CreDtTm></GrpHdr>
+        <OrgnlGrpInfAndSts><OrgnlMsgId>VC${hex}</OrgnlMsgId><OrgnlMsgNmId>pain.001.001.10</OrgnlMsgNmId></OrgnlGrpInfAndSts>
+        <OrgnlPmtInfAndSts><OrgnlPmtInfId>PI${hex}</OrgnlPmtInfId><PmtInfSts>RJCT</PmtInfSts><StsRsnInf><Rsn><Cd>AM04</Cd></Rsn></StsRsnInf></OrgnlPmtInfAndSts>
+      </CstmrPmtStsRpt></Document>`;
+    if (schemas) expect(await xsdErrors(rejected, 'pain.002.001.11')).toEqual([]);
+    const report = (await importReport(rejected).expect(200)).body;
+    expect(report.entryCount).toBe(sent[0].n);
+    expect(report.entries.every((e: { status: string; reasonCode: string; outcome: string }) => e.status === 'returned' && e.reasonCode === 'AM04' && e.outcome === 'applied')).toBe(true);
+    expect((await runView(runs.q3)).payments).toMatchObject({ returned: { count: sent[0].n }, outstanding: { count: 0 } });
+    expect(await ledger()).toEqual([]);
+  });
 });
