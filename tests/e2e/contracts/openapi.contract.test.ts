@@ -1,4 +1,6 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { Principal, Role } from '@vc/contracts';
 import { eventually, sql, TestSystem } from '@vc/testing';
@@ -263,6 +265,14 @@ describe('contract: every HTTP operation answers as docs/openapi.json says (real
     const missing = [...api.operations.keys()].filter((id) => !api.succeeded.has(id));
     expect(missing).toEqual([]);
   }, 300000);
+
+  it('the running gateway serves the published documents: /docs-json and, beside it, /docs/asyncapi.json', async () => {
+    const http = request(gateway.getHttpServer());
+    const openapi = await http.get('/docs-json').expect(200);
+    expect(openapi.body).toEqual(JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'openapi.json'), 'utf8')));
+    const asyncapi = await http.get('/docs/asyncapi.json').expect(200).expect('content-type', /application\/json/);
+    expect(asyncapi.body).toEqual(JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'asyncapi.json'), 'utf8')));
+  });
 
   /** Any principal with a token (the registry is readable by all of them). */
   function anyoneAuthenticated(): Principal {
