@@ -4,6 +4,7 @@ import 'reflect-metadata';
  * gateway, as the real parties would, and prints what happens.
  */
 import { execFileSync } from 'node:child_process';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { makeCreditCode } from '@vc/domain';
 import { Role } from '@vc/contracts';
@@ -204,7 +205,7 @@ async function redemptionWalk(bus: DemoNats, providers: Providers, parties: Part
   if (!paidAgain.ok) step(`(paying that order was refused: ${paidAgain.error.code} — the enterprise's quota is used up)`);
 }
 
-async function settlementWalk(bus: DemoNats, parties: Parties) {
+async function settlementWalk(bus: DemoNats, parties: Parties, providers: Providers) {
   heading('4. Quarterly settlement 2026Q3 for Jiangsu and Zhejiang (R-PUB-1, R-PAY-1, R-CLEAR-1)');
   const S = 'settlement';
   await bus.setClock(desk, '2026-10-09T10:00:00+08:00');
@@ -239,6 +240,16 @@ async function settlementWalk(bus: DemoNats, parties: Parties) {
   });
   step(`a member of the public objects to ${target.enterpriseName} / ${target.providerName}: the claim is held (R-PUB-1)`);
 
+  // ADR 0009: the accounts the payment files name; the second Nanjing college gives none (its payment is held)
+  const account = (who: any, ownerType: string, ownerId: string, holderName: string, accountNumber: string, bankCode: string) =>
+    api.call(who, 'PUT', `/v1/settlement/bank-accounts/${ownerType}/${ownerId}`, { holderName, accountNumber, bankName: '示范银行', bankCode });
+  await account(operator('JS'), 'programme', 'JS-2026', '江苏省科技资源统筹服务中心', '32001881236052500001', '105301000123');
+  await account(operator('ZJ'), 'programme', 'ZJ-2026', '浙江省科技创新服务中心', '33001881236052500002', '105331000456');
+  for (const [p, acct, bank] of [[providers.shCentre, '31001600000050011111', '102290000111'], [providers.zjLab, '33001600000050022222', '104331000222'], [providers.jsCollege, '32001600000050033333', '103301000333']] as const) {
+    await account({ sub: `sys-${p.id}`, role: Role.Provider, org: p.id }, 'provider', p.id, `${p.legalName}`, acct, bank);
+  }
+  step('the programmes give their paying accounts, the providers their receiving accounts (one Nanjing college gives none yet)');
+
   await bus.setClock(desk, '2026-10-16T09:00:00+08:00');
   await bus.call(operator('JS'), `${S}.objection.decide`, { objectionId: objection.id, decision: 'dismiss', reason: '经核查服务真实，价格合理' });
   step('after the window the objection is examined and dismissed: the claim moves to the next run');
@@ -247,7 +258,7 @@ async function settlementWalk(bus: DemoNats, parties: Parties) {
     const done = await bus.call(op, `${S}.run.disburse`, { runId: runs[province].id }, null);
     const again = await bus.call(op, `${S}.run.disburse`, { runId: runs[province].id }, null);
     const { items } = await bus.call(op, `${S}.instruction.list`, { runId: runs[province].id }, null);
-    table(items.map((i: any) => ({ programme: i.programmeId, payee: i.payeeName, claims: i.claimCount, amount: yuan(i.totalFen) })));
+    table(items.map((i: any) => ({ programme: i.programmeId, payee: i.payeeName, claims: i.claimCount, amount: yuan(i.totalFen), bank: i.bankStatus })));
     step(`${province}: ${done.instructionCount} payment instruction(s), ${yuan(done.instructionFen)}; running disbursement again changed nothing (${again.instructionCount} instructions) (R-PAY-1)`);
   }
 
@@ -301,6 +312,51 @@ async function outputs(bus: DemoNats, runs: Record<string, any>) {
 }
 
 /**
+ * ADR 0009: Jiangsu's payment file in the banks' format (ISO 20022 pain.001), and the bank's answer
+ * to it (a pain.002 status report, played here as the bank would write it): the first transfer
+ * returned (closed account), any other settled; the payee gives corrected details and the
+ * programme's next run pays it again, once.
+ */
+async function bankWalk(bus: DemoNats, runs: Record<string, any>) {
+  heading('7b. The payment file and the bank\'s answer (pain.001 → pain.002)');
+  const dir = 'out/demo';
+  const file = await bus.call(operator('JS'), 'settlement.export.get', { kind: 'instructions', format: 'xml', runId: runs.JS.id }, null);
+  const xml = Buffer.from(file.content, 'base64').toString('utf8');
+  writeFileSync(`${dir}/${file.filename}`, xml);
+  step(`${dir}/${file.filename}: the instructions of JS-2026 2026Q3 as a pain.001.001.10 credit transfer initiation (${file.bytes} bytes)`);
+  const sent = new XMLParser({ isArray: (n) => n === 'CdtTrfTxInf', parseTagValue: false }).parse(xml).Document.CstmrCdtTrfInitn;
+  const transfers: Array<{ e2e: string; creditor: string }> = sent.PmtInf.CdtTrfTxInf.map((t: any) => ({ e2e: t.PmtId.EndToEndId, creditor: t.Cdtr.Nm }));
+  // the bank returns the first transfer (closed account) and settles the others
+  const { items } = await bus.call(operator('JS'), 'settlement.instruction.list', { runId: runs.JS.id }, null);
+  const returned = items.find((i: any) => i.endToEndId === transfers[0].e2e);
+  const answer = new XMLBuilder({ format: true }).build({
+    Document: {
+      CstmrPmtStsRpt: {
+        GrpHdr: { MsgId: `BANK-${Date.now()}`, CreDtTm: '2026-10-17T10:00:00+08:00' },
+        OrgnlGrpInfAndSts: { OrgnlMsgId: sent.GrpHdr.MsgId, OrgnlMsgNmId: 'pain.001.001.10' },
+        OrgnlPmtInfAndSts: {
+          OrgnlPmtInfId: sent.PmtInf.PmtInfId,
+          TxInfAndSts: transfers.map((t, i) => (i === 0 ? { OrgnlEndToEndId: t.e2e, TxSts: 'RJCT', StsRsnInf: { Rsn: { Cd: 'AC04' }, AddtlInf: '收款账户已销户' } } : { OrgnlEndToEndId: t.e2e, TxSts: 'ACSC' })),
+        },
+      },
+    },
+  }).replace('<Document>', '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.11">');
+  writeFileSync(`${dir}/pain002-JS-2026-2026Q3.xml`, answer);
+  const report = await api.call(operator('JS'), 'POST', '/v1/settlement/bank-reports', { content: answer });
+  table(report.entries.map((e: any) => ({ line: e.line, transfer: e.reference, bank: e.status, reason: e.reason ?? '', outcome: e.outcome })));
+  const view = await api.call(operator('JS'), 'GET', `/v1/settlement/runs/${runs.JS.id}`);
+  step(`the run's payments: ${view.payments.settled.count} settled, ${view.payments.returned.count} returned to ${returned.payeeName} (waiting for its corrected details), reconciled: ${view.payments.reconciled}`);
+  await api.call({ sub: `sys-${returned.payeeId}`, role: Role.Provider, org: returned.payeeId }, 'PUT', `/v1/settlement/bank-accounts/provider/${returned.payeeId}`, {
+    holderName: returned.payeeName,
+    accountNumber: '31001600000050099999',
+    bankName: '示范银行',
+    bankCode: '102290000111',
+    reason: '原账户已销户',
+  });
+  step(`${returned.payeeName} gives its new account: Jiangsu's next run pays the returned transfer again, once (npm run ledger:check: nothing paid twice)`);
+}
+
+/**
  * The business clock now stands in 2027: Jiangsu opens its 2027 programme and the Suzhou enterprise
  * claims its 2027 quota, so that a provider system can take an order right after the demo. The
  * example provider client (examples/provider-client) then takes one over gRPC, with the settings it
@@ -344,8 +400,9 @@ async function main() {
     const providers = await registryWalk();
     const parties = await issuanceWalk(2026);
     await redemptionWalk(bus, providers, parties);
-    const runs = await settlementWalk(bus, parties);
+    const runs = await settlementWalk(bus, parties, providers);
     await outputs(bus, runs);
+    await bankWalk(bus, runs);
     await providerSystemWalk(bus, providers, parties);
   } finally {
     await bus.close();
