@@ -45,7 +45,7 @@ const notFound = () => new DomainError(ErrorCode.NOT_FOUND, { field: 'ownerId', 
 /**
  * Who gives an account's details: a programme's own operator for its paying account; a payee for
  * its own receiving account, as a provider unit (org = unit id) or the account of its legal entity
- * (org = credit code) once settlement knows the unit belongs to it (an instruction or statement line
+ * (org = credit code) once settlement knows the unit belongs to it (an instruction to the unit
  * names both), and an enterprise (org = its id, or its credit code as settlement's copy of the
  * enterprise has it). Anyone else is told there is no such holder (no probing of ids).
  */
@@ -60,10 +60,10 @@ export async function assertManagesAccount(tx: Tx, principal: Principal, ownerTy
   if (ownerType === 'provider') {
     if (principal.role !== Role.Provider) throw notFound();
     if (principal.org === ownerId) return;
+    // a unit is a payee once an instruction names it (instructions_payee index)
     const [unit] = await queryRows(
       tx,
-      `SELECT 1 FROM settlement.instructions WHERE payee_type = 'provider' AND payee_id = $1 AND payee_credit_code = $2
-       UNION ALL SELECT 1 FROM settlement.statement_lines WHERE provider_id = $1 AND provider_credit_code = $2 LIMIT 1`,
+      `SELECT 1 FROM settlement.instructions WHERE payee_type = 'provider' AND payee_id = $1 AND payee_credit_code = $2 LIMIT 1`,
       [ownerId, principal.org],
     );
     if (!unit) throw notFound();
