@@ -308,8 +308,7 @@ describe('e2e: a year of operation, 2026Q1 to 2027Q4 (all services, real Postgre
     const after2 = await ok(S.matchingReport, { regionId: regions.wuxi }, ops.JS, false);
     expect(after2.regions).toEqual([expect.objectContaining({ regionId: regions.wuxi, defaulting: false, overdueCount: 0 })]);
     await eventually(async () => (await sys.client.call(I.enterpriseDecide, { enterpriseId: registered.id, decision: 'approve' }, { principal: regionAdmin(regions.wuxi), idempotencyKey: key('d') })).ok, 20_000);
-    await payMatching(regions.suzhou, 'JS');
-    await payMatching(regions.hangzhou, 'ZJ');
+    // Suzhou and Hangzhou owe the Q3 matching by mid-January 2027 (3 months after the October payment): they pay next year
     await ledgerClean(label);
   });
 
@@ -336,8 +335,15 @@ describe('e2e: a year of operation, 2026Q1 to 2027Q4 (all services, real Postgre
     await answer(ops.JS, camt054(file, file.transfers.map((t) => ({ endToEndId: t.endToEndId, amount: t.amount })), `${today()}T16:00:00+08:00`));
     expect((await ok(S.runGet, { runId: runs[0].id }, ops.JS, false)).payments).toMatchObject({ settled: { count: file.count }, reconciled: true });
     await bankSettles(runs[1]);
-    // Suzhou's Q3 matching falls due in January 2027: paid across the year end, on time
+    // R-MATCH-1: the Q3 matching fell due across the year end (provincial payment in October + 3 months); paid in January, on time
+    for (const regionId of [regions.suzhou, regions.hangzhou]) {
+      const owed = await ok(S.matchingReport, { regionId }, ops[regionId === regions.suzhou ? 'JS' : 'ZJ'], false);
+      const q3 = owed.obligations.filter((o: { provincialPaidOn: string }) => o.provincialPaidOn.startsWith('2026-10'));
+      expect(q3.map((o: { dueOn: string; amountFen: number; paidFen: number }) => [o.dueOn.slice(0, 7), o.paidFen < o.amountFen])).toEqual([['2027-01', true]]);
+      expect(owed.regions[0]).toMatchObject({ overdueCount: 0, defaulting: false });
+    }
     for (const [name, province] of REGIONS) await payMatching(regions[name], province);
+    expect((await ok(S.matchingCheck, { note: 'January check' }, ops.JS)).defaulting).toEqual([]);
 
     // R-QUOTA-2: what is left of 2026's quota lapses; the 2026 programmes close
     await ok(R.quotaLapse, { year: 2026 }, ops.JS);
