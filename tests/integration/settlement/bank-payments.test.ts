@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
@@ -293,4 +297,32 @@ describe('settlement: payments through the bank (pain.001 out, pain.002 / camt.0
     expect((await runView(runs.q3)).payments).toMatchObject({ returned: { count: sent[0].n }, outstanding: { count: 0 } });
     expect(await ledger()).toEqual([]);
   });
+
+  it('settle bank import (the CLI) imports a bank file, says what each line did, and applies nothing twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'settle-bank-'));
+    const file = join(dir, 'camt054.xml');
+    writeFileSync(file, camt054(files.q2, files.q2.transfers.map((t) => ({ endToEndId: t.endToEndId, amount: t.amount })), '2026-07-25T10:00:00+08:00'));
+    const first = await settle(['bank', 'import', '--operator', 'JS', '--file', file], '2026-10-20T10:00:00+08:00');
+    expect([first.code, first.stderr]).toEqual([0, '']);
+    expect(first.stdout).toMatch(/^camt\.054 BANK-NTF-\S+: 0 of 5 lines applied/);
+    expect(first.stdout).toContain('→ unchanged (was settled)');
+    const again = await settle(['bank', 'import', '--operator', 'JS', '--file', file], '2026-10-20T10:00:00+08:00');
+    expect(again.stdout).toContain('was imported before: nothing applied again');
+    expect((await settle(['bank', 'import', '--operator', 'JS'], '2026-10-20T10:00:00+08:00')).code).toBe(2);
+  });
+
+  function settle(args: string[], now: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((done) => {
+      const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/settlement/src/cli.ts', ...args], {
+        cwd: resolve(__dirname, '../../..'),
+        env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: now, LOG_LEVEL: 'error' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('exit', (code) => done({ code, stdout, stderr }));
+    });
+  }
 });
