@@ -12,6 +12,8 @@ PG_PORT="${PGPORT:-15432}"
 NATS_PORT="${NATS_PORT:-14222}"
 NATS_HTTP_PORT="${NATS_HTTP_PORT:-18222}"
 NATS_DIR="$STATE/nats"
+# NATS passwords, service signing keys, the development identity provider and gRPC CA (scripts/secrets.ts)
+SECRETS="${SECRETS_DIR:-$STATE/secrets}"
 
 log() { printf '[infra] %s\n' "$*"; }
 
@@ -108,11 +110,45 @@ SQL
 
 nats_running() { curl -sf "http://127.0.0.1:$NATS_HTTP_PORT/healthz" >/dev/null 2>&1; }
 
+# Keys and passwords made on this machine on first run (kept afterwards), marked DEVELOPMENT.
+secrets_up() {
+  command -v openssl >/dev/null 2>&1 || { as_root apt-get update -qq; as_root apt-get install -y -qq --no-install-recommends openssl >/dev/null; }
+  (cd "$ROOT" && node -r @swc-node/register scripts/secrets.ts init "$SECRETS" --development >/dev/null)
+  log "secrets in $SECRETS (development keys and passwords, made on this machine)"
+}
+
+# nats-server locked down as everywhere: the system's accounts and permissions (deploy/nats/accounts.conf,
+# generated from libs/contracts), no anonymous user, passwords from the secrets; monitoring on loopback.
+nats_conf() {
+  cp "$ROOT/deploy/nats/accounts.conf" "$NATS_DIR/accounts.conf"
+  cat >"$NATS_DIR/nats.conf" <<CONF
+server_name: voucher-local
+listen: 127.0.0.1:$NATS_PORT
+http: 127.0.0.1:$NATS_HTTP_PORT
+jetstream { store_dir: "$NATS_DIR/js" }
+include ./accounts.conf
+CONF
+}
+
 nats_up() {
   mkdir -p "$NATS_DIR"
-  if nats_running; then log "nats-server already running on 127.0.0.1:$NATS_PORT"; return; fi
-  nohup nats-server -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_HTTP_PORT" -js -sd "$NATS_DIR/js" \
-    -l "$NATS_DIR/nats.log" -P "$NATS_DIR/nats.pid" >/dev/null 2>&1 &
+  nats_conf
+  local digest; digest="$(cat "$NATS_DIR/nats.conf" "$NATS_DIR/accounts.conf" | sha256sum | cut -c1-16)"
+  if nats_running; then
+    if [ -f "$NATS_DIR/nats.pid" ] && [ "$(cat "$NATS_DIR/config.digest" 2>/dev/null)" != "$digest" ]; then
+      log "nats-server runs with another configuration; restarting it"
+      kill "$(cat "$NATS_DIR/nats.pid")" 2>/dev/null || true
+      for _ in $(seq 1 50); do nats_running || break; sleep 0.2; done
+    else
+      log "nats-server already running on 127.0.0.1:$NATS_PORT"; return
+    fi
+  fi
+  for f in "$SECRETS"/nats/*.password; do
+    local user; user="$(basename "$f" .password)"
+    export "NATS_$(echo "$user" | tr 'a-z-' 'A-Z_')_PASSWORD=$(cat "$f")"
+  done
+  echo "$digest" >"$NATS_DIR/config.digest"
+  nohup nats-server -c "$NATS_DIR/nats.conf" -l "$NATS_DIR/nats.log" -P "$NATS_DIR/nats.pid" >/dev/null 2>&1 &
   for _ in $(seq 1 50); do nats_running && break; sleep 0.2; done
   nats_running || { log "nats-server did not become healthy; see $NATS_DIR/nats.log"; exit 1; }
   log "nats-server (JetStream) started on 127.0.0.1:$NATS_PORT"
@@ -127,7 +163,7 @@ down() {
 
 case "${1:-up}" in
   up) command -v curl >/dev/null || { as_root apt-get update -qq; as_root apt-get install -y -qq curl >/dev/null; }
-      install_missing; pg_up; nats_up ;;
+      install_missing; secrets_up; pg_up; nats_up ;;
   down) down ;;
   status) PG_DATA="$(pg_data_dir)"; nats_running && echo "nats: up" || echo "nats: down"; run_pg "$(pg_bin)/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1 && echo "pg: up (data in $PG_DATA)" || echo "pg: down (data in $PG_DATA)" ;;
   *) echo "usage: $0 up|down|status" >&2; exit 2 ;;

@@ -4,6 +4,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 RUN="$ROOT/.infra/run"
+# Development on this machine, said explicitly (without it a service runs as production and refuses
+# the development keys); the secrets scripts/infra.sh made; the gateway's development sign-in for
+# the console; the provider gRPC interface with mutual TLS (the development CA of the secrets).
+export NODE_ENV="${NODE_ENV:-development}"
+export SECRETS_DIR="${SECRETS_DIR:-$ROOT/.infra/secrets}"
+[ -d "$SECRETS_DIR/service-keys" ] || { echo "[system] no secrets in $SECRETS_DIR: run npm run infra:up first"; exit 1; }
 SERVICES=(registry issuance redemption settlement gateway)
 declare -A HTTP_PORTS=([gateway]=3000 [registry]=3101 [issuance]=3102 [redemption]=3103 [settlement]=3104)
 mkdir -p "$RUN"
@@ -19,6 +25,7 @@ up() {
       echo "[system] $svc already running (pid $(cat "$RUN/$svc.pid"))"; continue
     fi
     [ -f "dist/apps/$svc/src/main.js" ] || { echo "[system] $svc is not built; skipping"; continue; }
+    DEV_SIGN_IN="$([ "$svc" = gateway ] && echo "${DEV_SIGN_IN:-true}" || echo false)" GRPC_TLS_DIR="${GRPC_TLS_DIR:-$SECRETS_DIR/grpc}" \
     HTTP_PORT="${HTTP_PORTS[$svc]}" GRPC_PORT="${GRPC_PORT:-50051}" nohup node -r ./scripts/register-paths.js "dist/apps/$svc/src/main.js" \
       >"$RUN/$svc.log" 2>&1 &
     echo $! >"$RUN/$svc.pid"

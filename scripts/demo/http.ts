@@ -10,7 +10,7 @@ export class DemoClient {
     const url = new URL(path, this.baseUrl);
     for (const [k, v] of Object.entries(query ?? {})) url.searchParams.set(k, v);
     const headers: Record<string, string> = {};
-    if (principal) headers.Authorization = `Bearer ${devToken(principal)}`;
+    if (principal) headers.Authorization = `Bearer ${await devToken(principal)}`;
     if (method !== 'GET') {
       headers['Idempotency-Key'] = randomUUID();
       headers['Content-Type'] = 'application/json';

@@ -1,15 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { connect, headers as natsHeaders, NatsConnection } from 'nats';
-import { Headers, Principal, toJson } from '@vc/contracts';
+import { headers as natsHeaders, NatsConnection } from 'nats';
+import { Headers, Principal, PROVIDER_SUBJECTS, Role, toJson } from '@vc/contracts';
 import { decodeReply } from '@vc/messaging';
 import { devToken } from '../dev-token';
+import { connectLocal } from '../local-nats';
 
-/** NATS request-reply as a provider system (or an operator's batch tool) would use it. */
+/**
+ * NATS request-reply as the parties would use it, each as the NATS user it stands for: a provider
+ * system from the provider template account, the apps and operators' calls as the gateway forwards
+ * them, the simulated clock with the operators' `ops` tool user. NATS is locked down here as
+ * everywhere: none of them may do what another does.
+ */
 export class DemoNats {
-  private constructor(readonly nc: NatsConnection) {}
+  private constructor(private readonly provider: NatsConnection, private readonly gateway: NatsConnection, private readonly ops: NatsConnection) {}
 
   static async connect(url: string): Promise<DemoNats> {
-    return new DemoNats(await connect({ servers: url, name: 'demo' }));
+    return new DemoNats(await connectLocal('provider-template', url, 'demo-provider'), await connectLocal('gateway', url, 'demo-apps'), await connectLocal('ops', url, 'demo-ops'));
+  }
+
+  private connectionFor(principal: Principal | null, subject: string): NatsConnection {
+    if (subject.endsWith('.clock.set')) return this.ops;
+    return principal?.role === Role.Provider && PROVIDER_SUBJECTS.includes(subject) ? this.provider : this.gateway;
   }
 
   async call<T = any>(principal: Principal | null, subject: string, body: unknown, idempotencyKey: string | null = randomUUID()): Promise<T> {
@@ -20,9 +31,9 @@ export class DemoNats {
 
   async reply<T = any>(principal: Principal | null, subject: string, body: unknown, idempotencyKey: string | null = randomUUID()) {
     const h = natsHeaders();
-    if (principal) h.set(Headers.Authorization, `Bearer ${devToken(principal)}`);
+    if (principal) h.set(Headers.Authorization, `Bearer ${await devToken(principal)}`);
     if (idempotencyKey) h.set(Headers.IdempotencyKey, idempotencyKey);
-    const msg = await this.nc.request(subject, new TextEncoder().encode(toJson(body)), { timeout: 15000, headers: h });
+    const msg = await this.connectionFor(principal, subject).request(subject, new TextEncoder().encode(toJson(body)), { timeout: 15000, headers: h });
     return decodeReply<T>(msg.data);
   }
 
@@ -34,7 +45,7 @@ export class DemoNats {
   }
 
   async close(): Promise<void> {
-    await this.nc.drain();
+    for (const nc of [this.provider, this.gateway, this.ops]) await nc.drain();
   }
 }
 

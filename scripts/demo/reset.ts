@@ -2,7 +2,7 @@
  * The demo plays on its own database and a fresh event stream, so it can be played again and
  * again from the same start: drops and recreates the demo database and the JetStream stream.
  */
-import { connect } from 'nats';
+import { connectLocal } from '../local-nats';
 import { Client } from 'pg';
 import { EVENT_STREAM } from '@vc/contracts';
 
@@ -16,7 +16,8 @@ async function main() {
   await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
-  const nc = await connect({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:14222' });
+  // the operators' tool user administers the stream
+  const nc = await connectLocal('ops');
   const jsm = await nc.jetstreamManager();
   await jsm.streams.delete(EVENT_STREAM).catch(() => false);
   await nc.close();

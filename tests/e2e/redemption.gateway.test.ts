@@ -20,7 +20,7 @@ describe('redemption through the HTTP gateway (enterprise side, supertest, real 
     sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: 0 })));
     gateway = await bootstrapGateway(sys.config(), false);
     http = request(gateway.getHttpServer());
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     programmeId = await feed.programme('JS', { budgetFen: 100_000_000 });
     provider = await feed.provider({ province: 'ZJ' });
     ent = await feed.enterprise('JS');

@@ -32,7 +32,7 @@ export async function bootstrapGateway(config: AppConfig, listen = true): Promis
     app.useStaticAssets({ root: webRoot, prefix: '/', index: ['index.html'], decorateReply: false });
     app.useStaticAssets({ root: dirname(require.resolve('chart.js')), prefix: '/vendor/chart/', decorateReply: false });
   }
-  if (listen) await app.listen(config.HTTP_PORT || 3000, '0.0.0.0');
+  if (listen) await app.listen(config.HTTP_PORT || 3000, config.BIND_ADDRESS);
   else {
     await app.init();
     await app.getHttpAdapter().getInstance().ready();

@@ -32,11 +32,12 @@ export class GatewayModule {
         AppConfigModule.forRoot(config),
         AppLoggingModule.forRoot('gateway', config.LOG_LEVEL),
         AuthModule,
-        NatsModule.forRoot('gateway'),
+        NatsModule.forRoot('gateway', false),
         ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
         TerminusModule,
       ],
-      controllers: [GatewayHealthController, DevAuthHttpController, ...AREA_CONTROLLERS],
+      // The development sign-in exists only where it is asked for (never in production).
+      controllers: [GatewayHealthController, ...(config.DEV_SIGN_IN === 'true' ? [DevAuthHttpController] : []), ...AREA_CONTROLLERS],
       providers: [
         Forwarder,
         { provide: APP_FILTER, useClass: HttpErrorFilter },

@@ -2,6 +2,7 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import {
   AuditQueryDto,
+  QuarantineQueryDto,
   ClaimQuotaDto,
   CreateProgrammeDto,
   CreateRegionDto,
@@ -21,7 +22,7 @@ import {
   UpdateRegionDto,
 } from '@vc/contracts';
 import { RpcBody, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
-import { ReadAuditUseCase } from '@vc/platform';
+import { ReadAuditUseCase, ReadQuarantineUseCase } from '@vc/platform';
 import { ChangeProgrammeUseCase } from './use-cases/change-programme.use-case';
 import { ClaimQuotaUseCase } from './use-cases/claim-quota.use-case';
 import { CloseProgrammeUseCase } from './use-cases/close-programme.use-case';
@@ -58,6 +59,7 @@ export class IssuanceRpcController {
     private readonly claimQuota: ClaimQuotaUseCase,
     private readonly quota: QuotaQueries,
     private readonly auditLog: ReadAuditUseCase,
+    private readonly quarantine: ReadQuarantineUseCase,
   ) {}
 
   @MessagePattern(S.health)
@@ -153,5 +155,11 @@ export class IssuanceRpcController {
   @MessagePattern(S.auditList)
   audit(@RpcPrincipal() p: Principal, @RpcBody(AuditQueryDto) dto: AuditQueryDto) {
     return this.auditLog.execute(p, dto);
+  }
+
+  /** Events received and not applied (EventConsumer), for the delta desk and auditors. */
+  @MessagePattern(S.quarantineList)
+  quarantined(@RpcPrincipal() p: Principal, @RpcBody(QuarantineQueryDto) dto: QuarantineQueryDto) {
+    return this.quarantine.execute(p, dto);
   }
 }

@@ -14,6 +14,7 @@ import { ClaimQueries } from './use-cases/claim-queries';
 import { CompleteOrderUseCase } from './use-cases/complete-order.use-case';
 import { ConfirmOrderUseCase } from './use-cases/confirm-order.use-case';
 import { CreateOrderUseCase } from './use-cases/create-order.use-case';
+import { ConfirmClaimsUseCase } from './use-cases/confirm-claims.use-case';
 import { InvoiceFlags } from './use-cases/invoice-flags';
 import { LapseQuotaUseCase } from './use-cases/lapse-quota.use-case';
 import { OrderQueries } from './use-cases/order-queries';
@@ -41,6 +42,7 @@ import { SubmitClaimUseCase } from './use-cases/submit-claim.use-case';
     BalanceQueries,
     ReadinessQueries,
     LapseQuotaUseCase,
+    ConfirmClaimsUseCase,
     ReadAuditUseCase,
     GrpcPrincipals,
     ProjectionsConsumer,

@@ -6,6 +6,9 @@ import {
   BalanceQueryDto,
   CancelOrderDto,
   ClaimIdDto,
+  ConfirmClaimsDto,
+  QuarantineQueryDto,
+  Role,
   CreateOrderDto,
   LapseQuotaDto,
   ListClaimsDto,
@@ -16,8 +19,10 @@ import {
   SubmitClaimDto,
   Subjects,
 } from '@vc/contracts';
+import { Roles } from '@vc/auth';
 import { RpcBody, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
-import { ReadAuditUseCase } from '@vc/platform';
+import { ReadAuditUseCase, ReadQuarantineUseCase } from '@vc/platform';
+import { ConfirmClaimsUseCase } from './use-cases/confirm-claims.use-case';
 import { AmendClaimUseCase } from './use-cases/amend-claim.use-case';
 import { BalanceQueries } from './use-cases/balance-queries';
 import { CancelOrderUseCase } from './use-cases/cancel-order.use-case';
@@ -52,7 +57,21 @@ export class RedemptionRpcController {
     private readonly lapseQuota: LapseQuotaUseCase,
     private readonly auditLog: ReadAuditUseCase,
     private readonly readiness: ReadinessQueries,
+    private readonly quarantine: ReadQuarantineUseCase,
+    private readonly confirmClaims: ConfirmClaimsUseCase,
   ) {}
+
+  @MessagePattern(S.quarantineList)
+  quarantined(@RpcPrincipal() p: Principal, @RpcBody(QuarantineQueryDto) dto: QuarantineQueryDto) {
+    return this.quarantine.execute(p, dto);
+  }
+
+  /** Settlement only, with its service credentials (a service token signed by its own key). */
+  @Roles(Role.Service)
+  @MessagePattern(S.claimConfirm)
+  confirmClaimsToPay(@RpcPrincipal() p: Principal, @RpcBody(ConfirmClaimsDto) dto: ConfirmClaimsDto) {
+    return this.confirmClaims.execute(p, dto);
+  }
 
   @MessagePattern(S.health)
   health() {

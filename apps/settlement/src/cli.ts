@@ -56,7 +56,7 @@ function report(err: unknown): never {
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env, { HTTP_PORT: 0, LOG_LEVEL: (process.env.LOG_LEVEL as 'warn') ?? 'warn' });
-  const def: ServiceDefinition = { name: 'settlement-cli', schema: 'settlement', migrations: settlementMigrations, feature: SettleCliModule };
+  const def: ServiceDefinition = { name: 'settlement-cli', identity: 'settlement', schema: 'settlement', migrations: settlementMigrations, feature: SettleCliModule };
   const app = await CommandFactory.createWithoutRunning(ServiceCoreModule.forRoot(def, config), {
     cliName: 'settle',
     logger: ['error'],

@@ -10,6 +10,7 @@ import {
   SetBankAccountDto,
   ListCalendarYearsDto,
   LoadCalendarYearDto,
+  QuarantineQueryDto,
   DecideObjectionDto,
   ExportDto,
   FileObjectionDto,
@@ -31,7 +32,7 @@ import {
   Subjects,
 } from '@vc/contracts';
 import { RpcBody, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
-import { ReadAuditUseCase } from '@vc/platform';
+import { ReadAuditUseCase, ReadQuarantineUseCase } from '@vc/platform';
 import { DisburseUseCase } from './use-cases/disburse.use-case';
 import { GetBankAccountUseCase } from './use-cases/bank/get-bank-account.use-case';
 import { ImportBankReportUseCase } from './use-cases/bank/import-bank-report.use-case';
@@ -70,6 +71,7 @@ export class SettlementRpcController {
     private readonly getBankAccount: GetBankAccountUseCase,
     private readonly importBankReport: ImportBankReportUseCase,
     private readonly readiness: ReadinessUseCase,
+    private readonly quarantine: ReadQuarantineUseCase,
   ) {}
 
   @MessagePattern(S.health)
@@ -228,5 +230,11 @@ export class SettlementRpcController {
   @MessagePattern(S.readinessGet)
   readinessGet(@RpcPrincipal() p: Principal, @RpcBody(ReadinessQueryDto) dto: ReadinessQueryDto) {
     return this.readiness.execute(p, dto);
+  }
+
+  /** Events received and not applied (EventConsumer), for the delta desk and auditors. */
+  @MessagePattern(S.quarantineList)
+  quarantined(@RpcPrincipal() p: Principal, @RpcBody(QuarantineQueryDto) dto: QuarantineQueryDto) {
+    return this.quarantine.execute(p, dto);
   }
 }

@@ -6,8 +6,26 @@ import { IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } 
  * with a bad setting refuses to start and says which variable is wrong.
  */
 export class AppConfig {
+  /**
+   * Fail closed: without an explicit setting the system runs as production (no development keys,
+   * no dev sign-in, no test switches). The local scripts and the tests set development / test.
+   */
   @IsIn(['development', 'test', 'production'])
-  NODE_ENV: 'development' | 'test' | 'production' = 'development';
+  NODE_ENV: 'development' | 'test' | 'production' = 'production';
+
+  /**
+   * The directory of this process's secrets (NATS password, its service signing key, the trusted
+   * service keys, the identity providers' public keys, gRPC TLS material); layout in
+   * libs/auth/src/keys.ts (SecretFiles). Required: without it nothing can be verified.
+   */
+  @IsOptional()
+  @IsString()
+  SECRETS_DIR?: string;
+
+  /** Address the HTTP and gRPC listeners bind to: loopback unless a deployment opens it. */
+  @IsString()
+  @MinLength(1)
+  BIND_ADDRESS = '127.0.0.1';
 
   @IsString()
   DATABASE_URL = 'postgres://postgres@127.0.0.1:15432/voucher';
@@ -36,23 +54,46 @@ export class AppConfig {
   @IsString()
   NATS_URL = 'nats://127.0.0.1:14222';
 
+  /** NATS user; a service connects as its own name unless set (the gateway as `gateway`). */
   @IsOptional()
   @IsString()
   NATS_USER?: string;
 
+  /** NATS password; read from SECRETS_DIR/nats/<user>.password unless set. */
   @IsOptional()
   @IsString()
   NATS_PASSWORD?: string;
 
-  /** HMAC key for principal tokens; production refuses the development default. */
-  @IsString()
-  @MinLength(32)
-  JWT_SECRET = 'development-only-secret-change-me-0123456789';
-
+  /** Lifetime of the tokens the development sign-in issues. */
   @Type(() => Number)
   @IsInt()
   @Min(60)
   JWT_TTL_SECONDS = 8 * 3600;
+
+  /**
+   * The longest a principal token may live: one whose expiry lies further ahead, or whose expiry is
+   * further than this from its issue time, is refused (a token expiring in 2100 is not a session).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  @Max(7 * 24 * 3600)
+  JWT_MAX_TTL_SECONDS = 12 * 3600;
+
+  /**
+   * The gateway's development sign-in (`POST /v1/auth/dev-login`, signed with the development
+   * identity provider's key): off unless set to true, answers loopback callers only, and is refused
+   * in production.
+   */
+  @IsIn(['true', 'false'])
+  DEV_SIGN_IN: 'true' | 'false' = 'false';
+
+  /**
+   * gRPC without TLS (bearer tokens only): refused in production, and only when asked for; without
+   * it a gRPC port needs TLS material (GRPC_TLS_DIR, or SECRETS_DIR/grpc).
+   */
+  @IsIn(['true', 'false'])
+  GRPC_PLAINTEXT: 'true' | 'false' = 'false';
 
   /** `iss` every principal token must carry (and tokens signed here carry): who issues tokens for this system. */
   @IsString()
@@ -159,9 +200,13 @@ export class AppConfig {
   NATS_STREAM_REPLICAS = 1;
 }
 
-export const DEV_JWT_SECRET = new AppConfig().JWT_SECRET;
-
 export class ConfigError extends Error {}
+
+/**
+ * Values that appear in the repository's examples and local set-ups; a production process given one
+ * of them as a secret refuses to start (development keys are refused by their key ids, libs/auth).
+ */
+export const EXAMPLE_SECRETS = ['change-me', 'changeme', 'password', 'secret', 'postgres', 'voucher', 'example'];
 
 export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<AppConfig> = {}): AppConfig {
   const defined = Object.fromEntries(Object.entries(env).filter(([k, v]) => v !== undefined && k in new AppConfig()));
@@ -171,8 +216,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = errors.map((e) => `${e.property}: ${Object.values(e.constraints ?? {}).join('; ')}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
-  if (config.NODE_ENV === 'production' && config.JWT_SECRET === DEV_JWT_SECRET) {
-    throw new ConfigError('invalid configuration:\n  JWT_SECRET: the development key may not be used in production');
+  if (config.NODE_ENV === 'production') {
+    if (!config.SECRETS_DIR) throw new ConfigError('invalid configuration:\n  SECRETS_DIR: required in production (keys and credentials are read from it)');
+    if (config.DEV_SIGN_IN === 'true') throw new ConfigError('invalid configuration:\n  DEV_SIGN_IN: the development sign-in may not be used in production');
+    if (config.GRPC_PLAINTEXT === 'true') throw new ConfigError('invalid configuration:\n  GRPC_PLAINTEXT: gRPC without TLS may not be used in production');
+    const example = EXAMPLE_SECRETS.find((e) => config.NATS_PASSWORD === e || config.DATABASE_URL.includes(`:${e}@`));
+    if (example) throw new ConfigError(`invalid configuration:\n  a development or example secret ("${example}") may not be used in production`);
   }
   if (config.NODE_ENV === 'production' && config.CLOCK_MODE === 'simulated') {
     throw new ConfigError('invalid configuration:\n  CLOCK_MODE: a simulated clock may not be used in production');

@@ -1,123 +1,151 @@
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
+import { PROVINCES } from './principal';
+import { Events } from './subjects';
+import { IsFenJson } from './event-validation';
+import { PROGRAMME_ID_PATTERN, MATCHING_RATIO_PATTERN } from './issuance.dto';
+import { ServiceName } from './bus';
+
 /**
- * Payloads of the events on the VOUCHER_EVENTS stream (EventEnvelope.payload). Money fields are
- * integer fen as JSON numbers (or decimal strings above 2^53); readers convert with BigInt(x).
- * These are the only coupling between services besides request-reply subjects.
+ * Payloads of the events on the VOUCHER_EVENTS stream (EventEnvelope.payload), as validated classes:
+ * the event consumer checks every payload against its class once, before any handler sees it, and an
+ * event that does not match is not applied (libs/messaging, EventConsumer). Money fields are integer
+ * fen as JSON numbers (or decimal strings above 2^53); readers convert with parseFen. These are the
+ * only coupling between services besides request-reply subjects.
  */
 export type FenJson = number | string;
 
 export type ProgrammeMode = 'provider_redeems' | 'enterprise_reimbursed';
+/** At most this many claims ride in one settlement decision event (about 90 bytes each). */
+export const SETTLEMENT_CLAIMS_PER_EVENT = 1000;
+
+const MODES: ProgrammeMode[] = ['provider_redeems', 'enterprise_reimbursed'];
+const PROVIDER_PROVINCES = [...PROVINCES, 'OTHER'];
 
 /** voucher.events.programme.opened / .versioned / .closed — emitted by issuance. */
-export interface ProgrammeEvent {
-  programmeId: string; // e.g. 'JS-2026'
-  province: 'SH' | 'JS' | 'ZJ' | 'AH';
-  year: number;
-  version: number;
-  status: 'open' | 'closed';
-  offsetRateBp: number; // 2500 = 25 %
-  annualCapFen: FenJson;
+export class ProgrammeEvent {
+  @Matches(PROGRAMME_ID_PATTERN) programmeId!: string; // e.g. 'JS-2026'
+  @IsIn(PROVINCES) province!: 'SH' | 'JS' | 'ZJ' | 'AH';
+  @IsInt() @Min(2000) @Max(2100) year!: number;
+  @IsInt() @Min(1) version!: number;
+  @IsIn(['open', 'closed']) status!: 'open' | 'closed';
+  @IsInt() @Min(1) @Max(10000) offsetRateBp!: number; // 2500 = 25 %
+  @IsFenJson() annualCapFen!: FenJson;
   /** the programme's total budget (all versions); redemption credits the difference to what it knew */
-  budgetFen: FenJson;
-  mode: ProgrammeMode;
-  publicityWorkingDays: number;
-  matchingDeadlineMonths: number;
-  rewardRateBp: number;
-  rewardCapFen: FenJson;
+  @IsFenJson() budgetFen!: FenJson;
+  @IsIn(MODES) mode!: ProgrammeMode;
+  @IsInt() @Min(1) @Max(60) publicityWorkingDays!: number;
+  @IsInt() @Min(1) @Max(60) matchingDeadlineMonths!: number;
+  @IsInt() @Min(0) @Max(500) rewardRateBp!: number;
+  @IsFenJson({ zero: true }) rewardCapFen!: FenJson;
   /** orders confirmed from this instant use this version (R-PROG-1) */
-  effectiveFrom: string;
+  @IsISO8601() effectiveFrom!: string;
 }
 
 /** voucher.events.region.registered / .updated — emitted by issuance. */
-export interface RegionEvent {
-  regionId: string;
-  province: 'SH' | 'JS' | 'ZJ' | 'AH';
-  name: string;
+export class RegionEvent {
+  @IsUUID('all') regionId!: string;
+  @IsIn(PROVINCES) province!: 'SH' | 'JS' | 'ZJ' | 'AH';
+  @IsString() @Length(1, 500) name!: string;
   /** exact decimal, e.g. '1.00' */
-  matchingRatio: string;
-  status: 'active' | 'withdrawn';
+  @Matches(MATCHING_RATIO_PATTERN) matchingRatio!: string;
+  @IsIn(['active', 'withdrawn']) status!: 'active' | 'withdrawn';
   /** 1 when registered, one more with each change: a consumer keeps the highest (absent in events from before) */
-  version?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) version?: number;
 }
 
 /** voucher.events.region.defaulting / .caught-up — emitted by settlement (R-MATCH-1). */
-export interface RegionDefaultEvent {
-  regionId: string;
-  overdueCount: number;
-  overdueFen: FenJson;
+export class RegionDefaultEvent {
+  @IsUUID('all') regionId!: string;
+  @IsInt() @Min(0) overdueCount!: number;
+  @IsFenJson({ zero: true }) overdueFen!: FenJson;
 }
 
 /** voucher.events.enterprise.registered / .approved / .rejected — emitted by issuance. */
-export interface EnterpriseEvent {
-  enterpriseId: string;
-  creditCode: string;
-  name: string;
-  province: 'SH' | 'JS' | 'ZJ' | 'AH';
-  regionId: string;
-  status: 'pending' | 'approved' | 'rejected';
-  reason?: string | null;
+export class EnterpriseEvent {
+  @IsUUID('all') enterpriseId!: string;
+  @IsString() @Length(18, 18) creditCode!: string;
+  @IsString() @Length(1, 500) name!: string;
+  @IsIn(PROVINCES) province!: 'SH' | 'JS' | 'ZJ' | 'AH';
+  @IsUUID('all') regionId!: string;
+  @IsIn(['pending', 'approved', 'rejected']) status!: 'pending' | 'approved' | 'rejected';
+  @IsOptional() @IsString() @Length(0, 2000) reason?: string | null;
 }
 
 /** voucher.events.quota.granted — emitted by issuance when a claim is accepted (R-QUOTA-1). */
-export interface QuotaGrantedEvent {
-  claimId: string;
-  enterpriseId: string;
-  programmeId: string;
-  year: number;
-  amountFen: FenJson;
+export class QuotaGrantedEvent {
+  @IsUUID('all') claimId!: string;
+  @IsUUID('all') enterpriseId!: string;
+  @Matches(PROGRAMME_ID_PATTERN) programmeId!: string;
+  @IsInt() @Min(2000) @Max(2100) year!: number;
+  @IsFenJson() amountFen!: FenJson;
 }
 
 /** voucher.events.quota.lapsed — emitted by redemption when year-end lapse ran (R-QUOTA-2). */
-export interface QuotaLapsedEvent {
-  enterpriseId: string;
-  programmeId: string;
-  year: number;
-  amountFen: FenJson;
+export class QuotaLapsedEvent {
+  @IsUUID('all') enterpriseId!: string;
+  @Matches(PROGRAMME_ID_PATTERN) programmeId!: string;
+  @IsInt() @Min(2000) @Max(2100) year!: number;
+  @IsFenJson() amountFen!: FenJson;
+}
+
+/** voucher.events.provider.* — emitted by the registry: the provider's whole state as of `version`. */
+export class ProviderEvent {
+  @IsUUID('all') providerId!: string;
+  @IsString() @Length(18, 18) creditCode!: string;
+  @IsString() @Length(1, 500) unitName!: string;
+  @IsString() @Length(1, 500) legalName!: string;
+  @IsIn(PROVIDER_PROVINCES) province!: string;
+  @IsOptional() @IsString() kind?: string;
+  @IsString() @Length(1, 40) status!: string;
+  @IsBoolean() suspended!: boolean;
+  @IsOptional() @Matches(PROGRAMME_ID_PATTERN) programmeId?: string;
+  /** Raised by the registry with every event about the provider (absent in events from before it did) */
+  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) version?: number;
+  /** The programmes the provider is excluded from as of this version (comes with `version`) */
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @Matches(PROGRAMME_ID_PATTERN, { each: true }) excludedProgrammes?: string[];
 }
 
 /** voucher.events.order.* — emitted by redemption. */
-export interface OrderEvent {
-  orderId: string;
-  programmeId: string;
-  programmeVersion: number;
-  enterpriseId: string;
-  providerId: string;
-  status: string;
-  amountFen: FenJson;
-  voucherFen: FenJson;
-  enterprisePaysFen: FenJson;
+export class OrderEvent {
+  @IsUUID('all') orderId!: string;
+  @Matches(PROGRAMME_ID_PATTERN) programmeId!: string;
+  @IsOptional() @IsInt() @Min(1) programmeVersion!: number | null;
+  @IsUUID('all') enterpriseId!: string;
+  @IsUUID('all') providerId!: string;
+  @IsString() @Length(1, 40) status!: string;
+  @IsFenJson() amountFen!: FenJson;
+  @IsOptional() @IsFenJson({ zero: true }) voucherFen!: FenJson | null;
+  @IsOptional() @IsFenJson({ zero: true }) enterprisePaysFen!: FenJson | null;
 }
 
 /**
  * voucher.events.claim.submitted / .amended — emitted by redemption (R-CLAIM-1..3); settlement keeps
  * its own copy of every claim from these events.
  */
-export interface ClaimEvent {
-  claimId: string;
-  orderId: string;
-  programmeId: string;
-  programmeVersion: number;
-  mode: ProgrammeMode;
-  enterpriseId: string;
-  enterpriseName: string;
-  enterpriseRegionId: string;
-  providerId: string;
-  providerName: string;
-  providerCreditCode: string;
+export class ClaimEvent {
+  @IsUUID('all') claimId!: string;
+  @IsUUID('all') orderId!: string;
+  @Matches(PROGRAMME_ID_PATTERN) programmeId!: string;
+  @IsInt() @Min(1) programmeVersion!: number;
+  @IsIn(MODES) mode!: ProgrammeMode;
+  @IsUUID('all') enterpriseId!: string;
+  @IsString() @Length(1, 500) enterpriseName!: string;
+  @IsUUID('all') enterpriseRegionId!: string;
+  @IsUUID('all') providerId!: string;
+  @IsString() @Length(1, 1001) providerName!: string;
+  @IsString() @Length(18, 18) providerCreditCode!: string;
   /** SH, JS, ZJ, AH or OTHER */
-  providerProvince: string;
-  payeeType: 'provider' | 'enterprise';
-  payeeId: string;
-  amountFen: FenJson;
-  voucherFen: FenJson;
-  invoiceNumber: string;
-  submittedAt: string;
-  status: 'pending_review';
+  @IsIn(PROVIDER_PROVINCES) providerProvince!: string;
+  @IsIn(['provider', 'enterprise']) payeeType!: 'provider' | 'enterprise';
+  @IsUUID('all') payeeId!: string;
+  @IsFenJson() amountFen!: FenJson;
+  @IsFenJson() voucherFen!: FenJson;
+  @IsString() @Length(1, 100) invoiceNumber!: string;
+  @IsISO8601() submittedAt!: string;
+  @IsIn(['pending_review']) status!: 'pending_review';
   /** 1 when submitted, one more with each amendment (R-CLAIM-3); a consumer keeps the highest */
-  revision?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) revision?: number;
 }
-
-/** At most this many claims ride in one settlement decision event (about 90 bytes each). */
-export const SETTLEMENT_CLAIMS_PER_EVENT = 1000;
 
 /**
  * voucher.events.settlement.claim-approved / -rejected / -returned / -paid — emitted by settlement,
@@ -134,61 +162,120 @@ export const SETTLEMENT_CLAIMS_PER_EVENT = 1000;
  * writing the events (docs/performance.md); what was paid is in the run's instructions and
  * statement, and a claim's V in its own record.
  */
-export interface SettlementClaimsEvent {
-  runId: string;
-  programmeId: string;
-  claimIds: string[];
+export class SettlementClaimsEvent {
+  @IsUUID('all') runId!: string;
+  @Matches(PROGRAMME_ID_PATTERN) programmeId!: string;
+  @IsArray() @ArrayMaxSize(SETTLEMENT_CLAIMS_PER_EVENT) @IsUUID('all', { each: true }) claimIds!: string[];
   /** rejected and returned only */
-  orderIds?: string[];
+  @IsOptional() @IsArray() @ArrayMaxSize(SETTLEMENT_CLAIMS_PER_EVENT) @IsUUID('all', { each: true }) orderIds?: string[];
   /** rejected and returned only */
-  voucherFen?: FenJson[];
+  @IsOptional() @IsArray() @ArrayMaxSize(SETTLEMENT_CLAIMS_PER_EVENT) @IsFenJson({ each: true }) voucherFen?: FenJson[];
   /** rejected and returned only */
-  reasons?: Array<string | null>;
+  @IsOptional() @IsArray() @ArrayMaxSize(SETTLEMENT_CLAIMS_PER_EVENT) reasons?: Array<string | null>;
 }
 
 /**
  * voucher.events.claim.flagged — emitted by redemption when a claim is refused because its invoice
  * number already backs another claim anywhere in the delta (R-CLAIM-2): both go to inspection.
  */
-export interface ClaimFlaggedEvent {
-  flagId: string;
-  invoiceNumber: string;
+export class ClaimFlaggedEvent {
+  @IsUUID('all') flagId!: string;
+  @IsString() @Length(1, 100) invoiceNumber!: string;
   /** the order whose claim was refused */
-  orderId: string;
-  programmeId: string;
-  enterpriseId: string;
-  providerId: string;
+  @IsUUID('all') orderId!: string;
+  @Matches(PROGRAMME_ID_PATTERN) programmeId!: string;
+  @IsUUID('all') enterpriseId!: string;
+  @IsUUID('all') providerId!: string;
   /** the claim that already holds the invoice number, and its programme */
-  existingClaimId: string;
-  existingOrderId: string;
-  existingProgrammeId: string;
-  flaggedAt: string;
+  @IsUUID('all') existingClaimId!: string;
+  @IsUUID('all') existingOrderId!: string;
+  @Matches(PROGRAMME_ID_PATTERN) existingProgrammeId!: string;
+  @IsISO8601() flaggedAt!: string;
 }
 
 /** voucher.events.settlement.run-started / -published / -disbursed — emitted by settlement (SPEC 5.6). */
-export interface SettlementRunEvent {
-  runId: string;
-  programmeId: string;
-  quarter: string;
-  state: string;
-  claimCount: number;
-  totalFen: FenJson;
+export class SettlementRunEvent {
+  @IsUUID('all') runId!: string;
+  @Matches(PROGRAMME_ID_PATTERN) programmeId!: string;
+  @Matches(/^\d{4}Q[1-4]$/) quarter!: string;
+  @IsString() @Length(1, 40) state!: string;
+  @IsInt() @Min(0) claimCount!: number;
+  @IsFenJson({ zero: true }) totalFen!: FenJson;
   /** run-published: the publicity window (R-PUB-1) */
-  publishedOn?: string;
-  closesAt?: string;
+  @IsOptional() @IsString() publishedOn?: string;
+  @IsOptional() @IsString() closesAt?: string;
   /** run-disbursed: payment instructions written (R-PAY-1) */
-  instructionCount?: number;
+  @IsOptional() @IsInt() @Min(0) instructionCount?: number;
 }
 
 /** voucher.events.matching.recorded — emitted by settlement when a region admin records a matching payment (R-MATCH-1). */
-export interface MatchingRecordedEvent {
-  paymentId: string;
-  obligationId: string;
-  regionId: string;
-  enterpriseId: string;
-  programmeId: string;
-  runId: string;
-  amountFen: FenJson;
-  paidOn: string;
-  outstandingFen: FenJson;
+export class MatchingRecordedEvent {
+  @IsUUID('all') paymentId!: string;
+  @IsUUID('all') obligationId!: string;
+  @IsUUID('all') regionId!: string;
+  @IsUUID('all') enterpriseId!: string;
+  @Matches(PROGRAMME_ID_PATTERN) programmeId!: string;
+  @IsUUID('all') runId!: string;
+  @IsFenJson() amountFen!: FenJson;
+  @IsString() paidOn!: string;
+  @IsFenJson({ zero: true }) outstandingFen!: FenJson;
+}
+
+export type EventType = (typeof Events)[keyof typeof Events];
+
+export interface EventDefinition {
+  /** the one service whose signature is accepted on this event type */
+  owner: ServiceName;
+  /** the class its payload must validate against */
+  payload: new () => object;
+}
+
+/**
+ * Every event type of the system: which service alone may emit it, and what its payload is. A
+ * consumer applies an event only when its signer owns the type, its subject is its type, and its
+ * payload validates against the class here; anything else goes to quarantine (issue of trust:
+ * nothing on the bus is believed because it arrived).
+ */
+export const EVENT_CATALOG: Record<EventType, EventDefinition> = {
+  [Events.providerAdmitted]: { owner: 'registry', payload: ProviderEvent },
+  [Events.providerApplied]: { owner: 'registry', payload: ProviderEvent },
+  [Events.providerRejected]: { owner: 'registry', payload: ProviderEvent },
+  [Events.providerRevoked]: { owner: 'registry', payload: ProviderEvent },
+  [Events.providerSuspended]: { owner: 'registry', payload: ProviderEvent },
+  [Events.providerReinstated]: { owner: 'registry', payload: ProviderEvent },
+  [Events.providerExcluded]: { owner: 'registry', payload: ProviderEvent },
+  [Events.providerExclusionLifted]: { owner: 'registry', payload: ProviderEvent },
+  [Events.programmeOpened]: { owner: 'issuance', payload: ProgrammeEvent },
+  [Events.programmeVersioned]: { owner: 'issuance', payload: ProgrammeEvent },
+  [Events.programmeClosed]: { owner: 'issuance', payload: ProgrammeEvent },
+  [Events.regionRegistered]: { owner: 'issuance', payload: RegionEvent },
+  [Events.regionUpdated]: { owner: 'issuance', payload: RegionEvent },
+  [Events.regionDefaulting]: { owner: 'settlement', payload: RegionDefaultEvent },
+  [Events.regionCaughtUp]: { owner: 'settlement', payload: RegionDefaultEvent },
+  [Events.enterpriseRegistered]: { owner: 'issuance', payload: EnterpriseEvent },
+  [Events.enterpriseApproved]: { owner: 'issuance', payload: EnterpriseEvent },
+  [Events.enterpriseRejected]: { owner: 'issuance', payload: EnterpriseEvent },
+  [Events.quotaGranted]: { owner: 'issuance', payload: QuotaGrantedEvent },
+  [Events.quotaLapsed]: { owner: 'redemption', payload: QuotaLapsedEvent },
+  [Events.orderCreated]: { owner: 'redemption', payload: OrderEvent },
+  [Events.orderConfirmed]: { owner: 'redemption', payload: OrderEvent },
+  [Events.orderPaid]: { owner: 'redemption', payload: OrderEvent },
+  [Events.orderCancelled]: { owner: 'redemption', payload: OrderEvent },
+  [Events.orderCompleted]: { owner: 'redemption', payload: OrderEvent },
+  [Events.claimSubmitted]: { owner: 'redemption', payload: ClaimEvent },
+  [Events.claimAmended]: { owner: 'redemption', payload: ClaimEvent },
+  [Events.claimFlagged]: { owner: 'redemption', payload: ClaimFlaggedEvent },
+  [Events.settlementRunStarted]: { owner: 'settlement', payload: SettlementRunEvent },
+  [Events.settlementClaimApproved]: { owner: 'settlement', payload: SettlementClaimsEvent },
+  [Events.settlementClaimRejected]: { owner: 'settlement', payload: SettlementClaimsEvent },
+  [Events.settlementClaimReturned]: { owner: 'settlement', payload: SettlementClaimsEvent },
+  [Events.settlementClaimPaid]: { owner: 'settlement', payload: SettlementClaimsEvent },
+  [Events.settlementRunPublished]: { owner: 'settlement', payload: SettlementRunEvent },
+  [Events.settlementRunDisbursed]: { owner: 'settlement', payload: SettlementRunEvent },
+  [Events.matchingRecorded]: { owner: 'settlement', payload: MatchingRecordedEvent },
+};
+
+/** The event types a service may emit (and so publish on the bus), from the catalog. */
+export function eventsOwnedBy(service: ServiceName): EventType[] {
+  return (Object.keys(EVENT_CATALOG) as EventType[]).filter((type) => EVENT_CATALOG[type].owner === service);
 }

@@ -47,6 +47,8 @@ export const Subjects = {
     quotaGet: 'issuance.quota.get',
     // no issuance.quota.lapse: the year-end lapse runs where the balance lives, redemption.quota.lapse (ADR 0003)
     auditList: 'issuance.audit.list',
+    /** events this service received and did not apply (unsigned, foreign, malformed…), for operators and auditors */
+    quarantineList: 'issuance.quarantine.list',
   },
   redemption: {
     health: 'redemption.health.check',
@@ -70,6 +72,12 @@ export const Subjects = {
     /** R-QUOTA-2: year-end lapse of unused quota (programme operator, delta desk or a service job) */
     quotaLapse: 'redemption.quota.lapse',
     auditList: 'redemption.audit.list',
+    quarantineList: 'redemption.quarantine.list',
+    /**
+     * Settlement, with its service credentials, confirms the claims it is about to pay against
+     * redemption's own records (claim, payee, V, state) before it writes instructions.
+     */
+    claimConfirm: 'redemption.claim.confirm',
   },
   settlement: {
     health: 'settlement.health.check',
@@ -111,6 +119,7 @@ export const Subjects = {
     bankReportImport: 'settlement.bank-report.import',
     /** whether settlement has heard of a programme, enterprise, region (reads lag writes: docs/DEVELOPING.md) */
     readinessGet: 'settlement.readiness.get',
+    quarantineList: 'settlement.quarantine.list',
   },
 } as const;
 

@@ -48,6 +48,8 @@ export enum ErrorCode {
   RUN_COUNTERS_DIFFER = 'RUN_COUNTERS_DIFFER',
   /** a payment file needs the paying programme's bank account, which is not on file */
   BANK_ACCOUNT_MISSING = 'BANK_ACCOUNT_MISSING',
+  /** settlement's claims to pay differ from redemption's own records of them: no money leaves */
+  CLAIMS_DISAGREE = 'CLAIMS_DISAGREE',
   // infrastructure
   UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
@@ -115,6 +117,7 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
   YEAR_NOT_CLOSED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   RUN_COUNTERS_DIFFER: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   BANK_ACCOUNT_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  CLAIMS_DISAGREE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, retryable: true },
 };

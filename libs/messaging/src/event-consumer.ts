@@ -1,14 +1,19 @@
 import { Logger } from '@nestjs/common';
 import { AckPolicy, Consumer, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection } from 'nats';
+import { Counter, register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { EVENT_STREAM, EventEnvelope } from '@vc/contracts';
+import { ConsumerSpec, durableName, EVENT_CATALOG, EVENT_STREAM, EventEnvelope, EventType, isUuid, ServiceName, validatePayload } from '@vc/contracts';
 import { Tx } from '@vc/database';
+import { EventVerifier, QuarantineReason, SignatureHeaders } from './event-signing';
 
 export interface EventConsumerOptions {
   schema: string;
-  /** durable consumer name, shared by every instance of the service */
-  durable: string;
-  subjects: string[];
+  /** the service that consumes (its own durables, declared in libs/contracts EVENT_CONSUMERS) */
+  service: ServiceName;
+  /** the consumer group: its name and subjects; each subject gets a durable shared by every instance */
+  consumer: ConsumerSpec;
+  verifier: EventVerifier;
+  /** the event, its payload validated against the catalog's class (only the declared fields) */
   handle: (event: EventEnvelope, tx: Tx) => Promise<void>;
 }
 
@@ -23,19 +28,50 @@ const decoder = new TextDecoder();
  */
 const PULL_EXPIRES_MS = 5000;
 
+/** What is kept of a quarantined message's body: enough to see what it was, bounded. */
+const QUARANTINE_BODY_CHARS = 65_536;
+
+function quarantineCounter(): Counter<'consumer' | 'reason'> {
+  const name = 'voucher_events_quarantined_total';
+  return (
+    (register.getSingleMetric(name) as Counter<'consumer' | 'reason'> | undefined) ??
+    new Counter({ name, help: 'Events received and not applied (unsigned, signed by a key not trusted or not the owner\u2019s, malformed, replayed), by consumer and reason', labelNames: ['consumer', 'reason'] })
+  );
+}
+
+interface Refusal {
+  reason: QuarantineReason;
+  detail: string;
+  eventId?: string;
+  eventType?: string;
+  signer?: string;
+  kid?: string;
+}
+
 /**
- * A durable JetStream consumer whose effect is exactly-once: the event id is recorded in
- * processed_events in the same transaction as the effect, so a redelivery does nothing twice.
+ * A durable JetStream consumer that applies only events it can believe, exactly once.
+ *
+ * Before anything is applied: the signature must verify with a trusted key of the service that
+ * signed it, that service must own the event type (libs/contracts EVENT_CATALOG), the envelope's
+ * type must be the subject it arrived on, and the payload must validate against its class. An
+ * event that fails any of these is not applied: it is recorded in `<schema>.quarantined_events`
+ * with the reason (operators and auditors list them), counted in
+ * `voucher_events_quarantined_total`, and not delivered again.
+ *
+ * Exactly once: the event id is recorded in processed_events with the stream sequence in the same
+ * transaction as the effect, so a redelivery does nothing twice; the same event arriving again as
+ * another stream message (a replay, or a re-publish after a long outage) is quarantined as replayed.
  * Instances of one service share the durable consumer and split the work.
  */
 export class EventConsumer {
   private readonly logger: Logger;
   private readonly messages: ConsumerMessages[] = [];
   private readonly loops: Promise<void>[] = [];
+  private readonly quarantined = quarantineCounter();
   private stopped = false;
 
   constructor(private readonly ds: DataSource, private readonly nc: NatsConnection, private readonly options: EventConsumerOptions) {
-    this.logger = new Logger(`EventConsumer:${options.durable}`);
+    this.logger = new Logger(`EventConsumer:${options.consumer.durable}`);
   }
 
   /**
@@ -44,9 +80,8 @@ export class EventConsumer {
    */
   async start(): Promise<void> {
     const jsm = await this.nc.jetstreamManager();
-    for (const subject of this.options.subjects) {
-      // Wildcard subjects (one ordered consumer for an entity's events) need a valid durable name.
-      const durable = `${this.options.durable}--${subject.split('.').slice(2).join('-').replace(/>/g, 'all').replace(/\*/g, 'any')}`;
+    for (const subject of this.options.consumer.subjects) {
+      const durable = durableName(this.options.consumer.durable, subject);
       await jsm.consumers
         .add(EVENT_STREAM, {
           durable_name: durable,
@@ -84,30 +119,67 @@ export class EventConsumer {
     }
   }
 
-  private async process(msg: JsMsg): Promise<void> {
-    let event: EventEnvelope;
+  /** The event if it can be believed, or why not. */
+  private admit(msg: JsMsg): { event: EventEnvelope } | Refusal {
+    const signature = this.options.verifier.check(msg.subject, msg.data, msg.headers);
+    let envelope: EventEnvelope | null = null;
     try {
-      event = JSON.parse(decoder.decode(msg.data)) as EventEnvelope;
+      envelope = JSON.parse(decoder.decode(msg.data)) as EventEnvelope;
     } catch {
-      this.logger.error(`dropping undecodable message on ${msg.subject}`);
-      msg.term();
-      return;
+      envelope = null;
     }
-    // Not an envelope (no object, no id): it can never be applied, and redelivering it would only
-    // come back. Dropped, as undecodable JSON is.
-    if (typeof event !== 'object' || event === null || typeof event.id !== 'string' || !event.id || typeof event.type !== 'string') {
-      this.logger.error(`dropping a message on ${msg.subject} that is not an event envelope`);
-      msg.term();
-      return;
+    const eventId = typeof envelope?.id === 'string' ? envelope.id : undefined;
+    const eventType = typeof envelope?.type === 'string' ? envelope.type : undefined;
+    if (!signature.ok) return { reason: signature.reason, detail: signature.detail, eventId, eventType, signer: signature.signer, kid: signature.kid };
+    const who = { eventId, eventType, signer: signature.signer, kid: signature.kid };
+    if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope) || !isUuid(envelope.id) || typeof envelope.type !== 'string') {
+      return { reason: 'not_an_envelope', detail: 'the message is not an event envelope (an object with a uuid id and a type)', ...who };
     }
+    if (envelope.type !== msg.subject) return { reason: 'subject_mismatch', detail: `an event of type ${envelope.type} arrived on ${msg.subject}`, ...who };
+    const definition = EVENT_CATALOG[envelope.type as EventType];
+    if (!definition) return { reason: 'unknown_type', detail: `${envelope.type} is not an event type of this system`, ...who };
+    if (definition.owner !== signature.signer) {
+      return { reason: 'wrong_owner', detail: `${envelope.type} is ${definition.owner}\u2019s to emit, not ${signature.signer}\u2019s`, ...who };
+    }
+    const payload = validatePayload(definition.payload, envelope.payload);
+    if (!payload.ok) return { reason: 'invalid_payload', detail: payload.reason, ...who };
+    return { event: { ...envelope, payload: payload.value as Record<string, unknown> } };
+  }
+
+  private async process(msg: JsMsg): Promise<void> {
+    const admitted = this.admit(msg);
+    if (!('event' in admitted)) return this.quarantine(msg, admitted);
+    const event = admitted.event;
+    const seq = msg.seq;
     try {
-      await this.ds.transaction(async (tx) => {
+      const replayOf = await this.ds.transaction(async (tx) => {
         const fresh: unknown[] = await tx.query(
-          `INSERT INTO "${this.options.schema}".processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
-          [this.options.durable, event.id],
+          `INSERT INTO "${this.options.schema}".processed_events (consumer, event_id, stream_seq) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
+          [this.options.consumer.durable, event.id, seq],
         );
-        if (fresh.length > 0) await this.options.handle(event, tx);
+        if (fresh.length > 0) {
+          await this.options.handle(event, tx);
+          return null;
+        }
+        // Applied before: the same stream message redelivered (an ack lost in a crash) is nothing new;
+        // the same event as another stream message is a copy, applied once already.
+        const [first] = await tx.query(`SELECT stream_seq FROM "${this.options.schema}".processed_events WHERE consumer = $1 AND event_id = $2`, [
+          this.options.consumer.durable,
+          event.id,
+        ]);
+        const firstSeq = first?.stream_seq === null || first?.stream_seq === undefined ? null : Number(first.stream_seq);
+        return firstSeq !== null && firstSeq !== seq ? firstSeq : null;
       });
+      if (replayOf !== null) {
+        return this.quarantine(msg, {
+          reason: 'replayed',
+          detail: `event ${event.id} was applied from stream message ${replayOf}; this copy (message ${seq}) is not applied again`,
+          eventId: event.id,
+          eventType: event.type,
+          signer: msg.headers?.get(SignatureHeaders.signer),
+          kid: msg.headers?.get(SignatureHeaders.keyId),
+        });
+      }
       msg.ack();
     } catch (err) {
       // Redelivered after 1 s, then 2, 4 … up to a minute: a handler waiting for another event retries
@@ -116,6 +188,42 @@ export class EventConsumer {
       this.logger.error(`event ${event.id} (${event.type}) failed: ${(err as Error).message}; will be redelivered in ${delay / 1000} s`);
       msg.nak(delay);
     }
+  }
+
+  /** Records a message that is not applied, and does not take it again. */
+  private async quarantine(msg: JsMsg, refusal: Refusal): Promise<void> {
+    const text = decoder.decode(msg.data);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of msg.headers ?? []) headers[k] = v.join(', ');
+    try {
+      await this.ds.query(
+        `INSERT INTO "${this.options.schema}".quarantined_events
+           (consumer, subject, stream_seq, reason, detail, event_id, event_type, signer, key_id, headers, body, body_bytes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+        [
+          this.options.consumer.durable,
+          msg.subject,
+          msg.seq,
+          refusal.reason,
+          refusal.detail,
+          refusal.eventId?.slice(0, 200) ?? null,
+          refusal.eventType?.slice(0, 200) ?? null,
+          refusal.signer?.slice(0, 200) ?? null,
+          refusal.kid?.slice(0, 200) ?? null,
+          JSON.stringify(headers),
+          // text columns hold no NUL; the body is kept as received otherwise
+          text.slice(0, QUARANTINE_BODY_CHARS).replace(/\u0000/g, '\uFFFD'),
+          msg.data.length,
+        ],
+      );
+    } catch (err) {
+      this.logger.error(`could not record a quarantined event on ${msg.subject}: ${(err as Error).message}; will retry`);
+      msg.nak(5000);
+      return;
+    }
+    this.quarantined.inc({ consumer: this.options.consumer.durable, reason: refusal.reason });
+    this.logger.error({ subject: msg.subject, reason: refusal.reason, eventId: refusal.eventId, signer: refusal.signer }, `event not applied (quarantined): ${refusal.detail}`);
+    msg.term();
   }
 
   async stop(): Promise<void> {

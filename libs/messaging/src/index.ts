@@ -7,4 +7,6 @@ export * from './nats.module';
 export * from './rpc-client';
 export * from './outbox-relay';
 export * from './event-consumer';
+export * from './event-signing';
 
+export * from './nats-accounts';

@@ -1,12 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { JetStreamClient, NatsConnection } from 'nats';
 import { DataSource, QueryRunner } from 'typeorm';
+import { EVENT_CATALOG, EventType } from '@vc/contracts';
 import { advisoryKey } from '@vc/database';
+import { EventSigner } from './event-signing';
 
 const encoder = new TextEncoder();
 
 export interface OutboxRelayOptions {
   schema: string;
+  /** signs every event with the service's own key (consumers apply only events signed by their owner) */
+  signer: EventSigner;
   pollMs: number;
   batchSize?: number;
   /** test-only fault injection (see AppConfig.FAULT_INJECTION) */
@@ -148,8 +152,20 @@ export class OutboxRelay {
       [limit, MAX_BATCH_BYTES],
     );
     if (rows.length === 0) return { sent: 0, more: false };
-    // Published in order on one connection; the acks are awaited together.
-    await Promise.all(rows.map((row) => this.js.publish(row.subject, encoder.encode(row.body), { msgID: row.event_id })));
+    const signer = this.options.signer;
+    // Published in order on one connection; the acks are awaited together. A row of a type this
+    // service does not own is never signed: every consumer would refuse it, and the signature must
+    // speak for this service's own events only.
+    await Promise.all(
+      rows.map((row) => {
+        if (EVENT_CATALOG[row.subject as EventType]?.owner !== signer.service) {
+          this.logger.error(`outbox row ${row.id} (${row.subject}) is not an event ${signer.service} owns; not published`);
+          return undefined;
+        }
+        const data = encoder.encode(row.body);
+        return this.js.publish(row.subject, data, { msgID: row.event_id, headers: signer.headers(row.subject, data) });
+      }),
+    );
     if (this.options.fault === 'crash-after-publish') process.kill(process.pid, 'SIGKILL');
     await runner.query(`UPDATE "${this.options.schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
       rows.map((r) => r.id),

@@ -21,13 +21,13 @@ function header(ctx: NatsContext, name: string): string | undefined {
 export class RpcAuthGuard implements CanActivate {
   constructor(private readonly tokens: TokenService, private readonly reflector: Reflector) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'rpc') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()]);
     const ctx = context.switchToRpc().getContext<AuthenticatedContext>();
     const auth = header(ctx, Headers.Authorization);
     if (isPublic && !auth) return true;
-    const principal = this.tokens.verifyHeader(auth);
+    const principal = await this.tokens.verifyHeader(auth);
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
     if (roles && !roles.includes(principal.role)) {
       throw new DomainError(ErrorCode.FORBIDDEN, { message: `role ${principal.role} may not do this` });

@@ -34,7 +34,7 @@ export async function bootstrapService(def: ServiceDefinition, config: AppConfig
   const microservice = app.connectMicroservice<MicroserviceOptions>({
     // The caller's correlation id is set by the strategy around each request (no interceptor).
     strategy: new VoucherNatsServer({
-      ...natsConnectOptions(config, `${def.name}-server`),
+      ...natsConnectOptions(config, `${def.name}-server`, def.name),
       queue: def.name,
       serializer: new JsonReplySerializer(),
       deserializer: new JsonRequestDeserializer(),
@@ -45,7 +45,7 @@ export async function bootstrapService(def: ServiceDefinition, config: AppConfig
   microservice.useGlobalFilters(new RpcErrorFilter());
   microservice.useGlobalGuards(app.get(RpcAuthGuard));
   await app.startAllMicroservices();
-  if (config.HTTP_PORT > 0) await app.listen(config.HTTP_PORT, '0.0.0.0');
+  if (config.HTTP_PORT > 0) await app.listen(config.HTTP_PORT, config.BIND_ADDRESS);
   else await app.init();
   return app;
 }

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { NatsConnection, Subscription } from 'nats';
+import { Msg, NatsConnection, Subscription } from 'nats';
 import { TokenService } from '@vc/auth';
 import { AppConfig } from '@vc/config';
 import { clockSetSubject, Headers, Role, toJson } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { NATS_CONNECTION } from '@vc/messaging';
 import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
+import { identityOf } from './service-keys';
 
 /**
  * The business clock. Every rule that depends on 'now' (quota years, quarters, publicity windows,
@@ -44,24 +45,28 @@ export class Clock implements OnApplicationBootstrap, OnApplicationShutdown {
   onApplicationBootstrap(): void {
     if (!this.simulated) return;
     // No queue group: every instance of the service moves its clock.
-    this.subscription = this.nc.subscribe(clockSetSubject(this.def.name), {
+    this.subscription = this.nc.subscribe(clockSetSubject(identityOf(this.def)), {
       callback: (err, msg) => {
         if (err) return;
-        let reply: unknown;
-        try {
-          const principal = this.tokens.verifyHeader(msg.headers?.get(Headers.Authorization));
-          if (principal.role !== Role.DeltaOperator && principal.role !== Role.Service) throw new DomainError(ErrorCode.FORBIDDEN);
-          const { now } = JSON.parse(new TextDecoder().decode(msg.data)) as { now?: string };
-          if (!now || Number.isNaN(Date.parse(now))) throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'now', message: 'now must be an ISO 8601 instant' });
-          this.set(new Date(now));
-          this.logger.warn(`simulated clock set to ${this.now().toISOString()}`);
-          reply = { ok: true, data: { now: this.now().toISOString() } };
-        } catch (e) {
-          reply = { ok: false, error: (e instanceof DomainError ? e : new DomainError(ErrorCode.MALFORMED_REQUEST)).toBody() };
-        }
-        msg.respond(new TextEncoder().encode(toJson(reply)));
+        void this.answer(msg);
       },
     });
+  }
+
+  private async answer(msg: Msg): Promise<void> {
+    let reply: unknown;
+    try {
+      const principal = await this.tokens.verifyHeader(msg.headers?.get(Headers.Authorization));
+      if (principal.role !== Role.DeltaOperator && principal.role !== Role.Service) throw new DomainError(ErrorCode.FORBIDDEN);
+      const { now } = JSON.parse(new TextDecoder().decode(msg.data)) as { now?: string };
+      if (!now || Number.isNaN(Date.parse(now))) throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'now', message: 'now must be an ISO 8601 instant' });
+      this.set(new Date(now));
+      this.logger.warn(`simulated clock set to ${this.now().toISOString()}`);
+      reply = { ok: true, data: { now: this.now().toISOString() } };
+    } catch (e) {
+      reply = { ok: false, error: (e instanceof DomainError ? e : new DomainError(ErrorCode.MALFORMED_REQUEST)).toBody() };
+    }
+    msg.respond(new TextEncoder().encode(toJson(reply)));
   }
 
   onApplicationShutdown(): void {

@@ -3,7 +3,7 @@ import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@vc/config';
 import { createServiceDataSource, migrate } from '@vc/database';
-import { NATS_CONNECTION, OutboxRelay } from '@vc/messaging';
+import { EventSigner, NATS_CONNECTION, OutboxRelay } from '@vc/messaging';
 import { ServiceDefinition, SERVICE_DEFINITION } from './service-definition';
 
 export function dataSourceProvider(): Provider {
@@ -37,8 +37,9 @@ export class Outbox implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(NATS_CONNECTION) nc: NatsConnection,
     config: AppConfig,
     @Inject(SERVICE_DEFINITION) readonly def: ServiceDefinition,
+    signer: EventSigner,
   ) {
-    this.relay = new OutboxRelay(ds, nc, { schema: def.schema, pollMs: config.OUTBOX_POLL_MS, fault: config.FAULT_INJECTION });
+    this.relay = new OutboxRelay(ds, nc, { schema: def.schema, signer, pollMs: config.OUTBOX_POLL_MS, fault: config.FAULT_INJECTION });
   }
 
   get schema(): string {

@@ -7,5 +7,7 @@ export * from './unit-of-work';
 export * from './metrics';
 export * from './clock';
 export * from './read-audit.use-case';
+export * from './read-quarantine.use-case';
+export * from './service-keys';
 export * from './memory';
 export * from './readiness';

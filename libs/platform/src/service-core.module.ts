@@ -11,6 +11,10 @@ import { UnitOfWork } from './unit-of-work';
 import { Clock } from './clock';
 import { ReadinessDetails } from './readiness';
 import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
+import { EventSigner, EventVerifier } from '@vc/messaging';
+import { ServiceTokenSigner, TrustedServiceKeys } from '@vc/auth';
+import { identityOf, SERVICE_KEY, serviceKeyProviders } from './service-keys';
+import { ReadQuarantineUseCase } from './read-quarantine.use-case';
 
 /**
  * What every NATS service has: validated config, structured logs, principal tokens, one NATS
@@ -25,8 +29,20 @@ export class ServiceCoreModule {
       global: true,
       imports: [TerminusModule],
       controllers: [HealthController],
-      providers: [definition, dataSourceProvider(), Outbox, UnitOfWork, Clock, DataSourceLifecycle, DependencyHealth, RpcAuthGuard, ReadinessDetails],
-      exports: [definition, DataSource, Outbox, UnitOfWork, Clock, RpcAuthGuard, ReadinessDetails],
+      providers: [
+        definition,
+        ...serviceKeyProviders(),
+        dataSourceProvider(),
+        Outbox,
+        UnitOfWork,
+        Clock,
+        DataSourceLifecycle,
+        DependencyHealth,
+        RpcAuthGuard,
+        ReadQuarantineUseCase,
+        ReadinessDetails,
+      ],
+      exports: [definition, DataSource, Outbox, UnitOfWork, Clock, RpcAuthGuard, TrustedServiceKeys, SERVICE_KEY, EventSigner, EventVerifier, ServiceTokenSigner, ReadQuarantineUseCase, ReadinessDetails],
     };
     return {
       module: class ServiceRootModule {},
@@ -34,7 +50,7 @@ export class ServiceCoreModule {
         AppConfigModule.forRoot(config),
         AppLoggingModule.forRoot(def.name, config.LOG_LEVEL),
         AuthModule,
-        NatsModule.forRoot(def.name),
+        NatsModule.forRoot(identityOf(def)),
         core,
         def.feature,
       ],

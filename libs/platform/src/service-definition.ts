@@ -5,6 +5,8 @@ export const SERVICE_DEFINITION = Symbol('SERVICE_DEFINITION');
 export interface ServiceDefinition {
   /** service name: queue group, log field, NATS client name */
   name: string;
+  /** the service it acts as, when not its name (the settle CLI acts as settlement: its NATS user and keys) */
+  identity?: string;
   /** PostgreSQL schema the service owns */
   schema: string;
   migrations: Function[];

@@ -1,17 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { connect, headers as natsHeaders, NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { TokenService } from '@vc/auth';
-import { AppConfig } from '@vc/config';
-import { EVENT_STREAM, Headers, Principal, toJson } from '@vc/contracts';
-import { decodeReply, RpcReply } from '@vc/messaging';
-
-/** Signs as the services verify with their default (development) settings: key, issuer, audience. */
-const tokens = new TokenService(new AppConfig());
-
-/** A token for a principal, signed with the development key the test services use. */
-export function tokenFor(principal: Principal): string {
-  return tokens.sign(principal, 3600);
-}
+import { loadServiceKey, TrustedServiceKeys } from '@vc/auth';
+import { EVENT_CATALOG, EVENT_STREAM, EventType, Headers, Principal, ServiceName, toJson } from '@vc/contracts';
+import { decodeReply, EventSigner, inboxPrefix, RpcReply } from '@vc/messaging';
+import { testNatsPassword, testSecretsDir, tokenFor } from './secrets';
 
 export interface CallOptions {
   principal?: Principal;
@@ -24,12 +17,21 @@ export interface CallOptions {
   correlationId?: string;
 }
 
-/** A plain NATS client, as a provider system would use, returning the reply envelope. */
+/** A connection to a suite's nats-server as one of the system's NATS users. */
+export function connectAs(url: string, user: string, name = `test-${user}`): Promise<NatsConnection> {
+  return connect({ servers: url, name, user, pass: testNatsPassword(user), inboxPrefix: user === 'provider-template' ? undefined : inboxPrefix(user) });
+}
+
+/**
+ * A plain NATS client returning the reply envelope: requests go as the gateway user (what the
+ * gateway, or an operator's tool, may call), and `nc` is the operators' `ops` user, for looking at
+ * the event stream and its consumers. Neither may publish events or answer requests.
+ */
 export class NatsTestClient {
-  private constructor(readonly nc: NatsConnection) {}
+  private constructor(readonly nc: NatsConnection, private readonly requests: NatsConnection) {}
 
   static async connect(url: string): Promise<NatsTestClient> {
-    return new NatsTestClient(await connect({ servers: url, name: 'test-client' }));
+    return new NatsTestClient(await connectAs(url, 'ops', 'test-ops'), await connectAs(url, 'gateway', 'test-client'));
   }
 
   async call<T = any>(subject: string, body: unknown, options: CallOptions = {}): Promise<RpcReply<T>> {
@@ -39,7 +41,9 @@ export class NatsTestClient {
     if (options.idempotencyKey) h.set(Headers.IdempotencyKey, options.idempotencyKey);
     if (options.correlationId) h.set(Headers.CorrelationId, options.correlationId);
     const payload = options.raw ?? toJson(body ?? {});
-    const msg = await this.nc.request(subject, new TextEncoder().encode(payload), { timeout: options.timeoutMs ?? 15000, headers: h });
+    // the simulated clock is moved with the operators' tool user, as the demo does
+    const nc = subject.endsWith('.clock.set') ? this.nc : this.requests;
+    const msg = await nc.request(subject, new TextEncoder().encode(payload), { timeout: options.timeoutMs ?? 15000, headers: h });
     return decodeReply<T>(msg.data);
   }
 
@@ -51,7 +55,7 @@ export class NatsTestClient {
   }
 
   async close(): Promise<void> {
-    await this.nc.drain().catch(() => this.nc.close());
+    for (const nc of [this.requests, this.nc]) await nc.drain().catch(() => nc.close());
   }
 }
 
@@ -87,13 +91,61 @@ export async function sql<T = any>(databaseUrl: string, text: string, params: un
   }
 }
 
-/** Publishes an event envelope to JetStream as another service would (tests feed upstream events). */
-export async function publishEvent(nc: NatsConnection, subject: string, aggregateId: string, payload: unknown): Promise<string> {
-  const { randomUUID } = await import('node:crypto');
-  const id = randomUUID();
-  const envelope = { id, type: subject, aggregateType: subject.split('.')[2], aggregateId, occurredAt: new Date().toISOString(), payload };
-  await nc.jetstream().publish(subject, new TextEncoder().encode(toJson(envelope)), { msgID: id });
-  return id;
+/**
+ * Publishes events as the service that owns them would: connected as that service's NATS user and
+ * signed with its key (tests feed the upstream events of a service they do not start).
+ */
+export class EventPublisher {
+  private readonly connections = new Map<ServiceName, Promise<NatsConnection>>();
+  private readonly signers = new Map<ServiceName, EventSigner>();
+
+  constructor(private readonly url: string) {}
+
+  signer(service: ServiceName): EventSigner {
+    let signer = this.signers.get(service);
+    if (!signer) {
+      const trusted = TrustedServiceKeys.load(testSecretsDir(), false);
+      signer = new EventSigner(loadServiceKey(testSecretsDir(), service, trusted, false));
+      this.signers.set(service, signer);
+    }
+    return signer;
+  }
+
+  connection(service: ServiceName): Promise<NatsConnection> {
+    let nc = this.connections.get(service);
+    if (!nc) {
+      nc = connectAs(this.url, service, `test-events-${service}`);
+      this.connections.set(service, nc);
+    }
+    return nc;
+  }
+
+  /** Publishes bytes on an event subject as `service`, signed by it (or unsigned), with its own Nats-Msg-Id. */
+  async publishRaw(service: ServiceName, subject: string, data: Uint8Array, options: { msgID?: string; signed?: boolean } = {}): Promise<{ seq: number; duplicate: boolean }> {
+    const nc = await this.connection(service);
+    const headers = options.signed === false ? undefined : this.signer(service).headers(subject, data);
+    return nc.jetstream().publish(subject, data, { msgID: options.msgID ?? randomUUID(), headers });
+  }
+
+  /** An event of `subject` from its owner (EVENT_CATALOG), as its outbox would have written it. */
+  async publish(subject: string, aggregateId: string, payload: unknown, occurredAt = new Date()): Promise<string> {
+    const owner = EVENT_CATALOG[subject as EventType]?.owner;
+    if (!owner) throw new Error(`${subject} is not an event type of the catalog`);
+    const id = randomUUID();
+    const envelope = { id, type: subject, aggregateType: subject.split('.')[2], aggregateId, occurredAt: occurredAt.toISOString(), payload };
+    await this.publishRaw(owner, subject, new TextEncoder().encode(toJson(envelope)), { msgID: id });
+    return id;
+  }
+
+  async close(): Promise<void> {
+    for (const nc of this.connections.values()) await (await nc).drain().catch(() => undefined);
+    this.connections.clear();
+  }
+}
+
+/** Publishes an event as its owning service would (signed, as that service's NATS user). */
+export function publishEvent(sys: { events: EventPublisher }, subject: string, aggregateId: string, payload: unknown): Promise<string> {
+  return sys.events.publish(subject, aggregateId, payload);
 }
 
 /** Every durable consumer of the event stream has been given, and has acked, all the stream holds for it. */

@@ -2,3 +2,4 @@ export * from './infra';
 export * from './clients';
 export * from './system';
 export * from './postgres';
+export * from './secrets';

@@ -1,10 +1,12 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo, createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { NATS_USERS, natsAccountsConf, passwordVariable } from '@vc/messaging';
+import { testNatsPassword, testSecretsDir } from './secrets';
 
 /** The PostgreSQL server started by `npm run infra:up` (or CI); tests create their own databases on it. */
 export const TEST_PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:15432/postgres';
@@ -67,13 +69,38 @@ async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
   throw new Error(`nats-server did not listen on ${port}`);
 }
 
-/** A real nats-server with JetStream, private to one test suite (its own port and store). */
+/**
+ * nats-server's environment with the NATS password of every user (accounts.conf reads them as
+ * $NATS_<USER>_PASSWORD), from this process's test secrets.
+ */
+export function natsServerEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const user of NATS_USERS) env[passwordVariable(user)] = testNatsPassword(user);
+  return env;
+}
+
+/**
+ * A nats-server configuration file with the system's own accounts and permissions (the text of
+ * deploy/nats/accounts.conf, from libs/contracts): no anonymous user, each service its own rights.
+ */
+export function writeNatsConfig(dir: string, port: number, extra = ''): string {
+  writeFileSync(join(dir, 'accounts.conf'), natsAccountsConf());
+  const file = join(dir, 'nats.conf');
+  writeFileSync(file, `listen: 127.0.0.1:${port}\njetstream { store_dir: ${JSON.stringify(join(dir, 'store'))} }\n${extra}\ninclude ./accounts.conf\n`);
+  return file;
+}
+
+/**
+ * A real nats-server with JetStream, private to one test suite (its own port and store), locked
+ * down as everywhere else (writeNatsConfig).
+ */
 export async function startNats(): Promise<TestNats> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'vc-nats-'));
+  const config = writeNatsConfig(dir, port);
   let proc: ChildProcess | null = null;
   const start = async () => {
-    proc = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir], { stdio: 'ignore' });
+    proc = spawn('nats-server', ['-c', config], { stdio: 'ignore', env: natsServerEnv() });
     await waitForPort(port);
   };
   const stop = async () => {
@@ -150,7 +177,7 @@ export async function spawnService(
   const entry = options.compiled ? ['-r', './scripts/register-paths.js', `dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', `apps/${app}/src/main.ts`];
   const child = spawn(process.execPath, entry, {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', HTTP_PORT: '0', GRPC_PORT: '0', ...env },
+    env: { ...process.env, NODE_ENV: 'test', SECRETS_DIR: testSecretsDir(), LOG_LEVEL: 'info', HTTP_PORT: '0', GRPC_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // the output, as much as a failure report needs: past 256 kB only the latest half is kept (a

@@ -2,7 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import { loadConfig, AppConfig } from '@vc/config';
 import { bootstrapService, ServiceDefinition } from '@vc/platform';
 import { createTestDatabase, startNats, TestDatabase, TestNats } from './infra';
-import { NatsTestClient } from './clients';
+import { EventPublisher, NatsTestClient } from './clients';
+import { testSecretsDir } from './secrets';
 
 /**
  * Real PostgreSQL and real NATS (JetStream) for one suite, with services booted in-process.
@@ -11,6 +12,8 @@ import { NatsTestClient } from './clients';
 export class TestSystem {
   readonly apps: INestApplication[] = [];
   client!: NatsTestClient;
+  /** publishes events as their owning service would (signed), for services a suite does not start */
+  events!: EventPublisher;
 
   private constructor(readonly nats: TestNats, readonly db: TestDatabase) {}
 
@@ -27,13 +30,23 @@ export class TestSystem {
     }
     const system = new TestSystem(nats.value, db.value);
     system.client = await NatsTestClient.connect(nats.value.url);
+    system.events = new EventPublisher(nats.value.url);
     return system;
   }
 
   config(overrides: Partial<AppConfig> = {}): AppConfig {
     return loadConfig(
       {},
-      { NODE_ENV: 'test', DATABASE_URL: this.db.url, NATS_URL: this.nats.url, LOG_LEVEL: 'warn', DB_POOL_SIZE: 5, OUTBOX_POLL_MS: 20, ...overrides },
+      {
+        NODE_ENV: 'test',
+        SECRETS_DIR: testSecretsDir(),
+        DATABASE_URL: this.db.url,
+        NATS_URL: this.nats.url,
+        LOG_LEVEL: 'warn',
+        DB_POOL_SIZE: 5,
+        OUTBOX_POLL_MS: 20,
+        ...overrides,
+      },
     );
   }
 
@@ -51,6 +64,7 @@ export class TestSystem {
 
   async stop(): Promise<void> {
     await this.client?.close();
+    await this.events?.close();
     for (const app of this.apps.reverse()) await app.close().catch(() => undefined);
     await this.nats.dispose();
     await this.db.drop();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Subjects } from '@vc/contracts';
-import { freePort, NatsTestClient, sql, tokenFor } from '@vc/testing';
+import { EventPublisher, freePort, NatsTestClient, sql, tokenFor } from '@vc/testing';
 import { UpstreamFeed } from '../../../tests/fixtures/redemption';
 import { natsLoad, LoadResult } from '../load';
 import { BenchContext, Scenario } from '../scenarios';
@@ -15,7 +15,7 @@ const GRPC_CHANNELS = Number(process.env.BENCH_GRPC_CHANNELS ?? 1);
  */
 export async function seedPayments(ctx: BenchContext, ordersWanted: number) {
   const client = await NatsTestClient.connect(ctx.nats.url);
-  const feed = new UpstreamFeed(client, ctx.db.url);
+  const feed = new UpstreamFeed({ client, db: ctx.db, events: new EventPublisher(ctx.nats.url) });
   const programmeId = await feed.programme('JS', { budgetFen: 10n ** 12n });
   const provider = await feed.provider({ province: 'SH' });
   const enterprises = [];
@@ -47,7 +47,7 @@ export async function seedPayments(ctx: BenchContext, ordersWanted: number) {
 export const paymentsOverNats: Scenario = {
   name: 'voucher payment over NATS',
   async run(ctx: BenchContext): Promise<LoadResult[]> {
-    await ctx.spawn('redemption', 'redemption', { GRPC_PORT: String(await freePort()), DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', ...(process.env.BENCH_OUTBOX_HOLD ? { FAULT_INJECTION: 'outbox-hold' } : {}) });
+    await ctx.spawn('redemption', 'redemption', { GRPC_PORT: String(await freePort()), GRPC_PLAINTEXT: 'true', DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', ...(process.env.BENCH_OUTBOX_HOLD ? { FAULT_INJECTION: 'outbox-hold' } : {}) });
     const { orders, tokens } = await seedPayments(ctx, Math.max(20_000, ctx.seconds * 6000));
     let next = 0;
     const result = await natsLoad(ctx.nats.url, 'voucher payment over NATS (end to end)', { concurrency: ctx.concurrency, seconds: ctx.seconds, maxRequests: orders.length }, () => {
@@ -92,7 +92,7 @@ export const paymentsOverGrpc: Scenario = {
   async run(ctx: BenchContext): Promise<LoadResult[]> {
     const { VoucherRedemptionGrpcClient } = await import('../../examples/provider-client/grpc-client');
     const port = await freePort();
-    await ctx.spawn('redemption-grpc', 'redemption', { GRPC_PORT: String(port), DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16' });
+    await ctx.spawn('redemption-grpc', 'redemption', { GRPC_PORT: String(port), GRPC_PLAINTEXT: 'true', DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16' });
     const { orders, providerToken } = await seedPayments(ctx, Math.max(20_000, ctx.seconds * 5000));
     // The provider system pays its customers' vouchers, as gRPC's users do: one channel, its own token.
     const clients = Array.from({ length: GRPC_CHANNELS }, () => new VoucherRedemptionGrpcClient({ address: `127.0.0.1:${port}`, token: providerToken }));
@@ -110,7 +110,7 @@ export const enterpriseHttpRead: Scenario = {
   name: 'enterprise HTTP read (own orders)',
   async run(ctx: BenchContext): Promise<LoadResult[]> {
     const autocannon = (await import('autocannon')).default;
-    await ctx.spawn('redemption-http', 'redemption', { GRPC_PORT: String(await freePort()) });
+    await ctx.spawn('redemption-http', 'redemption', { GRPC_PORT: String(await freePort()), GRPC_PLAINTEXT: 'true' });
     const { tokens } = await seedPayments(ctx, 2000);
     const port = await freePort();
     await ctx.spawn('gateway', 'gateway', { HTTP_PORT: String(port), RATE_LIMIT_PER_MINUTE: '100000000' });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_SAMPLE_RATE_BP, Events, Role, Subjects } from '@vc/contracts';
-import { consumersCaughtUp, eventually, NatsTestClient, publishEvent, sql, tokenFor } from '@vc/testing';
+import { consumersCaughtUp, eventually, EventPublisher, NatsTestClient, publishEvent, sql, tokenFor } from '@vc/testing';
 import { LoadResult } from '../load';
 import { BenchContext, Scenario } from '../scenarios';
 
@@ -26,7 +26,8 @@ function settlementScenario(claims: number, flags: Pick<Scenario, 'flag' | 'repl
       await ctx.spawn('settlement', 'settlement', { CLOCK_MODE: 'simulated', SIMULATED_NOW: '2026-10-09T10:00:00+08:00', RPC_TIMEOUT_MS: '600000' });
       const client = await NatsTestClient.connect(ctx.nats.url);
       const programmeId = 'JS-2026';
-      await publishEvent(client.nc, Events.programmeOpened, programmeId, {
+      const events = new EventPublisher(ctx.nats.url);
+      await publishEvent({ events }, Events.programmeOpened, programmeId, {
         programmeId, province: 'JS', year: 2026, version: 1, status: 'open', offsetRateBp: 2500, annualCapFen: '10000000', budgetFen: '1000000000000',
         mode: 'provider_redeems', publicityWorkingDays: 5, matchingDeadlineMonths: 3, rewardRateBp: 500, rewardCapFen: '50000000', effectiveFrom: '2026-01-01T00:00:00Z',
       });

@@ -24,8 +24,8 @@ describe('hostile input over gRPC (real @grpc/grpc-js client)', () => {
   beforeAll(async () => {
     sys = await TestSystem.start();
     const port = await freePort();
-    sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: port })));
-    const feed = new UpstreamFeed(sys.client, sys.db.url);
+    sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: port, GRPC_PLAINTEXT: 'true' })));
+    const feed = new UpstreamFeed(sys);
     const programmeId = await feed.programme('JS', { budgetFen: 1_000_000_000 });
     provider = await feed.provider();
     ent = await feed.enterprise('JS');

@@ -36,7 +36,7 @@ describe('security matrix (money paths): roles × endpoints × objects of anothe
     sys.apps.push(redemption);
     apps.push(redemption, await sys.startService(settlementService, clock));
     gateway = await bootstrapGateway(sys.config({ RATE_LIMIT_PER_MINUTE: 1_000_000 }), false);
-    const feed = new UpstreamFeed(sys.client, sys.db.url);
+    const feed = new UpstreamFeed(sys);
     const programmeId = await feed.programme('JS', { budgetFen: 100_000_000, year: 2026, effectiveFrom: new Date('2026-01-01T00:00:00+08:00') });
     const provider = await feed.provider({ province: 'SH' });
     const victim = await feed.enterprise('JS');

@@ -9,7 +9,7 @@ import { loadConfig } from '@vc/config';
 import { Events as EventSubjects, Subjects } from '@vc/contracts';
 import { decodeReply } from '@vc/messaging';
 import { bootstrapService } from '@vc/platform';
-import { createTestDatabase, eventually, freePorts, publishEvent, sql, TestDatabase, tokenFor } from '@vc/testing';
+import { createTestDatabase, eventually, EventPublisher, freePorts, sql, TestDatabase, tokenFor } from '@vc/testing';
 import { issuanceService } from '../../../apps/issuance/src/issuance.module';
 import { redemptionService } from '../../../apps/redemption/src/redemption.module';
 import { registryService } from '../../../apps/registry/src/registry.module';
@@ -318,7 +318,7 @@ describe('NATS permissions (deploy/nats/nats.conf)', () => {
 
     it('NATS permissions: the issuance service creates its durable consumers, pulls and acks events with its own user', async () => {
       const settlement = await connectAs('settlement');
-      const eventId = await publishEvent(settlement, EventSubjects.regionCaughtUp, 'region-x', { regionId: randomUUID() });
+      const eventId = await new EventPublisher(nats.url).publish(EventSubjects.regionCaughtUp, 'region-x', { regionId: randomUUID(), overdueCount: 0, overdueFen: 0 });
       await eventually(async () => {
         const rows = await sql(db.url, `SELECT 1 FROM issuance.processed_events WHERE event_id = $1`, [eventId]);
         return rows.length === 1;

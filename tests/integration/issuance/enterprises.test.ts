@@ -126,11 +126,11 @@ describe('issuance: linked regions and enterprises (real PostgreSQL + NATS)', ()
     const id = registered.ok ? registered.data.id : '';
     const defaulting = () => sys.client.ok(S.regionGet, { regionId: region.id }, { principal: regionAdmin(region.id) }).then((r) => r.defaulting as boolean);
 
-    await publishEvent(sys.client.nc, Events.regionDefaulting, region.id, { regionId: region.id, overdueCount: 2, overdueFen: 120_000 });
+    await publishEvent(sys, Events.regionDefaulting, region.id, { regionId: region.id, overdueCount: 2, overdueFen: 120_000 });
     await eventually(defaulting);
     expect(await decide(id, region.id, 'approve')).toMatchObject({ ok: false, error: { code: 'REGION_DEFAULTING', field: 'enterpriseId' } });
 
-    await publishEvent(sys.client.nc, Events.regionCaughtUp, region.id, { regionId: region.id, overdueCount: 0, overdueFen: 0 });
+    await publishEvent(sys, Events.regionCaughtUp, region.id, { regionId: region.id, overdueCount: 0, overdueFen: 0 });
     await eventually(async () => !(await defaulting()));
     expect(await decide(id, region.id, 'approve')).toMatchObject({ ok: true, data: { status: 'approved' } });
 

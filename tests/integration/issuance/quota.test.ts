@@ -189,7 +189,7 @@ describe('issuance: quota claims under the annual cap (real PostgreSQL + NATS)',
   it('R-QUOTA-2 / R-LEDGER-1: each lapse redemption reports is recorded on the enterprise-year and in the ledger (consumer of quota.lapsed)', async () => {
     const e = await approvedEnterprise(sys.client, region.id, 'JS', YEAR);
     await claim(e, 5_000);
-    const lapse = (amountFen: number) => publishEvent(sys.client.nc, Events.quotaLapsed, e.id, { enterpriseId: e.id, programmeId: `JS-${YEAR}`, year: YEAR, amountFen });
+    const lapse = (amountFen: number) => publishEvent(sys, Events.quotaLapsed, e.id, { enterpriseId: e.id, programmeId: `JS-${YEAR}`, year: YEAR, amountFen });
     await lapse(3_000);
     await lapse(1_000);
     await eventually(async () => (await sys.client.ok(S.quotaGet, { enterpriseId: e.id }, { principal: e.principal })).years[0].lapsedFen === 4_000);

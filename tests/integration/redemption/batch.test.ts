@@ -33,7 +33,7 @@ describe('redemption: payments made in batches (R-OFFSET-1..2, R-AUDIT-1, R-LEDG
   beforeAll(async () => {
     sys = await TestSystem.start();
     sys.apps.push(await bootstrapRedemption(sys.config({ DB_POOL_SIZE: 8, PAY_BATCH_MAX: 16, PAY_BATCH_IN_FLIGHT: 2 })));
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     provider = await feed.provider();
   });
   afterAll(async () => sys?.stop());

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Events, SETTLEMENT_DETAILED_DECISIONS, SettlementClaimsEvent, Subjects } from '@vc/contracts';
 import { rowCounts, sql, TestSystem } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
@@ -9,6 +10,11 @@ jest.setTimeout(120_000);
 
 let invoices = 0;
 const invoiceNo = () => `3200${Date.now() % 1e8}${String(++invoices).padStart(4, '0')}`;
+
+
+/** Settlement's runs are known by uuid, as on the real stream. */
+const RUN_1 = randomUUID();
+const RUN_2 = randomUUID();
 
 describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL + NATS)', () => {
   let sys: TestSystem;
@@ -22,7 +28,7 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
   beforeAll(async () => {
     sys = await TestSystem.start();
     sys.apps.push(await bootstrapRedemption(sys.config()));
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     JS = await feed.programme('JS', { budgetFen: 1_000_000_000 });
     ZJ = await feed.programme('ZJ', { budgetFen: 1_000_000_000, mode: 'enterprise_reimbursed' });
     provider = await feed.provider({ province: 'AH', legalName: '安徽测试研究院', unitName: '分析测试中心' });
@@ -214,9 +220,9 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
   async function settle(type: string, claim: { id: string; orderId: string; programmeId: string; voucherFen: number }, reason?: string) {
     // As settlement writes them: approved and paid name the claims alone (SETTLEMENT_DETAILED_DECISIONS)
     const payload: SettlementClaimsEvent = SETTLEMENT_DETAILED_DECISIONS.includes(type)
-      ? { runId: 'run-1', programmeId: claim.programmeId, claimIds: [claim.id], orderIds: [claim.orderId], voucherFen: [claim.voucherFen], reasons: [reason ?? null] }
-      : { runId: 'run-1', programmeId: claim.programmeId, claimIds: [claim.id] };
-    await feed.publish(type, 'run-1', payload);
+      ? { runId: RUN_1, programmeId: claim.programmeId, claimIds: [claim.id], orderIds: [claim.orderId], voucherFen: [claim.voucherFen], reasons: [reason ?? null] }
+      : { runId: RUN_1, programmeId: claim.programmeId, claimIds: [claim.id] };
+    await feed.publish(type, RUN_1, payload);
   }
   const claimStatus = async (id: string) => (await sys.client.ok(S.claimGet, { claimId: id }, { principal: auditor })).status;
 
@@ -258,9 +264,9 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
     const handled = (eventId: string) =>
       feed.until(async () => (await sql(sys.db.url, `SELECT 1 FROM redemption.processed_events WHERE consumer = 'redemption-settlement' AND event_id = $1`, [eventId])).length > 0, 'decision handled');
     const decide = (type: string, at: string) =>
-      feed.publish(type, 'run-1', SETTLEMENT_DETAILED_DECISIONS.includes(type)
-        ? { runId: 'run-1', programmeId: c.programmeId, claimIds: [c.id], orderIds: [c.orderId], voucherFen: [c.voucherFen], reasons: ['请补充发票'] }
-        : { runId: 'run-1', programmeId: c.programmeId, claimIds: [c.id] }, new Date(at));
+      feed.publish(type, RUN_1, SETTLEMENT_DETAILED_DECISIONS.includes(type)
+        ? { runId: RUN_1, programmeId: c.programmeId, claimIds: [c.id], orderIds: [c.orderId], voucherFen: [c.voucherFen], reasons: ['请补充发票'] }
+        : { runId: RUN_1, programmeId: c.programmeId, claimIds: [c.id] }, new Date(at));
     // approved by one run (10-09), returned by a later one (01-08): the return arrives first
     await handled(await decide(Events.settlementClaimReturned, '2027-01-08T10:00:00+08:00'));
     await handled(await decide(Events.settlementClaimApproved, '2026-10-09T10:00:00+08:00'));
@@ -279,16 +285,29 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
     await feed.until(async () => (await claimStatus(c3.id)) === 'paid', 'payment applied');
     const before = await feed.balance(JS, jsEnt.id);
 
-    // a paid claim is past rejection; a malformed entry is skipped, not redelivered forever
-    const chunk: SettlementClaimsEvent = {
-      runId: 'run-2',
+    // a chunk with a malformed entry does not validate: refused whole (quarantined), nothing moves
+    const malformed: SettlementClaimsEvent = {
+      runId: RUN_2,
       programmeId: JS,
-      claimIds: [c1.id, 'not-a-claim', c2.id, c3.id],
-      orderIds: [c1.orderId, 'x', c2.orderId, c3.orderId],
-      voucherFen: [c1.voucherFen, 1, c2.voucherFen, c3.voucherFen],
-      reasons: ['合同缺失', null, '发票不符', 'too late'],
+      claimIds: [c1.id, 'not-a-claim', c2.id],
+      orderIds: [c1.orderId, 'x', c2.orderId],
+      voucherFen: [c1.voucherFen, 1, c2.voucherFen],
+      reasons: ['合同缺失', null, '发票不符'],
     };
-    await feed.publish(Events.settlementClaimRejected, 'run-2', chunk);
+    const refusedId = await feed.publish(Events.settlementClaimRejected, RUN_2, malformed);
+    await feed.until(async () => (await sql(sys.db.url, `SELECT 1 FROM redemption.quarantined_events WHERE event_id = $1 AND reason = 'invalid_payload'`, [refusedId])).length > 0, 'malformed chunk quarantined');
+    expect([await claimStatus(c1.id), await claimStatus(c2.id)]).toEqual(['pending_review', 'pending_review']);
+
+    // a paid claim is past rejection: of a chunk naming it, the others move
+    const chunk: SettlementClaimsEvent = {
+      runId: RUN_2,
+      programmeId: JS,
+      claimIds: [c1.id, c2.id, c3.id],
+      orderIds: [c1.orderId, c2.orderId, c3.orderId],
+      voucherFen: [c1.voucherFen, c2.voucherFen, c3.voucherFen],
+      reasons: ['合同缺失', '发票不符', 'too late'],
+    };
+    await feed.publish(Events.settlementClaimRejected, RUN_2, chunk);
     await feed.until(async () => (await claimStatus(c2.id)) === 'rejected', 'chunk applied');
     expect(await claimStatus(c1.id)).toBe('rejected');
     expect(await claimStatus(c3.id)).toBe('paid');
@@ -297,7 +316,7 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
     for (const [c, reason] of [[c1, '合同缺失'], [c2, '发票不符']] as const) {
       const audit = await sys.client.ok(S.auditList, { entityType: 'claim', entityId: c.id }, { principal: auditor });
       expect(audit.items.map((x: { action: string }) => x.action)).toEqual(['claim.submitted', 'claim.rejected']);
-      expect(audit.items[1]).toMatchObject({ reason, principalOrg: 'settlement', data: { runId: 'run-2', previousStatus: 'pending_review' } });
+      expect(audit.items[1]).toMatchObject({ reason, principalOrg: 'settlement', data: { runId: RUN_2, previousStatus: 'pending_review' } });
       expect((await sys.client.ok(S.claimGet, { claimId: c.id }, { principal: provider.principal })).decisionReason).toBe(reason);
     }
     const c3Audit = await sys.client.ok(S.auditList, { entityType: 'claim', entityId: c3.id }, { principal: auditor });

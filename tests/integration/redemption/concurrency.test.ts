@@ -21,7 +21,7 @@ describe('redemption: payments under concurrency (R-OFFSET-2, real PostgreSQL + 
   beforeAll(async () => {
     sys = await TestSystem.start();
     sys.apps.push(await bootstrapRedemption(sys.config({ DB_POOL_SIZE: 10 })));
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     provider = await feed.provider();
   });
   afterAll(async () => sys?.stop());

@@ -32,7 +32,7 @@ describe('redemption through the HTTP gateway (supertest; real NATS + PostgreSQL
     sys.apps.push(await bootstrapRedemption(sys.config()));
     gateway = await bootstrapGateway(sys.config(), false);
     http = request(gateway.getHttpServer());
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     JS = await feed.programme('JS', { budgetFen: 1_000_000_000 });
     ZJ = await feed.programme('ZJ', { budgetFen: 1_000_000_000, mode: 'enterprise_reimbursed' });
     provider = await feed.provider();

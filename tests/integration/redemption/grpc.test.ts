@@ -41,9 +41,9 @@ describe('redemption over gRPC (real @grpc/grpc-js client; real PostgreSQL + NAT
   beforeAll(async () => {
     sys = await TestSystem.start();
     const port = await freePort();
-    sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: port })));
+    sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: port, GRPC_PLAINTEXT: 'true' })));
     address = `127.0.0.1:${port}`;
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     JS = await feed.programme('JS', { budgetFen: 1_000_000_000 });
     provider = await feed.provider();
     ent = await feed.enterprise('JS');
@@ -225,7 +225,7 @@ describe('redemption over gRPC with mutual TLS (certificates made with openssl)'
     const port = await freePort();
     sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: port, GRPC_TLS_DIR: dir })));
     address = `localhost:${port}`;
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     const code = newCreditCode();
     unitA = await feed.provider({ id: unitAId, creditCode: code, unitName: '材料学院' });
     unitB = await feed.provider({ creditCode: code, unitName: '化学学院' });

@@ -20,7 +20,7 @@ describe('redemption over NATS: orders and paying with a voucher (real PostgreSQ
   beforeAll(async () => {
     sys = await TestSystem.start();
     sys.apps.push(await bootstrapRedemption(sys.config()));
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     JS = await feed.programme('JS', { budgetFen: 1_000_000_000 });
     ZJ = await feed.programme('ZJ', { budgetFen: 1_000_000_000, offsetRateBp: 3000, mode: 'enterprise_reimbursed' });
     provider = await feed.provider({ province: 'SH' });

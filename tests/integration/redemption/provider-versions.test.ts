@@ -21,7 +21,7 @@ describe('redemption: provider events applied by version (R-REG-2..4)', () => {
   beforeAll(async () => {
     sys = await TestSystem.start();
     sys.apps.push(await bootstrapRedemption(sys.config()));
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     JS = await feed.programme('JS', { budgetFen: 1_000_000_000 });
     ent = await feed.enterprise('JS');
     await feed.quota(ent.id, JS, 10_000_000);
@@ -29,11 +29,19 @@ describe('redemption: provider events applied by version (R-REG-2..4)', () => {
   });
   afterAll(async () => sys?.stop());
 
-  /** Publishes a provider event and waits until the projection has handled it (applied or not). */
+  /** Publishes a provider event and waits until the projection has handled it (applied, or refused into quarantine). */
   async function deliver(subject: string, state: Record<string, unknown>): Promise<void> {
     const id = await feed.publish(subject, p.id, providerPayload(p, { status: 'active', suspended: false, ...state }));
     await feed.until(
-      async () => (await sql(sys.db.url, `SELECT 1 FROM redemption.processed_events WHERE consumer = 'redemption-projections' AND event_id = $1`, [id])).length > 0,
+      async () =>
+        (
+          await sql(
+            sys.db.url,
+            `SELECT 1 FROM redemption.processed_events WHERE consumer = 'redemption-projections' AND event_id = $1
+             UNION ALL SELECT 1 FROM redemption.quarantined_events WHERE event_id = $1::text`,
+            [id],
+          )
+        ).length > 0,
       `${subject} handled`,
     );
   }
@@ -78,12 +86,18 @@ describe('redemption: provider events applied by version (R-REG-2..4)', () => {
     await deliver(Events.providerReinstated, { version: 0, excludedProgrammes: [] });
     await deliver(Events.providerReinstated, { version: 10.5, excludedProgrammes: [] });
     expect(await held()).toEqual(before);
+    // the two whose payload does not validate never reached the projection: quarantined, with the field
+    const refused = await sql(sys.db.url, `SELECT reason, detail FROM redemption.quarantined_events WHERE reason = 'invalid_payload' ORDER BY id`);
+    expect(refused).toEqual([expect.objectContaining({ detail: expect.stringMatching(/^payload.version/) }), expect.objectContaining({ detail: expect.stringMatching(/^payload.version/) })]);
   });
 
-  it('a message that is not an event envelope is dropped, and the events after it are applied as ever', async () => {
-    const js = sys.client.nc.jetstream();
-    for (const junk of ['null', '42', '{"type":"voucher.events.provider.admitted"}']) await js.publish(Events.providerAdmitted, new TextEncoder().encode(junk));
+  it('a message that is not an event envelope, even signed by the registry, is quarantined, and the events after it are applied as ever', async () => {
+    const junk = ['null', '42', '{"type":"voucher.events.provider.admitted"}'];
+    for (const text of junk) await sys.events.publishRaw('registry', Events.providerAdmitted, new TextEncoder().encode(text));
     await deliver(Events.providerReinstated, { version: 20, status: 'active', excludedProgrammes: [] });
     expect(await held()).toMatchObject({ version: 20, status: 'active' });
+    const quarantined = await sql(sys.db.url, `SELECT reason, body, signer FROM redemption.quarantined_events WHERE reason = 'not_an_envelope' ORDER BY id`);
+    expect(quarantined.map((q) => q.body)).toEqual(junk);
+    expect(quarantined.every((q) => q.signer === 'registry')).toBe(true);
   });
 });

@@ -24,7 +24,7 @@ describe('redemption: payment throughput (opt-in)', () => {
     if (process.env.REDEMPTION_BENCH !== '1') return;
     sys = await TestSystem.start();
     sys.apps.push(await bootstrapRedemption(sys.config({ DB_POOL_SIZE: Number(process.env.POOL ?? 10), LOG_LEVEL: 'warn' })));
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
   });
   afterAll(async () => sys?.stop());
 

@@ -28,7 +28,7 @@ describe('redemption at year end: quota lapses, no carry-over (R-QUOTA-2; real P
   beforeAll(async () => {
     sys = await TestSystem.start();
     sys.apps.push(await bootstrapRedemption(sys.config({ CLOCK_MODE: 'simulated', SIMULATED_NOW: `${Y}-12-31T20:00:00+08:00` })));
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     JS = await feed.programme('JS', { year: Y, budgetFen: 1_000_000_000 });
     AH = await feed.programme('AH', { year: Y, budgetFen: 1_000_000_000 });
     provider = await feed.provider();

@@ -1,4 +1,4 @@
-import { connect, NatsConnection } from 'nats';
+import { NatsConnection } from 'nats';
 import { Events, EVENT_STREAM, Subjects } from '@vc/contracts';
 import { rowCounts, sql, TestSystem } from '@vc/testing';
 import { registryService } from '../../../apps/registry/src/registry.module';
@@ -16,10 +16,9 @@ describe('registry: services, complaints, credit records and exclusions (real Po
   beforeAll(async () => {
     sys = await TestSystem.start();
     await sys.startService(registryService);
-    nc = await connect({ servers: sys.nats.url });
+    nc = sys.client.nc;
   });
   afterAll(async () => {
-    await nc?.close();
     await sys?.stop();
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { Events } from '@vc/contracts';
-import { eventually, publishEvent, sql, TestSystem } from '@vc/testing';
+import { eventually, publishEvent, sql, testSecretsDir, TestSystem } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, provider, SIMULATED } from './feed';
 
@@ -23,7 +23,7 @@ describe('settle CLI (nest-commander): run, status, resume, recount, statement; 
     return new Promise((done) => {
       const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/settlement/src/cli.ts', ...args], {
         cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: now, LOG_LEVEL: 'error' },
+        env: { ...process.env, NODE_ENV: 'test', SECRETS_DIR: testSecretsDir(), DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: now, LOG_LEVEL: 'error' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -73,7 +73,7 @@ describe('settle CLI (nest-commander): run, status, resume, recount, statement; 
     writeFileSync(partial, ['claimId,decision,reason', `${sampled[1].id},approve,`, `${sampled[2].id},return,请补充发票`].join('\n'));
     expect((await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--decisions', partial, '--no-publish', '--out', out], '2026-10-09T10:00:00+08:00')).code).toBe(0);
     const returned = claims.find((c) => c.claimId === sampled[2].id)!;
-    await publishEvent(sys.client.nc, Events.claimAmended, returned.claimId, { ...returned, invoiceNumber: `${returned.invoiceNumber}-A`, revision: 2 });
+    await publishEvent(sys, Events.claimAmended, returned.claimId, { ...returned, invoiceNumber: `${returned.invoiceNumber}-A`, revision: 2 });
     await eventually(async () => (await sql(sys.db.url, `SELECT state FROM settlement.claims WHERE claim_id = $1`, [returned.claimId]))[0].state === 'pending');
     const decisions = join(out, 'decisions.csv');
     writeFileSync(decisions, ['claimId,decision,reason', `${sampled[0].id},reject,现场核查：服务未完成`, `${sampled[1].id},approve,`, `${sampled[2].id},return,请补充发票`].join('\n'));

@@ -39,7 +39,7 @@ describe('settlement: a claim arriving during a run start waits for it and goes 
       `INSERT INTO settlement.runs (programme_id, province, quarter, quarter_end, state, seed, sample_rate_bp, created_by)
        VALUES ('AH-2026', 'AH', '2026Q3', '2026-10-01T00:00:00+08:00', 'review', 'seed', 0, 'op')`,
     );
-    await publishEvent(sys.client.nc, Events.claimSubmitted, late.claimId, late);
+    await publishEvent(sys, Events.claimSubmitted, late.claimId, late);
     // The projection is waiting for the lock: nothing is filed while the run's start is open.
     await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`)).length > 0, 20_000);
     expect(await sql(sys.db.url, `SELECT 1 FROM settlement.claims WHERE claim_id = $1`, [late.claimId])).toEqual([]);

@@ -33,14 +33,14 @@ export function programmeEvent(programmeId: string, overrides: Partial<Programme
 }
 
 export async function feedProgramme(sys: TestSystem, programmeId: string, overrides: Partial<ProgrammeEvent> = {}): Promise<void> {
-  await publishEvent(sys.client.nc, Events.programmeOpened, programmeId, programmeEvent(programmeId, overrides));
+  await publishEvent(sys, Events.programmeOpened, programmeId, programmeEvent(programmeId, overrides));
   await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.programmes WHERE id = $1 AND version >= $2`, [programmeId, overrides.version ?? 1])).length > 0);
 }
 
 export async function feedRegion(sys: TestSystem, province: Province, matchingRatio = '1.00', name = `示范区-${randomUUID().slice(0, 6)}`): Promise<string> {
   const regionId = randomUUID();
   const payload: RegionEvent = { regionId, province, name, matchingRatio, status: 'active' };
-  await publishEvent(sys.client.nc, Events.regionRegistered, regionId, payload);
+  await publishEvent(sys, Events.regionRegistered, regionId, payload);
   await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.regions WHERE id = $1`, [regionId])).length > 0);
   return regionId;
 }
@@ -94,7 +94,7 @@ export function claim(programmeId: string, e: Enterprise, p: Provider, amountFen
 }
 
 export async function feedClaims(sys: TestSystem, claims: ClaimEvent[]): Promise<void> {
-  for (const c of claims) await publishEvent(sys.client.nc, Events.claimSubmitted, c.claimId, c);
+  for (const c of claims) await publishEvent(sys, Events.claimSubmitted, c.claimId, c);
   const ids = claims.map((c) => c.claimId);
   await eventually(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM settlement.claims WHERE claim_id = ANY($1::uuid[])`, [ids]))[0].n === ids.length, 20000);
 }

@@ -44,11 +44,11 @@ describe('settlement: claim events out of order or overlapping (R-CLAIM-2, R-CLA
        VALUES ($1, $2, 'SH-2026', 1, 'provider_redeems', $3, 'x', $4, $5, 'x', 'x', 'SH', 'provider', $5, 400000, 100000, 'x', now())`,
       [c.claimId, c.orderId, c.enterpriseId, c.enterpriseRegionId, c.providerId],
     );
-    await publishEvent(sys.client.nc, Events.claimSubmitted, c.claimId, c);
+    await publishEvent(sys, Events.claimSubmitted, c.claimId, c);
     const waitingInsert = async () =>
       (await sql(sys.db.url, `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO settlement.claims%'`)).length > 0;
     await eventually(waitingInsert, 20_000);
-    await publishEvent(sys.client.nc, Events.claimFlagged, c.orderId, {
+    await publishEvent(sys, Events.claimFlagged, c.orderId, {
       flagId: '00000000-0000-4000-8000-0000000f1a90',
       invoiceNumber: c.invoiceNumber,
       orderId: '00000000-0000-4000-8000-000000000002',
@@ -97,13 +97,13 @@ describe('settlement: claim events out of order or overlapping (R-CLAIM-2, R-CLA
       eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.processed_events WHERE event_id = $1`, [eventId])).length > 0, 20_000);
     const held = async () => (await sql(sys.db.url, `SELECT invoice_number, revision FROM settlement.claims WHERE claim_id = $1`, [c.claimId]))[0];
     // the second amendment (revision 3) is delivered before the first (revision 2)
-    await handled(await publishEvent(sys.client.nc, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-B`, revision: 3 }));
-    await handled(await publishEvent(sys.client.nc, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-A`, revision: 2 }));
+    await handled(await publishEvent(sys, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-B`, revision: 3 }));
+    await handled(await publishEvent(sys, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-A`, revision: 2 }));
     expect(await held()).toEqual({ invoice_number: `${c.invoiceNumber}-B`, revision: 3 });
     // the same revision again (a redelivery under another event id) changes nothing either
-    await handled(await publishEvent(sys.client.nc, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-C`, revision: 3 }));
+    await handled(await publishEvent(sys, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-C`, revision: 3 }));
     expect(await held()).toEqual({ invoice_number: `${c.invoiceNumber}-B`, revision: 3 });
-    await handled(await publishEvent(sys.client.nc, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-D`, revision: 4 }));
+    await handled(await publishEvent(sys, Events.claimAmended, c.claimId, { ...c, invoiceNumber: `${c.invoiceNumber}-D`, revision: 4 }));
     expect(await held()).toEqual({ invoice_number: `${c.invoiceNumber}-D`, revision: 4 });
   });
 
@@ -113,11 +113,11 @@ describe('settlement: claim events out of order or overlapping (R-CLAIM-2, R-CLA
     const handled = async (eventId: string) =>
       eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.processed_events WHERE event_id = $1`, [eventId])).length > 0, 20_000);
     // the second change (v3) arrives first, then the registration (v1) and the first change (v2)
-    await handled(await publishEvent(sys.client.nc, Events.regionUpdated, regionId, event(3, '0.80')));
-    await handled(await publishEvent(sys.client.nc, Events.regionRegistered, regionId, event(1, '1.00')));
-    await handled(await publishEvent(sys.client.nc, Events.regionUpdated, regionId, event(2, '0.50')));
+    await handled(await publishEvent(sys, Events.regionUpdated, regionId, event(3, '0.80')));
+    await handled(await publishEvent(sys, Events.regionRegistered, regionId, event(1, '1.00')));
+    await handled(await publishEvent(sys, Events.regionUpdated, regionId, event(2, '0.50')));
     expect(await sql(sys.db.url, `SELECT matching_ratio::text AS ratio, version::int FROM settlement.regions WHERE id = $1`, [regionId])).toEqual([{ ratio: '0.800000', version: 3 }]);
-    await handled(await publishEvent(sys.client.nc, Events.regionUpdated, regionId, event(4, '1.25')));
+    await handled(await publishEvent(sys, Events.regionUpdated, regionId, event(4, '1.25')));
     expect(await sql(sys.db.url, `SELECT matching_ratio::text AS ratio FROM settlement.regions WHERE id = $1`, [regionId])).toEqual([{ ratio: '1.250000' }]);
   });
 });

@@ -53,7 +53,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     c.zj = claim('ZJ-2026', e1, pJS, 1_000_000, '2026-08-01T09:00:00+08:00');
     await feedClaims(sys, Object.values(c));
     // R-CLAIM-2: redemption flagged a second claim with the same invoice: this one goes to inspection.
-    await publishEvent(sys.client.nc, Events.claimFlagged, c.flagged.orderId, {
+    await publishEvent(sys, Events.claimFlagged, c.flagged.orderId, {
       flagId: '00000000-0000-4000-8000-00000000f1a6',
       invoiceNumber: c.flagged.invoiceNumber,
       orderId: '00000000-0000-4000-8000-000000000001',
@@ -184,13 +184,13 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     const decidedAgain = await sys.client.call(S.runReview, { runId, decisions: [{ claimId: ids[0], decision: 'reject', reason: '发票与合同不符' }] }, { principal: JS, idempotencyKey: key() });
     expect(decidedAgain).toMatchObject({ ok: false, error: { code: 'ILLEGAL_STATE', field: 'decisions.0.claimId', details: { state: 'approved' } } });
     // R-CLAIM-3: an amendment arriving now is past review and changes nothing
-    const lateAmendment = await publishEvent(sys.client.nc, Events.claimAmended, ids[1], { ...byRun[1], amountFen: 999_996, voucherFen: 249_999 });
+    const lateAmendment = await publishEvent(sys, Events.claimAmended, ids[1], { ...byRun[1], amountFen: 999_996, voucherFen: 249_999 });
     await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.processed_events WHERE event_id = $1`, [lateAmendment])).length > 0);
     expect(await sql(sys.db.url, `SELECT state, voucher_fen::int AS v, revision FROM settlement.claims_current WHERE claim_id = $1`, [ids[1]])).toEqual([
       { state: 'approved', v: byRun[1].voucherFen, revision: 1 },
     ]);
     // R-CLAIM-2: a flag arriving now does not make it an exception: its approval is written onto it first
-    await publishEvent(sys.client.nc, Events.claimFlagged, byRun[2].orderId, {
+    await publishEvent(sys, Events.claimFlagged, byRun[2].orderId, {
       flagId: '00000000-0000-4000-8000-00000000f1a7',
       invoiceNumber: byRun[2].invoiceNumber,
       orderId: '00000000-0000-4000-8000-000000000002',
@@ -398,7 +398,7 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     setNow(app, '2027-01-05T10:00:00+08:00');
     // R-CLAIM-3: the claim returned for amendment is amended (new evidence and amount): pending again.
     const amended = { ...c.ret, amountFen: 320_000, voucherFen: 80_000, invoiceNumber: `${c.ret.invoiceNumber}-A` };
-    await publishEvent(sys.client.nc, Events.claimAmended, c.ret.claimId, amended);
+    await publishEvent(sys, Events.claimAmended, c.ret.claimId, amended);
     await eventually(async () => (await sql(sys.db.url, `SELECT state FROM settlement.claims WHERE claim_id = $1`, [c.ret.claimId]))[0]?.state === 'pending');
     // Submitted inside Q3 but known to settlement only after the Q3 run began: the next run takes it.
     const late = claim('JS-2026', e1, pJS, 350_000, '2026-09-20T09:00:00+08:00');

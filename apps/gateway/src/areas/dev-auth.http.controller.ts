@@ -1,11 +1,13 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
-import { Public, TokenService } from '@vc/auth';
+import { Public, TokenIssuer } from '@vc/auth';
 import { AppConfig } from '@vc/config';
 import { PROVINCES, Role, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { ApiOp } from '../http/api-operation';
+import { AuthedRequest } from '../http/http-auth.guard';
+import { Req } from '../http/principal.decorator';
 
 export class DevLoginDto {
   @IsIn(Object.values(Role).filter((r) => r !== Role.Service)) role: Role;
@@ -26,31 +28,41 @@ export class DevLoginView {
   @ApiProperty({ type: PrincipalView }) principal: PrincipalView;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
 /**
- * Development and demo sign-in: issues a token for any principal. Not available in production,
- * where tokens come from the province's identity provider (docs/operations.md).
+ * Development and demo sign-in: issues a token for any principal, signed with the development
+ * identity provider's key. Mounted only when DEV_SIGN_IN=true (refused in production), and it
+ * answers callers on this machine only; in production tokens come from the provinces' identity
+ * providers (docs/operations.md).
  */
 @ApiTags('auth')
 @Controller('v1/auth')
 export class DevAuthHttpController {
-  constructor(private readonly tokens: TokenService, private readonly config: AppConfig) {}
+  private readonly issuer: TokenIssuer;
+
+  constructor(private readonly config: AppConfig) {
+    this.issuer = TokenIssuer.fromSecrets(config);
+  }
 
   @Public()
   @Post('dev-login')
   @ApiOp({
     id: 'devLogin',
     auth: 'optional',
-    summary: 'Issue a development token (not available in production)',
-    description: 'Development and demo only; in production tokens come from the identity provider and this route answers 404.',
+    summary: 'Issue a development token (DEV_SIGN_IN=true only, loopback callers only)',
+    description:
+      'Development and demo only: the route exists only when the gateway runs with DEV_SIGN_IN=true (refused in production) and answers callers on its own machine; in production tokens come from the identity providers.',
     body: DevLoginDto,
     example: { role: 'delta_operator', org: 'DELTA' },
     reply: DevLoginView,
     refusals: [ErrorCode.NOT_FOUND],
   })
-  login(@Body() body: unknown): DevLoginView {
-    if (this.config.NODE_ENV === 'production') throw new DomainError(ErrorCode.NOT_FOUND, { message: 'no such route' });
+  async login(@Req() req: AuthedRequest, @Body() body: unknown): Promise<DevLoginView> {
+    // The socket's own address (the gateway does not trust X-Forwarded-For).
+    if (!LOOPBACK.has(req.socket?.remoteAddress ?? '')) throw new DomainError(ErrorCode.NOT_FOUND, { message: 'no such route' });
     const dto = validateDto(DevLoginDto, body);
     const principal = { sub: dto.sub ?? `${dto.role}-${dto.org}`, role: dto.role, org: dto.org, ...(dto.province ? { province: dto.province } : {}) };
-    return { token: this.tokens.sign(principal), principal };
+    return { token: await this.issuer.sign(principal, this.config.JWT_TTL_SECONDS), principal };
   }
 }

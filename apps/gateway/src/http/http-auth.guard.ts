@@ -12,13 +12,13 @@ export type AuthedRequest = FastifyRequest & { principal?: Principal; bearer?: s
 export class HttpAuthGuard implements CanActivate {
   constructor(private readonly tokens: TokenService, private readonly reflector: Reflector) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
     const req = context.switchToHttp().getRequest<AuthedRequest>();
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, [context.getHandler(), context.getClass()]);
     const header = req.headers.authorization;
     if (isPublic && !header) return true;
-    const principal = this.tokens.verifyHeader(header);
+    const principal = await this.tokens.verifyHeader(header);
     const roles = this.reflector.getAllAndOverride<Role[] | undefined>(ROLES_KEY, [context.getHandler(), context.getClass()]);
     if (roles && !roles.includes(principal.role)) throw new DomainError(ErrorCode.FORBIDDEN, { message: `role ${principal.role} may not do this` });
     req.principal = principal;

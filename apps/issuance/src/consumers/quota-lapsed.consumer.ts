@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { EventEnvelope, Events, QuotaLapsedEvent, Role } from '@vc/contracts';
+import { consumerSpec, EventEnvelope, QuotaLapsedEvent, Role } from '@vc/contracts';
 import { audit, Tx } from '@vc/database';
 import { parseFen } from '@vc/domain';
-import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
+import { EventConsumer, EventVerifier, NATS_CONNECTION } from '@vc/messaging';
 
 const SCHEMA = 'issuance';
 
@@ -18,11 +18,12 @@ export class QuotaLapsedConsumer implements OnApplicationBootstrap, OnApplicatio
   private readonly logger = new Logger(QuotaLapsedConsumer.name);
   private readonly consumer: EventConsumer;
 
-  constructor(ds: DataSource, @Inject(NATS_CONNECTION) nc: NatsConnection) {
+  constructor(ds: DataSource, @Inject(NATS_CONNECTION) nc: NatsConnection, verifier: EventVerifier) {
     this.consumer = new EventConsumer(ds, nc, {
       schema: SCHEMA,
-      durable: 'issuance-quota-lapsed',
-      subjects: [Events.quotaLapsed],
+      service: 'issuance',
+      consumer: consumerSpec('issuance', 'issuance-quota-lapsed'),
+      verifier,
       handle: (event, tx) => this.handle(event, tx),
     });
   }

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { EventEnvelope, Events, RegionDefaultEvent, Role } from '@vc/contracts';
+import { consumerSpec, EventEnvelope, Events, RegionDefaultEvent, Role } from '@vc/contracts';
 import { audit, Tx } from '@vc/database';
-import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
+import { EventConsumer, EventVerifier, NATS_CONNECTION } from '@vc/messaging';
 
 const SCHEMA = 'issuance';
 
@@ -18,11 +18,12 @@ export class RegionDefaultConsumer implements OnApplicationBootstrap, OnApplicat
   private readonly logger = new Logger(RegionDefaultConsumer.name);
   private readonly consumer: EventConsumer;
 
-  constructor(ds: DataSource, @Inject(NATS_CONNECTION) nc: NatsConnection) {
+  constructor(ds: DataSource, @Inject(NATS_CONNECTION) nc: NatsConnection, verifier: EventVerifier) {
     this.consumer = new EventConsumer(ds, nc, {
       schema: SCHEMA,
-      durable: 'issuance-region-default',
-      subjects: ['voucher.events.region.*'],
+      service: 'issuance',
+      consumer: consumerSpec('issuance', 'issuance-region-default'),
+      verifier,
       handle: (event, tx) => this.handle(event, tx),
     });
   }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { EnterpriseEvent, EVENT_SUBJECT_PREFIX, EventEnvelope, Events, isUuid, ProgrammeEvent, QuotaGrantedEvent } from '@vc/contracts';
+import { consumerSpec, EnterpriseEvent, EVENT_SUBJECT_PREFIX, EventEnvelope, Events, isUuid, ProgrammeEvent, QuotaGrantedEvent } from '@vc/contracts';
 import { isEventVersion, newerVersion, queryRows, Tx } from '@vc/database';
 import { parseFen } from '@vc/domain';
-import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
+import { EventConsumer, EventVerifier, NATS_CONNECTION } from '@vc/messaging';
 
 const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
@@ -38,14 +38,15 @@ export class ProjectionsConsumer implements OnApplicationBootstrap, OnApplicatio
   private readonly logger = new Logger('ProjectionsConsumer');
   private consumer: EventConsumer | null = null;
 
-  constructor(private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  constructor(private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection, private readonly verifier: EventVerifier) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.consumer) return; // hybrid apps call bootstrap hooks once per transport
     this.consumer = new EventConsumer(this.ds, this.nc, {
       schema: 'redemption',
-      durable: 'redemption-projections',
-      subjects: [`${EVENT_SUBJECT_PREFIX}.programme.>`, Events.enterpriseApproved, Events.quotaGranted, `${EVENT_SUBJECT_PREFIX}.provider.>`],
+      service: 'redemption',
+      consumer: consumerSpec('redemption', 'redemption-projections'),
+      verifier: this.verifier,
       handle: (event, tx) => this.handle(event, tx),
     });
     await this.consumer.start();

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { EVENT_SUBJECT_PREFIX, EventEnvelope, Events, isUuid, Principal, Role, SettlementClaimsEvent } from '@vc/contracts';
+import { consumerSpec, EventEnvelope, Events, isUuid, Principal, Role, SettlementClaimsEvent } from '@vc/contracts';
 import { queryRows, Tx } from '@vc/database';
 import { currentCorrelationId } from '@vc/logging';
-import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
+import { EventConsumer, EventVerifier, NATS_CONNECTION } from '@vc/messaging';
 
 /** Changes made on settlement's word are recorded with settlement as the principal (R-AUDIT-1). */
 const SETTLEMENT: Principal = { sub: 'settlement', role: Role.Service, org: 'settlement' };
@@ -30,14 +30,15 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
   private readonly logger = new Logger('SettlementConsumer');
   private consumer: EventConsumer | null = null;
 
-  constructor(private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection) {}
+  constructor(private readonly ds: DataSource, @Inject(NATS_CONNECTION) private readonly nc: NatsConnection, private readonly verifier: EventVerifier) {}
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.consumer) return;
     this.consumer = new EventConsumer(this.ds, this.nc, {
       schema: 'redemption',
-      durable: 'redemption-settlement',
-      subjects: [`${EVENT_SUBJECT_PREFIX}.settlement.>`],
+      service: 'redemption',
+      consumer: consumerSpec('redemption', 'redemption-settlement'),
+      verifier: this.verifier,
       handle: (event, tx) => this.handle(event as unknown as EventEnvelope<SettlementClaimsEvent>, tx),
     });
     await this.consumer.start();

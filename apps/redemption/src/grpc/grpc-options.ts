@@ -4,6 +4,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { GrpcOptions, Transport } from '@nestjs/microservices';
+import { secretFileExists, SecretFiles } from '@vc/auth';
 import { AppConfig } from '@vc/config';
 import { VOUCHER_REDEMPTION_PACKAGE, VOUCHER_REDEMPTION_PROTO } from '@vc/contracts';
 
@@ -14,12 +15,26 @@ import { VOUCHER_REDEMPTION_PACKAGE, VOUCHER_REDEMPTION_PROTO } from '@vc/contra
 export const PROTO_LOADER_OPTIONS = { keepCase: false, longs: String, enums: String, defaults: false, oneofs: true };
 
 /**
- * Mutual TLS when GRPC_TLS_DIR holds ca.crt, server.crt and server.key: a provider system must
- * present a client certificate signed by that CA; its CN names the provider unit it acts for.
+ * Where the gRPC server's TLS material is: GRPC_TLS_DIR, or SECRETS_DIR/grpc when it holds a server
+ * certificate; none means plaintext, which only GRPC_PLAINTEXT=true allows (refused in production).
+ */
+export function grpcTlsDir(config: AppConfig): string | undefined {
+  if (config.GRPC_TLS_DIR) return config.GRPC_TLS_DIR;
+  return secretFileExists(config.SECRETS_DIR, join(SecretFiles.grpcDir, 'server.crt')) ? join(config.SECRETS_DIR!, SecretFiles.grpcDir) : undefined;
+}
+
+/**
+ * Mutual TLS with ca.crt, server.crt and server.key (grpcTlsDir): a provider system must present a
+ * client certificate signed by that CA; its CN names the provider unit it acts for. Without TLS
+ * material the server does not start, unless plaintext was asked for (development and tests).
  */
 export function grpcServerCredentials(config: AppConfig): ServerCredentials {
-  if (!config.GRPC_TLS_DIR) return ServerCredentials.createInsecure();
-  const read = (file: string) => readFileSync(join(config.GRPC_TLS_DIR!, file));
+  const dir = grpcTlsDir(config);
+  if (!dir) {
+    if (config.GRPC_PLAINTEXT === 'true') return ServerCredentials.createInsecure();
+    throw new Error('GRPC_PORT is set but there is no TLS material (GRPC_TLS_DIR, or SECRETS_DIR/grpc); set GRPC_PLAINTEXT=true for gRPC without TLS in development');
+  }
+  const read = (file: string) => readFileSync(join(dir, file));
   return ServerCredentials.createSsl(read('ca.crt'), [{ private_key: read('server.key'), cert_chain: read('server.crt') }], true);
 }
 
@@ -38,7 +53,7 @@ export function grpcOptions(config: AppConfig): GrpcOptions {
     options: {
       package: VOUCHER_REDEMPTION_PACKAGE,
       protoPath: VOUCHER_REDEMPTION_PROTO,
-      url: `0.0.0.0:${config.GRPC_PORT}`,
+      url: `${config.BIND_ADDRESS}:${config.GRPC_PORT}`,
       loader: PROTO_LOADER_OPTIONS,
       // undecodable bytes are refused as INVALID_ARGUMENT by validation, not INTERNAL by grpc-js
       protoLoader: require.resolve('./safe-proto-loader'),

@@ -7,6 +7,7 @@ import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { actsForProvider } from '../access';
 import { findProvider } from '../redemption.sql';
+import { grpcTlsDir } from './grpc-options';
 
 export function metadataValue(metadata: Metadata, key: string): string | undefined {
   const [value] = metadata.get(key);
@@ -21,11 +22,15 @@ export function metadataValue(metadata: Metadata, key: string): string | undefin
  */
 @Injectable()
 export class GrpcPrincipals {
-  constructor(private readonly tokens: TokenService, private readonly config: AppConfig, private readonly uow: UnitOfWork) {}
+  private readonly tls: boolean;
+
+  constructor(private readonly tokens: TokenService, config: AppConfig, private readonly uow: UnitOfWork) {
+    this.tls = grpcTlsDir(config) !== undefined;
+  }
 
   async resolve(metadata: Metadata, call: ServerUnaryCall<unknown, unknown>): Promise<Principal> {
-    const principal = this.tokens.verifyHeader(metadataValue(metadata, 'authorization'));
-    if (!this.config.GRPC_TLS_DIR) return principal;
+    const principal = await this.tokens.verifyHeader(metadataValue(metadata, 'authorization'));
+    if (!this.tls) return principal;
     const cn = call.getAuthContext?.().sslPeerCertificate?.subject?.CN;
     const unitId = Array.isArray(cn) ? undefined : cn;
     if (!isUuid(unitId)) {

@@ -3,6 +3,7 @@ import { RedemptionRefusalOrder1764000000202 } from './1764000000202-redemption-
 import { RedemptionPayBatch1764000000203 } from './1764000000203-redemption-pay-batch';
 import { RedemptionProviderVersion1764000000204 } from './1764000000204-redemption-provider-version';
 import { RedemptionClaimDecisionTime1764000000205 } from './1764000000205-redemption-claim-decision-time';
+import { RedemptionQuarantine1764000000206 } from './1764000000206-redemption-quarantine';
 
 export const redemptionMigrations = [
   RedemptionInit1764000000201,
@@ -10,4 +11,5 @@ export const redemptionMigrations = [
   RedemptionPayBatch1764000000203,
   RedemptionProviderVersion1764000000204,
   RedemptionClaimDecisionTime1764000000205,
+  RedemptionQuarantine1764000000206,
 ];

@@ -90,7 +90,7 @@ export class CalendarCommand extends SettleCommand {
   }
 
   async run([action]: string[], o: CalendarOptions): Promise<void> {
-    const principal = principalOf(this.tokens, o);
+    const principal = await principalOf(this.tokens, o);
     if (action === 'load') {
       if (!o.file) throw new UsageError('calendar load needs --file <json>');
       let file: unknown;

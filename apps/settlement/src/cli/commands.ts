@@ -36,7 +36,7 @@ const PROVINCES = ['SH', 'JS', 'ZJ', 'AH'];
  * Who runs the batch: a principal token (--token or SETTLE_TOKEN, verified like any request), or
  * for an operator at the database host, --operator <PROVINCE> / --delta, recorded with the OS user.
  */
-export function principalOf(tokens: TokenService, o: CommonOptions): Principal {
+export async function principalOf(tokens: TokenService, o: CommonOptions): Promise<Principal> {
   const token = o.token ?? process.env.SETTLE_TOKEN;
   if (token) return tokens.verify(token);
   const sub = `cli:${userInfo().username}`;
@@ -262,7 +262,7 @@ export class RunCommand extends SettleCommand {
   }
 
   async run(_params: string[], o: RunOptions): Promise<void> {
-    const principal = principalOf(this.tokens, o);
+    const principal = await principalOf(this.tokens, o);
     const decisions = o.decisions ? readDecisions(o.decisions) : [];
     let run = await this.findRun(principal, o.programme, o.quarter, o.run);
     if (run && o.seed !== undefined && o.seed !== run.seed) throw new UsageError(`the run exists with seed ${run.seed}: --seed applies only when a run starts`);
@@ -375,7 +375,7 @@ export class ResumeCommand extends SettleCommand {
   }
 
   async run(_params: string[], o: ResumeOptions): Promise<void> {
-    const principal = principalOf(this.tokens, o);
+    const principal = await principalOf(this.tokens, o);
     const found = await this.findRun(principal, o.programme, o.quarter, o.run);
     if (!found) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'run', message: 'no such run' });
     this.progress.start('disburse', 3);
@@ -412,7 +412,7 @@ export class StatusCommand extends SettleCommand {
   }
 
   async run(_params: string[], o: StatusOptions): Promise<void> {
-    const principal = principalOf(this.tokens, o);
+    const principal = await principalOf(this.tokens, o);
     const { items } = await this.runs.list(principal, { programmeId: o.programme, quarter: o.quarter });
     print(o, { runs: items }, items.length ? items.map(summary).join('\n') : 'no runs');
   }
@@ -438,7 +438,7 @@ export class RecountCommand extends SettleCommand {
   }
 
   async run(_params: string[], o: RecountOptions): Promise<void> {
-    const principal = principalOf(this.tokens, o);
+    const principal = await principalOf(this.tokens, o);
     const { run, changed } = await this.runs.recount(principal, validateDto(RunIdDto, { runId: o.run }));
     const lines = Object.entries(changed).map(([column, c]) => `  ${column}: ${c.was} -> ${c.now}`);
     print(o, { run, changed }, `${summary(run)}\n${lines.length ? lines.join('\n') : '  the counters were right; nothing changed'}`);
@@ -471,7 +471,7 @@ export class StatementCommand extends SettleCommand {
   }
 
   async run(_params: string[], o: StatementOptions): Promise<void> {
-    const principal = principalOf(this.tokens, o);
+    const principal = await principalOf(this.tokens, o);
     const statement = await this.statements.get(principal, { quarter: o.quarter, programmeId: o.programme, detail: false });
     const files = await this.writeTable(this.outDir(o, `statement-${o.quarter}`), `statement-${o.quarter}${o.programme ? `-${o.programme}` : ''}`, (q) =>
       statementTable(q, { runIds: statement.runIds }),
@@ -515,7 +515,7 @@ export class RewardsCommand extends SettleCommand {
   }
 
   async run(_params: string[], o: RewardsOptions): Promise<void> {
-    const principal = principalOf(this.tokens, o);
+    const principal = await principalOf(this.tokens, o);
     if (o.grades) {
       // Every line is checked before any grade is written. A grade is set, not added, so running a file
       // again is harmless: each invocation has keys of its own, and the grade a later one gives applies

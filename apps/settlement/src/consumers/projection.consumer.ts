@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { ClaimEvent, ClaimFlaggedEvent, EnterpriseEvent, EventEnvelope, Events, isUuid, ProgrammeEvent, RegionEvent } from '@vc/contracts';
+import { ClaimEvent, ClaimFlaggedEvent, consumerSpec, EnterpriseEvent, EventEnvelope, Events, isUuid, ProgrammeEvent, RegionEvent } from '@vc/contracts';
 import { isEventVersion, newerVersion, queryRows, Tx } from '@vc/database';
 import { parseDecimalRatio, parseFen, quarterOf } from '@vc/domain';
-import { EventConsumer, NATS_CONNECTION } from '@vc/messaging';
+import { EventConsumer, EventVerifier, NATS_CONNECTION } from '@vc/messaging';
 import { claimLock, collectionLock, lockClaim } from '../settlement.sql';
 
 /** The states in which an amendment replaces a claim's evidence (R-CLAIM-3): not yet approved. */
@@ -47,21 +47,12 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
   private readonly consumer: EventConsumer;
   private readonly logger = new Logger('SettlementProjection');
 
-  constructor(ds: DataSource, @Inject(NATS_CONNECTION) nc: NatsConnection) {
+  constructor(ds: DataSource, @Inject(NATS_CONNECTION) nc: NatsConnection, verifier: EventVerifier) {
     this.consumer = new EventConsumer(ds, nc, {
       schema: 'settlement',
-      durable: 'settlement-projection',
-      subjects: [
-        Events.programmeOpened,
-        Events.programmeVersioned,
-        Events.programmeClosed,
-        Events.regionRegistered,
-        Events.regionUpdated,
-        Events.enterpriseApproved,
-        Events.claimSubmitted,
-        Events.claimAmended,
-        Events.claimFlagged,
-      ],
+      service: 'settlement',
+      consumer: consumerSpec('settlement', 'settlement-projection'),
+      verifier,
       handle: (event, tx) => this.handle(event, tx),
     });
   }

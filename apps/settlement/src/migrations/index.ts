@@ -11,6 +11,7 @@ import { SettlementRegionVersion1764000000410 } from './1764000000410-settlement
 import { SettlementCalendarYears1764000000411 } from './1764000000411-settlement-calendar-years';
 import { SettlementBankPayments1764000000412 } from './1764000000412-settlement-bank-payments';
 import { SettlementInstructionsByRun1764000000413 } from './1764000000413-settlement-instructions-by-run';
+import { SettlementQuarantine1764000000420 } from './1764000000420-settlement-quarantine';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -26,4 +27,5 @@ export const settlementMigrations = [
   SettlementCalendarYears1764000000411,
   SettlementBankPayments1764000000412,
   SettlementInstructionsByRun1764000000413,
+  SettlementQuarantine1764000000420,
 ];

@@ -1,0 +1,111 @@
+import { Subjects } from './subjects';
+
+/**
+ * Who may do what on the bus, as data: the services and their durable event consumers, the
+ * requests one service makes of another, and the subjects a provider system may call. The NATS
+ * server's accounts and permissions are generated from this (libs/messaging, natsAccountsConf;
+ * deploy/nats/accounts.conf), the event consumers are built from it, and the event catalog
+ * (events.ts) says which service owns each event type.
+ */
+export const SERVICE_NAMES = ['registry', 'issuance', 'redemption', 'settlement'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export function isServiceName(value: unknown): value is ServiceName {
+  return typeof value === 'string' && (SERVICE_NAMES as readonly string[]).includes(value);
+}
+
+/** One durable consumer group of a service; each subject gets a durable of its own (`durableName`). */
+export interface ConsumerSpec {
+  durable: string;
+  subjects: readonly string[];
+}
+
+/**
+ * The event consumers of each service. A durable's JetStream name is derived from its group and
+ * subject, so that the NATS permissions can name each one and no service can pull or ack another's.
+ */
+export const EVENT_CONSUMERS = {
+  registry: [],
+  issuance: [
+    { durable: 'issuance-region-default', subjects: ['voucher.events.region.*'] },
+    { durable: 'issuance-quota-lapsed', subjects: ['voucher.events.quota.lapsed'] },
+  ],
+  redemption: [
+    {
+      durable: 'redemption-projections',
+      subjects: ['voucher.events.programme.>', 'voucher.events.enterprise.approved', 'voucher.events.quota.granted', 'voucher.events.provider.>'],
+    },
+    { durable: 'redemption-settlement', subjects: ['voucher.events.settlement.>'] },
+  ],
+  settlement: [
+    {
+      durable: 'settlement-projection',
+      subjects: [
+        'voucher.events.programme.opened',
+        'voucher.events.programme.versioned',
+        'voucher.events.programme.closed',
+        'voucher.events.region.registered',
+        'voucher.events.region.updated',
+        'voucher.events.enterprise.approved',
+        'voucher.events.claim.submitted',
+        'voucher.events.claim.amended',
+        'voucher.events.claim.flagged',
+      ],
+    },
+  ],
+} as const satisfies Record<ServiceName, readonly ConsumerSpec[]>;
+
+/** The consumer group `durable` of `service` (as declared in EVENT_CONSUMERS). */
+export function consumerSpec(service: ServiceName, durable: string): ConsumerSpec {
+  const spec = (EVENT_CONSUMERS[service] as readonly ConsumerSpec[]).find((c) => c.durable === durable);
+  if (!spec) throw new Error(`${service} declares no event consumer ${durable} (libs/contracts/src/bus.ts)`);
+  return spec;
+}
+
+/**
+ * The JetStream durable name of one subject of a consumer group: wildcard subjects (one consumer
+ * for an entity's events) need a valid name.
+ */
+export function durableName(durable: string, subject: string): string {
+  return `${durable}--${subject.split('.').slice(2).join('-').replace(/>/g, 'all').replace(/\*/g, 'any')}`;
+}
+
+/** Every JetStream durable of a service. */
+export function durablesOf(service: ServiceName): string[] {
+  return (EVENT_CONSUMERS[service] as readonly ConsumerSpec[]).flatMap((c) => c.subjects.map((s) => durableName(c.durable, s)));
+}
+
+/**
+ * Requests a service makes of another on its own behalf, with its service credentials (a token
+ * signed by its own key). Everything else between services travels as events.
+ */
+export const SERVICE_REQUESTS: Record<ServiceName, readonly string[]> = {
+  registry: [],
+  issuance: [],
+  redemption: [],
+  settlement: [Subjects.redemption.claimConfirm],
+};
+
+/**
+ * What a provider system may call over NATS (from its own account; redemption still authorises
+ * every request by the bearer token it carries: role provider, org = the provider unit).
+ */
+export const PROVIDER_SUBJECTS: readonly string[] = [
+  Subjects.redemption.orderCreate,
+  Subjects.redemption.orderConfirm,
+  Subjects.redemption.orderQuote,
+  Subjects.redemption.orderPay,
+  Subjects.redemption.orderCancel,
+  Subjects.redemption.orderComplete,
+  Subjects.redemption.orderGet,
+  Subjects.redemption.orderList,
+  Subjects.redemption.claimSubmit,
+  Subjects.redemption.claimAmend,
+  Subjects.redemption.claimGet,
+  Subjects.redemption.claimList,
+];
+
+/** Request subjects of a service (what it answers, in its queue group). */
+export function requestSubjectsOf(service: ServiceName): string[] {
+  return Object.values(Subjects[service]);
+}
