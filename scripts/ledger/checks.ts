@@ -197,6 +197,35 @@ export const LEDGER_CHECKS: LedgerCheck[] = [
            WHERE NOT c.flagged GROUP BY c.claim_id, c.state`,
   },
   {
+    name: 'matching paid = Σ matching payments: each obligation records what its region paid, never more than it owes (R-MATCH-1)',
+    needs: ['settlement.matching_obligations', 'settlement.matching_payments'],
+    sql: `SELECT o.id AS obligation, o.region_id AS region, o.paid_fen AS recorded, COALESCE(p.total, 0) AS payments, o.amount_fen AS owed
+            FROM settlement.matching_obligations o
+            LEFT JOIN (SELECT obligation_id, sum(amount_fen) AS total FROM settlement.matching_payments GROUP BY 1) p ON p.obligation_id = o.id
+           WHERE o.paid_fen <> COALESCE(p.total, 0) OR COALESCE(p.total, 0) > o.amount_fen`,
+  },
+  {
+    // Settlement's copy of a claim comes from redemption's events; a copy changed by anything else
+    // (a forged event, a hand edit) pays the wrong payee or amount. Both must hold the same claim.
+    name: "settlement's claim = redemption's claim: every claim settlement holds exists in redemption with the same programme, payee and V",
+    needs: ['settlement.claims', 'redemption.claims'],
+    sql: `SELECT s.claim_id AS claim, s.programme_id AS programme,
+                 CASE WHEN r.id IS NULL THEN 'missing in redemption' ELSE 'differs' END AS difference,
+                 s.payee_type || ':' || s.payee_id || ' ' || s.voucher_fen AS settlement,
+                 r.payee_type || ':' || r.payee_id || ' ' || r.voucher_fen AS redemption
+            FROM settlement.claims s LEFT JOIN redemption.claims r ON r.id = s.claim_id
+           WHERE r.id IS NULL OR r.programme_id <> s.programme_id OR r.payee_type <> s.payee_type OR r.payee_id <> s.payee_id OR r.voucher_fen <> s.voucher_fen`,
+  },
+  {
+    name: "decisions reached redemption: a claim settlement approved, rejected or returned has that status in redemption (or paid)",
+    needs: ['settlement.claims_current', 'redemption.claims'],
+    sql: `SELECT s.claim_id AS claim, s.state AS settlement_state, r.status AS redemption_status
+            FROM settlement.claims_current s JOIN redemption.claims r ON r.id = s.claim_id
+           WHERE (s.state = 'approved' AND r.status NOT IN ('approved', 'paid'))
+              OR (s.state = 'rejected' AND r.status <> 'rejected')
+              OR (s.state = 'returned' AND r.status NOT IN ('returned', 'pending_review'))`,
+  },
+  {
     name: 'payments reached redemption: every claim settlement paid is paid in redemption',
     needs: ['settlement.claims_current', 'redemption.claims'],
     sql: `SELECT s.claim_id AS claim, s.state AS settlement_state, r.status AS redemption_status

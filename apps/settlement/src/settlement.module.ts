@@ -5,6 +5,7 @@ import { MatchingCheckJob } from './consumers/matching-check.job';
 import { ProjectionConsumer } from './consumers/projection.consumer';
 import { settlementMigrations } from './migrations';
 import { SettlementRpcController } from './settlement.rpc.controller';
+import { ConfirmPayments } from './use-cases/confirm-payments';
 import { DisburseUseCase } from './use-cases/disburse.use-case';
 import { GetBankAccountUseCase } from './use-cases/bank/get-bank-account.use-case';
 import { ImportBankReportUseCase } from './use-cases/bank/import-bank-report.use-case';
@@ -27,6 +28,7 @@ export const SETTLEMENT_USE_CASES = [
   ReviewUseCase,
   PublicityUseCase,
   DisburseUseCase,
+  ConfirmPayments,
   MatchingUseCase,
   StatementUseCase,
   RewardsUseCase,

@@ -192,6 +192,14 @@ export class AppConfig {
   @Max(400)
   HEAP_GROWING_PERCENT = 20;
 
+  /**
+   * Settlement confirms the claims a run is about to pay against redemption's own records before it
+   * writes instructions. 'none' (NODE_ENV=test only) lets a suite that runs settlement alone, on
+   * claims fed as events, disburse without a redemption service.
+   */
+  @IsIn(['redemption', 'none'])
+  CONFIRM_PAYMENTS_WITH: 'redemption' | 'none' = 'redemption';
+
   /** JetStream replicas of the event stream: 1 on one server, 3 on a cluster. */
   @Type(() => Number)
   @IsInt()
@@ -220,7 +228,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!config.SECRETS_DIR) throw new ConfigError('invalid configuration:\n  SECRETS_DIR: required in production (keys and credentials are read from it)');
     if (config.DEV_SIGN_IN === 'true') throw new ConfigError('invalid configuration:\n  DEV_SIGN_IN: the development sign-in may not be used in production');
     if (config.GRPC_PLAINTEXT === 'true') throw new ConfigError('invalid configuration:\n  GRPC_PLAINTEXT: gRPC without TLS may not be used in production');
-    const example = EXAMPLE_SECRETS.find((e) => config.NATS_PASSWORD === e || config.DATABASE_URL.includes(`:${e}@`));
+    const dbPassword = /^[a-z]+:\/\/[^:/@]+:([^@]*)@/.exec(config.DATABASE_URL)?.[1];
+    const example = EXAMPLE_SECRETS.find((e) => [config.NATS_PASSWORD, dbPassword].some((v) => v !== undefined && (v === e || v.startsWith('change-me'))));
     if (example) throw new ConfigError(`invalid configuration:\n  a development or example secret ("${example}") may not be used in production`);
   }
   if (config.NODE_ENV === 'production' && config.CLOCK_MODE === 'simulated') {
@@ -228,6 +237,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (config.NODE_ENV === 'production' && config.FAULT_INJECTION !== 'none') {
     throw new ConfigError('invalid configuration:\n  FAULT_INJECTION: fault injection may not be used in production');
+  }
+  if (config.CONFIRM_PAYMENTS_WITH === 'none' && config.NODE_ENV !== 'test') {
+    throw new ConfigError('invalid configuration:\n  CONFIRM_PAYMENTS_WITH: payments are confirmed with redemption outside tests');
   }
   if (config.SIMULATED_NOW !== undefined && Number.isNaN(Date.parse(config.SIMULATED_NOW))) {
     throw new ConfigError('invalid configuration:\n  SIMULATED_NOW: not an ISO 8601 instant');

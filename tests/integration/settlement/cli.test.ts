@@ -23,7 +23,7 @@ describe('settle CLI (nest-commander): run, status, resume, recount, statement; 
     return new Promise((done) => {
       const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/settlement/src/cli.ts', ...args], {
         cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'test', SECRETS_DIR: testSecretsDir(), DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: now, LOG_LEVEL: 'error' },
+        env: { ...process.env, NODE_ENV: 'test', SECRETS_DIR: testSecretsDir(), CONFIRM_PAYMENTS_WITH: 'none', DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: now, LOG_LEVEL: 'error' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';

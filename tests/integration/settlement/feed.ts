@@ -104,7 +104,13 @@ export function setNow(app: INestApplication, instant: string): void {
   app.get(Clock).set(new Date(instant));
 }
 
-export const SIMULATED = { CLOCK_MODE: 'simulated' as const, SIMULATED_NOW: '2026-10-09T10:00:00+08:00' };
+/**
+ * Settlement alone, on claims fed as events, on a simulated clock. No redemption runs in these
+ * suites, so disbursement does not confirm its payments with it (CONFIRM_PAYMENTS_WITH=none, a
+ * test-only setting): that confirmation is proved where both services run
+ * (tests/integration/settlement/confirm-payments.test.ts, tests/e2e).
+ */
+export const SIMULATED = { CLOCK_MODE: 'simulated' as const, SIMULATED_NOW: '2026-10-09T10:00:00+08:00', CONFIRM_PAYMENTS_WITH: 'none' as const };
 
 let k = 0;
 export const key = (prefix = 'k') => `${prefix}-${Date.now()}-${++k}`;

@@ -143,7 +143,7 @@ describe('settlement: crash and resume of a disbursement (R-PAY-1)', () => {
   it('R-PAY-1: SIGKILL of a real settlement process right after the instructions commit; the next process resumes', async () => {
     const { runId, op, expected } = await publishedRun('SH-2025', 30);
     await sys.stopApp(app);
-    const env = { DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: AFTER_WINDOW, OUTBOX_POLL_MS: '20' };
+    const env = { DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: AFTER_WINDOW, OUTBOX_POLL_MS: '20', CONFIRM_PAYMENTS_WITH: SIMULATED.CONFIRM_PAYMENTS_WITH };
     const dying = await spawnService('settlement', { ...env, SETTLEMENT_CRASH_AFTER_STEP: 'instructions' });
     const reply = await sys.client.call(S.runDisburse, { runId }, { principal: op, timeoutMs: 20000 }).catch((e: Error) => e);
     expect(reply).toBeInstanceOf(Error);

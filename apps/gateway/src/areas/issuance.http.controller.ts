@@ -253,4 +253,10 @@ export class IssuanceHttpController {
   listIssuanceAudit(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.auditList, Forwarder.query(query));
   }
+
+  @Get('quarantine/issuance')
+  @ApiOperation({ summary: 'Events issuance received and did not apply (unsigned, foreign, malformed, replayed), paged (auditors, delta operator)' })
+  quarantine(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
+    return this.fwd.call(req, S.quarantineList, Forwarder.query(query));
+  }
 }

@@ -206,4 +206,10 @@ export class RedemptionHttpController {
   listRedemptionAudit(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.auditList, Forwarder.query(query));
   }
+
+  @Get('quarantine/redemption')
+  @ApiOperation({ summary: 'Events redemption received and did not apply (unsigned, foreign, malformed, replayed), paged (auditors, delta operator)' })
+  quarantine(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
+    return this.fwd.call(req, S.quarantineList, Forwarder.query(query));
+  }
 }

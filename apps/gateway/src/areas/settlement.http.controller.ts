@@ -291,6 +291,12 @@ export class SettlementHttpController {
     return this.fwd.call(req, S.auditList, Forwarder.query(q));
   }
 
+  @Get('quarantine/settlement')
+  @ApiOperation({ summary: 'Events settlement received and did not apply (unsigned, foreign, malformed, replayed), paged (auditors, delta operator)' })
+  quarantine(@Req() req: AuthedRequest, @Query() q: Record<string, string>) {
+    return this.fwd.call(req, S.quarantineList, Forwarder.query(q));
+  }
+
   // ---- public: the publicity page (R-PUB-1: anyone may read the list and object) ----------
 
   @Public()

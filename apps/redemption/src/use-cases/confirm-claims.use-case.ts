@@ -19,10 +19,26 @@ export class ConfirmClaimsUseCase {
     requireRole(principal, Role.Service);
     if (principal.sub !== 'settlement') throw new DomainError(ErrorCode.FORBIDDEN, { message: 'only settlement confirms the claims it pays' });
     const n = dto.claimIds.length;
-    for (const [field, list] of [['payeeTypes', dto.payeeTypes], ['payeeIds', dto.payeeIds], ['voucherFen', dto.voucherFen]] as const) {
+    for (const [field, list] of [
+      ['payeeTypes', dto.payeeTypes],
+      ['payeeIds', dto.payeeIds],
+      ['voucherFen', dto.voucherFen],
+    ] as const) {
       if (list.length !== n) throw new DomainError(ErrorCode.VALIDATION_FAILED, { field, message: `${field} must name as many claims as claimIds (${n})` });
     }
-    const rows = await this.uow.query<{ claim_id: string; found: boolean; programme_id: string | null; payee_type: string | null; payee_id: string | null; voucher_fen: string | null; status: string | null; run_id: string | null; s_payee_type: string; s_payee_id: string; s_voucher_fen: string }>(
+    const rows = await this.uow.query<{
+      claim_id: string;
+      found: boolean;
+      programme_id: string | null;
+      payee_type: string | null;
+      payee_id: string | null;
+      voucher_fen: string | null;
+      status: string | null;
+      run_id: string | null;
+      s_payee_type: string;
+      s_payee_id: string;
+      s_voucher_fen: string;
+    }>(
       `SELECT s.claim_id, c.id IS NOT NULL AS found, c.programme_id, c.payee_type, c.payee_id::text, c.voucher_fen::text, c.status, c.settlement_run_id AS run_id,
               s.payee_type AS s_payee_type, s.payee_id::text AS s_payee_id, s.voucher_fen::text AS s_voucher_fen
          FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::bigint[]) AS s(claim_id, payee_type, payee_id, voucher_fen)
@@ -38,12 +54,19 @@ export class ConfirmClaimsUseCase {
         differences.push({ claimId: r.claim_id, field: 'missing', settlement: r.s_voucher_fen, redemption: null });
         continue;
       }
-      if (r.programme_id !== dto.programmeId) differences.push({ claimId: r.claim_id, field: 'programmeId', settlement: dto.programmeId, redemption: r.programme_id });
+      if (r.programme_id !== dto.programmeId)
+        differences.push({ claimId: r.claim_id, field: 'programmeId', settlement: dto.programmeId, redemption: r.programme_id });
       if (r.payee_type !== r.s_payee_type) differences.push({ claimId: r.claim_id, field: 'payeeType', settlement: r.s_payee_type, redemption: r.payee_type });
       if (r.payee_id !== r.s_payee_id) differences.push({ claimId: r.claim_id, field: 'payeeId', settlement: r.s_payee_id, redemption: r.payee_id });
-      if (r.voucher_fen !== r.s_voucher_fen) differences.push({ claimId: r.claim_id, field: 'voucherFen', settlement: r.s_voucher_fen, redemption: r.voucher_fen });
+      if (r.voucher_fen !== r.s_voucher_fen)
+        differences.push({ claimId: r.claim_id, field: 'voucherFen', settlement: r.s_voucher_fen, redemption: r.voucher_fen });
       if (!['approved', 'paid'].includes(r.status!) || r.run_id !== dto.runId) {
-        differences.push({ claimId: r.claim_id, field: 'state', settlement: `approved by run ${dto.runId}`, redemption: `${r.status}${r.run_id ? ` (run ${r.run_id})` : ''}` });
+        differences.push({
+          claimId: r.claim_id,
+          field: 'state',
+          settlement: `approved by run ${dto.runId}`,
+          redemption: `${r.status}${r.run_id ? ` (run ${r.run_id})` : ''}`,
+        });
       }
     }
     return { checked: n, differences: differences.slice(0, CONFIRM_DIFFERENCES_SHOWN), differing: differences.length };

@@ -4,6 +4,7 @@ import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
+import { ConfirmPayments } from './confirm-payments';
 import { approvedBy, claimEventsInsert, findRun, inRun, matchingShare, moved, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, tallyRun, useBulkMemory } from '../settlement.sql';
 
 export type DisbursementStep = 'instructions' | 'paid' | 'statement';
@@ -30,7 +31,7 @@ export class DisburseUseCase {
   /** Called after each committed step; fault tests throw from it to simulate a crash. */
   afterStep: ((step: DisbursementStep) => void | Promise<void>) | null = null;
 
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly confirmation: ConfirmPayments) {
     // Fault test of a real crash (kill -9 right after a step commits); refused in production.
     const crashAfter = process.env.SETTLEMENT_CRASH_AFTER_STEP;
     if (crashAfter && process.env.NODE_ENV !== 'production') {
@@ -62,7 +63,17 @@ export class DisburseUseCase {
         details: { closesAt: run.publicity_closes_at!.toISOString() },
       });
     }
-    await this.step(principal, run.id, 'instructions', (work, r) => this.instructions(work, r, now), onStep);
+    try {
+      await this.step(principal, run.id, 'instructions', (work, r) => this.instructions(work, r, now), onStep);
+    } catch (err) {
+      // The refusal stays on record though the step rolled back: who tried, and which claims differ.
+      if (err instanceof DomainError && err.code === ErrorCode.CLAIMS_DISAGREE) {
+        await this.uow.run(principal, (work) =>
+          work.audit({ action: 'run.confirmation-refused', entityType: 'run', entityId: run.id, reason: err.message, data: err.details }),
+        );
+      }
+      throw err;
+    }
     await this.step(principal, run.id, 'paid', (work, r) => this.pay(work, r), onStep);
     await this.step(principal, run.id, 'statement', (work, r) => this.statement(work, r), onStep);
     return this.uow.run(principal, async (work) => runView(work.tx, (await findRun(work.tx, run.id))!));
@@ -103,6 +114,8 @@ export class DisburseUseCase {
       [run.id, now, shanghaiDate(now)],
     );
     if (!advanced) return null;
+    // Redemption confirms every claim about to be paid (claim, payee, V, approved by this run) first.
+    const { confirmed } = await this.confirmation.confirm(work, run);
     const [made] = await work.query<{ n: number; fen: bigint; held: number }>(
       `WITH g AS (
          SELECT payee_type, payee_id,
@@ -152,9 +165,10 @@ export class DisburseUseCase {
         heldForBankDetails: made.held,
         paidOn: shanghaiDate(now),
         reissues: reissued.map((r) => ({ instructionId: r.id, reissueOf: r.reissue_of, totalFen: r.total_fen })),
+        confirmedByRedemption: confirmed,
       },
     });
-    return { instructions: made.n, totalFen: made.fen, held: made.held, reissues: reissued.length, reissuedFen };
+    return { instructions: made.n, totalFen: made.fen, held: made.held, reissues: reissued.length, reissuedFen, confirmedByRedemption: confirmed };
   }
 
   /** Step 3b + 4: the claims behind the instructions are paid; their regions owe matching (R-MATCH-1); the statement lines are written. */
