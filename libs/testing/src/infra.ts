@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { AddressInfo, createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -200,4 +200,19 @@ export async function spawnService(
     await new Promise((r) => setTimeout(r, 100));
   }
   return { pid: child.pid!, exited, kill: (signal = 'SIGKILL') => child.kill(signal), output: () => out };
+}
+
+/**
+ * A NATS cluster's route certificates for loopback nodes: a CA and one certificate (SAN 127.0.0.1)
+ * signed by it, made with openssl in `dir`. Returns the environment the cluster configs read
+ * (deploy/nats/cluster/*.conf: NATS_ROUTE_CA, NATS_ROUTE_CERT, NATS_ROUTE_KEY).
+ */
+export function routeTlsEnv(dir: string, name = 'route'): Record<string, string> {
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ec, '-keyout', `${name}-ca.key`, '-out', `${name}-ca.crt`, '-days', '2', '-subj', `/CN=${name} CA`);
+  openssl('req', '-new', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+  writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n');
+  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${name}-ca.crt`, '-CAkey', `${name}-ca.key`, '-CAcreateserial', '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
+  return { NATS_ROUTE_CA: join(dir, `${name}-ca.crt`), NATS_ROUTE_CERT: join(dir, `${name}.crt`), NATS_ROUTE_KEY: join(dir, `${name}.key`) };
 }

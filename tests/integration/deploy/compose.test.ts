@@ -113,6 +113,23 @@ describe('deploy: docker compose and the image', () => {
     expect(doc.services.gateway.ports).toEqual(['3000:3000']);
   });
 
+  it('deploy: each service reads its secrets from SECRETS_DIR and is given only its own signing key; the gateway none', () => {
+    const doc = interpolate(compose(), envExample()) as Obj;
+    for (const app of Object.keys(APPS)) {
+      const svc = doc.services[app];
+      expect(svc.environment).toMatchObject({ SECRETS_DIR: '/run/secrets/voucher', BIND_ADDRESS: '0.0.0.0' });
+      expect(svc.environment.JWT_SECRET).toBeUndefined();
+      const mounted = (svc.volumes as string[]).map((v) => v.split(':')[1]);
+      expect(mounted).toContain('/run/secrets/voucher/idp/jwks.json');
+      const keys = mounted.filter((m) => /service-keys\/[a-z]+\.jwk\.json$/.test(m));
+      expect(keys).toEqual(app === 'gateway' ? [] : [`/run/secrets/voucher/service-keys/${app}.jwk.json`]);
+      for (const v of svc.volumes as string[]) expect(v.endsWith(':ro')).toBe(true);
+    }
+    // gRPC only with the TLS override
+    expect(doc.services.redemption.environment.GRPC_PORT).toBeUndefined();
+    expect(parse(readFileSync(join(DEPLOY, 'docker-compose.grpc.yml'), 'utf8')).services.redemption.environment).toMatchObject({ GRPC_PORT: '50051' });
+  });
+
   it('deploy: NATS (pinned image) loads deploy/nats/nats.conf and gets a password for every user of accounts.conf', () => {
     const doc = compose();
     const nats = doc.services.nats;

@@ -85,6 +85,7 @@ const named = (objs: Obj[], kind: string, name: string) => objs.find((o) => o.ki
 const matches = (selector: Record<string, string>, labels: Record<string, string> = {}) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
+/** Secret keys a workload reads: environment variables from secretKeyRef, and files of secret (or projected) volumes. */
 function secretRefs(objs: Obj[]): Array<{ workload: string; name: string; key: string }> {
   const refs: Array<{ workload: string; name: string; key: string }> = [];
   for (const w of workloads(objs)) {
@@ -94,8 +95,18 @@ function secretRefs(objs: Obj[]): Array<{ workload: string; name: string; key: s
         if (ref) refs.push({ workload: w.metadata.name, name: ref.name, key: ref.key });
       }
     }
+    for (const v of w.spec.template.spec.volumes ?? []) {
+      const sources = v.secret ? [{ secret: { name: v.secret.secretName, items: v.secret.items } }] : (v.projected?.sources ?? []);
+      for (const s of sources) for (const item of s.secret?.items ?? []) refs.push({ workload: w.metadata.name, name: s.secret.name, key: item.key });
+    }
   }
   return refs;
+}
+
+/** The files a Deployment's container finds in SECRETS_DIR (its projected `secrets` volume). */
+function secretFiles(objs: Obj[], app: string): string[] {
+  const volume = named(objs, 'Deployment', app)!.spec.template.spec.volumes.find((v: Obj) => v.name === 'secrets');
+  return volume.projected.sources.flatMap((s: Obj) => s.secret.items.map((i: Obj) => i.path)).sort();
 }
 
 /** The `$NATS_..._PASSWORD` variables of accounts.conf: one per NATS user. */
@@ -191,7 +202,8 @@ function accountPasswordVariables(): string[] {
     it('Kubernetes manifests: no plaintext secrets in ConfigMaps; secrets reach the pods only through secretKeyRef', () => {
       for (const cm of objs().filter((o) => o.kind === 'ConfigMap')) {
         for (const [key, value] of Object.entries<string>(cm.data ?? {})) {
-          expect({ cm: cm.metadata.name, key, suspicious: /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL/i.test(key) }).toEqual({
+          // (a path such as SECRETS_DIR names where secrets are, not a secret)
+          expect({ cm: cm.metadata.name, key, suspicious: /SECRET|PASSWORD|PASSWD|TOKEN|PRIVATE|CREDENTIAL/i.test(key) && !/_DIR$/.test(key) }).toEqual({
             cm: cm.metadata.name,
             key,
             suspicious: false,
@@ -245,6 +257,35 @@ function accountPasswordVariables(): string[] {
       expect(config.data.NATS_URL.split(',')).toEqual(['nats-0', 'nats-1', 'nats-2'].map((n) => `nats://${n}.nats-headless:4222`));
     });
 
+    it('Kubernetes manifests: each service finds only its own signing key in SECRETS_DIR (with the trusted keys); the gateway only the identity providers\' keys', () => {
+      const config = objs().find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('voucher-config'))!;
+      expect(config.data).toMatchObject({ SECRETS_DIR: '/run/secrets/voucher', BIND_ADDRESS: '0.0.0.0' });
+      for (const app of ['registry', 'issuance', 'redemption', 'settlement']) {
+        expect(secretFiles(objs(), app)).toEqual(['idp/jwks.json', 'service-keys/trusted.jwks.json', `service-keys/${app}.jwk.json`].sort());
+        const mount = named(objs(), 'Deployment', app)!.spec.template.spec.containers[0].volumeMounts.find((m: Obj) => m.name === 'secrets');
+        expect(mount).toEqual({ name: 'secrets', mountPath: '/run/secrets/voucher', readOnly: true });
+      }
+      expect(secretFiles(objs(), 'gateway').filter((f) => f.startsWith('service-keys/'))).toEqual([]);
+      expect(secretFiles(objs(), 'gateway')).toContain('idp/jwks.json');
+    });
+
+    it('Kubernetes manifests: NATS routes are mutual TLS, and NetworkPolicies admit NATS clients, routes and PostgreSQL from their own peers only', () => {
+      const natsConfig = objs().find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('nats-config'))!;
+      expect(natsConfig.data['nats.conf']).toMatch(/cluster\s*\{[\s\S]*tls\s*\{[\s\S]*verify:\s*true/);
+      const nats = named(objs(), 'StatefulSet', 'nats')!.spec.template.spec;
+      expect(nats.volumes.find((v: Obj) => v.name === 'route-tls').secret.secretName).toMatch(/^nats-route-tls/);
+      const policy = (name: string) => named(objs(), 'NetworkPolicy', name)!;
+      expect(policy('default-deny-ingress').spec).toEqual({ podSelector: {}, policyTypes: ['Ingress'] });
+      const natsRules = policy('nats').spec.ingress;
+      const routeRule = natsRules.find((r: Obj) => r.ports.some((p: Obj) => p.port === 6222));
+      expect(routeRule.from).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'nats' } } }]);
+      const clientRule = natsRules.find((r: Obj) => r.ports.some((p: Obj) => p.port === 4222));
+      expect(clientRule.from.every((f: Obj) => f.podSelector)).toBe(true);
+      const monitorRule = natsRules.find((r: Obj) => r.ports.some((p: Obj) => p.port === 8222));
+      expect(monitorRule.from).toEqual([{ namespaceSelector: { matchLabels: { 'voucher.io/monitoring': 'true' } } }]);
+      expect(policy('postgres').spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/component': 'service' } } }]);
+    });
+
     it('Kubernetes manifests: every NATS user of accounts.conf gets its password from the nats-credentials Secret', () => {
       const variables = accountPasswordVariables();
       const nats = named(objs(), 'StatefulSet', 'nats')!.spec.template.spec.containers[0];
@@ -281,7 +322,13 @@ function accountPasswordVariables(): string[] {
     expect(objs.filter((o) => o.kind === 'Secret')).toEqual([]);
     const names = new Set(secretRefs(objs).map((r) => `${r.name}/${r.key}`));
     expect([...names].sort()).toEqual(
-      ['voucher-secrets/DATABASE_URL', 'voucher-secrets/JWT_SECRET', ...accountPasswordVariables().map((v) => `nats-credentials/${v}`)].sort(),
+      [
+        'voucher-secrets/DATABASE_URL',
+        ...accountPasswordVariables().map((v) => `nats-credentials/${v}`),
+        ...['registry', 'issuance', 'redemption', 'settlement'].map((s) => `voucher-service-keys/${s}.jwk.json`),
+        'voucher-trust/trusted.jwks.json',
+        'voucher-trust/idp-jwks.json',
+      ].sort(),
     );
     // gRPC for provider systems: mutual TLS from the Secret redemption-grpc-tls, behind a TCP load balancer
     const redemption = named(objs, 'Deployment', 'redemption')!.spec.template.spec;
