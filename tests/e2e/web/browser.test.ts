@@ -44,7 +44,7 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     sys = await TestSystem.start();
     apps.push(...(await startDeltaServices(sys, clock)).apps);
     const port = await freePort();
-    gateway = await bootstrapGateway(sys.config({ ...clock, HTTP_PORT: port }), true);
+    gateway = await bootstrapGateway(sys.config({ ...clock, HTTP_PORT: port, DEV_SIGN_IN: 'true' }), true);
     base = `http://127.0.0.1:${port}`;
 
     await seedQuarter();
