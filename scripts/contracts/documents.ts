@@ -20,7 +20,8 @@ export async function natsAsyncApi(): Promise<string> {
 }
 
 async function withGateway(fn: (app: INestApplication) => string): Promise<string> {
-  const config = loadConfig({ ...process.env, NODE_ENV: 'development' });
+  // with the development sign-in mounted, so that its route is documented (as DEV_SIGN_IN only)
+  const config = loadConfig({ ...process.env, NODE_ENV: 'development', DEV_SIGN_IN: 'true' });
   const app = await NestFactory.create(GatewayModule.forRoot(config), new FastifyAdapter(), { preview: true, logger: false, abortOnError: false });
   try {
     return fn(app);

@@ -5,13 +5,15 @@ import 'reflect-metadata';
  */
 import { execFileSync } from 'node:child_process';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { makeCreditCode } from '@vc/domain';
 import { Role } from '@vc/contracts';
 import { devToken } from '../dev-token';
 import { DemoClient } from './http';
 import { DemoNats, until } from './nats';
 import { heading, step, table, yuan } from './print';
+import { localSecretsDir } from '../local-nats';
+import { providerCertificate } from '../secrets';
 
 const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
 const api = new DemoClient(gateway);
@@ -375,14 +377,26 @@ async function providerSystemWalk(bus: DemoNats, providers: Providers, parties: 
   }, 'redemption to receive the 2027 quota grant');
   step(`${programme.id} is open; ${photonics.name} claimed ${yuan(8_000_000)} of ${year} quota`);
   const unit = providers.shCentre;
+  // gRPC is mutual TLS: the provider system's client certificate (CN = its unit), from the development CA
+  const tls = providerCertificate(localSecretsDir(), unit.id);
+  const tlsDir = 'out/demo/provider-tls';
+  mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
+  copyFileSync(tls.ca, `${tlsDir}/ca.crt`);
+  copyFileSync(tls.cert, `${tlsDir}/client.crt`);
+  copyFileSync(tls.key, `${tlsDir}/client.key`);
   const settings: Record<string, string> = {
     TRANSPORT: 'grpc',
     REDEMPTION_GRPC: process.env.REDEMPTION_GRPC ?? `127.0.0.1:${process.env.GRPC_PORT ?? '50051'}`,
+    GRPC_TLS_DIR: tlsDir,
+    GATEWAY_URL: gateway,
     NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:14222',
+    // over NATS (TRANSPORT=nats) the provider system is the user of its own account
+    NATS_USER: 'provider-template',
+    NATS_PASSWORD: readFileSync(`${localSecretsDir()}/nats/provider-template.password`, 'utf8').trim(),
     PROVIDER_ID: unit.id,
-    PROVIDER_TOKEN: devToken({ sub: `sys-${unit.id}`, role: Role.Provider, org: unit.id }),
+    PROVIDER_TOKEN: await devToken({ sub: `sys-${unit.id}`, role: Role.Provider, org: unit.id }),
     ENTERPRISE_ID: photonics.id,
-    ENTERPRISE_TOKEN: devToken(photonics.principal),
+    ENTERPRISE_TOKEN: await devToken(photonics.principal),
     AMOUNT_FEN: '1234567',
   };
   mkdirSync('out/demo', { recursive: true });

@@ -1,4 +1,6 @@
+import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
+import { ApiEnum, ApiInstant, ApiInt, ApiText, ApiUuid, ApiView } from './api-docs';
 
 export const QUARANTINE_REASONS = ['unsigned', 'unknown_key', 'bad_signature', 'wrong_owner', 'subject_mismatch', 'not_an_envelope', 'invalid_payload', 'replayed', 'unknown_type'] as const;
 
@@ -9,27 +11,27 @@ export class QuarantineQueryDto {
   @IsOptional() @IsIn(QUARANTINE_REASONS) reason?: (typeof QUARANTINE_REASONS)[number];
 }
 
-export interface QuarantinedEventView {
-  id: string;
-  receivedAt: string;
-  consumer: string;
-  subject: string;
-  streamSeq: number | null;
-  reason: (typeof QUARANTINE_REASONS)[number];
-  detail: string;
-  eventId: string | null;
-  eventType: string | null;
-  signer: string | null;
-  keyId: string | null;
-  headers: Record<string, string>;
-  /** the message as received (at most 64 KiB of it) */
-  body: string;
-  bodyBytes: number;
+/** An event a service received and did not apply, with why. */
+export class QuarantinedEventView {
+  @ApiText({ description: 'position in the quarantine; page on with `after`', example: '7' }) id!: string;
+  @ApiInstant() receivedAt!: string;
+  @ApiText({ description: 'the consumer group that refused it', example: 'settlement-projection' }) consumer!: string;
+  @ApiText({ example: 'voucher.events.claim.amended' }) subject!: string;
+  @ApiInt({ nullable: true, description: 'its sequence in the event stream' }) streamSeq!: number | null;
+  @ApiEnum(QUARANTINE_REASONS) reason!: (typeof QUARANTINE_REASONS)[number];
+  @ApiText({ example: 'voucher.events.claim.amended is redemption’s to emit, not registry’s' }) detail!: string;
+  @ApiText({ nullable: true }) eventId!: string | null;
+  @ApiText({ nullable: true }) eventType!: string | null;
+  @ApiText({ nullable: true, description: 'the service it claims to come from (Vc-Signer), as received' }) signer!: string | null;
+  @ApiText({ nullable: true }) keyId!: string | null;
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'the message headers as received' }) headers!: Record<string, string>;
+  @ApiText({ description: 'the message as received (at most 64 KiB of it)' }) body!: string;
+  @ApiInt() bodyBytes!: number;
 }
 
-export interface QuarantinePage {
-  items: QuarantinedEventView[];
-  nextAfter: string | null;
+export class QuarantinePage {
+  @ApiView([QuarantinedEventView]) items!: QuarantinedEventView[];
+  @ApiText({ nullable: true, description: 'pass as `after` for the next page; null on the last page' }) nextAfter!: string | null;
 }
 
 /** Claims per confirmation request: about 110 bytes each, well under NATS's 1 MB payload. */
@@ -50,19 +52,18 @@ export class ConfirmClaimsDto {
 }
 
 /** One way settlement's copy of a claim and redemption's own record of it differ. */
-export interface ClaimDifference {
-  claimId: string;
+export class ClaimDifference {
+  @ApiUuid() claimId!: string;
   /** missing: redemption has no such claim; state: it does not hold the claim approved by this run */
-  field: 'missing' | 'programmeId' | 'payeeType' | 'payeeId' | 'voucherFen' | 'state';
-  settlement: string | null;
-  redemption: string | null;
+  @ApiEnum(['missing', 'programmeId', 'payeeType', 'payeeId', 'voucherFen', 'state']) field!: 'missing' | 'programmeId' | 'payeeType' | 'payeeId' | 'voucherFen' | 'state';
+  @ApiText({ nullable: true }) settlement!: string | null;
+  @ApiText({ nullable: true }) redemption!: string | null;
 }
 
-export interface ConfirmClaimsView {
-  checked: number;
-  /** at most CONFIRM_DIFFERENCES_SHOWN; `differing` counts them all */
-  differences: ClaimDifference[];
-  differing: number;
+export class ConfirmClaimsView {
+  @ApiInt() checked!: number;
+  @ApiView([ClaimDifference], { description: 'the first differences (at most 100); `differing` counts them all' }) differences!: ClaimDifference[];
+  @ApiInt() differing!: number;
 }
 
 export const CONFIRM_DIFFERENCES_SHOWN = 100;

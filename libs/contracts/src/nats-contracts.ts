@@ -3,6 +3,7 @@ import { IsISO8601, IsString } from 'class-validator';
 import { ApiInstant, ApiText } from './api-docs';
 import { ReadinessQueryDto, ServiceArrivalView } from './readiness.dto';
 import { BankAccountQueryDto, BankAccountSetView, BankAccountView, BankReportView, ImportBankReportDto, SetBankAccountDto } from './bank.dto';
+import { ConfirmClaimsDto, ConfirmClaimsView, QuarantinePage, QuarantineQueryDto } from './bus.dto';
 import { CalendarLoadView, CalendarYearQueryDto, CalendarYearsView, CalendarYearView, ListCalendarYearsDto, LoadCalendarYearDto } from './calendar.dto';
 import {
   ClaimQuotaDto,
@@ -197,6 +198,7 @@ export const REQUEST_CONTRACTS: Record<string, RequestContract> = {
   [I.quotaClaim]: { summary: 'Claim quota of the current year up to the cap (R-QUOTA-1)', request: ClaimQuotaDto, reply: QuotaClaimView, ...write },
   [I.quotaGet]: { summary: 'Claims and remaining cap per year', request: QuotaQueryDto, reply: QuotaView },
   [I.auditList]: { summary: 'Issuance audit log (auditors, delta operator)', request: AuditQueryDto, reply: AuditPage },
+  [I.quarantineList]: { summary: 'Events issuance received and did not apply, with why (auditors, delta operator)', request: QuarantineQueryDto, reply: QuarantinePage },
 
   [D.health]: { summary: 'Is redemption up', request: EmptyDto, reply: HealthReplyView, auth: 'optional' },
   [D.clockSet]: { summary: 'Move the simulated business clock of every redemption instance (delta operator; CLOCK_MODE=simulated only)', request: SetClockDto, reply: ClockView },
@@ -216,6 +218,12 @@ export const REQUEST_CONTRACTS: Record<string, RequestContract> = {
   [D.readinessGet]: { summary: 'Whether redemption has heard of a provider, enterprise, programme yet (reads lag writes)', request: ReadinessQueryDto, reply: ServiceArrivalView },
   [D.quotaLapse]: { summary: 'Lapse the unused quota of an ended year (R-QUOTA-2)', request: LapseQuotaDto, reply: QuotaLapseView, ...write },
   [D.auditList]: { summary: 'Redemption audit log (auditors, delta operator)', request: AuditQueryDto, reply: AuditPage },
+  [D.quarantineList]: { summary: 'Events redemption received and did not apply, with why (auditors, delta operator)', request: QuarantineQueryDto, reply: QuarantinePage },
+  [D.claimConfirm]: {
+    summary: "Settlement only, with its service credentials: confirm the claims a run is about to pay against redemption's records (no NATS user but settlement's may send it)",
+    request: ConfirmClaimsDto,
+    reply: ConfirmClaimsView,
+  },
 
   [S.health]: { summary: 'Is settlement up', request: EmptyDto, reply: HealthReplyView, auth: 'optional' },
   [S.clockSet]: { summary: 'Move the simulated business clock of every settlement instance (delta operator; CLOCK_MODE=simulated only)', request: SetClockDto, reply: ClockView },
@@ -240,6 +248,7 @@ export const REQUEST_CONTRACTS: Record<string, RequestContract> = {
   [S.rewardList]: { summary: 'The year-end rewards of a programme', request: RewardQueryDto, reply: RewardPage },
   [S.exportGet]: { summary: "A run's file (CSV, XLSX, PDF; the instructions also as pain.001 XML) as base64; the publicity list and notice are public", request: ExportDto, reply: ExportView, auth: 'optional' },
   [S.auditList]: { summary: 'Settlement audit log (auditors, delta operator)', request: AuditQueryDto, reply: AuditPage },
+  [S.quarantineList]: { summary: 'Events settlement received and did not apply, with why (auditors, delta operator)', request: QuarantineQueryDto, reply: QuarantinePage },
   [S.calendarLoad]: { summary: "Load a year's working-day schedule (delta operator, SPEC 3)", request: LoadCalendarYearDto, reply: CalendarLoadView, ...write },
   [S.calendarList]: { summary: 'The loaded calendar years', request: ListCalendarYearsDto, reply: CalendarYearsView },
   [S.calendarGet]: { summary: "One year's schedule", request: CalendarYearQueryDto, reply: CalendarYearView },

@@ -32,7 +32,9 @@ interface Redemption {
 }
 
 async function client(token: string): Promise<Redemption> {
-  if (env('TRANSPORT', 'grpc') === 'nats') return VoucherRedemptionNatsClient.connect(env('NATS_URL', 'nats://127.0.0.1:14222'), token);
+  if (env('TRANSPORT', 'grpc') === 'nats') {
+    return VoucherRedemptionNatsClient.connect(env('NATS_URL', 'nats://127.0.0.1:14222'), token, { user: env('NATS_USER'), pass: env('NATS_PASSWORD') });
+  }
   // mutual TLS: the files named one by one (GRPC_TLS_CA, GRPC_TLS_CERT, GRPC_TLS_KEY), or a directory
   // holding ca.crt, client.crt and client.key (GRPC_TLS_DIR)
   const tlsDir = process.env.GRPC_TLS_DIR;
@@ -53,10 +55,13 @@ async function main(): Promise<void> {
     await provider.confirmOrder(order.id);
     console.log('confirmed by the provider; waiting for the enterprise to confirm in its app …');
     if (process.env.ENTERPRISE_TOKEN) {
-      // demo only: the enterprise's confirmation, normally given in its own app (HTTP gateway)
-      const ent = await client(process.env.ENTERPRISE_TOKEN);
-      await ent.confirmOrder(order.id);
-      await ent.close();
+      // demo only: the enterprise's confirmation, given in its own app, through the HTTP gateway
+      const res = await fetch(`${env('GATEWAY_URL', 'http://127.0.0.1:3000')}/v1/orders/${order.id}/confirm`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${process.env.ENTERPRISE_TOKEN}`, 'Idempotency-Key': randomUUID(), 'Content-Type': 'application/json' },
+        body: '{}',
+      });
+      if (!res.ok) throw new Error(`the enterprise's confirmation was refused: ${res.status} ${await res.text()}`);
     }
     for (let confirmed = order; ; ) {
       confirmed = await provider.getOrder(order.id);

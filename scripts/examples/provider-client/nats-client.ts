@@ -20,8 +20,12 @@ export class NatsRedemptionError extends Error {
 export class VoucherRedemptionNatsClient {
   private constructor(private readonly nc: NatsConnection, private readonly token: string, private readonly timeoutMs: number) {}
 
-  static async connect(servers: string, token: string, timeoutMs = 10_000): Promise<VoucherRedemptionNatsClient> {
-    return new VoucherRedemptionNatsClient(await connect({ servers: servers.split(','), name: 'provider-system' }), token, timeoutMs);
+  /**
+   * A provider system connects as the NATS user of its own account (made from the PROVIDER_TEMPLATE
+   * of deploy/nats/accounts.conf; there is no anonymous access), and sends its principal's token.
+   */
+  static async connect(servers: string, token: string, credentials: { user: string; pass: string }, timeoutMs = 10_000): Promise<VoucherRedemptionNatsClient> {
+    return new VoucherRedemptionNatsClient(await connect({ servers: servers.split(','), name: 'provider-system', ...credentials }), token, timeoutMs);
   }
 
   /** One request; money may be given as bigint (sent as a JSON integer or a decimal string). */

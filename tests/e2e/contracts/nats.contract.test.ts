@@ -78,8 +78,8 @@ describe('contract: the NATS subjects are as docs/asyncapi.json says', () => {
 
     beforeAll(async () => {
       sys = await TestSystem.start();
-      sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: await freePort() })));
-      feed = new UpstreamFeed(sys.client, sys.db.url);
+      sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: await freePort(), GRPC_PLAINTEXT: 'true' })));
+      feed = new UpstreamFeed(sys);
     }, 120000);
     afterAll(async () => sys?.stop());
 

@@ -43,7 +43,7 @@ describe('e2e security: the development sign-in is closed by default and loopbac
       expect({ from, status: (await login(gateway, from)).statusCode }).toEqual({ from, status: 404 });
     }
     const ok = await login(gateway, '127.0.0.1');
-    expect(ok.statusCode).toBe(201);
+    expect(ok.statusCode).toBe(200);
     const { token } = ok.json();
     const listed = await sys.client.call(Subjects.registry.providerList, {}, { token });
     expect(listed).toMatchObject({ ok: true });

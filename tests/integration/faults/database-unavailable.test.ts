@@ -39,9 +39,9 @@ describe('faults: PostgreSQL down or stalled (a server of the suite\'s own; real
     sys = await TestSystem.start({ pgAdminUrl: pg.url() });
     await sys.startService(registryService);
     const grpcPort = await freePort();
-    sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: grpcPort, DB_CONNECT_TIMEOUT_MS: 1000 })));
+    sys.apps.push(await bootstrapRedemption(sys.config({ GRPC_PORT: grpcPort, GRPC_PLAINTEXT: 'true', DB_CONNECT_TIMEOUT_MS: 1000 })));
     gateway = await bootstrapGateway(sys.config(), false);
-    feed = new UpstreamFeed(sys.client, sys.db.url);
+    feed = new UpstreamFeed(sys);
     programmeId = await feed.programme('JS', { budgetFen: 1_000_000_000 });
     provider = await feed.provider();
     ent = await feed.enterprise('JS');
@@ -78,14 +78,15 @@ describe('faults: PostgreSQL down or stalled (a server of the suite\'s own; real
     await ds.initialize();
     await ds.query(`CREATE SCHEMA ${schema}`);
     for (const statement of commonTablesUp(schema)) await ds.query(statement);
-    const relay = new OutboxRelay(ds, sys.client.nc, { schema, pollMs: 20 });
+    // relays as redemption would: its NATS user, its signing key, an event type it owns
+    const relay = new OutboxRelay(ds, await sys.events.connection('redemption'), { schema, signer: sys.events.signer('redemption'), pollMs: 20 });
     const logs = captureLogs(`OutboxRelay:${schema}`);
     const addEvent = async () => {
       const id = randomUUID();
-      await sql(sys.db.url, `INSERT INTO ${schema}.outbox (event_id, subject, aggregate_type, aggregate_id, envelope) VALUES ($1, 'voucher.events.probe.added', 'probe', $2, $3)`, [
+      await sql(sys.db.url, `INSERT INTO ${schema}.outbox (event_id, subject, aggregate_type, aggregate_id, envelope) VALUES ($1, 'voucher.events.order.created', 'order', $2, $3)`, [
         id,
         id,
-        JSON.stringify({ id, type: 'voucher.events.probe.added', aggregateType: 'probe', aggregateId: id, occurredAt: new Date().toISOString(), payload: {} }),
+        JSON.stringify({ id, type: 'voucher.events.order.created', aggregateType: 'order', aggregateId: id, occurredAt: new Date().toISOString(), payload: {} }),
       ]);
       relay.nudge();
       return id;

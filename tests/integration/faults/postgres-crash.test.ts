@@ -1,5 +1,5 @@
-import { connect, NatsConnection } from 'nats';
-import { consumersCaughtUp, eventually, freePort, ServiceProcess, spawnService, sql, TestPostgres, TestSystem } from '@vc/testing';
+import { NatsConnection } from 'nats';
+import { connectAs, consumersCaughtUp, eventually, freePort, ServiceProcess, spawnService, sql, TestPostgres, TestSystem } from '@vc/testing';
 import { formatReport, runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { LoadParty, PaymentLoad } from '../../fixtures/payment-load';
 import { UpstreamFeed } from '../../fixtures/redemption';
@@ -36,11 +36,12 @@ describe('faults: PostgreSQL killed (-9) and restarted, then stalled (SIGSTOP), 
     pg = await TestPostgres.start();
     sys = await TestSystem.start({ pgAdminUrl: pg.url() });
     const env = { DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, DB_POOL_SIZE: '8', DB_CONNECT_TIMEOUT_MS: '2000' };
-    services.push(...(await Promise.all([0, 1].map(async () => spawnService('redemption', { ...env, GRPC_PORT: String(await freePort()) })))));
+    services.push(...(await Promise.all([0, 1].map(async () => spawnService('redemption', { ...env, GRPC_PORT: String(await freePort()), GRPC_PLAINTEXT: 'true' })))));
     const httpPort = await freePort();
     services.push(await spawnService('gateway', { ...env, HTTP_PORT: String(httpPort), RPC_TIMEOUT_MS: '3000', RATE_LIMIT_PER_MINUTE: '1000000' }));
     httpBase = `http://127.0.0.1:${httpPort}`;
-    conns = await Promise.all([0, 1].map(() => connect({ servers: sys.nats.url })));
+    // the load arrives as the gateway forwards it
+    conns = await Promise.all([0, 1].map(() => connectAs(sys.nats.url, 'gateway')));
   });
   afterAll(async () => {
     await Promise.all(conns.map((c) => c.close()));
@@ -52,7 +53,7 @@ describe('faults: PostgreSQL killed (-9) and restarted, then stalled (SIGSTOP), 
   });
 
   it('R-OFFSET-2 / R-LEDGER-1: every acknowledged payment stored once, refusals UNAVAILABLE only, services recover without a restart, 0 ledger differences', async () => {
-    const feed = new UpstreamFeed(sys.client, sys.db.url);
+    const feed = new UpstreamFeed(sys);
     const programmeId = await feed.programme('JS', { budgetFen: 10n ** 12n });
     const provider = await feed.provider({ province: 'SH' });
     const enterprises: LoadParty[] = [];

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { AppConfig } from '@vc/config';
 import { Principal, Subjects } from '@vc/contracts';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { freePort, rowCounts, sql, TestSystem, tokenFor } from '@vc/testing';
+import { freePort, rowCounts, sql, testSecretsDir, TestSystem, tokenFor } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { LoadCalendarYearUseCase } from '../../../apps/settlement/src/use-cases/calendar/load-calendar-year.use-case';
@@ -200,7 +200,7 @@ describe('settlement: the working-day calendar as operations data (SPEC 3, R-PUB
     return new Promise((done) => {
       const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/settlement/src/cli.ts', ...args], {
         cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: at, LOG_LEVEL: 'error' },
+        env: { ...process.env, NODE_ENV: 'test', SECRETS_DIR: testSecretsDir(), DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: at, LOG_LEVEL: 'error' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';

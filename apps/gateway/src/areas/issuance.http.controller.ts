@@ -15,6 +15,8 @@ import {
   ProgrammeDetailView,
   ProgrammePage,
   ProgrammeView,
+  QuarantinePage,
+  QuarantineQueryDto,
   QuotaClaimView,
   QuotaQueryDto,
   QuotaView,
@@ -255,8 +257,8 @@ export class IssuanceHttpController {
   }
 
   @Get('quarantine/issuance')
-  @ApiOperation({ summary: 'Events issuance received and did not apply (unsigned, foreign, malformed, replayed), paged (auditors, delta operator)' })
-  quarantine(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
+  @ApiOp({ id: 'listIssuanceQuarantine', summary: 'Events issuance received and did not apply (unsigned, foreign, malformed, replayed), paged by `after` (auditors, delta operator)', query: QuarantineQueryDto, reply: QuarantinePage })
+  listIssuanceQuarantine(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.quarantineList, Forwarder.query(query));
   }
 }

@@ -15,6 +15,8 @@ import {
   ListOrdersDto,
   OrderPage,
   OrderView,
+  QuarantinePage,
+  QuarantineQueryDto,
   QuotaLapseView,
   Subjects,
   SubmitClaimDto,
@@ -208,8 +210,8 @@ export class RedemptionHttpController {
   }
 
   @Get('quarantine/redemption')
-  @ApiOperation({ summary: 'Events redemption received and did not apply (unsigned, foreign, malformed, replayed), paged (auditors, delta operator)' })
-  quarantine(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
+  @ApiOp({ id: 'listRedemptionQuarantine', summary: 'Events redemption received and did not apply (unsigned, foreign, malformed, replayed), paged by `after` (auditors, delta operator)', query: QuarantineQueryDto, reply: QuarantinePage })
+  listRedemptionQuarantine(@Req() req: AuthedRequest, @Query() query: Record<string, string>) {
     return this.fwd.call(req, S.quarantineList, Forwarder.query(query));
   }
 }

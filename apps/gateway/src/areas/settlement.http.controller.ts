@@ -24,14 +24,16 @@ import {
   ObjectionView,
   PublicityPage,
   PublicityQueryDto,
+  QuarantinePage,
+  QuarantineQueryDto,
   RecordMatchingDto,
   ReviewResult,
   ReviewRunDto,
   RewardPage,
   RewardQueryDto,
   RunClaimPage,
-  RunView,
   RunPage,
+  RunView,
   StartRunDto,
   StatementQueryDto,
   StatementView,
@@ -292,8 +294,8 @@ export class SettlementHttpController {
   }
 
   @Get('quarantine/settlement')
-  @ApiOperation({ summary: 'Events settlement received and did not apply (unsigned, foreign, malformed, replayed), paged (auditors, delta operator)' })
-  quarantine(@Req() req: AuthedRequest, @Query() q: Record<string, string>) {
+  @ApiOp({ id: 'listSettlementQuarantine', summary: 'Events settlement received and did not apply (unsigned, foreign, malformed, replayed), paged by `after` (auditors, delta operator)', query: QuarantineQueryDto, reply: QuarantinePage })
+  listSettlementQuarantine(@Req() req: AuthedRequest, @Query() q: Record<string, string>) {
     return this.fwd.call(req, S.quarantineList, Forwarder.query(q));
   }
 
