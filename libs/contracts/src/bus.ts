@@ -1,4 +1,4 @@
-import { Subjects } from './subjects';
+import { clockSetSubject, Subjects } from './subjects';
 
 /**
  * Who may do what on the bus, as data: the services and their durable event consumers, the
@@ -105,7 +105,10 @@ export const PROVIDER_SUBJECTS: readonly string[] = [
   Subjects.redemption.claimList,
 ];
 
-/** Request subjects of a service (what it answers, in its queue group). */
+/**
+ * Request subjects of a service (what it answers, in its queue group). Its clock subject is not
+ * one: every instance answers it without a queue group, and only the operators' tool may send it.
+ */
 export function requestSubjectsOf(service: ServiceName): string[] {
-  return Object.values(Subjects[service]);
+  return Object.values(Subjects[service]).filter((s) => s !== clockSetSubject(service));
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { connect, ErrorCode, Events, headers as natsHeaders, NatsConnection, NatsError, Status } from 'nats';
 import { loadConfig } from '@vc/config';
-import { durablesOf, EVENT_CATALOG, EVENT_STREAM, Events as EventSubjects, eventsOwnedBy, EventType, SERVICE_NAMES, ServiceName, Subjects } from '@vc/contracts';
+import { durablesOf, EVENT_CATALOG, requestSubjectsOf, EVENT_STREAM, Events as EventSubjects, eventsOwnedBy, EventType, SERVICE_NAMES, ServiceName, Subjects } from '@vc/contracts';
 import { decodeReply, inboxPrefix, natsAccountsConf, NATS_USERS } from '@vc/messaging';
 import { bootstrapService } from '@vc/platform';
 import { createTestDatabase, eventually, EventPublisher, freePorts, natsServerEnv, sql, TestDatabase, testNatsPassword, testSecretsDir, tokenFor } from '@vc/testing';
@@ -199,10 +199,10 @@ describe('NATS permissions (deploy/nats/nats.conf and the accounts generated fro
     const nc = await connectAs(service);
     const seen = errorsOf(nc);
     const other = SERVICE_NAMES.find((s) => s !== service)!;
-    const otherSubject = Object.values(Subjects[other])[1];
+    const otherSubject = requestSubjectsOf(other)[1];
     nc.subscribe(otherSubject, { queue: other });
     await permissionViolation(seen, 'subscription', otherSubject);
-    const ownSubject = Object.values(Subjects[service])[1];
+    const ownSubject = requestSubjectsOf(service)[1];
     nc.subscribe(ownSubject); // its subject, outside its queue group (it would receive every request)
     await permissionViolation(seen, 'subscription', ownSubject);
     for (const inbox of ['_INBOX.>', `${inboxPrefix('gateway')}.>`, `${inboxPrefix(other)}.>`, 'voucher.events.>', '>']) {
