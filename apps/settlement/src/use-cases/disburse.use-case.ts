@@ -118,7 +118,9 @@ export class DisburseUseCase {
     const { confirmed } = await this.confirmation.confirm(work, run);
     const [made] = await work.query<{ n: number; fen: bigint; held: number }>(
       `WITH g AS (
-         SELECT payee_type, payee_id,
+         -- one id per instruction, drawn per group row (an uncorrelated LATERAL subquery may be
+         -- evaluated once for all rows, giving every instruction the same id)
+         SELECT gen_random_uuid() AS id, payee_type, payee_id,
                 CASE WHEN payee_type = 'provider' THEN max(provider_name) ELSE max(enterprise_name) END AS payee_name,
                 CASE WHEN payee_type = 'provider' THEN max(provider_credit_code) END AS provider_code,
                 count(*) AS n, sum(voucher_fen) AS fen
@@ -127,10 +129,10 @@ export class DisburseUseCase {
        ins AS (
          INSERT INTO settlement.instructions (id, run_id, programme_id, payee_type, payee_id, payee_name, claim_count, total_fen, created_at,
                 kind, origin_id, payee_credit_code, account_version, holder_name, account_number, bank_name, bank_code, bank_status)
-         SELECT x.id, $1, $2, g.payee_type, g.payee_id, g.payee_name, g.n, g.fen, $3, 'run', x.id,
+         SELECT g.id, $1, $2, g.payee_type, g.payee_id, g.payee_name, g.n, g.fen, $3, 'run', g.id,
                 COALESCE(g.provider_code, (SELECT e.credit_code FROM settlement.enterprises e WHERE e.id = g.payee_id)),
                 a.version, a.holder_name, a.account_number, a.bank_name, a.bank_code, CASE WHEN a.version IS NULL THEN 'held' ELSE 'outstanding' END
-           FROM g CROSS JOIN LATERAL (SELECT gen_random_uuid() AS id) x
+           FROM g
            LEFT JOIN settlement.bank_accounts_current a ON a.owner_type = g.payee_type AND a.owner_id = g.payee_id::text
          ON CONFLICT (run_id, payee_type, payee_id) WHERE kind = 'run' DO NOTHING
          RETURNING total_fen, bank_status)
