@@ -5,7 +5,7 @@ import { Pool } from 'pg';
 import request from 'supertest';
 import { Principal, Subjects } from '@vc/contracts';
 import { shanghaiDate } from '@vc/domain';
-import { eventually, TestSystem, tokenFor } from '@vc/testing';
+import { eventually, testSecretsDir, TestSystem, tokenFor } from '@vc/testing';
 import { bootstrapGateway } from '../../apps/gateway/src/bootstrap';
 import { formatReport } from '../../scripts/ledger/ledger-check';
 import { camt054, iso20022SchemaDir, pain002, readPain001, SentFile, xsdErrors } from '../fixtures/bank';
@@ -77,7 +77,7 @@ describe('e2e: a year of operation, 2026Q1 to 2027Q4 (all services, real Postgre
     return new Promise((done) => {
       const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/settlement/src/cli.ts', ...args], {
         cwd: ROOT,
-        env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: now, LOG_LEVEL: 'error' },
+        env: { ...process.env, NODE_ENV: 'test', SECRETS_DIR: testSecretsDir(), DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: now, LOG_LEVEL: 'error' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';

@@ -82,8 +82,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Issue a development token (not available in production)
-         * @description Development and demo only; in production tokens come from the identity provider and this route answers 404.
+         * Issue a development token (DEV_SIGN_IN=true only, loopback callers only)
+         * @description Development and demo only: the route exists only when the gateway runs with DEV_SIGN_IN=true (refused in production) and answers callers on its own machine; in production tokens come from the identity providers.
          */
         post: operations["devLogin"];
         delete?: never;
@@ -551,6 +551,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/quarantine/issuance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events issuance received and did not apply (unsigned, foreign, malformed, replayed), paged by `after` (auditors, delta operator) */
+        get: operations["listIssuanceQuarantine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/orders": {
         parameters: {
             query?: never;
@@ -769,6 +786,23 @@ export interface paths {
         };
         /** Redemption audit log, paged by `after` (auditors, delta operator) */
         get: operations["listRedemptionAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quarantine/redemption": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events redemption received and did not apply (unsigned, foreign, malformed, replayed), paged by `after` (auditors, delta operator) */
+        get: operations["listRedemptionQuarantine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1100,6 +1134,23 @@ export interface paths {
         };
         /** Settlement audit log, paged by `after` (auditors, delta operator) */
         get: operations["listSettlementAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/quarantine/settlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Events settlement received and did not apply (unsigned, foreign, malformed, replayed), paged by `after` (auditors, delta operator) */
+        get: operations["listSettlementQuarantine"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1927,7 +1978,7 @@ export interface components {
              * @description stable machine-readable code (R-ERR-1)
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "INVALID_CREDIT_CODE" | "INVALID_AMOUNT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ALREADY_EXISTS" | "ILLEGAL_STATE" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_CONFLICT" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PROVIDER_NOT_ACTIVE" | "PROVIDER_EXCLUDED" | "CREDIT_REPAIR_TOO_EARLY" | "PROGRAMME_NOT_OPEN" | "PROGRAMME_FROZEN" | "REGION_WITHDRAWN" | "REGION_DEFAULTING" | "ENTERPRISE_NOT_APPROVED" | "SME_REGISTRATION_MISSING" | "QUOTA_CAP_EXCEEDED" | "QUOTA_EXHAUSTED" | "BUDGET_EXHAUSTED" | "SAME_LEGAL_ENTITY" | "INVOICE_AMOUNT_MISMATCH" | "BANK_AMOUNT_INSUFFICIENT" | "DUPLICATE_INVOICE" | "CLAIM_EXISTS" | "PUBLICITY_CLOSED" | "RUN_LOCKED" | "CALENDAR_YEAR_MISSING" | "PUBLICITY_OPEN" | "QUARTER_NOT_ENDED" | "REVIEW_INCOMPLETE" | "MATCHING_OVERPAID" | "YEAR_NOT_CLOSED" | "RUN_COUNTERS_DIFFER" | "BANK_ACCOUNT_MISSING" | "UNAVAILABLE" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "INVALID_CREDIT_CODE" | "INVALID_AMOUNT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ALREADY_EXISTS" | "ILLEGAL_STATE" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_CONFLICT" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PROVIDER_NOT_ACTIVE" | "PROVIDER_EXCLUDED" | "CREDIT_REPAIR_TOO_EARLY" | "PROGRAMME_NOT_OPEN" | "PROGRAMME_FROZEN" | "REGION_WITHDRAWN" | "REGION_DEFAULTING" | "ENTERPRISE_NOT_APPROVED" | "SME_REGISTRATION_MISSING" | "QUOTA_CAP_EXCEEDED" | "QUOTA_EXHAUSTED" | "BUDGET_EXHAUSTED" | "SAME_LEGAL_ENTITY" | "INVOICE_AMOUNT_MISMATCH" | "BANK_AMOUNT_INSUFFICIENT" | "DUPLICATE_INVOICE" | "CLAIM_EXISTS" | "PUBLICITY_CLOSED" | "RUN_LOCKED" | "CALENDAR_YEAR_MISSING" | "PUBLICITY_OPEN" | "QUARTER_NOT_ENDED" | "REVIEW_INCOMPLETE" | "MATCHING_OVERPAID" | "YEAR_NOT_CLOSED" | "RUN_COUNTERS_DIFFER" | "BANK_ACCOUNT_MISSING" | "CLAIMS_DISAGREE" | "UNAVAILABLE" | "INTERNAL";
             /** @description for people; may change */
             message: string;
             /** @description the offending input, e.g. `amountFen`, `items.2.obligationId`, `Idempotency-Key` */
@@ -2550,6 +2601,45 @@ export interface components {
         QualificationDocumentView: {
             name: string;
             reference: string;
+        };
+        QuarantinedEventView: {
+            /**
+             * @description position in the quarantine; page on with `after`
+             * @example 7
+             */
+            id: string;
+            /** Format: date-time */
+            receivedAt: string;
+            /**
+             * @description the consumer group that refused it
+             * @example settlement-projection
+             */
+            consumer: string;
+            /** @example voucher.events.claim.amended */
+            subject: string;
+            /** @description its sequence in the event stream */
+            streamSeq: number | null;
+            /** @enum {string} */
+            reason: "unsigned" | "unknown_key" | "bad_signature" | "wrong_owner" | "subject_mismatch" | "not_an_envelope" | "invalid_payload" | "replayed" | "unknown_type";
+            /** @example voucher.events.claim.amended is redemption’s to emit, not registry’s */
+            detail: string;
+            eventId: string | null;
+            eventType: string | null;
+            /** @description the service it claims to come from (Vc-Signer), as received */
+            signer: string | null;
+            keyId: string | null;
+            /** @description the message headers as received */
+            headers: {
+                [key: string]: string;
+            };
+            /** @description the message as received (at most 64 KiB of it) */
+            body: string;
+            bodyBytes: number;
+        };
+        QuarantinePage: {
+            items: components["schemas"]["QuarantinedEventView"][];
+            /** @description pass as `after` for the next page; null on the last page */
+            nextAfter: string | null;
         };
         QuotaBalanceView: {
             /** Format: uuid */
@@ -9447,6 +9537,138 @@ export interface operations {
             };
         };
     };
+    listIssuanceQuarantine: {
+        parameters: {
+            query?: {
+                after?: string;
+                limit?: number;
+                reason?: "unsigned" | "unknown_key" | "bad_signature" | "wrong_owner" | "subject_mismatch" | "not_an_envelope" | "invalid_payload" | "replayed" | "unknown_type";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuarantinePage"];
+                };
+            };
+            /** @description the request is malformed or a field is invalid (`field` names it): VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "message": "validation failed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description no valid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAUTHENTICATED",
+                     *       "message": "unauthenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description the principal may not do this: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "FORBIDDEN",
+                     *       "message": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description too many requests from this principal; retry later: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMITED",
+                     *       "message": "rate limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description internal error (nothing internal is disclosed); retry later: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL",
+                     *       "message": "internal"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description a service is unavailable or did not answer in time; retry later: UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAVAILABLE",
+                     *       "message": "unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
     listOrders: {
         parameters: {
             query?: {
@@ -11877,6 +12099,138 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description the request is malformed or a field is invalid (`field` names it): VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "message": "validation failed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description no valid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAUTHENTICATED",
+                     *       "message": "unauthenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description the principal may not do this: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "FORBIDDEN",
+                     *       "message": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description too many requests from this principal; retry later: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMITED",
+                     *       "message": "rate limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description internal error (nothing internal is disclosed); retry later: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL",
+                     *       "message": "internal"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description a service is unavailable or did not answer in time; retry later: UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAVAILABLE",
+                     *       "message": "unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    listRedemptionQuarantine: {
+        parameters: {
+            query?: {
+                after?: string;
+                limit?: number;
+                reason?: "unsigned" | "unknown_key" | "bad_signature" | "wrong_owner" | "subject_mismatch" | "not_an_envelope" | "invalid_payload" | "replayed" | "unknown_type";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuarantinePage"];
                 };
             };
             /** @description the request is malformed or a field is invalid (`field` names it): VALIDATION_FAILED */
@@ -15468,6 +15822,138 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description the request is malformed or a field is invalid (`field` names it): VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "VALIDATION_FAILED",
+                     *       "message": "validation failed"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description no valid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAUTHENTICATED",
+                     *       "message": "unauthenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description the principal may not do this: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "FORBIDDEN",
+                     *       "message": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description too many requests from this principal; retry later: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMITED",
+                     *       "message": "rate limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description internal error (nothing internal is disclosed); retry later: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL",
+                     *       "message": "internal"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description a service is unavailable or did not answer in time; retry later: UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAVAILABLE",
+                     *       "message": "unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    listSettlementQuarantine: {
+        parameters: {
+            query?: {
+                after?: string;
+                limit?: number;
+                reason?: "unsigned" | "unknown_key" | "bad_signature" | "wrong_owner" | "subject_mismatch" | "not_an_envelope" | "invalid_payload" | "replayed" | "unknown_type";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QuarantinePage"];
                 };
             };
             /** @description the request is malformed or a field is invalid (`field` names it): VALIDATION_FAILED */

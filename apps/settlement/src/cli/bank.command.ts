@@ -35,7 +35,7 @@ export class BankCommand extends SettleCommand {
   }
 
   async run([action]: string[], o: BankOptions): Promise<void> {
-    const principal = principalOf(this.tokens, o);
+    const principal = await principalOf(this.tokens, o);
     if (action !== 'import') throw new UsageError('bank <action>: import');
     if (!o.file) throw new UsageError('bank import needs --file <xml>');
     let content: string;
