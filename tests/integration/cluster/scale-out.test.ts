@@ -1,10 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { connect, NatsConnection } from 'nats';
+import { NatsConnection } from 'nats';
 import { EVENT_STREAM } from '@vc/contracts';
-import { createTestDatabase, eventually, freePort, NatsTestClient, ServiceProcess, spawnService, TestDatabase } from '@vc/testing';
+import { connectAs, createTestDatabase, EventPublisher, eventually, freePort, NatsTestClient, natsServerEnv, routeTlsEnv, ServiceProcess, spawnService, TestDatabase } from '@vc/testing';
 import { runLedgerChecks, formatReport } from '../../../scripts/ledger/ledger-check';
 import { LoadParty, PaymentLoad } from '../../fixtures/payment-load';
 import { UpstreamFeed } from '../../fixtures/redemption';
@@ -21,18 +21,22 @@ const NODE_NAMES = ['vc-node-1', 'vc-node-2', 'vc-node-3'];
 async function startCluster(): Promise<{ urls: string[]; nodes: ChildProcess[]; dir: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'vc-cluster-'));
   const nodes: ChildProcess[] = [];
+  // as in the repository: the node configs include ../accounts.conf; routes need the cluster's certificates
+  mkdirSync(join(dir, 'cluster'));
+  copyFileSync(join(ROOT, 'deploy/nats/accounts.conf'), join(dir, 'accounts.conf'));
+  const env = { ...natsServerEnv(), ...routeTlsEnv(dir) };
   for (const n of [1, 2, 3]) {
     const conf = readFileSync(join(ROOT, `deploy/nats/cluster/node-${n}.conf`), 'utf8').replace(/store_dir:\s*"[^"]*"/, `store_dir: "${join(dir, `node-${n}`)}"`);
-    const file = join(dir, `node-${n}.conf`);
+    const file = join(dir, 'cluster', `node-${n}.conf`);
     writeFileSync(file, conf);
-    nodes.push(spawn('nats-server', ['-c', file], { stdio: 'ignore' }));
+    nodes.push(spawn('nats-server', ['-c', file], { stdio: 'ignore', env }));
   }
   const urls = ['nats://127.0.0.1:4231', 'nats://127.0.0.1:4232', 'nats://127.0.0.1:4233'];
   // JetStream needs a meta leader before the stream can be created
   const deadline = Date.now() + 30000;
   for (;;) {
     try {
-      const nc = await connect({ servers: urls });
+      const nc = await connectAs(urls.join(','), 'ops');
       const jsm = await nc.jetstreamManager();
       await jsm.streams.list().next();
       await nc.close();
@@ -62,7 +66,7 @@ describe('scale-out: NATS cluster, several instances, kill -9 under load', () =>
   beforeAll(async () => {
     [cluster, db] = await Promise.all([startCluster(), createTestDatabase()]);
     const env = { DATABASE_URL: db.url, NATS_URL: cluster.urls.join(','), NATS_STREAM_REPLICAS: '3', DB_POOL_SIZE: '6' };
-    for (let i = 0; i < 3; i++) services.push(await spawnService('redemption', { ...env, GRPC_PORT: String(await freePort()) }));
+    for (let i = 0; i < 3; i++) services.push(await spawnService('redemption', { ...env, GRPC_PORT: String(await freePort()), GRPC_PLAINTEXT: 'true' }));
     for (let i = 0; i < 2; i++) services.push(await spawnService('settlement', env));
   });
 
@@ -75,7 +79,7 @@ describe('scale-out: NATS cluster, several instances, kill -9 under load', () =>
 
   it('R-OFFSET-2 / R-LEDGER-1: every acknowledged payment stored exactly once; refusals only UNAVAILABLE; no payment fails; 0 ledger differences; throughput recovers', async () => {
     const client = await NatsTestClient.connect(cluster.urls.join(','));
-    const feed = new UpstreamFeed(client, db.url);
+    const feed = new UpstreamFeed({ client, db, events: new EventPublisher(cluster.urls.join(',')) });
     const programmeId = await feed.programme('JS', { budgetFen: 10n ** 12n });
     const jsm = await client.nc.jetstreamManager();
     expect((await jsm.streams.info(EVENT_STREAM)).config.num_replicas).toBe(3);
@@ -90,7 +94,8 @@ describe('scale-out: NATS cluster, several instances, kill -9 under load', () =>
     // steady load from 8 clients over two connections to the cluster: orders created, confirmed
     // and paid through the public interface, every request retried with its key until it has a
     // final answer
-    const conns: NatsConnection[] = [await connect({ servers: cluster.urls }), await connect({ servers: [...cluster.urls].reverse() })];
+    // the requests arrive as the gateway forwards them
+    const conns: NatsConnection[] = [await connectAs(cluster.urls.join(','), 'gateway'), await connectAs([...cluster.urls].reverse().join(','), 'gateway')];
     const load = new PaymentLoad({ nats: conns, natsClients: CLIENTS, provider, enterprises, seconds: LOAD_SECONDS });
     let killedAt = 0;
     let killedLeader = '';

@@ -1,8 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { connect, NatsConnection } from 'nats';
+import { NatsConnection } from 'nats';
 import { Client } from 'pg';
-import { consumersCaughtUp, createTestDatabase, eventually, freePort, NatsTestClient, ServiceProcess, spawnService, sql, startNats, TestDatabase, TestNats, TestPostgres } from '@vc/testing';
+import { connectAs, consumersCaughtUp, createTestDatabase, EventPublisher, eventually, freePort, NatsTestClient, ServiceProcess, spawnService, sql, startNats, TestDatabase, TestNats, TestPostgres } from '@vc/testing';
 import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { LoadParty, PaymentLoad } from '../../fixtures/payment-load';
 import { UpstreamFeed } from '../../fixtures/redemption';
@@ -66,7 +66,8 @@ describe('faults: PostgreSQL failover to a streaming standby through HAProxy, un
 
   beforeAll(async () => {
     nats = await startNats();
-    conns = await Promise.all([0, 1].map(() => connect({ servers: nats.url })));
+    // the requests arrive as the gateway forwards them
+    conns = await Promise.all([0, 1].map(() => connectAs(nats.url, 'gateway')));
   });
   afterAll(async () => {
     await Promise.all(conns.map((c) => c.close()));
@@ -96,12 +97,12 @@ describe('faults: PostgreSQL failover to a streaming standby through HAProxy, un
       }, 20000);
       db = await createTestDatabase(proxyAdmin);
       const env = { DATABASE_URL: db.url, NATS_URL: nats.url, DB_POOL_SIZE: '8', DB_CONNECT_TIMEOUT_MS: '2000' };
-      services.push(...(await Promise.all([0, 1].map(async () => spawnService('redemption', { ...env, GRPC_PORT: String(await freePort()) })))));
+      services.push(...(await Promise.all([0, 1].map(async () => spawnService('redemption', { ...env, GRPC_PORT: String(await freePort()), GRPC_PLAINTEXT: 'true' })))));
       const httpPort = await freePort();
       services.push(await spawnService('gateway', { ...env, HTTP_PORT: String(httpPort), RPC_TIMEOUT_MS: '3000', RATE_LIMIT_PER_MINUTE: '1000000' }));
 
       client = await NatsTestClient.connect(nats.url);
-      const feed = new UpstreamFeed(client, db.url);
+      const feed = new UpstreamFeed({ client, db, events: new EventPublisher(nats.url) });
       const programmeId = await feed.programme('JS', { budgetFen: 10n ** 12n });
       const provider = await feed.provider({ province: 'SH' });
       const enterprises: LoadParty[] = [];
