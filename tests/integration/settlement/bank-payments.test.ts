@@ -6,7 +6,7 @@ import { INestApplication } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { Principal, Role, Subjects } from '@vc/contracts';
-import { rowCounts, sql, TestSystem, tokenFor } from '@vc/testing';
+import { rowCounts, sql, testSecretsDir, TestSystem, tokenFor } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { formatReport, runLedgerChecks } from '../../../scripts/ledger/ledger-check';
@@ -315,7 +315,7 @@ describe('settlement: payments through the bank (pain.001 out, pain.002 / camt.0
     return new Promise((done) => {
       const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/settlement/src/cli.ts', ...args], {
         cwd: resolve(__dirname, '../../..'),
-        env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: now, LOG_LEVEL: 'error' },
+        env: { ...process.env, NODE_ENV: 'test', SECRETS_DIR: testSecretsDir(), DATABASE_URL: sys.db.url, NATS_URL: sys.nats.url, CLOCK_MODE: 'simulated', SIMULATED_NOW: now, LOG_LEVEL: 'error' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
