@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { NatsConnection } from 'nats';
 import { Client } from 'pg';
@@ -23,6 +23,7 @@ const alive = (s: ServiceProcess) => {
 
 /** HAProxy with deploy/haproxy/postgres-primary.cfg in front of two servers. */
 async function startProxy(a: TestPostgres, b: TestPostgres): Promise<{ port: number; proc: ChildProcess; output: () => string }> {
+  if (spawnSync('haproxy', ['-v']).error) throw new Error('haproxy is not installed: run scripts/test-tools.sh (npm test does)');
   const port = await freePort();
   const proc = spawn('haproxy', ['-db', '-f', join(ROOT, 'deploy/haproxy/postgres-primary.cfg')], {
     env: { ...process.env, PG_PROXY_BIND: `127.0.0.1:${port}`, PG_A_ADDR: `127.0.0.1:${a.port}`, PG_B_ADDR: `127.0.0.1:${b.port}` },
