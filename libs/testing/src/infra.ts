@@ -42,6 +42,29 @@ export async function freePorts(count: number): Promise<number[]> {
   }
 }
 
+/**
+ * A free loopback port below the kernel's ephemeral range, for a server a test stops and starts
+ * again on the same port: no outgoing connection is ever given such a port, so a client that keeps
+ * reconnecting while the server is down cannot end up connected to itself on it (which then keeps
+ * the server from binding it). Any port of the ephemeral range can be handed out that way.
+ */
+export async function freeServerPort(): Promise<number> {
+  const { readFileSync, existsSync } = await import('node:fs');
+  const range = '/proc/sys/net/ipv4/ip_local_port_range';
+  const low = existsSync(range) ? Number(readFileSync(range, 'utf8').trim().split(/\s+/)[0]) : 32768;
+  const from = Math.min(20000, low - 2000);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port between ${from} and ${low}`);
+}
+
 export interface TestNats {
   url: string;
   port: number;

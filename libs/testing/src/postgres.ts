@@ -3,7 +3,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './infra';
+import { freeServerPort } from './infra';
 
 /** The newest PostgreSQL of the Debian packages (scripts/infra.sh installs it). */
 export function pgBin(): string {
@@ -51,7 +51,8 @@ export class TestPostgres {
   private constructor(readonly dataDir: string, readonly port: number) {}
 
   static async start(options: TestPostgresOptions = {}): Promise<TestPostgres> {
-    const port = options.port ?? (await freePort());
+    // below the ephemeral range: these servers are killed and started again on the same port
+    const port = options.port ?? (await freeServerPort());
     let dataDir = options.dataDir;
     if (!dataDir) {
       dataDir = postgresDir('vc-pg-');
