@@ -116,14 +116,14 @@ describe('scale-out: NATS cluster, several instances, kill -9 under load', () =>
 
     const third = (LOAD_SECONDS * 1000) / 3;
     const before = load.rate(1000, third);
-    const after = load.rate(LOAD_SECONDS * 1000 - third, LOAD_SECONDS * 1000);
+    const after = load.rate(load.endMs - third, load.endMs);
     const refused = load.refusals(killedAt);
     const check = await load.verify(db.url);
     const report = await runLedgerChecks(db.url);
     console.log(
       `scale-out: ${load.attempts.length} requests, results ${JSON.stringify(load.results())}; payments acknowledged ${check.acknowledged}, stored ${check.stored}; ` +
         `killed the stream leader ${killedLeader} (now ${leaderAfter}) and a redemption instance at ${(killedAt / 1000).toFixed(1)} s: ` +
-        `${refused.count} refused or unanswered attempts over ${refused.seconds.toFixed(1)} s, no request succeeded for ${load.longestGap(killedAt, LOAD_SECONDS * 1000).toFixed(1)} s; ` +
+        `${refused.count} refused or unanswered attempts over ${refused.seconds.toFixed(1)} s, no request succeeded for ${load.longestGap(killedAt, load.endMs).toFixed(1)} s; ` +
         `payments/s ${before.toFixed(0)} before the kills, ${after.toFixed(0)} at the end\n${formatReport(report)}`,
     );
     // a payment (or its order) that failed every retry, or was refused for another reason, fails the test

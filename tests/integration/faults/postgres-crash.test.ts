@@ -78,8 +78,10 @@ describe('faults: PostgreSQL killed (-9) and restarted, then stalled (SIGSTOP), 
       await sleep(4000);
       pg.signal('SIGCONT');
       marks.resumed = load.now();
+      // traffic goes on a while after the last fault, however long the faults took
+      await sleep(5000);
     });
-    const end = LOAD_SECONDS * 1000;
+    const end = load.endMs;
 
     const crash = load.refusals(marks.killed, marks.stalled);
     const stall = load.refusals(marks.stalled, end + 60_000);
