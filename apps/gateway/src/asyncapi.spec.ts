@@ -1,7 +1,7 @@
 import { Parser } from '@asyncapi/parser';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REQUEST_CONTRACTS } from '@vc/contracts';
+import { EVENT_CATALOG, REQUEST_CONTRACTS } from '@vc/contracts';
 import { natsAsyncApi } from '../../../scripts/contracts/documents';
 
 const kept = () => readFileSync(join(__dirname, '..', '..', '..', 'docs', 'asyncapi.json'), 'utf8');
@@ -27,6 +27,18 @@ describe('docs/asyncapi.json', () => {
     expect(diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`)).toEqual([]);
     expect(document).toBeDefined();
     expect(document!.version()).toBe('3.0.0');
+  });
+
+  it('declares every event type of the catalog as sent by its owner, signed, in its envelope', () => {
+    const { document } = parsed;
+    const operations = new Map(document!.operations().all().map((op) => [op.channels().all()[0]?.address(), op]));
+    for (const [type, definition] of Object.entries(EVENT_CATALOG)) {
+      const op = operations.get(type);
+      expect([type, op?.action(), op?.tags().all().map((t) => t.name())]).toEqual([type, 'send', ['events', definition.owner]]);
+      const message = op!.messages().all()[0];
+      expect((message.headers()?.json() as { required: string[] }).required).toEqual(expect.arrayContaining(['Nats-Msg-Id', 'Vc-Signer', 'Vc-Signature']));
+      expect((message.payload()?.json() as { properties: { type: { const: string } } }).properties.type.const).toBe(type);
+    }
   });
 
   it('declares every request subject with its request, reply and headers', async () => {

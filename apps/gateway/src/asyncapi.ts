@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { dtoComponents, EVENT_STREAM, Headers, REQUEST_CONTRACTS, SCHEMA_REF_PREFIX } from '@vc/contracts';
+import { dtoComponents, EVENT_CATALOG, EVENT_CONSUMERS, EVENT_STREAM, eventPayloadSchema, Headers, REQUEST_CONTRACTS, SCHEMA_REF_PREFIX, ServiceName } from '@vc/contracts';
+import { SignatureHeaders } from '@vc/messaging';
 import { ERROR_SCHEMA } from './http/api-operation';
 import { ERROR_BODY } from './openapi';
 
@@ -35,7 +36,9 @@ export function toJsonSchema(node: unknown): unknown {
   for (const [k, v] of Object.entries(rest)) out[k] = k === '$ref' ? v : toJsonSchema(v);
   if (example !== undefined) out.examples = [example];
   if (nullable === true) {
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
     if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    else if (out.oneOf) out.oneOf = [...out.oneOf, { type: 'null' }];
     else if (out.allOf || out.$ref) {
       const { description, type: _t, ...inner } = out;
       return { ...(description ? { description } : {}), anyOf: [{ type: 'null' }, inner] };
@@ -77,6 +80,54 @@ function replyPayload(view: string): Schema {
       { type: 'object', required: ['ok', 'error'], properties: { ok: { const: false }, error: ref(ERROR_SCHEMA) }, additionalProperties: false },
     ],
   };
+}
+
+/**
+ * The envelope every event travels in on the stream, its `payload` the type's class. `id` is the
+ * JetStream message id (a republished event is deduplicated by it).
+ */
+function eventEnvelope(type: string, payload: string): Schema {
+  return {
+    type: 'object',
+    required: ['id', 'type', 'aggregateType', 'aggregateId', 'occurredAt', 'payload'],
+    properties: {
+      id: { type: 'string', format: 'uuid', description: 'the event id, also its Nats-Msg-Id' },
+      type: { const: type, description: 'the event type: the subject it is published on' },
+      aggregateType: { type: 'string', examples: [type.split('.')[2]] },
+      aggregateId: { type: 'string', description: 'the id of the object the event is about' },
+      occurredAt: { type: 'string', format: 'date-time' },
+      correlationId: { type: 'string', description: 'the request that caused it' },
+      payload: ref(payload),
+    },
+  };
+}
+
+/** The headers of an event: its id for deduplication and the owner's signature (Ed25519). */
+const EVENT_HEADERS: Schema = {
+  type: 'object',
+  required: ['Nats-Msg-Id', SignatureHeaders.signer, SignatureHeaders.keyId, SignatureHeaders.signature],
+  properties: {
+    'Nats-Msg-Id': { type: 'string', format: 'uuid', description: 'the envelope id: JetStream drops a second publication' },
+    [SignatureHeaders.signer]: { type: 'string', enum: ['registry', 'issuance', 'redemption', 'settlement'], description: 'the service that emitted it: the owner of its type' },
+    [SignatureHeaders.keyId]: { type: 'string', description: "the id of the signer's key" },
+    [SignatureHeaders.signature]: { type: 'string', contentEncoding: 'base64', description: 'Ed25519 over the subject and the exact message bytes; a consumer applies an event only when it verifies with a trusted key of the owner' },
+  },
+};
+
+/** Which services' durable consumers take in an event type (EVENT_CONSUMERS). */
+function consumersOf(type: string): string[] {
+  const matches = (pattern: string) => {
+    const [p, t] = [pattern.split('.'), type.split('.')];
+    for (let i = 0; i < p.length; i++) {
+      if (p[i] === '>') return true;
+      if (p[i] !== '*' && p[i] !== t[i]) return false;
+    }
+    return p.length === t.length;
+  };
+  return Object.entries(EVENT_CONSUMERS)
+    .filter(([, specs]) => (specs as ReadonlyArray<{ subjects: readonly string[] }>).some((c) => c.subjects.some(matches)))
+    .map(([service]) => service)
+    .sort();
 }
 
 /** A channel and message key: subjects have dots, which AsyncAPI keys allow; kept as written. */
@@ -132,6 +183,24 @@ export function asyncApiDocument(app: INestApplication): Schema {
       reply: { channel: { $ref: `#/channels/${key(subject)}.inbox` }, messages: [{ $ref: `#/channels/${key(subject)}.inbox/messages/reply` }] },
       ...(c.auth === 'optional' ? {} : { security: [{ $ref: '#/components/securitySchemes/bearer' }] }),
       tags: [{ name: subject.split('.')[0] }],
+    };
+  }
+
+  // the events of the stream: each type with its owner (the only service whose signature is taken)
+  // and its payload class (validated by every consumer before anything is applied)
+  for (const [type, definition] of Object.entries(EVENT_CATALOG).sort(([a], [b]) => a.localeCompare(b)) as Array<[string, { owner: ServiceName; payload: Function }]>) {
+    const payloadName = definition.payload.name;
+    schemas[payloadName] ??= eventPayloadSchema(definition.payload);
+    const consumers = consumersOf(type);
+    const description = `emitted by ${definition.owner} (the owner of the type)${consumers.length ? `; taken in by ${consumers.join(', ')}` : ''}`;
+    messages[type] = { name: payloadName, title: type, summary: description, contentType: 'application/json', headers: EVENT_HEADERS, payload: eventEnvelope(type, payloadName) };
+    channels[type] = { address: type, title: type, description: `on the JetStream stream ${EVENT_STREAM}`, messages: { event: { $ref: `#/components/messages/${type}` } } };
+    operations[type] = {
+      action: 'send',
+      channel: { $ref: `#/channels/${type}` },
+      summary: description,
+      messages: [{ $ref: `#/channels/${type}/messages/event` }],
+      tags: [{ name: 'events' }, { name: definition.owner }],
     };
   }
 

@@ -33,8 +33,17 @@ const CUSTOM_RULES: Record<string, JsonSchema> = {
     description: 'integer fen (1 yuan = 100 fen), 0 < x ≤ 10^12 (R-MONEY-1); a decimal string of the integer is accepted too',
     example: 1234567,
   },
-  // every ISO 8601 field of the requests is a calendar date (its @Matches says so)
-  isIso8601: { type: 'string', format: 'date' },
+  // ISO 8601: a date or an instant; a field's @Matches narrows it (a request's dates are YYYY-MM-DD)
+  isIso8601: { type: 'string', description: 'ISO 8601' },
+  // money in an event payload (event-validation.ts): integer fen as a JSON number or a decimal string
+  isFenJson: {
+    oneOf: [
+      { type: 'integer', format: 'int64', minimum: 0, maximum: Number(MAX_FEN) },
+      { type: 'string', pattern: '^[0-9]{1,13}$' },
+    ],
+    description: 'integer fen as a JSON number, or a decimal string of it (R-MONEY-1); readers convert with BigInt',
+    example: 1234567,
+  },
 };
 
 const OPTIONS = {
@@ -85,6 +94,18 @@ export function dtoComponents(cls: Function, name = cls.name, omit: readonly str
   const out: Record<string, JsonSchema> = { [name]: clean(schema) };
   for (const ref of refs) out[ref.name] = clean(dtoSchema(ref).schema);
   return out;
+}
+
+/**
+ * The schema of an event payload class (events.ts): its declared fields as validated, open to
+ * fields a newer emitter adds (consumers validate with `whitelist`, not refusing unknown fields).
+ */
+export function eventPayloadSchema(cls: Function): JsonSchema {
+  const { additionalProperties: _closed, ...schema } = targetConstructorToSchema(cls, OPTIONS) as JsonSchema;
+  // @IsOptional admits null as well as absence, and emitters do send null (an order's version before confirmation)
+  const required = new Set<string>(schema.required ?? []);
+  const properties = Object.fromEntries(Object.entries(schema.properties ?? {}).map(([name, p]) => [name, required.has(name) ? p : { ...(p as object), nullable: true }]));
+  return clean({ ...schema, properties, type: 'object' });
 }
 
 /** JSON without the undefined members (a document compares and prints the same every time). */

@@ -2017,9 +2017,9 @@ export interface components {
             /** @enum {string} */
             severity: "general" | "serious";
             reason: string;
-            /** Format: date */
+            /** @description ISO 8601 */
             effectiveFrom: string;
-            /** Format: date */
+            /** @description ISO 8601 */
             effectiveTo?: string;
         };
         FileObjectionBody: {

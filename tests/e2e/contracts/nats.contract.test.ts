@@ -3,7 +3,7 @@ import Ajv, { ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EmptyDto, REQUEST_CONTRACTS, Subjects } from '@vc/contracts';
-import { freePort, TestSystem } from '@vc/testing';
+import { freePort, sql, TestSystem } from '@vc/testing';
 import { IssuanceRpcController } from '../../../apps/issuance/src/issuance.rpc.controller';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { RedemptionRpcController } from '../../../apps/redemption/src/redemption.rpc.controller';
@@ -30,8 +30,11 @@ function handlers(controller: Function): Array<{ subject: string; dto: Function 
   return out;
 }
 
-/** A reply of a subject against its reply message in docs/asyncapi.json (closed objects: no undocumented field). */
-function replyValidator(): (subject: string, reply: unknown) => void {
+/**
+ * A reply of a subject against its reply message in docs/asyncapi.json (closed objects: no
+ * undocumented field), or an event envelope against the message of its type.
+ */
+function replyValidator(): (subject: string, reply: unknown, message?: string) => void {
   const close = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(close);
     if (!node || typeof node !== 'object') return node;
@@ -40,20 +43,25 @@ function replyValidator(): (subject: string, reply: unknown) => void {
     if (out.properties && out.additionalProperties === undefined) out.additionalProperties = false;
     return out;
   };
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
-  ajv.addFormat('date', /^\d{4}-\d{2}-\d{2}$/);
-  ajv.addFormat('date-time', { validate: (s: string) => !Number.isNaN(Date.parse(s)) && s.includes('T') });
-  ajv.addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) });
-  ajv.addFormat('byte', true);
+  const withFormats = (ajv: Ajv) =>
+    ajv
+      .addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
+      .addFormat('date', /^\d{4}-\d{2}-\d{2}$/)
+      .addFormat('date-time', { validate: (s: string) => !Number.isNaN(Date.parse(s)) && s.includes('T') })
+      .addFormat('int64', { type: 'number', validate: (n: number) => Number.isSafeInteger(n) })
+      .addFormat('byte', true);
+  const ajv = withFormats(new Ajv({ strict: false, allErrors: true }));
   ajv.addSchema(close({ components: { schemas: ASYNCAPI.components.schemas } }) as object, 'asyncapi.json');
+  // event payloads are open by design (consumers take the fields they know): checked as documented, not closed
+  const events = withFormats(new Ajv({ strict: false, allErrors: true }));
+  events.addSchema({ components: { schemas: ASYNCAPI.components.schemas } }, 'asyncapi.json');
   const validators = new Map<string, ValidateFunction>();
-  return (subject, reply) => {
-    let validate = validators.get(subject);
+  return (subject, reply, message = `${subject}.reply`) => {
+    let validate = validators.get(message);
     if (!validate) {
-      const schema = ASYNCAPI.components.messages[`${subject}.reply`].payload;
-      validate = ajv.compile(JSON.parse(JSON.stringify(schema).replace(/"#\/components\/schemas\//g, '"asyncapi.json#/components/schemas/')));
-      validators.set(subject, validate);
+      const schema = ASYNCAPI.components.messages[message].payload;
+      validate = (message.endsWith('.reply') ? ajv : events).compile(JSON.parse(JSON.stringify(schema).replace(/"#\/components\/schemas\//g, '"asyncapi.json#/components/schemas/')));
+      validators.set(message, validate);
     }
     if (!validate(reply)) throw new Error(`${subject}: the reply does not match docs/asyncapi.json: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(reply).slice(0, 500)}`);
   };
@@ -108,6 +116,11 @@ describe('contract: the NATS subjects are as docs/asyncapi.json says', () => {
       expect(refused).toMatchObject({ ok: false, error: { code: 'ILLEGAL_STATE' } });
       const invalid = await call(D.orderCreate, { providerId: provider.id, enterpriseId: ent.id, amountFen: -1, description: 'x' }, provider, ikey());
       expect(invalid).toMatchObject({ ok: false, error: { code: 'INVALID_AMOUNT', field: 'amountFen' } });
+
+      // the events this flow made, as redemption publishes them (its outbox), against their messages
+      const events = await sql<{ subject: string; envelope: unknown }>(sys.db.url, `SELECT subject, envelope FROM redemption.outbox ORDER BY id`);
+      expect(events.map((e) => e.subject)).toEqual(expect.arrayContaining(['voucher.events.order.created', 'voucher.events.order.paid', 'voucher.events.claim.submitted']));
+      for (const e of events) check(e.subject, e.envelope, e.subject);
     });
   });
 });
