@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { execFileSync } from 'node:child_process';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { makeCreditCode } from '@vc/domain';
+import { makeCreditCode, makeDigitalInvoiceNumber } from '@vc/domain';
 import { Role } from '@vc/contracts';
 import { devToken } from '../dev-token';
 import { DemoClient } from './http';
@@ -173,7 +173,8 @@ async function redemptionWalk(bus: DemoNats, providers: Providers, parties: Part
     const claim = await bus.call(unit(provider), `${R}.claim.submit`, {
       orderId: order.id,
       contractRef: `HT-2026-${++invoice}`,
-      invoiceNumber: `INV-${Date.now()}-${invoice}`,
+      // a fully digital e-invoice number (20 digits: year, region, channel, sequence)
+      invoiceNumber: makeDigitalInvoiceNumber(26, '32', BigInt(Date.now()) * 100n + BigInt(invoice)),
       invoiceAmountFen: amountFen,
       bankTransferRef: `BK-${invoice}`,
       bankAmountFen: paid.enterprisePaysFen,

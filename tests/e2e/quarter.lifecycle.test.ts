@@ -7,6 +7,7 @@ import { runLedgerChecks, formatReport } from '../../scripts/ledger/ledger-check
 import { newCreditCode } from '../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../fixtures/issuance';
 import { operatorOf, providerAccount, regionAdmin } from '../fixtures/principals';
+import { newInvoiceNumber } from '../fixtures/invoices';
 
 const T = Subjects.settlement;
 
@@ -56,7 +57,7 @@ describe('e2e: a quarter played end to end across all services (real PostgreSQL 
     // Orders, cross-province: a Jiangsu enterprise at Shanghai and Zhejiang providers, a Zhejiang one in Jiangsu
     let invoice = 0;
     const serve = (provider: typeof shCentre, ent: typeof jsEnt, amountFen: number) =>
-      serveAndClaim(sys.client, provider, ent, amountFen, { contractRef: `HT-${++invoice}`, invoiceNumber: `INV-2026-${Date.now()}-${invoice}`, bankTransferRef: `BK-${invoice}` });
+      serveAndClaim(sys.client, provider, ent, amountFen, { contractRef: `HT-${++invoice}`, invoiceNumber: newInvoiceNumber(), bankTransferRef: `BK-${invoice}` });
     const a = await serve(shCentre, jsEnt, 1_234_567);
     expect(a.paid).toMatchObject({ voucherFen: 308_641, enterprisePaysFen: 925_926 });
     const b = await serve(zjLab, jsEnt, 2_000_000);

@@ -15,6 +15,7 @@ import { approvedEnterprise, createRegion, key, openProgramme } from '../fixture
 import { deltaOperator, enterprise, operatorOf, providerAccount, providerUnit, regionAdmin } from '../fixtures/principals';
 import { startDeltaServices } from '../fixtures/services';
 import { settledLedger, simPool } from '../fixtures/simulation';
+import { newInvoiceNumber } from '../fixtures/invoices';
 
 const { registry: G, issuance: I, redemption: R, settlement: S } = Subjects;
 const ROOT = resolve(__dirname, '../..');
@@ -108,7 +109,7 @@ describe('e2e: a year of operation, 2026Q1 to 2027Q4 (all services, real Postgre
     await ok(R.orderComplete, { orderId: order.id }, provider.principal);
     const claimant = mode === 'provider_redeems' ? provider.principal : ent.principal;
     const n = ++invoice;
-    await ok(R.claimSubmit, { orderId: order.id, contractRef: `HT-${n}`, invoiceNumber: `INV-Y-${Date.now()}-${n}`, invoiceAmountFen: amountFen, bankTransferRef: `BK-${n}`, bankAmountFen: paid.enterprisePaysFen }, claimant);
+    await ok(R.claimSubmit, { orderId: order.id, contractRef: `HT-${n}`, invoiceNumber: newInvoiceNumber(), invoiceAmountFen: amountFen, bankTransferRef: `BK-${n}`, bankAmountFen: paid.enterprisePaysFen }, claimant);
     return paid;
   }
 

@@ -37,12 +37,13 @@ export function toJsonSchema(node: unknown): unknown {
   if (example !== undefined) out.examples = [example];
   if (nullable === true) {
     if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
-    if (typeof out.type === 'string') out.type = [out.type, 'null'];
-    else if (out.oneOf) out.oneOf = [...out.oneOf, { type: 'null' }];
-    else if (out.allOf || out.$ref) {
+    // A nullable reference first: its `type: object` beside allOf would still hold null to the object's schema.
+    if (out.allOf || out.$ref) {
       const { description, type: _t, ...inner } = out;
       return { ...(description ? { description } : {}), anyOf: [{ type: 'null' }, inner] };
     }
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    else if (out.oneOf) out.oneOf = [...out.oneOf, { type: 'null' }];
   }
   return out;
 }

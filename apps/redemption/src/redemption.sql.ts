@@ -41,10 +41,18 @@ export interface ClaimRow {
   owed_fen: bigint;
   contract_ref: string;
   invoice_number: string;
+  invoice_code: string | null;
+  /** the canonical key the claim holds its invoice by (libs/domain invoiceIdentity) */
+  invoice_key: string;
   invoice_amount_fen: bigint;
   bank_transfer_ref: string;
   bank_amount_fen: bigint;
   status: ClaimView['status'];
+  revision: number;
+  /** R-CLAIM-3: the last amendment: proposed until settlement answers */
+  amendment_status: 'proposed' | 'accepted' | 'refused' | null;
+  amendment_revision: number | null;
+  proposed_amendment: Record<string, unknown> | null;
 }
 
 export interface ProviderRow {

@@ -193,6 +193,20 @@ export class ClaimFlaggedEvent {
   @IsISO8601() flaggedAt!: string;
 }
 
+/**
+ * voucher.events.settlement.amendment-accepted / -refused — emitted by settlement when it has taken
+ * or refused an amendment of a claim (R-CLAIM-3: once a claim is in a run, settlement decides; an
+ * approved claim is past review, and keeps the evidence it was approved on).
+ */
+export class SettlementAmendmentEvent {
+  @IsUUID('all') claimId!: string;
+  /** the amendment's revision (ClaimEvent.revision) */
+  @IsInt() @Min(1) @Max(Number.MAX_SAFE_INTEGER) revision!: number;
+  /** the claim's state in settlement when it answered */
+  @IsString() @Length(1, 40) state!: string;
+  @IsOptional() @IsString() @Length(1, 500) reason?: string;
+}
+
 /** voucher.events.settlement.run-started / -published / -disbursed — emitted by settlement (SPEC 5.6). */
 export class SettlementRunEvent {
   @IsUUID('all') runId!: string;
@@ -270,6 +284,8 @@ export const EVENT_CATALOG: Record<EventType, EventDefinition> = {
   [Events.settlementClaimRejected]: { owner: 'settlement', payload: SettlementClaimsEvent },
   [Events.settlementClaimReturned]: { owner: 'settlement', payload: SettlementClaimsEvent },
   [Events.settlementClaimPaid]: { owner: 'settlement', payload: SettlementClaimsEvent },
+  [Events.settlementAmendmentAccepted]: { owner: 'settlement', payload: SettlementAmendmentEvent },
+  [Events.settlementAmendmentRefused]: { owner: 'settlement', payload: SettlementAmendmentEvent },
   [Events.settlementRunPublished]: { owner: 'settlement', payload: SettlementRunEvent },
   [Events.settlementRunDisbursed]: { owner: 'settlement', payload: SettlementRunEvent },
   [Events.matchingRecorded]: { owner: 'settlement', payload: MatchingRecordedEvent },

@@ -6,7 +6,13 @@ import { IsCreditCode, IsFen, ToFen } from './validation';
 
 const PROGRAMME_ID = /^(SH|JS|ZJ|AH)-\d{4}$/;
 /** Invoice numbers (发票号码) are digits, sometimes with letters or dashes; compared without case and spaces. */
-const INVOICE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 -]{0,48}[A-Za-z0-9]$|^[A-Za-z0-9]$/;
+/**
+ * The text of an invoice number or code as written on the invoice: up to 60 characters, any
+ * spelling (full-width digits, spaces, dashes). Its form is checked by the service (libs/domain
+ * invoiceIdentity): the 20 digits of a digital e-invoice, or a VAT invoice's 8-digit number with its
+ * 10- or 12-digit code.
+ */
+const INVOICE_TEXT = /^[^\u0000-\u001f\u007f]{1,60}$/;
 
 /** The gRPC contract of the redemption service for provider systems (package voucher.redemption.v1). */
 export const VOUCHER_REDEMPTION_PROTO = join(__dirname, 'proto', 'voucher_redemption.proto');
@@ -55,7 +61,9 @@ export class ListOrdersDto {
 export class SubmitClaimDto {
   @IsUUID() orderId: string;
   @IsString() @Length(1, 100) contractRef: string;
-  @IsString() @Matches(INVOICE_NUMBER, { message: 'invoiceNumber must be 1-50 letters, digits, spaces or dashes' }) invoiceNumber: string;
+  @IsString() @Matches(INVOICE_TEXT, { message: 'invoiceNumber must be 1-60 characters' }) invoiceNumber: string;
+  /** a VAT invoice's code (10 or 12 digits); absent for a digital e-invoice */
+  @IsOptional() @IsString() @Matches(INVOICE_TEXT, { message: 'invoiceCode must be 1-60 characters' }) invoiceCode?: string;
   @ToFen() @IsFen() invoiceAmountFen: bigint;
   @IsString() @Length(1, 100) bankTransferRef: string;
   @ToFen() @IsFen() bankAmountFen: bigint;
@@ -65,7 +73,9 @@ export class SubmitClaimDto {
 export class AmendClaimDto {
   @IsUUID() claimId: string;
   @IsOptional() @IsString() @Length(1, 100) contractRef?: string;
-  @IsOptional() @IsString() @Matches(INVOICE_NUMBER, { message: 'invoiceNumber must be 1-50 letters, digits, spaces or dashes' }) invoiceNumber?: string;
+  @IsOptional() @IsString() @Matches(INVOICE_TEXT, { message: 'invoiceNumber must be 1-60 characters' }) invoiceNumber?: string;
+  /** with invoiceNumber: a VAT invoice's code; absent, the new invoice is a digital e-invoice */
+  @IsOptional() @IsString() @Matches(INVOICE_TEXT, { message: 'invoiceCode must be 1-60 characters' }) invoiceCode?: string;
   @IsOptional() @ToFen() @IsFen() invoiceAmountFen?: bigint;
   @IsOptional() @IsString() @Length(1, 100) bankTransferRef?: string;
   @IsOptional() @ToFen() @IsFen() bankAmountFen?: bigint;
@@ -155,6 +165,30 @@ export class VoucherQuoteView {
   refusal: string | null;
 }
 
+/** The evidence an amendment proposes (only what it changes). */
+export class ProposedEvidenceView {
+  @ApiText({ required: false }) contractRef?: string;
+  @ApiText({ required: false }) invoiceNumber?: string;
+  @ApiText({ required: false, nullable: true }) invoiceCode?: string | null;
+  @ApiFen({ required: false }) invoiceAmountFen?: FenJson;
+  @ApiText({ required: false }) bankTransferRef?: string;
+  @ApiFen({ required: false }) bankAmountFen?: FenJson;
+  @ApiText() reason: string;
+  @ApiInt() revision: number;
+}
+
+/**
+ * R-CLAIM-3: an amendment is a proposal until settlement answers: accepted (the claim's evidence is
+ * the proposed one) or refused because the claim is past review in a run (it keeps its evidence).
+ */
+export class ClaimAmendmentView {
+  @ApiEnum(['proposed', 'accepted', 'refused']) status: 'proposed' | 'accepted' | 'refused';
+  @ApiInt() revision: number;
+  @ApiText({ nullable: true, description: "settlement's reason for a refusal" }) reason: string | null;
+  @ApiInstant({ nullable: true }) decidedAt: string | null;
+  @ApiView(ProposedEvidenceView) proposed: ProposedEvidenceView;
+}
+
 export class ClaimView {
   @ApiUuid() id: string;
   @ApiUuid() orderId: string;
@@ -170,7 +204,8 @@ export class ClaimView {
   /** what the enterprise owed the provider: A − V, or A when reimbursed */
   @ApiFen({ description: 'what the enterprise owed the provider: A − V, or A when reimbursed' }) owedFen: FenJson;
   @ApiText() contractRef: string;
-  @ApiText() invoiceNumber: string;
+  @ApiText({ description: 'as written on the invoice' }) invoiceNumber: string;
+  @ApiText({ nullable: true, description: "a VAT invoice's code; null for a digital e-invoice" }) invoiceCode: string | null;
   @ApiFen() invoiceAmountFen: FenJson;
   @ApiText() bankTransferRef: string;
   @ApiFen() bankAmountFen: FenJson;
@@ -181,6 +216,8 @@ export class ClaimView {
   @ApiInstant({ nullable: true }) decidedAt: string | null;
   @ApiText({ nullable: true }) decisionReason: string | null;
   @ApiInstant({ nullable: true }) paidAt: string | null;
+  @ApiView(ClaimAmendmentView, { nullable: true, description: 'the last amendment: proposed until settlement answers it (R-CLAIM-3)' })
+  amendment: ClaimAmendmentView | null;
 }
 
 export class ClaimPage {

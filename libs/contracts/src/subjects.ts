@@ -169,6 +169,9 @@ export const Events = {
   settlementClaimRejected: 'voucher.events.settlement.claim-rejected',
   settlementClaimReturned: 'voucher.events.settlement.claim-returned',
   settlementClaimPaid: 'voucher.events.settlement.claim-paid',
+  /** R-CLAIM-3: settlement's answer to an amendment: applied to its copy, or refused (past review) */
+  settlementAmendmentAccepted: 'voucher.events.settlement.amendment-accepted',
+  settlementAmendmentRefused: 'voucher.events.settlement.amendment-refused',
   settlementRunPublished: 'voucher.events.settlement.run-published',
   settlementRunDisbursed: 'voucher.events.settlement.run-disbursed',
   matchingRecorded: 'voucher.events.matching.recorded',

@@ -5,3 +5,4 @@ export * from './time';
 export * from './calendar';
 export * from './allocation';
 export * from './sampling';
+export * from './invoice';

@@ -1338,6 +1338,7 @@ export interface components {
         AmendClaimBody: {
             contractRef?: string;
             invoiceNumber?: string;
+            invoiceCode?: string;
             /**
              * Format: int64
              * @description integer fen (1 yuan = 100 fen), 0 < x ≤ 10^12 (R-MONEY-1); a decimal string of the integer is accepted too
@@ -1632,6 +1633,16 @@ export interface components {
         CancelOrderBody: {
             reason: string;
         };
+        ClaimAmendmentView: {
+            /** @enum {string} */
+            status: "proposed" | "accepted" | "refused";
+            revision: number;
+            /** @description settlement's reason for a refusal */
+            reason: string | null;
+            /** Format: date-time */
+            decidedAt: string | null;
+            proposed: components["schemas"]["ProposedEvidenceView"];
+        };
         ClaimDecisionDto: {
             /** Format: uuid */
             claimId: string;
@@ -1687,7 +1698,10 @@ export interface components {
              */
             owedFen: number;
             contractRef: string;
+            /** @description as written on the invoice */
             invoiceNumber: string;
+            /** @description a VAT invoice's code; null for a digital e-invoice */
+            invoiceCode: string | null;
             /**
              * Format: int64
              * @description integer fen (1 yuan = 100 fen)
@@ -1714,6 +1728,8 @@ export interface components {
             decisionReason: string | null;
             /** Format: date-time */
             paidAt: string | null;
+            /** @description the last amendment: proposed until settlement answers it (R-CLAIM-3) */
+            amendment: components["schemas"]["ClaimAmendmentView"] | null;
         };
         ComplaintDecisionView: {
             /** Format: uuid */
@@ -2464,6 +2480,26 @@ export interface components {
             /** @enum {string} */
             status: "draft" | "open" | "closed";
         };
+        ProposedEvidenceView: {
+            contractRef?: string;
+            invoiceNumber?: string;
+            invoiceCode?: string | null;
+            /**
+             * Format: int64
+             * @description integer fen (1 yuan = 100 fen)
+             * @example 1234567
+             */
+            invoiceAmountFen?: number;
+            bankTransferRef?: string;
+            /**
+             * Format: int64
+             * @description integer fen (1 yuan = 100 fen)
+             * @example 1234567
+             */
+            bankAmountFen?: number;
+            reason: string;
+            revision: number;
+        };
         ProviderPage: {
             items: components["schemas"]["ProviderView"][];
             /** @description matches of the query, all pages */
@@ -3199,6 +3235,7 @@ export interface components {
             orderId: string;
             contractRef: string;
             invoiceNumber: string;
+            invoiceCode?: string;
             /**
              * Format: int64
              * @description integer fen (1 yuan = 100 fen), 0 < x ≤ 10^12 (R-MONEY-1); a decimal string of the integer is accepted too

@@ -169,7 +169,7 @@ export class VoucherRedemptionGrpcClient {
   }
 
   submitClaim(
-    req: { orderId: string; contractRef: string; invoiceNumber: string; invoiceAmountFen: Fen; bankTransferRef: string; bankAmountFen: Fen },
+    req: { orderId: string; contractRef: string; invoiceNumber: string; invoiceCode?: string; invoiceAmountFen: Fen; bankTransferRef: string; bankAmountFen: Fen },
     idempotencyKey: string = randomUUID(),
   ): Promise<Claim> {
     return this.call('SubmitClaim', { ...req, invoiceAmountFen: req.invoiceAmountFen.toString(), bankAmountFen: req.bankAmountFen.toString() }, idempotencyKey);

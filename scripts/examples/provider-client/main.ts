@@ -27,7 +27,7 @@ interface Redemption {
   payOrder(orderId: string, key?: string): Promise<any>;
   completeOrder(orderId: string, key?: string): Promise<any>;
   getOrder(orderId: string): Promise<any>;
-  submitClaim(req: { orderId: string; contractRef: string; invoiceNumber: string; invoiceAmountFen: bigint; bankTransferRef: string; bankAmountFen: bigint }, key?: string): Promise<any>;
+  submitClaim(req: { orderId: string; contractRef: string; invoiceNumber: string; invoiceCode?: string; invoiceAmountFen: bigint; bankTransferRef: string; bankAmountFen: bigint }, key?: string): Promise<any>;
   close(): void | Promise<void>;
 }
 
@@ -79,7 +79,9 @@ async function main(): Promise<void> {
     const claim = await provider.submitClaim({
       orderId: order.id,
       contractRef: env('CONTRACT_REF', `HT-${order.id.slice(0, 8)}`),
-      invoiceNumber: env('INVOICE_NUMBER', `${Date.now()}`),
+      // the invoice the provider issued: a digital e-invoice number (20 digits), or with INVOICE_CODE a VAT invoice's 8-digit number
+      invoiceNumber: env('INVOICE_NUMBER', `2632100${String(Date.now()).padStart(13, '0')}`),
+      ...(process.env.INVOICE_CODE ? { invoiceCode: process.env.INVOICE_CODE } : {}),
       invoiceAmountFen: amountFen,
       bankTransferRef: env('BANK_TRANSFER_REF', `BK-${order.id.slice(0, 8)}`),
       bankAmountFen: BigInt(paid.enterprisePaysFen),

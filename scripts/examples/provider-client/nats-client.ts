@@ -61,7 +61,7 @@ export class VoucherRedemptionNatsClient {
   getOrder(orderId: string) {
     return this.request(S.orderGet, { orderId });
   }
-  submitClaim(body: { orderId: string; contractRef: string; invoiceNumber: string; invoiceAmountFen: bigint; bankTransferRef: string; bankAmountFen: bigint }, key = randomUUID()) {
+  submitClaim(body: { orderId: string; contractRef: string; invoiceNumber: string; invoiceCode?: string; invoiceAmountFen: bigint; bankTransferRef: string; bankAmountFen: bigint }, key = randomUUID()) {
     return this.request(S.claimSubmit, body, key);
   }
 

@@ -10,6 +10,7 @@ import { RedemptionRpcController } from '../../../apps/redemption/src/redemption
 import { RegistryRpcController } from '../../../apps/registry/src/registry.rpc.controller';
 import { SettlementRpcController } from '../../../apps/settlement/src/settlement.rpc.controller';
 import { confirmedOrder, ikey, UpstreamFeed } from '../../fixtures/redemption';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 const ASYNCAPI = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'docs', 'asyncapi.json'), 'utf8'));
 const PATTERN_METADATA = 'microservices:pattern';
@@ -109,7 +110,7 @@ describe('contract: the NATS subjects are as docs/asyncapi.json says', () => {
       await call(D.orderQuote, { orderId: order.id }, provider);
       const paid = await call(D.orderPay, { orderId: order.id }, ent, ikey());
       await call(D.orderComplete, { orderId: order.id }, provider, ikey());
-      await call(D.claimSubmit, { orderId: order.id, contractRef: 'HT-1', invoiceNumber: `INV-${Date.now()}`, invoiceAmountFen: 1_234_567, bankTransferRef: 'BK-1', bankAmountFen: paid.data!.enterprisePaysFen }, provider, ikey());
+      await call(D.claimSubmit, { orderId: order.id, contractRef: 'HT-1', invoiceNumber: newInvoiceNumber(), invoiceAmountFen: 1_234_567, bankTransferRef: 'BK-1', bankAmountFen: paid.data!.enterprisePaysFen }, provider, ikey());
       await call(D.orderList, { limit: 10 }, provider);
       await call(D.balanceGet, { programmeId, enterpriseId: ent.id }, ent);
       const refused = await call(D.orderPay, { orderId: order.id }, ent, ikey());

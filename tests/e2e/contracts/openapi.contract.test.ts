@@ -11,6 +11,7 @@ import { newCreditCode } from '../../fixtures/credit-codes';
 import { ContractClient } from '../../fixtures/openapi-contract';
 import { auditor, deltaOperator, operatorOf, providerAccount, providerUnit, regionAdmin } from '../../fixtures/principals';
 import { DeltaServices, SIMULATED_CLOCK, startDeltaServices } from '../../fixtures/services';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 /**
  * The contract test of docs/openapi.json: every operation of the gateway is called, as the
@@ -164,9 +165,9 @@ describe('contract: every HTTP operation answers as docs/openapi.json says (real
       ).body;
       return { order: o, paid, claim };
     };
-    const first = await serve(shCentre, 1_234_567, `2432${Date.now()}`);
+    const first = await serve(shCentre, 1_234_567, newInvoiceNumber());
     expect(first.paid).toMatchObject({ voucherFen: 308_641, enterprisePaysFen: 925_926 });
-    const second = await serve(jsCollege, 800_000, `2433${Date.now()}`);
+    const second = await serve(jsCollege, 800_000, newInvoiceNumber());
     await api.call('payOrder', { as: ent, params: { orderId: second.order.id }, key: null, status: 400 });
     await api.call('amendClaim', { as: providerUnit(jsCollege.id), params: { claimId: second.claim.id }, body: { contractRef: 'HT-2026-002', reason: '合同编号录入错误' }, status: 200 });
     await api.call('getClaim', { as: providerUnit(shCentre.id), params: { claimId: first.claim.id }, status: 200 });

@@ -9,6 +9,7 @@ import { newCreditCode } from '../../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
 import { auditor, deltaOperator, operatorOf, providerAccount } from '../../fixtures/principals';
 import { quotaArrived, serveAndClaim, startDeltaServices } from '../../fixtures/services';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 const T = Subjects.settlement;
 const encoder = new TextEncoder();
@@ -67,8 +68,8 @@ describe('e2e security: nobody on the bus can make a run pay them (real PostgreS
     await quotaArrived(sys.client, 'JS-2026', jsEnt, 10_000_000);
     await quotaArrived(sys.client, 'ZJ-2026', zjEnt, 10_000_000);
     // V = 200,000 fen each (A = 800,000 fen at 25 %)
-    const a = await serveAndClaim(sys.client, genuine, jsEnt, 800_000, { contractRef: 'HT-1', invoiceNumber: `INV-${Date.now()}-1`, bankTransferRef: 'BK-1' });
-    const b = await serveAndClaim(sys.client, genuine, zjEnt, 800_000, { contractRef: 'HT-2', invoiceNumber: `INV-${Date.now()}-2`, bankTransferRef: 'BK-2' });
+    const a = await serveAndClaim(sys.client, genuine, jsEnt, 800_000, { contractRef: 'HT-1', invoiceNumber: newInvoiceNumber(), bankTransferRef: 'BK-1' });
+    const b = await serveAndClaim(sys.client, genuine, zjEnt, 800_000, { contractRef: 'HT-2', invoiceNumber: newInvoiceNumber(), bankTransferRef: 'BK-2' });
     jsClaim = a.claim;
     zjClaim = b.claim;
     expect([jsClaim.voucherFen, zjClaim.voucherFen]).toEqual([200_000, 200_000]);
@@ -102,7 +103,7 @@ describe('e2e security: nobody on the bus can make a run pay them (real PostgreS
       { subject: Events.claimAmended, payload: forgedAmendment, sign: 'registry-key', expect: 'wrong_owner', schema: 'settlement' },
       {
         subject: Events.claimSubmitted,
-        payload: { ...forgedAmendment, claimId: randomUUID(), orderId: randomUUID(), invoiceNumber: 'PHANTOM-1', revision: 1 },
+        payload: { ...forgedAmendment, claimId: randomUUID(), orderId: randomUUID(), invoiceNumber: newInvoiceNumber(), revision: 1 },
         sign: 'own-key',
         expect: 'unknown_key',
         schema: 'settlement',

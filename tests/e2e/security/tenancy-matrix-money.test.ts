@@ -9,6 +9,7 @@ import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { confirmedOrder, ikey, UpstreamFeed } from '../../fixtures/redemption';
 import { auditor, deltaOperator, enterprise, operatorOf, providerUnit, regionAdmin } from '../../fixtures/principals';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 interface Case {
   endpoint: string;
@@ -46,7 +47,7 @@ describe('security matrix (money paths): roles × endpoints × objects of anothe
     await sys.client.ok(Subjects.redemption.orderComplete, { orderId: paid.id }, { principal: provider.principal, idempotencyKey: ikey() });
     const claim = await sys.client.ok(
       Subjects.redemption.claimSubmit,
-      { orderId: paid.id, contractRef: 'HT-1', invoiceNumber: `INV-M-${Date.now()}`, invoiceAmountFen: 400_000, bankTransferRef: 'BK-1', bankAmountFen: 300_000 },
+      { orderId: paid.id, contractRef: 'HT-1', invoiceNumber: newInvoiceNumber(), invoiceAmountFen: 400_000, bankTransferRef: 'BK-1', bankAmountFen: 300_000 },
       { principal: provider.principal, idempotencyKey: ikey() },
     );
     const openOrder = await confirmedOrder(sys.client, provider, victim, 100_000);
@@ -78,7 +79,7 @@ describe('security matrix (money paths): roles × endpoints × objects of anothe
         endpoint: 'submit claim',
         method: 'post',
         path: '/v1/claims',
-        body: { orderId: paid.id, contractRef: 'x', invoiceNumber: 'INV-X-1', invoiceAmountFen: 100_000, bankTransferRef: 'x', bankAmountFen: 75_000 },
+        body: { orderId: paid.id, contractRef: 'x', invoiceNumber: newInvoiceNumber(), invoiceAmountFen: 100_000, bankTransferRef: 'x', bankAmountFen: 75_000 },
         outsiders: writers(),
       },
       { endpoint: 'read claim', method: 'get', path: `/v1/claims/${claim.id}`, outsiders },

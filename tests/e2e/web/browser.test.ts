@@ -11,6 +11,7 @@ import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
 import { operatorOf, providerAccount } from '../../fixtures/principals';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(__dirname, '..', '..', '..', 'docs', 'screenshots');
@@ -39,6 +40,7 @@ suite('web: publicity page and operator console in headless Chromium (all servic
   const browserErrors: string[] = [];
   let zjEnterpriseName = '';
   let jsClaimIds: string[] = [];
+  let firstInvoice = '';
 
   beforeAll(async () => {
     sys = await TestSystem.start();
@@ -102,8 +104,10 @@ suite('web: publicity page and operator console in headless Chromium (all servic
 
     let invoice = 0;
     const serve = async (provider: typeof shCentre, ent: typeof jsEnt, amountFen: number) =>
-      (await serveAndClaim(sys.client, provider, ent, amountFen, { contractRef: `HT-${++invoice}`, invoiceNumber: `INV-2026-${Date.now()}-${invoice}`, bankTransferRef: `BK-${invoice}` })).claim;
-    jsClaimIds = [(await serve(shCentre, jsEnt, 1_234_567)).id, (await serve(zjLab, jsEnt, 2_000_000)).id];
+      (await serveAndClaim(sys.client, provider, ent, amountFen, { contractRef: `HT-${++invoice}`, invoiceNumber: newInvoiceNumber(), bankTransferRef: `BK-${invoice}` })).claim;
+    const firstClaim = await serve(shCentre, jsEnt, 1_234_567);
+    firstInvoice = firstClaim.invoiceNumber;
+    jsClaimIds = [firstClaim.id, (await serve(zjLab, jsEnt, 2_000_000)).id];
     await serve(jsCollege, zjEnt, 800_000);
 
     // settlement learns the claims from the event stream
@@ -196,7 +200,7 @@ suite('web: publicity page and operator console in headless Chromium (all servic
     const queue = page.locator('#queue');
     const first = queue.locator(`tr[data-claim="${jsClaimIds[0]}"]`);
     await first.waitFor();
-    await expect(first.textContent()).resolves.toContain('INV-2026-');
+    await expect(first.textContent()).resolves.toContain(firstInvoice);
     await expect(first.textContent()).resolves.toContain('¥12,345.67');
     await expect(first.textContent()).resolves.toContain('¥3,086.41');
     await expect(first.locator('.badge.sampled').textContent()).resolves.toBe('抽查');

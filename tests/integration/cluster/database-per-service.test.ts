@@ -13,6 +13,7 @@ import { newCreditCode } from '../../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
 import { operatorOf, providerAccount } from '../../fixtures/principals';
 import { quotaArrived, serveAndClaim } from '../../fixtures/services';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 jest.setTimeout(240_000);
 const ROOT = resolve(__dirname, '../../..');
@@ -89,7 +90,7 @@ describe('PostgreSQL beyond one server: each service on its own server, ledger:c
     for (const provider of providers) {
       for (const ent of enterprises) {
         n++;
-        await serveAndClaim(sys.client, provider, ent, 1_000_000 + n * 1000, { contractRef: `HT-DB-${n}`, invoiceNumber: `INV-DB-${Date.now()}-${n}`, bankTransferRef: `BK-DB-${n}` });
+        await serveAndClaim(sys.client, provider, ent, 1_000_000 + n * 1000, { contractRef: `HT-DB-${n}`, invoiceNumber: newInvoiceNumber(), bankTransferRef: `BK-DB-${n}` });
       }
     }
 

@@ -7,6 +7,7 @@ import { formatReport, runLedgerChecks } from '../../../scripts/ledger/ledger-ch
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { approvedEnterprise, createRegion, key, openProgramme } from '../../fixtures/issuance';
 import { operatorOf, providerAccount } from '../../fixtures/principals';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 const T = Subjects.settlement;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -73,7 +74,7 @@ describe('faults: nats-server restarted during a settlement run (all services in
       for (const [i, ent] of enterprises.entries()) {
         for (const amountFen of i === 0 ? [1_234_567, 400_000] : [800_000]) {
           n++;
-          const { paid, claim } = await serveAndClaim(sys.client, provider, ent, amountFen, { contractRef: `HT-NR-${n}`, invoiceNumber: `INV-NR-${Date.now()}-${n}`, bankTransferRef: `BK-NR-${n}` });
+          const { paid, claim } = await serveAndClaim(sys.client, provider, ent, amountFen, { contractRef: `HT-NR-${n}`, invoiceNumber: newInvoiceNumber(), bankTransferRef: `BK-NR-${n}` });
           vouchers.set(claim.id, BigInt(paid.voucherFen));
         }
       }

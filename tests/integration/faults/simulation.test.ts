@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Pool, QueryResult } from 'pg';
 import { EVENT_CATALOG, EventType, Events, Principal, Subjects, toJson } from '@vc/contracts';
+import { makeDigitalInvoiceNumber } from '@vc/domain';
 import { isDatabaseUnavailable } from '@vc/errors';
 import { eventually, ServiceProcess, spawnService, sql, TestPostgres, TestSystem } from '@vc/testing';
 import { formatReport } from '../../../scripts/ledger/ledger-check';
@@ -74,6 +75,16 @@ class Stats {
  * once the system is quiet, plus the invariants of tests/fixtures/simulation.ts (no order paid
  * twice, budget and quota never negative, …).
  */
+
+/** A digital e-invoice number for a name of the simulation (the same name, the same number). */
+function simInvoiceNumber(name: string): string {
+  const hash = BigInt.asUintN(64, BigInt(`0x${createHash('sha256').update(name).digest('hex').slice(0, 16)}`)) % 10n ** 15n;
+  return makeDigitalInvoiceNumber(26, '32', hash);
+}
+
+/** Full-width digits (U+FF10…), as an invoice number may be typed. */
+const fullWidth = (s: string) => s.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
+
 describe('faults: seeded simulation of voucher traffic with injected faults (real PostgreSQL + NATS, services as processes)', () => {
   let pg: TestPostgres;
   let sys: TestSystem;
@@ -255,8 +266,9 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
           await deliver(R.orderComplete, { orderId }, provider.principal, step.delivery, violations);
           break;
         case 'claim': {
-          const canonical = step.invoice.startsWith('global-') ? `SIM-${runTag}-G-${step.invoice.slice(7)}` : `SIM-${runTag}-${plan.seed}-${step.invoice}`;
-          const invoiceNumber = step.disguise ? `${canonical.slice(0, 4).toLowerCase()} ${canonical.slice(4).toLowerCase()}` : canonical;
+          const canonical = simInvoiceNumber(step.invoice.startsWith('global-') ? `${runTag}-G-${step.invoice.slice(7)}` : `${runTag}-${plan.seed}-${step.invoice}`);
+          // R-CLAIM-2: the same invoice spelled otherwise (separators, full-width digits) is the same invoice
+          const invoiceNumber = step.disguise ? fullWidth(`${canonical.slice(0, 4)} ${canonical.slice(4, 12)}-${canonical.slice(12)}`) : canonical;
           const r = await deliver(
             R.claimSubmit,
             {

@@ -4,13 +4,14 @@ import { rowCounts, sql, TestSystem } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { auditor, operatorOf } from '../../fixtures/principals';
 import { confirmedOrder, ikey, ledgerDifferences, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 const S = Subjects.redemption;
 jest.setTimeout(120_000);
 
-let invoices = 0;
-const invoiceNo = () => `3200${Date.now() % 1e8}${String(++invoices).padStart(4, '0')}`;
-
+const invoiceNo = () => newInvoiceNumber();
+/** Full-width digits (U+FF10…), as an invoice number may be typed. */
+const fullWidth = (s: string) => s.replace(/[0-9]/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
 
 /** Settlement's runs are known by uuid, as on the real stream. */
 const RUN_1 = randomUUID();
@@ -147,14 +148,14 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
     expect(second).toMatchObject({ ok: false, error: { code: 'CLAIM_EXISTS', field: 'orderId' } });
   });
 
-  it('R-CLAIM-2: an invoice number backs one claim in the whole delta — a second, in another programme, is refused with DUPLICATE_INVOICE and flagged durably', async () => {
+  it('R-CLAIM-2: an invoice number backs one claim in the whole delta — a second, in another programme, is refused with DUPLICATE_INVOICE and recorded durably', async () => {
     const jsOrder = await completed(jsEnt);
     const zjOrder = await completed(zjEnt);
     const number = invoiceNo();
     const first = await sys.client.ok(S.claimSubmit, evidence(jsOrder.id, { invoiceNumber: number }), { principal: provider.principal, idempotencyKey: ikey() });
     const key = ikey();
-    // same number written with spaces and lower case is the same invoice
-    const spaced = `${number.slice(0, 4)} ${number.slice(4)}`.toLowerCase();
+    // the same number written with separators and full-width digits is the same invoice
+    const spaced = fullWidth(`${number.slice(0, 4)}-${number.slice(4, 12)} ${number.slice(12)}`);
     const dup = await sys.client.call(S.claimSubmit, evidence(zjOrder.id, { invoiceNumber: spaced, bankAmountFen: 1_000_000 }), {
       principal: zjEnt.principal,
       idempotencyKey: key,
@@ -166,15 +167,65 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
       idempotencyKey: key,
     });
     expect(again).toEqual(dup);
-    // the refused claim wrote nothing, but the flag is kept (once), with an audit record and an event
+    // the refused claim wrote nothing, but the attempt is kept (once), with an audit record; the other
+    // claim is another party's (the provider's, for another enterprise): not flagged, no event
     expect(await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.claims WHERE order_id = $1`, [zjOrder.id])).toEqual([{ n: 0 }]);
-    const flags = await sql(sys.db.url, `SELECT order_id, existing_claim_id, flagged_by_org FROM redemption.invoice_flags WHERE order_id = $1`, [zjOrder.id]);
-    expect(flags).toEqual([{ order_id: zjOrder.id, existing_claim_id: first.id, flagged_by_org: zjEnt.id }]);
+    const flags = await sql(sys.db.url, `SELECT order_id, existing_claim_id, flagged_by_org, flags_existing FROM redemption.invoice_flags WHERE order_id = $1`, [zjOrder.id]);
+    expect(flags).toEqual([{ order_id: zjOrder.id, existing_claim_id: first.id, flagged_by_org: zjEnt.id, flags_existing: false }]);
     const audit = await sys.client.ok(S.auditList, { entityType: 'order', entityId: zjOrder.id }, { principal: auditor });
     expect(audit.items.filter((a: { action: string }) => a.action === 'claim.flagged')).toHaveLength(1);
-    await feed.until(async () => (await sql(sys.db.url, `SELECT 1 FROM redemption.outbox WHERE subject = $1 AND aggregate_id = $2 AND published_at IS NOT NULL`, [Events.claimFlagged, zjOrder.id])).length > 0, 'flag event');
-    const [{ envelope }] = await sql(sys.db.url, `SELECT envelope FROM redemption.outbox WHERE subject = $1 AND aggregate_id = $2`, [Events.claimFlagged, zjOrder.id]);
-    expect(envelope.payload).toMatchObject({ invoiceNumber: spaced, orderId: zjOrder.id, programmeId: ZJ, existingClaimId: first.id, existingProgrammeId: JS });
+    expect(await sql(sys.db.url, `SELECT 1 FROM redemption.outbox WHERE subject = $1 AND aggregate_id = $2`, [Events.claimFlagged, zjOrder.id])).toEqual([]);
+  });
+
+  it('R-CLAIM-2: an invoice of no form in use is refused with the field; a VAT invoice is its code and number together', async () => {
+    for (const [fields, field] of [
+      [{ invoiceNumber: 'INV-2026-0001' }, 'invoiceNumber'],
+      [{ invoiceNumber: '2632100000000000123' }, 'invoiceNumber'], // 19 digits
+      [{ invoiceNumber: '12345678', invoiceCode: '32001941' }, 'invoiceCode'],
+    ] as const) {
+      const order = await completed(jsEnt);
+      expect(await sys.client.call(S.claimSubmit, evidence(order.id, fields), { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({
+        ok: false,
+        error: { code: 'VALIDATION_FAILED', field },
+      });
+    }
+    const code = `3200${String(Date.now()).slice(-6)}`;
+    const [a, b, c] = [await completed(jsEnt), await completed(jsEnt), await completed(jsEnt)];
+    const vat = await sys.client.ok(S.claimSubmit, evidence(a.id, { invoiceNumber: '1234-5678', invoiceCode: code }), { principal: provider.principal, idempotencyKey: ikey() });
+    expect(vat).toMatchObject({ invoiceNumber: '1234-5678', invoiceCode: code });
+    // "12345678" under the same code is the same invoice; under another code another invoice
+    expect(await sys.client.call(S.claimSubmit, evidence(b.id, { invoiceNumber: '12345678', invoiceCode: code }), { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({
+      ok: false,
+      error: { code: 'DUPLICATE_INVOICE' },
+    });
+    expect(
+      await sys.client.call(S.claimSubmit, evidence(c.id, { invoiceNumber: '12345678', invoiceCode: `${Number(code) + 1}` }), { principal: provider.principal, idempotencyKey: ikey() }),
+    ).toMatchObject({ ok: true });
+  });
+
+  it("R-CLAIM-2: another provider citing a provider's invoice is refused and recorded, but cannot hold that provider's claim back (no flag on it)", async () => {
+    const mine = await sys.client.ok(S.claimSubmit, evidence((await completed(jsEnt)).id), { principal: provider.principal, idempotencyKey: ikey() });
+    const rival = await feed.provider({ province: 'SH', legalName: '上海另一家检测公司', unitName: '检测部' });
+    const order = await confirmedOrder(sys.client, rival, jsEnt, 1_000_000);
+    await sys.client.ok(S.orderPay, { orderId: order.id }, { principal: jsEnt.principal, idempotencyKey: ikey() });
+    await sys.client.ok(S.orderComplete, { orderId: order.id }, { principal: rival.principal, idempotencyKey: ikey() });
+    const dup = await sys.client.call(S.claimSubmit, evidence(order.id, { invoiceNumber: mine.invoiceNumber }), { principal: rival.principal, idempotencyKey: ikey() });
+    expect(dup).toMatchObject({ ok: false, error: { code: 'DUPLICATE_INVOICE', field: 'invoiceNumber' } });
+    // recorded for inspection, as not flagging the other claim; no claim.flagged event names it
+    expect(await sql(sys.db.url, `SELECT existing_claim_id, flags_existing FROM redemption.invoice_flags WHERE order_id = $1`, [order.id])).toEqual([
+      { existing_claim_id: mine.id, flags_existing: false },
+    ]);
+    expect(await sql(sys.db.url, `SELECT 1 FROM redemption.outbox WHERE subject = $1 AND aggregate_id = $2`, [Events.claimFlagged, order.id])).toEqual([]);
+    // an amendment citing it fares the same
+    const own = await sys.client.ok(S.claimSubmit, evidence((await confirmedOrder(sys.client, rival, jsEnt, 1_000_000).then(async (o) => {
+      await sys.client.ok(S.orderPay, { orderId: o.id }, { principal: jsEnt.principal, idempotencyKey: ikey() });
+      return sys.client.ok(S.orderComplete, { orderId: o.id }, { principal: rival.principal, idempotencyKey: ikey() });
+    })).id), { principal: rival.principal, idempotencyKey: ikey() });
+    const amend = await sys.client.call(S.claimAmend, { claimId: own.id, invoiceNumber: mine.invoiceNumber, reason: 'x' }, { principal: rival.principal, idempotencyKey: ikey() });
+    expect(amend).toMatchObject({ ok: false, error: { code: 'DUPLICATE_INVOICE' } });
+    expect(await sql(sys.db.url, `SELECT 1 FROM redemption.outbox WHERE subject = $1`, [Events.claimFlagged]).then((r) => r.length)).toBe(
+      (await sql(sys.db.url, `SELECT 1 FROM redemption.invoice_flags WHERE flags_existing`)).length,
+    );
   });
 
   it('R-CLAIM-2: two claims racing with one invoice number → exactly one is accepted, the other flagged', async () => {
@@ -185,11 +236,27 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
     );
     expect(replies.filter((r) => r.ok)).toHaveLength(1);
     expect(replies.filter((r) => !r.ok)).toMatchObject([{ ok: false, error: { code: 'DUPLICATE_INVOICE' } }]);
-    const [{ n }] = await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.invoice_flags WHERE order_id = ANY($1::uuid[])`, [[a.id, b.id]]);
+    const [{ n }] = await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.invoice_flags WHERE order_id = ANY($1::uuid[]) AND flags_existing`, [[a.id, b.id]]);
     expect(n).toBe(1);
+    // the same provider claimed one invoice twice: the claim holding it is flagged for inspection (an event to settlement)
+    const winner = replies.find((r) => r.ok)!.data;
+    const loser = winner.orderId === a.id ? b : a;
+    await feed.until(async () => (await sql(sys.db.url, `SELECT 1 FROM redemption.outbox WHERE subject = $1 AND aggregate_id = $2 AND published_at IS NOT NULL`, [Events.claimFlagged, loser.id])).length > 0, 'flag event');
+    const [{ envelope }] = await sql(sys.db.url, `SELECT envelope FROM redemption.outbox WHERE subject = $1 AND aggregate_id = $2`, [Events.claimFlagged, loser.id]);
+    expect(envelope.payload).toMatchObject({ invoiceNumber: number, orderId: loser.id, programmeId: JS, existingClaimId: winner.id, existingProgrammeId: JS });
   });
 
-  it('R-CLAIM-3: a claim is amended while pending review (same evidence rules); the amendment is audited and published', async () => {
+  /** Settlement's answer to an amendment, as its projection sends it (settlement.amendment-accepted / -refused). */
+  const answer = (claimId: string, revision: number, accepted: boolean, reason?: string) =>
+    feed.publish(accepted ? Events.settlementAmendmentAccepted : Events.settlementAmendmentRefused, claimId, {
+      claimId,
+      revision,
+      state: accepted ? 'pending' : 'approved',
+      ...(reason ? { reason } : {}),
+    });
+  const claimNow = (id: string) => sys.client.ok(S.claimGet, { claimId: id }, { principal: auditor });
+
+  it('R-CLAIM-3, R-CLAIM-2: an amendment is a proposal until settlement accepts it; both invoices stay held meanwhile; accepted, the claim takes the new evidence and the old invoice is free', async () => {
     const order = await completed(jsEnt);
     const claim = await sys.client.ok(S.claimSubmit, evidence(order.id), { principal: provider.principal, idempotencyKey: ikey() });
     const newNumber = invoiceNo();
@@ -201,20 +268,67 @@ describe('redemption over NATS: redemption claims (R-CLAIM-1..3, real PostgreSQL
       principal: provider.principal,
       idempotencyKey: ikey(),
     });
-    expect(amended).toMatchObject({ id: claim.id, invoiceNumber: newNumber, contractRef: 'HT-2026-0001-A', revision: 2, status: 'pending_review' });
-    expect(amended.amendedAt).toEqual(expect.any(String));
-    // the old number is free again; the enterprise cannot amend a provider's claim
-    const other = await completed(jsEnt);
-    expect(await sys.client.call(S.claimSubmit, evidence(other.id, { invoiceNumber: claim.invoiceNumber }), { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({ ok: true });
+    // the claim keeps its evidence; the amendment is proposed
+    expect(amended).toMatchObject({
+      id: claim.id,
+      invoiceNumber: claim.invoiceNumber,
+      contractRef: claim.contractRef,
+      revision: 1,
+      status: 'pending_review',
+      amendment: { status: 'proposed', revision: 2, reason: null, proposed: { invoiceNumber: newNumber, contractRef: 'HT-2026-0001-A', reason: '发票重开', revision: 2 } },
+    });
+    // both invoices are held: neither backs another claim; a second amendment waits for the answer
+    for (const n of [claim.invoiceNumber, newNumber]) {
+      const other = await completed(jsEnt);
+      expect(await sys.client.call(S.claimSubmit, evidence(other.id, { invoiceNumber: n }), { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({
+        ok: false,
+        error: { code: 'DUPLICATE_INVOICE' },
+      });
+    }
+    expect(await sys.client.call(S.claimAmend, { claimId: claim.id, contractRef: 'HT-B', reason: 'again' }, { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({
+      ok: false,
+      error: { code: 'ILLEGAL_STATE', field: 'claimId' },
+    });
+    // the enterprise cannot amend a provider's claim
     expect(await sys.client.call(S.claimAmend, { claimId: claim.id, contractRef: 'x', reason: 'x' }, { principal: jsEnt.principal, idempotencyKey: ikey() })).toMatchObject({
       ok: false,
       error: { code: 'FORBIDDEN' },
     });
+    // settlement got the claim as it would stand, at revision 2
+    const [{ envelope }] = await sql(sys.db.url, `SELECT envelope FROM redemption.outbox WHERE aggregate_id = $1 AND subject = $2`, [claim.id, Events.claimAmended]);
+    expect(envelope.payload).toMatchObject({ claimId: claim.id, invoiceNumber: newNumber, contractRef: 'HT-2026-0001-A', revision: 2, voucherFen: claim.voucherFen });
+
+    await answer(claim.id, 2, true);
+    await feed.until(async () => (await claimNow(claim.id)).amendment.status === 'accepted', 'the acceptance applied');
+    expect(await claimNow(claim.id)).toMatchObject({ invoiceNumber: newNumber, contractRef: 'HT-2026-0001-A', revision: 2, amendment: { status: 'accepted', revision: 2 } });
+    // the old number is free again, the new one held
+    const other = await completed(jsEnt);
+    expect(await sys.client.call(S.claimSubmit, evidence(other.id, { invoiceNumber: claim.invoiceNumber }), { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({ ok: true });
     const audit = await sys.client.ok(S.auditList, { entityType: 'claim', entityId: claim.id }, { principal: auditor });
-    expect(audit.items.map((a: { action: string }) => a.action)).toEqual(['claim.submitted', 'claim.amended']);
+    expect(audit.items.map((a: { action: string }) => a.action)).toEqual(['claim.submitted', 'claim.amendment-proposed', 'claim.amendment-accepted']);
     expect(audit.items[1]).toMatchObject({ reason: '发票重开', principalOrg: provider.id });
-    const subjects = (await sql(sys.db.url, `SELECT subject FROM redemption.outbox WHERE aggregate_id = $1 ORDER BY id`, [claim.id])).map((r) => r.subject);
-    expect(subjects).toEqual([Events.claimSubmitted, Events.claimAmended]);
+  });
+
+  it('R-CLAIM-3: an amendment settlement refuses (the claim is past review in its run) leaves the claim as it was, with the refusal shown; the proposed invoice is free again; an old answer changes nothing', async () => {
+    const claim = await sys.client.ok(S.claimSubmit, evidence((await completed(jsEnt)).id), { principal: provider.principal, idempotencyKey: ikey() });
+    const proposed = invoiceNo();
+    await sys.client.ok(S.claimAmend, { claimId: claim.id, invoiceNumber: proposed, reason: '发票重开' }, { principal: provider.principal, idempotencyKey: ikey() });
+    await answer(claim.id, 2, false, 'the claim is past review (approved) in its run');
+    await feed.until(async () => (await claimNow(claim.id)).amendment.status === 'refused', 'the refusal applied');
+    expect(await claimNow(claim.id)).toMatchObject({
+      invoiceNumber: claim.invoiceNumber,
+      revision: 1,
+      amendment: { status: 'refused', revision: 2, reason: 'the claim is past review (approved) in its run', proposed: { invoiceNumber: proposed } },
+    });
+    const other = await completed(jsEnt);
+    expect(await sys.client.call(S.claimSubmit, evidence(other.id, { invoiceNumber: proposed }), { principal: provider.principal, idempotencyKey: ikey() })).toMatchObject({ ok: true });
+    // the next amendment is revision 3; an answer for revision 2 arriving again does nothing
+    const third = await sys.client.ok(S.claimAmend, { claimId: claim.id, contractRef: 'HT-C', reason: 'c' }, { principal: provider.principal, idempotencyKey: ikey() });
+    expect(third.amendment).toMatchObject({ status: 'proposed', revision: 3 });
+    await answer(claim.id, 2, true);
+    await answer(claim.id, 3, true);
+    await feed.until(async () => (await claimNow(claim.id)).amendment.status === 'accepted', 'revision 3 accepted');
+    expect(await claimNow(claim.id)).toMatchObject({ contractRef: 'HT-C', invoiceNumber: claim.invoiceNumber, revision: 3 });
   });
 
   async function settle(type: string, claim: { id: string; orderId: string; programmeId: string; voucherFen: number }, reason?: string) {

@@ -1,12 +1,13 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
-import { Principal } from '@vc/contracts';
-import { rowCounts, TestSystem, tokenFor } from '@vc/testing';
+import { Events, Principal } from '@vc/contracts';
+import { eventually, rowCounts, TestSystem, tokenFor } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { auditor, operatorOf } from '../../fixtures/principals';
 import { ikey, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 jest.setTimeout(120_000);
 
@@ -86,15 +87,21 @@ describe('redemption through the HTTP gateway (supertest; real NATS + PostgreSQL
     await post(`/v1/orders/${order.id}/confirm`, e.principal).expect(200);
     await post(`/v1/orders/${order.id}/pay`, e.principal).expect(200);
     await post(`/v1/orders/${order.id}/complete`, provider.principal).expect(200);
-    const evidence = { orderId: order.id, contractRef: 'HT-9', invoiceNumber: `FP${Date.now()}`, invoiceAmountFen: 2_000_000, bankTransferRef: 'TX-9', bankAmountFen: 2_000_000 };
+    const evidence = { orderId: order.id, contractRef: 'HT-9', invoiceNumber: newInvoiceNumber(), invoiceAmountFen: 2_000_000, bankTransferRef: 'TX-9', bankAmountFen: 2_000_000 };
     const short = await post('/v1/claims', e.principal, { ...evidence, bankAmountFen: 1_500_000 }).expect(422);
     expect(short.body).toMatchObject({ code: 'BANK_AMOUNT_INSUFFICIENT', field: 'bankAmountFen' });
     const claim = await post('/v1/claims', e.principal, evidence).expect(201);
     expect(claim.body).toMatchObject({ status: 'pending_review', payeeType: 'enterprise', payeeId: e.id, voucherFen: 500_000 });
     const dup = await post('/v1/claims', e.principal, evidence).expect(409);
     expect(dup.body).toMatchObject({ code: 'CLAIM_EXISTS' });
+    // An amendment is a proposal until settlement answers it (not running here: its answer is sent for it)
     const amended = await post(`/v1/claims/${claim.body.id}/amend`, e.principal, { bankTransferRef: 'TX-9b', reason: '流水号更正' }).expect(200);
-    expect(amended.body).toMatchObject({ revision: 2, bankTransferRef: 'TX-9b' });
+    expect(amended.body).toMatchObject({ revision: 1, bankTransferRef: 'TX-9', amendment: { status: 'proposed', revision: 2, proposed: { bankTransferRef: 'TX-9b' } } });
+    await sys.events.publish(Events.settlementAmendmentAccepted, claim.body.id, { claimId: claim.body.id, revision: 2, state: 'pending' });
+    await eventually(async () => {
+      const got = await http.get(`/v1/claims/${claim.body.id}`).set('Authorization', bearer(e.principal));
+      return got.body.revision === 2 && got.body.bankTransferRef === 'TX-9b' && got.body.amendment?.status === 'accepted';
+    }, 15000);
     const list = await http.get('/v1/claims').set('Authorization', bearer(e.principal)).expect(200);
     expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([claim.body.id]);
     await http.get(`/v1/claims/${claim.body.id}`).set('Authorization', bearer(ent.principal)).expect(404);

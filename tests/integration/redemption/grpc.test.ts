@@ -15,6 +15,7 @@ import { RedemptionError, VoucherRedemptionGrpcClient } from '../../../scripts/e
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { enterprise as enterprisePrincipal, providerAccount } from '../../fixtures/principals';
 import { confirmedOrder, ikey, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { newInvoiceNumber } from '../../fixtures/invoices';
 
 jest.setTimeout(120_000);
 
@@ -74,7 +75,7 @@ describe('redemption over gRPC (real @grpc/grpc-js client; real PostgreSQL + NAT
     const claim = await grpc.submitClaim({
       orderId: created.id,
       contractRef: 'HT-1',
-      invoiceNumber: `INV${Date.now()}`,
+      invoiceNumber: newInvoiceNumber(),
       invoiceAmountFen: 1_234_567n,
       bankTransferRef: 'TX-1',
       bankAmountFen: 925_926n,

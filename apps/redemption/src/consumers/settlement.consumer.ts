@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { consumerSpec, EventEnvelope, Events, isUuid, Principal, Role, SettlementClaimsEvent } from '@vc/contracts';
+import { consumerSpec, EventEnvelope, Events, isUuid, Principal, Role, SettlementAmendmentEvent, SettlementClaimsEvent } from '@vc/contracts';
 import { queryRows, Tx } from '@vc/database';
 import { currentCorrelationId } from '@vc/logging';
 import { EventConsumer, EventVerifier, NATS_CONNECTION } from '@vc/messaging';
@@ -48,7 +48,73 @@ export class SettlementConsumer implements OnApplicationBootstrap, OnApplication
     await this.consumer?.stop();
   }
 
+  /**
+   * R-CLAIM-3: settlement's answer to a proposed amendment. Accepted: the claim takes the proposed
+   * evidence (and the invoice it proposed becomes the one it holds; the old one is free again).
+   * Refused: the claim keeps its evidence and shows why; the invoice it proposed is free again.
+   * An answer to another revision than the one proposed (late, repeated) changes nothing.
+   */
+  private async amendmentAnswered(event: EventEnvelope<SettlementAmendmentEvent>, tx: Tx): Promise<void> {
+    const { claimId, revision, reason } = event.payload;
+    const accepted = event.type === Events.settlementAmendmentAccepted;
+    const [claim] = await queryRows<{ id: string; invoice_key: string; proposed: Record<string, string> | null; status: string }>(
+      tx,
+      `SELECT id, invoice_key, proposed_amendment AS proposed, status FROM redemption.claims
+        WHERE id = $1 AND amendment_status = 'proposed' AND amendment_revision = $2 FOR UPDATE`,
+      [claimId, revision],
+    );
+    if (!claim || !claim.proposed) {
+      this.logger.warn({ eventId: event.id }, `${event.type} for claim ${claimId} revision ${revision}: no such amendment awaits an answer; ignored`);
+      return;
+    }
+    const p = claim.proposed;
+    const proposedKey = p.invoiceKey ?? claim.invoice_key;
+    const at = typeof event.occurredAt === 'string' ? event.occurredAt : new Date().toISOString();
+    if (accepted) {
+      await tx.query(
+        `UPDATE redemption.claims SET
+           contract_ref = COALESCE($2, contract_ref), invoice_number = COALESCE($3, invoice_number),
+           invoice_code = CASE WHEN $3::text IS NULL THEN invoice_code ELSE $4 END, invoice_key = $5,
+           invoice_amount_fen = COALESCE($6::bigint, invoice_amount_fen), bank_transfer_ref = COALESCE($7, bank_transfer_ref),
+           bank_amount_fen = COALESCE($8::bigint, bank_amount_fen), revision = $9,
+           status = CASE WHEN status = 'returned' THEN 'pending_review' ELSE status END,
+           amendment_status = 'accepted', amendment_decided_at = $10
+         WHERE id = $1`,
+        [claimId, p.contractRef ?? null, p.invoiceNumber ?? null, p.invoiceCode ?? null, proposedKey, p.invoiceAmountFen ?? null, p.bankTransferRef ?? null,
+          p.bankAmountFen ?? null, revision, at],
+      );
+      if (proposedKey !== claim.invoice_key) {
+        await tx.query(`DELETE FROM redemption.invoice_keys WHERE invoice_key = $1 AND claim_id = $2`, [claim.invoice_key, claimId]);
+        await tx.query(`UPDATE redemption.invoice_keys SET holds = 'current' WHERE invoice_key = $1 AND claim_id = $2`, [proposedKey, claimId]);
+      }
+    } else {
+      await tx.query(`UPDATE redemption.claims SET amendment_status = 'refused', amendment_reason = $2, amendment_decided_at = $3 WHERE id = $1`, [
+        claimId,
+        reason ?? null,
+        at,
+      ]);
+      if (proposedKey !== claim.invoice_key) await tx.query(`DELETE FROM redemption.invoice_keys WHERE invoice_key = $1 AND claim_id = $2 AND holds = 'proposed'`, [proposedKey, claimId]);
+    }
+    await tx.query(
+      `INSERT INTO redemption.audit_log (principal_sub, principal_role, principal_org, action, entity_type, entity_id, reason, data, correlation_id)
+       VALUES ($1, $2, $3, $4, 'claim', $5, $6, $7, $8)`,
+      [
+        SETTLEMENT.sub,
+        SETTLEMENT.role,
+        SETTLEMENT.org,
+        accepted ? 'claim.amendment-accepted' : 'claim.amendment-refused',
+        claimId,
+        reason ?? null,
+        JSON.stringify({ eventId: event.id, revision, state: event.payload.state }),
+        currentCorrelationId() ?? event.correlationId ?? null,
+      ],
+    );
+  }
+
   async handle(event: EventEnvelope<SettlementClaimsEvent>, tx: Tx): Promise<void> {
+    if (event.type === Events.settlementAmendmentAccepted || event.type === Events.settlementAmendmentRefused) {
+      return this.amendmentAnswered(event as unknown as EventEnvelope<SettlementAmendmentEvent>, tx);
+    }
     const t = TRANSITIONS[event.type];
     if (!t) return; // run-level events are not about claims
     const p = event.payload;

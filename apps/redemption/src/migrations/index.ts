@@ -4,6 +4,7 @@ import { RedemptionPayBatch1764000000203 } from './1764000000203-redemption-pay-
 import { RedemptionProviderVersion1764000000204 } from './1764000000204-redemption-provider-version';
 import { RedemptionClaimDecisionTime1764000000205 } from './1764000000205-redemption-claim-decision-time';
 import { RedemptionQuarantine1764000000206 } from './1764000000206-redemption-quarantine';
+import { RedemptionInvoiceIdentity1764000000207 } from './1764000000207-redemption-invoice-identity';
 
 export const redemptionMigrations = [
   RedemptionInit1764000000201,
@@ -12,4 +13,5 @@ export const redemptionMigrations = [
   RedemptionProviderVersion1764000000204,
   RedemptionClaimDecisionTime1764000000205,
   RedemptionQuarantine1764000000206,
+  RedemptionInvoiceIdentity1764000000207,
 ];

@@ -1,8 +1,19 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NatsConnection } from 'nats';
 import { DataSource } from 'typeorm';
-import { ClaimEvent, ClaimFlaggedEvent, consumerSpec, EnterpriseEvent, EventEnvelope, Events, isUuid, ProgrammeEvent, RegionEvent } from '@vc/contracts';
-import { isEventVersion, newerVersion, queryRows, Tx } from '@vc/database';
+import {
+  ClaimEvent,
+  ClaimFlaggedEvent,
+  consumerSpec,
+  EnterpriseEvent,
+  EventEnvelope,
+  Events,
+  isUuid,
+  ProgrammeEvent,
+  RegionEvent,
+  SettlementAmendmentEvent,
+} from '@vc/contracts';
+import { addToOutbox, isEventVersion, newerVersion, queryRows, Tx } from '@vc/database';
 import { parseDecimalRatio, parseFen, quarterOf } from '@vc/domain';
 import { EventConsumer, EventVerifier, NATS_CONNECTION } from '@vc/messaging';
 import { claimLock, collectionLock, lockClaim } from '../settlement.sql';
@@ -191,33 +202,57 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
   }
 
   /**
-   * R-CLAIM-3: an amendment replaces the evidence of a claim not yet approved; a returned claim is
+   * R-CLAIM-3: once a claim is in a run, settlement decides whether it may still be amended, and
+   * answers redemption (settlement.amendment-accepted / -refused), which keeps the claim's old
+   * evidence until then. A claim approved (one by one, or by its run's approve-all) is past review:
+   * refused, it is paid on the evidence it was approved on. An amendment changes evidence only: one
+   * that would change the payee, A or V is refused whatever the state. A returned claim amended is
    * pending again. The submission may not have arrived yet (another durable): fail, and be redelivered.
    */
   private async claimAmended(c: ClaimEvent, tx: Tx): Promise<void> {
     const v = this.claimValues(c);
+    const claimId = v[0] as string;
     // Its state as it now stands, locked: a claim the run's approve-all approved is past review though
     // its row still says in review (ADR 0008).
-    const claim = await lockClaim(tx, v[0] as string);
-    if (!claim) throw new Error(`claim ${String(v[0])} not known yet`);
-    if (!AMENDABLE.includes(claim.state)) {
-      this.logger.warn(`amendment of claim ${String(v[0])} ignored: it is past review (${claim.state})`);
+    const claim = await lockClaim(tx, claimId);
+    if (!claim) throw new Error(`claim ${claimId} not known yet`);
+    // Amendments may arrive out of order (a redelivery, another instance): one of a revision the claim
+    // has reached already changes nothing, and was answered when it was applied. An event without a
+    // revision (from before redemption sent them) applies as the next one.
+    const revision = Number.isSafeInteger(c.revision) && (c.revision as number) > 1 ? (c.revision as number) : null;
+    const [held] = await queryRows<{ revision: number; payee_type: string; payee_id: string; amount_fen: bigint; voucher_fen: bigint }>(
+      tx,
+      `SELECT revision, payee_type, payee_id::text, amount_fen, voucher_fen FROM settlement.claims WHERE claim_id = $1`,
+      [claimId],
+    );
+    if (revision !== null && held.revision >= revision) {
+      this.logger.log(`amendment of claim ${claimId} (revision ${revision}) ignored: the claim has that revision or a later one`);
       return;
     }
-    // Amendments may arrive out of order (a redelivery, another instance): one of a revision the claim
-    // has reached already changes nothing. An event without a revision (from before redemption sent
-    // them) applies as the next one.
-    const revision = Number.isSafeInteger(c.revision) && (c.revision as number) > 1 ? (c.revision as number) : null;
-    const applied = await queryRows(
-      tx,
-      `UPDATE settlement.claims SET amount_fen = $2, voucher_fen = $3, invoice_number = $4, payee_type = $5, payee_id = $6,
-         enterprise_name = $7, provider_name = $8, revision = COALESCE($9::int, revision + 1),
+    const answer = (subject: string, reason?: string) =>
+      addToOutbox(tx, 'settlement', {
+        subject,
+        aggregateType: 'claim',
+        aggregateId: claimId,
+        payload: { claimId, revision: revision ?? held.revision + 1, state: claim.state, ...(reason ? { reason } : {}) } satisfies SettlementAmendmentEvent,
+      });
+    if (!AMENDABLE.includes(claim.state)) {
+      this.logger.warn(`amendment of claim ${claimId} refused: it is past review (${claim.state})`);
+      await answer(Events.settlementAmendmentRefused, `the claim is past review (${claim.state}) in its run; it is settled on the evidence it was reviewed on`);
+      return;
+    }
+    if (held.payee_type !== v[12] || held.payee_id !== v[13] || held.amount_fen !== v[14] || held.voucher_fen !== v[15]) {
+      this.logger.error(`amendment of claim ${claimId} refused: it would change the payee, A or V, which no amendment does`);
+      await answer(Events.settlementAmendmentRefused, 'an amendment changes the evidence only, never the payee, the amount or the voucher');
+      return;
+    }
+    await tx.query(
+      `UPDATE settlement.claims SET invoice_number = $2, enterprise_name = $3, provider_name = $4, revision = COALESCE($5::int, revision + 1),
          state = CASE WHEN state = 'returned' THEN 'pending' ELSE state END
-       WHERE claim_id = $1 AND ($9::int IS NULL OR revision < $9::int)
-       RETURNING 1`,
-      [v[0], v[14], v[15], v[16], v[12], v[13], v[6], v[9], revision],
+       WHERE claim_id = $1`,
+      [claimId, v[16], v[6], v[9], revision],
     );
-    if (applied.length === 0) this.logger.log(`amendment of claim ${String(v[0])} (revision ${revision}) ignored: the claim has that revision or a later one`);
+    await answer(Events.settlementAmendmentAccepted);
   }
 
   private async claimFlagged(f: ClaimFlaggedEvent, tx: Tx): Promise<void> {
