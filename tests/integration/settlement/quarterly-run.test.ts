@@ -396,8 +396,8 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
 
   it('returned and deferred claims, and those submitted after the quarter, wait for the next run', async () => {
     setNow(app, '2027-01-05T10:00:00+08:00');
-    // R-CLAIM-3: the claim returned for amendment is amended (new evidence and amount): pending again.
-    const amended = { ...c.ret, amountFen: 320_000, voucherFen: 80_000, invoiceNumber: `${c.ret.invoiceNumber}-A` };
+    // R-CLAIM-3: the claim returned for amendment is amended (new evidence: an amendment never changes A or V): pending again.
+    const amended = { ...c.ret, invoiceNumber: `${c.ret.invoiceNumber}-A`, revision: 2 };
     await publishEvent(sys, Events.claimAmended, c.ret.claimId, amended);
     await eventually(async () => (await sql(sys.db.url, `SELECT state FROM settlement.claims WHERE claim_id = $1`, [c.ret.claimId]))[0]?.state === 'pending');
     // Submitted inside Q3 but known to settlement only after the Q3 run began: the next run takes it.
@@ -414,8 +414,10 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     expect(await takenBy(next.id)).toEqual([c.ret.claimId, c.dismissed.claimId, c.stillOpen.claimId, c.nextQuarter.claimId, late.claimId].sort());
     expect(next.collectedCount).toBe(5);
     expect(await counterDifferences()).toEqual([]);
-    const [ret] = await sql(sys.db.url, `SELECT state, voucher_fen::int AS v FROM settlement.claims WHERE claim_id = $1`, [c.ret.claimId]);
-    expect(ret).toEqual({ state: 'in_review', v: 80_000 });
+    const [ret] = await sql(sys.db.url, `SELECT state, voucher_fen::int AS v, invoice_number, revision FROM settlement.claims WHERE claim_id = $1`, [c.ret.claimId]);
+    expect(ret).toEqual({ state: 'in_review', v: 75_000, invoice_number: amended.invoiceNumber, revision: 2 });
+    // Settlement answered redemption: accepted
+    expect(await outboxCount(sys, Events.settlementAmendmentAccepted, [c.ret.claimId])).toBe(1);
   });
 
   it('a run takes the claims of earlier quarters that no run took; a run of an earlier quarter, started later, finds them taken', async () => {
