@@ -9,6 +9,11 @@ import { approvedBy, inRun, RunRow } from '../settlement.sql';
 
 /** Confirmation requests in flight at once. */
 const IN_FLIGHT = 4;
+/** How long a run waits for redemption to hear of its decisions before a difference counts. */
+const CATCH_UP_MS = 15_000;
+
+/** A difference that only says redemption has not heard of the run's approval yet. */
+const notHeardYet = (d: ClaimDifference) => d.field === 'state' && d.redemption === 'pending_review';
 
 /**
  * Two services agree before money leaves: before a run writes its payment instructions, every
@@ -16,7 +21,8 @@ const IN_FLIGHT = 4;
  * in chunks, with settlement's service credentials (redemption.claim.confirm). Redemption must hold
  * each claim in the run's programme with the same payee and V, approved by this run. Any
  * difference — a copy changed by a forged or mistaken event, a claim redemption never had, an
- * approval redemption has not seen — stops the run with CLAIMS_DISAGREE, naming the claims.
+ * approval redemption has not seen (after waiting CATCH_UP_MS for its events) — stops the run
+ * with CLAIMS_DISAGREE, naming the claims.
  *
  * Runs inside the instruction step's transaction, which holds the run's row: the set confirmed is
  * the set the instructions are written from (no review or objection can change it meanwhile).
@@ -36,6 +42,22 @@ export class ConfirmPayments {
       this.logger.warn(`run ${run.id}: payments not confirmed with redemption (CONFIRM_PAYMENTS_WITH=none, tests only)`);
       return { confirmed: 0 };
     }
+    // Redemption learns of the run's decisions from settlement's events, moments after they were
+    // made: a difference that is only that (redemption still has the claim pending review) is asked
+    // again for a while before it counts. Any other difference counts at once.
+    const deadline = Date.now() + CATCH_UP_MS;
+    for (;;) {
+      try {
+        return await this.confirmOnce(work, run);
+      } catch (err) {
+        const lagging = err instanceof DomainError && err.code === ErrorCode.CLAIMS_DISAGREE && (err.details?.differences as ClaimDifference[]).every(notHeardYet);
+        if (!lagging || Date.now() >= deadline) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }
+
+  private async confirmOnce(work: Work, run: RunRow): Promise<{ confirmed: number }> {
     const differences: ClaimDifference[] = [];
     let differing = 0;
     let confirmed = 0;
