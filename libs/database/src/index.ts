@@ -4,3 +4,4 @@ export * from './outbox';
 export * from './audit';
 export * from './idempotency';
 export * from './versions';
+export * from './transaction-retry';

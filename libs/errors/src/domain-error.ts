@@ -62,7 +62,27 @@ export class DomainError extends Error {
 export function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
   if (isDatabaseUnavailable(err)) return new DomainError(ErrorCode.UNAVAILABLE, { message: 'the database is unavailable; retry with the same Idempotency-Key' });
+  const duplicate = uniqueViolation(err);
+  if (duplicate) return duplicate;
   return new DomainError(ErrorCode.INTERNAL);
+}
+
+/**
+ * A unique violation (23505) that reached the edge: a concurrent request created the same object
+ * between this request's check and its insert, and running the transaction again (UnitOfWork) met
+ * it once more. ALREADY_EXISTS, with the field named after the key's last column, never INTERNAL;
+ * the key's values are not repeated back.
+ */
+export function uniqueViolation(err: unknown, depth = 0): DomainError | undefined {
+  if (err === null || typeof err !== 'object' || depth > 4) return undefined;
+  const e = err as { code?: unknown; detail?: unknown; driverError?: unknown; cause?: unknown };
+  if (e.code === '23505') {
+    const columns = typeof e.detail === 'string' ? /^Key \((.+?)\)=/.exec(e.detail)?.[1] : undefined;
+    const last = columns?.split(',').pop()?.trim();
+    const field = last && /^[a-z_][a-z0-9_]*$/.test(last) ? last.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()) : undefined;
+    return new DomainError(ErrorCode.ALREADY_EXISTS, { field, message: 'this already exists: a concurrent request created it first' });
+  }
+  return uniqueViolation(e.driverError, depth + 1) ?? uniqueViolation(e.cause, depth + 1);
 }
 
 /**

@@ -60,12 +60,30 @@ describe('a database out of reach is UNAVAILABLE, not INTERNAL (R-ERR-1)', () =>
 
   it.each([
     ['a SQL error of the request', sqlstate('42P01', 'relation "x" does not exist')],
-    ['a unique violation', sqlstate('23505')],
     ['a bug', new TypeError('cannot read properties of undefined')],
     ['a message that only mentions a connection', Object.assign(new Error('Connection terminated'), { code: 'ERR_SOMETHING' })],
     ['an AggregateError of mixed causes', new AggregateError([socket('ECONNREFUSED'), new TypeError('x')])],
   ])('but not %s', (_what, err) => {
     expect(isDatabaseUnavailable(err)).toBe(false);
     expect(toDomainError(err).code).toBe(ErrorCode.INTERNAL);
+  });
+});
+
+describe('a unique violation that reached the edge is ALREADY_EXISTS with the field, not INTERNAL (R-ERR-1)', () => {
+  const violation = (detail?: string) =>
+    Object.assign(new DatabaseError('duplicate key value violates unique constraint "sme_registrations_number"', 0, 'error'), { code: '23505', detail, constraint: 'sme_registrations_number' });
+
+  it('names the last column of the key as the field, and never repeats the values', () => {
+    const mapped = toDomainError(violation('Key (year, registration_number)=(2026, 20263205000123) already exists.'));
+    expect(mapped.toBody()).toEqual({ code: 'ALREADY_EXISTS', field: 'registrationNumber', message: 'this already exists: a concurrent request created it first' });
+    expect(mapped.httpStatus).toBe(409);
+    expect(JSON.stringify(mapped.toBody())).not.toMatch(/20263205000123|sme_registrations/);
+  });
+
+  it('as TypeORM wraps it, and without a detail (no field then)', () => {
+    expect(toDomainError(new QueryFailedError('INSERT ...', [], violation('Key (digest)=(ab12) already exists.'))).toBody()).toMatchObject({ code: 'ALREADY_EXISTS', field: 'digest' });
+    expect(toDomainError(violation()).toBody()).toEqual({ code: 'ALREADY_EXISTS', message: 'this already exists: a concurrent request created it first' });
+    // an expression index names no column
+    expect(toDomainError(violation('Key (lower(name))=(x) already exists.')).field).toBeUndefined();
   });
 });

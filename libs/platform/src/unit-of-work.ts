@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Principal } from '@vc/contracts';
-import { addToOutbox, audit, AuditEntry, NewEvent, priorReply, queryRows, runIdempotent, Tx } from '@vc/database';
+import { addToOutbox, audit, AuditEntry, NewEvent, priorReply, queryRows, retryOnConflict, runIdempotent, Tx } from '@vc/database';
 import { Outbox } from './database.provider';
 import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
 
@@ -34,8 +34,17 @@ export class Work {
   }
 }
 
+/**
+ * Transactions of requests and jobs: each runs again, a bounded number of times, when it lost to a
+ * concurrent one (a deadlock, a serialisation failure, a unique key inserted by a concurrent
+ * request between a check and an insert: `retryOnConflict`), so that two requests racing for one
+ * object get the answers the rules give, not a server error. Everything a transaction does is
+ * rolled back before it runs again.
+ */
 @Injectable()
 export class UnitOfWork {
+  private readonly logger = new Logger('UnitOfWork');
+
   constructor(
     readonly ds: DataSource,
     private readonly outbox: Outbox,
@@ -57,8 +66,8 @@ export class UnitOfWork {
     body: unknown,
     fn: (work: Work) => Promise<R>,
   ): Promise<any> {
-    const reply = await runIdempotent(this.ds, this.def.schema, this.scopeOf(principal, operation), key, body, (tx) =>
-      fn(new Work(tx, this.def.schema, principal)),
+    const reply = await this.retrying(operation, () =>
+      runIdempotent(this.ds, this.def.schema, this.scopeOf(principal, operation), key, body, (tx) => fn(new Work(tx, this.def.schema, principal))),
     );
     this.outbox.nudge();
     return reply;
@@ -76,7 +85,7 @@ export class UnitOfWork {
     const prior = await priorReply(this.ds.manager, this.def.schema, scope, key, body);
     if (prior) return prior.reply;
     const result = await fn();
-    return runIdempotent(this.ds, this.def.schema, scope, key, body, async () => result);
+    return this.retrying(operation, () => runIdempotent(this.ds, this.def.schema, scope, key, body, async () => result));
   }
 
   private scopeOf(principal: Principal, operation: string): string {
@@ -85,9 +94,15 @@ export class UnitOfWork {
 
   /** A transaction without an idempotency key (jobs and consumers that are idempotent by state). */
   async run<R>(principal: Principal, fn: (work: Work) => Promise<R>): Promise<R> {
-    const result = await this.ds.transaction((tx) => fn(new Work(tx, this.def.schema, principal)));
+    const result = await this.retrying('transaction', () => this.ds.transaction((tx) => fn(new Work(tx, this.def.schema, principal))));
     this.outbox.nudge();
     return result;
+  }
+
+  private retrying<R>(operation: string, transaction: () => Promise<R>): Promise<R> {
+    return retryOnConflict(transaction, {
+      onRetry: (state, attempt) => this.logger.warn(`${operation}: attempt ${attempt} lost to a concurrent transaction (SQLSTATE ${state}); running it again`),
+    });
   }
 
   query<T = any>(sql: string, params: unknown[] = []): Promise<T[]> {
