@@ -57,9 +57,12 @@ export class CreditRecordsUseCase {
   async repair(principal: Principal, dto: RepairCreditRecordDto, idempotencyKey?: string): Promise<CreditRecordRepairedView> {
     const province = this.filingProvince(principal);
     return this.uow.idempotent(principal, 'credit.repair', idempotencyKey, dto, async (work) => {
+      const [seen] = await work.query<{ creditCode: string }>(`SELECT credit_code AS "creditCode" FROM registry.credit_records WHERE id = $1`, [dto.recordId]);
+      if (!seen) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'recordId' });
+      await work.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`credit:${seen.creditCode}`]);
+      // Read under the lock: a repair of the same record that committed while this one waited for
+      // it is seen here, and this one is told the record is repaired.
       const [existing] = await work.query<CreditRecordView>(`SELECT ${COLUMNS} FROM registry.credit_records WHERE id = $1`, [dto.recordId]);
-      if (!existing) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'recordId' });
-      await work.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`credit:${existing.creditCode}`]);
       if (province !== 'DELTA' && existing.filedByProvince !== province) {
         throw new DomainError(ErrorCode.FORBIDDEN, { field: 'recordId', message: 'only the filing province or the delta desk approves a repair' });
       }
@@ -79,6 +82,7 @@ export class CreditRecordsUseCase {
           WHERE id = $1 AND status = 'active' RETURNING ${COLUMNS}`,
         [existing.id, dto.reason, principal.sub],
       );
+      if (!record) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'recordId', message: 'record is already repaired' });
       await work.audit({ action: 'credit.repaired', entityType: 'credit_record', entityId: record.id, reason: dto.reason });
       const after = await providersOfLegalEntity(work.tx, existing.creditCode);
       const reinstatedUnits: string[] = [];
