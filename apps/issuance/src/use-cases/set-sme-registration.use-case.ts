@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
 import { EnterpriseView, Principal, Role, SetSmeRegistrationDto } from '@vc/contracts';
+import { advisoryKey } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { actsForEnterprise } from '../access';
@@ -20,6 +21,10 @@ export class SetSmeRegistrationUseCase {
     return this.uow.idempotent(principal, 'enterprise.set-sme', idempotencyKey, dto, async (work) => {
       const enterprise = await findEnterprise(work.tx, dto.enterpriseId, true);
       if (!enterprise || !actsForEnterprise(principal, enterprise)) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'enterpriseId' });
+      // One filing of a number at a time: two enterprises filing the same number at once would
+      // both find it free, and the second insert would then meet the unique index. Under the lock
+      // the second sees the first's and is told the number is taken.
+      await work.query(`SELECT pg_advisory_xact_lock($1)`, [advisoryKey(`sme-number:${dto.year}:${dto.registrationNumber}`)]);
       const [holder] = await work.query<{ enterpriseId: string }>(
         `SELECT enterprise_id AS "enterpriseId" FROM issuance.sme_registrations WHERE year = $1 AND registration_number = $2`,
         [dto.year, dto.registrationNumber],
