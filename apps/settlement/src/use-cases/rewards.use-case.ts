@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
 import { GradeProviderDto, Principal, RewardQueryDto, RewardView, Role } from '@vc/contracts';
+import { advisoryKey } from '@vc/database';
 import { capByLegalEntity, endOfShanghaiYear, rewardFor, UnitReward } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
@@ -50,6 +51,9 @@ export class RewardsUseCase {
       throw new DomainError(ErrorCode.YEAR_NOT_CLOSED, { field: 'year', message: `${dto.year} closes at ${yearEnd.toISOString()} (Asia/Shanghai)`, details: { closesAt: yearEnd.toISOString() } });
     }
     return this.uow.idempotent(principal, 'reward.compute', key, dto, async (work) => {
+      // One computation of a programme's year at a time: each replaces the rewards the one before
+      // wrote, which two at once would both try to insert.
+      await work.query(`SELECT pg_advisory_xact_lock($1)`, [advisoryKey(`rewards:${dto.programmeId}:${dto.year}`)]);
       // The rate and cap of the programme as it stands when the year's rewards are computed (its current
       // version): a reward is granted once for the year, after it closes, and is no term of any order.
       const [programme] = await work.query<{ reward_rate_bp: number; reward_cap_fen: bigint }>(

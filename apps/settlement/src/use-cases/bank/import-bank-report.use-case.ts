@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { BankReportEntryView, BankReportView, ImportBankReportDto, Principal, Role } from '@vc/contracts';
-import { queryRows, Tx } from '@vc/database';
+import { advisoryKey, queryRows, Tx } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { BankReportError, ParsedEntry, parseBankReport } from '../../bank/bank-report.parser';
@@ -47,6 +47,9 @@ export class ImportBankReportUseCase {
     }
     const digest = createHash('sha256').update(dto.content).digest('hex');
     return this.uow.idempotent(principal, 'bank-report.import', key, { digest }, async (work) => {
+      // One import of a file at a time: the same file imported twice at once is applied by the
+      // first; the second waits here, then finds it imported.
+      await work.query(`SELECT pg_advisory_xact_lock($1)`, [advisoryKey(`bank-report:${digest}`)]);
       const [seen] = await work.query<{ id: string; province: string }>(`SELECT id, province FROM settlement.bank_reports WHERE digest = $1`, [digest]);
       if (seen) {
         if (seen.province !== province) throw new DomainError(ErrorCode.ALREADY_EXISTS, { field: 'content', message: 'this file was imported before' });
