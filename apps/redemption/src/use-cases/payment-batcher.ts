@@ -3,8 +3,12 @@ import { randomInt } from 'node:crypto';
 import { Counter } from 'prom-client';
 import { AppConfig } from '@vc/config';
 import { OrderView } from '@vc/contracts';
+import { CONFLICT_ATTEMPTS, retryOnConflict } from '@vc/database';
 import { Clock, Outbox, UnitOfWork } from '@vc/platform';
 import { mapPg, sqlRefusal, SqlRefusalDetail } from '../redemption.sql';
+
+/** Deadlocks and serialisation failures only: a unique violation of pay_order's keys has its own answer (fromPgError). */
+const TRANSACTION_CONFLICTS = { '40001': CONFLICT_ATTEMPTS['40001'], '40P01': CONFLICT_ATTEMPTS['40P01'] };
 
 /** One voucher payment as `redemption.pay_order` takes it. */
 export interface PaymentRequest {
@@ -167,8 +171,10 @@ export class PaymentBatcher {
   /** One payment, one call of `redemption.pay_order` (ADR 0004). */
   private async payAlone(r: PaymentRequest): Promise<OrderView> {
     paymentsMade.inc({ path: 'alone' });
+    // One statement, one transaction: a deadlock or serialisation failure it lost is made again
+    // here (a bounded number of times) rather than answered as UNAVAILABLE.
     const [row] = await mapPg(() =>
-      this.uow.ds.query(`SELECT redemption.pay_order($1, $2, $3, $4, $5, $6, $7, $8, $9) AS reply`, [
+      retryOnConflict(() => this.uow.ds.query(`SELECT redemption.pay_order($1, $2, $3, $4, $5, $6, $7, $8, $9) AS reply`, [
         r.scope,
         r.key,
         r.hash,
@@ -178,7 +184,7 @@ export class PaymentBatcher {
         r.org,
         this.clock.now(),
         r.correlationId,
-      ]),
+      ]), { attempts: TRANSACTION_CONFLICTS }),
     );
     this.outbox.nudge();
     return row.reply;
