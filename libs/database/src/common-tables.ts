@@ -55,6 +55,22 @@ export function commonTablesUp(schema: string): string[] {
   ];
 }
 
+/**
+ * The functions of the tables above as they are in force, for each service's home of its
+ * functions (apps/<service>/src/sql/functions.ts). commonTablesUp keeps the text the init
+ * migrations ran.
+ */
+export function commonFunctions(schema: string): Record<string, string> {
+  return {
+    /** R-AUDIT-1: the audit log is append-only (its triggers call this). */
+    audit_log_append_only: `
+      CREATE OR REPLACE FUNCTION "${schema}".audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_log is append-only';
+      END $$`,
+  };
+}
+
 export function commonTablesDown(schema: string): string[] {
   const s = `"${schema}"`;
   return [

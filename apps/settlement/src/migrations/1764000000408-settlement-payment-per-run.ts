@@ -14,7 +14,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Every reader of a claim's state reads the view; writers write the table. A column added to the
  * claims table later must be added to the view as well.
  */
-export const CLAIM_COLUMNS = [
+const CLAIM_COLUMNS = [
   'claim_id',
   'order_id',
   'programme_id',
@@ -48,9 +48,9 @@ export const CLAIM_COLUMNS = [
 /**
  * `settlement.claims_current` as `CREATE OR REPLACE VIEW`: every column of CLAIM_COLUMNS from the
  * claims table `c`, except those `derived` gives an expression for, with `join` (the runs that
- * decide a derived column) after the table. Migrations that redefine the view build it here.
+ * decide a derived column) after the table.
  */
-export function claimsCurrentView(derived: Partial<Record<(typeof CLAIM_COLUMNS)[number], string>>, join: string): string {
+function claimsCurrentView(derived: Partial<Record<(typeof CLAIM_COLUMNS)[number], string>>, join: string): string {
   return `
       CREATE OR REPLACE VIEW settlement.claims_current AS
       SELECT ${CLAIM_COLUMNS.map((c) => derived[c] ?? `c.${c}`).join(', ')}
@@ -63,7 +63,7 @@ export function claimsCurrentView(derived: Partial<Record<(typeof CLAIM_COLUMNS)
  * The join names a run only for an approved claim of a paid run; for every other claim, and for
  * any query that reads neither state nor paid_at, the planner drops it (runs.id is unique).
  */
-export function paymentPerRunView(): string {
+function paymentPerRunView(): string {
   return claimsCurrentView(
     { state: `CASE WHEN p.id IS NULL THEN c.state ELSE 'paid' END AS state`, paid_at: `COALESCE(c.paid_at, p.paid_at) AS paid_at` },
     `LEFT JOIN settlement.runs p ON p.id = c.run_id AND c.state = 'approved' AND p.state IN ('paid', 'completed')`,

@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { calendarDigest, SHIPPED_CALENDAR_YEARS } from '@vc/domain';
 
 /**
  * The working-day calendar as operations data (SPEC 3): each year's State Council schedule, loaded
@@ -14,6 +13,40 @@ import { calendarDigest, SHIPPED_CALENDAR_YEARS } from '@vc/domain';
  * A schedule is kept as written out (date arrays), with a digest of its content, so that
  * loading the same file again is recognised and changes nothing.
  */
+/**
+ * The years shipped with the release of this migration, as libs/domain read them from its
+ * calendar files then (holiday ranges written out) with their digest (calendarDigest): frozen
+ * here, so that a year shipped later reaches a database by a migration of its own or by
+ * `settle calendar load`, never by this one running differently.
+ */
+const SHIPPED = [
+  {
+    year: 2025,
+    notice: { title: '国务院办公厅关于2025年部分节假日安排的通知', number: '国办发明电〔2024〕12号', publishedOn: '2024-11-12' },
+    holidays: [
+      '2025-01-01', '2025-01-28', '2025-01-29', '2025-01-30', '2025-01-31', '2025-02-01', '2025-02-02',
+      '2025-02-03', '2025-02-04', '2025-04-04', '2025-04-05', '2025-04-06', '2025-05-01', '2025-05-02',
+      '2025-05-03', '2025-05-04', '2025-05-05', '2025-05-31', '2025-06-01', '2025-06-02', '2025-10-01',
+      '2025-10-02', '2025-10-03', '2025-10-04', '2025-10-05', '2025-10-06', '2025-10-07', '2025-10-08',
+    ],
+    workdays: ['2025-01-26', '2025-02-08', '2025-04-27', '2025-09-28', '2025-10-11'],
+    digest: '61c4e68124aaa0881c48b39bdbcf15f1c611a28cdc474e4cdbf79d23069f3cd7',
+  },
+  {
+    year: 2026,
+    notice: { title: '国务院办公厅关于2026年部分节假日安排的通知', number: '国办发明电〔2025〕7号', publishedOn: '2025-11-04' },
+    holidays: [
+      '2026-01-01', '2026-01-02', '2026-01-03', '2026-02-15', '2026-02-16', '2026-02-17', '2026-02-18',
+      '2026-02-19', '2026-02-20', '2026-02-21', '2026-02-22', '2026-02-23', '2026-04-04', '2026-04-05',
+      '2026-04-06', '2026-05-01', '2026-05-02', '2026-05-03', '2026-05-04', '2026-05-05', '2026-06-19',
+      '2026-06-20', '2026-06-21', '2026-09-25', '2026-09-26', '2026-09-27', '2026-10-01', '2026-10-02',
+      '2026-10-03', '2026-10-04', '2026-10-05', '2026-10-06', '2026-10-07',
+    ],
+    workdays: ['2026-01-04', '2026-02-14', '2026-02-28', '2026-05-09', '2026-09-20', '2026-10-10'],
+    digest: '40232bc2419bc246e30f901dfb6eda74ed7adabc7c76dca5c11d08e436aba576',
+  },
+];
+
 export class SettlementCalendarYears1764000000411 implements MigrationInterface {
   name = 'SettlementCalendarYears1764000000411';
 
@@ -52,12 +85,12 @@ export class SettlementCalendarYears1764000000411 implements MigrationInterface 
     await q.query(`
       CREATE VIEW settlement.calendar_current AS
       SELECT DISTINCT ON (year) * FROM settlement.calendar_years ORDER BY year, version DESC`);
-    for (const y of SHIPPED_CALENDAR_YEARS) {
+    for (const y of SHIPPED) {
       await q.query(
         `INSERT INTO settlement.calendar_years (year, version, notice_title, notice_number, notice_published_on, test_fixture, holidays, workdays,
            digest, loaded_by_sub, loaded_by_role, loaded_by_org, loaded_at)
          VALUES ($1, 1, $2, $3, $4, false, $5::date[], $6::date[], $7, 'release', 'service', 'settlement', now())`,
-        [y.year, y.notice.title, y.notice.number, y.notice.publishedOn, y.holidays, y.workdays, calendarDigest(y)],
+        [y.year, y.notice.title, y.notice.number, y.notice.publishedOn, y.holidays, y.workdays, y.digest],
       );
       await q.query(
         `INSERT INTO settlement.audit_log (principal_sub, principal_role, principal_org, action, entity_type, entity_id, reason, data)
