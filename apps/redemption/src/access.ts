@@ -1,18 +1,6 @@
+import { actsForEnterprise, actsForProvider } from '@vc/auth';
 import { isUuid, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
-
-/**
- * A provider principal is either one unit (org = unit id) or the account of its legal entity
- * (org = credit code), which acts for all of that entity's units (the registry's rule).
- */
-export function actsForProvider(principal: Principal, provider: { id: string; creditCode: string }): boolean {
-  return principal.role === Role.Provider && (principal.org === provider.id || principal.org === provider.creditCode);
-}
-
-/** An enterprise principal is the enterprise itself: org = its id or its credit code. */
-export function actsForEnterprise(principal: Principal, enterprise: { id: string; creditCode: string }): boolean {
-  return principal.role === Role.Enterprise && (principal.org === enterprise.id || principal.org === enterprise.creditCode);
-}
 
 /** The parties of an order or claim, as stored on it. */
 export interface Parties {

@@ -4,3 +4,4 @@ export * from './keys';
 export * from './secrets-generator';
 export * from './roles';
 export * from './auth.module';
+export * from './acts-for';

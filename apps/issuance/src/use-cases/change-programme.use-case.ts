@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { assertOperatorOf, operatorProvince } from '@vc/auth';
 import { Events, Principal, ProgrammeView, UpdateProgrammeDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { assertOperatorOf, operatorProvince } from '../access';
 import { recordBudget } from '../sql/ledger.sql';
 import { getProgramme, insertVersion, programmeEvent, replaceDraftParameters } from '../sql/programmes.sql';
 

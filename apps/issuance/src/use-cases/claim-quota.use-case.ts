@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { requireRole } from '@vc/auth';
+import { assertActsForEnterprise, requireRole } from '@vc/auth';
 import { ClaimQuotaDto, EnterpriseView, Events, Principal, ProgrammeView, QuotaClaimView, QuotaGrantedEvent, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { actsForEnterprise } from '../access';
 import { claimYear, programmeIdOf, quotaValidUntil, remainingCap } from '../quota-rules';
 import { findEnterprise } from '../sql/enterprises.sql';
 import { recordQuotaClaimed } from '../sql/ledger.sql';
@@ -61,7 +60,7 @@ export class ClaimQuotaUseCase {
   /** Only the enterprise itself claims; another enterprise's id is answered as missing. */
   private async claimant(work: Work, principal: Principal, dto: ClaimQuotaDto): Promise<EnterpriseView> {
     const enterprise = await findEnterprise(work.tx, dto.enterpriseId);
-    if (!enterprise || !actsForEnterprise(principal, enterprise)) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'enterpriseId' });
+    assertActsForEnterprise(principal, enterprise);
     if (enterprise.status !== 'approved') {
       throw new DomainError(ErrorCode.ENTERPRISE_NOT_APPROVED, { field: 'enterpriseId', message: `the enterprise is ${enterprise.status}, not approved (R-ENT-1)` });
     }

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { assertOperatorOf, operatorProvince } from '@vc/auth';
 import { Events, Principal, ProgrammeIdDto, ProgrammeView } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { assertOperatorOf, operatorProvince } from '../access';
 import { getProgramme, programmeEvent } from '../sql/programmes.sql';
 
 /** open → closed: no more quota claims; what was granted stays with its orders and claims. */

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { operatorProvince } from '@vc/auth';
 import { CreateProgrammeDto, Principal, ProgrammeView } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { operatorProvince } from '../access';
 import { programmeIdOf } from '../quota-rules';
 import { getProgramme, insertVersion } from '../sql/programmes.sql';
 

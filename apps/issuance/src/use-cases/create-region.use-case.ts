@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { operatorProvince } from '@vc/auth';
 import { CreateRegionDto, Events, Principal, RegionView } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { operatorProvince } from '../access';
 import { matchingRatioOf } from '../region-input';
 import { getRegion, regionEvent } from '../sql/regions.sql';
 

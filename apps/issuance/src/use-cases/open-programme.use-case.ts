@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { assertOperatorOf, operatorProvince } from '@vc/auth';
 import { Events, Principal, ProgrammeIdDto, ProgrammeView } from '@vc/contracts';
 import { shanghaiYear } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { assertOperatorOf, operatorProvince } from '../access';
 import { recordBudget } from '../sql/ledger.sql';
 import { getProgramme, programmeEvent } from '../sql/programmes.sql';
 

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { requireRole } from '@vc/auth';
+import { assertActsForEnterprise, requireRole } from '@vc/auth';
 import { EnterpriseView, Principal, Role, SetSmeRegistrationDto } from '@vc/contracts';
 import { advisoryKey } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { actsForEnterprise } from '../access';
 import { findEnterprise } from '../sql/enterprises.sql';
 
 /**
@@ -20,7 +19,7 @@ export class SetSmeRegistrationUseCase {
     requireRole(principal, Role.Enterprise);
     return this.uow.idempotent(principal, 'enterprise.set-sme', idempotencyKey, dto, async (work) => {
       const enterprise = await findEnterprise(work.tx, dto.enterpriseId, true);
-      if (!enterprise || !actsForEnterprise(principal, enterprise)) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'enterpriseId' });
+      assertActsForEnterprise(principal, enterprise);
       // One filing of a number at a time: two enterprises filing the same number at once would
       // both find it free, and the second insert would then meet the unique index. Under the lock
       // the second sees the first's and is told the number is taken.

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { assertOperatorOf, operatorProvince } from '@vc/auth';
 import { Events, Principal, RegionView, UpdateRegionDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { assertOperatorOf, operatorProvince } from '../access';
 import { matchingRatioOf } from '../region-input';
 import { getRegion, regionEvent } from '../sql/regions.sql';
 

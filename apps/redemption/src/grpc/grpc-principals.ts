@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Metadata, ServerUnaryCall } from '@grpc/grpc-js';
-import { TokenService } from '@vc/auth';
+import { actsForProvider, TokenService } from '@vc/auth';
 import { AppConfig } from '@vc/config';
 import { isUuid, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { actsForProvider } from '../access';
 import { findProvider } from '../redemption.sql';
 import { grpcTlsDir } from './grpc-options';
 

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { requireRole } from '@vc/auth';
+import { assertActsForProvider, requireRole } from '@vc/auth';
 import { CreateOrderDto, Events, OrderView, Principal, Role } from '@vc/contracts';
 import { shanghaiYear } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { actsForProvider } from '../access';
 import { assertProgrammeOpen, assertProviderEligible, findEnterprise, findProvider, mapPg, orderViewAndEvent } from '../redemption.sql';
 
 /**
@@ -28,7 +27,7 @@ export class CreateOrderUseCase {
     return mapPg(() =>
       this.uow.idempotent(principal, 'order.create', idempotencyKey, dto, async (work) => {
         const provider = await findProvider(work, dto.providerId);
-        if (!provider || !actsForProvider(principal, provider)) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'providerId' });
+        assertActsForProvider(principal, provider);
         const enterprise = await findEnterprise(work, { id: dto.enterpriseId, creditCode: dto.enterpriseCreditCode });
         const enterpriseField = dto.enterpriseId ? 'enterpriseId' : 'enterpriseCreditCode';
         if (!enterprise) throw new DomainError(ErrorCode.NOT_FOUND, { field: enterpriseField, message: 'no approved enterprise with this identity' });

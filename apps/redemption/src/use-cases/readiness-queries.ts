@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { actsForEnterprise } from '@vc/auth';
 import { ArrivalStateView, Principal, ReadinessQueryDto, Role, ServiceArrivalView } from '@vc/contracts';
 import { UnitOfWork } from '@vc/platform';
-import { actsForEnterprise } from '../access';
 
 const unknown: ArrivalStateView = { known: false, status: null, version: null, usable: false };
 

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { requireRole, requireWriter } from '@vc/auth';
+import { assertActsForProvider, requireRole, requireWriter } from '@vc/auth';
 import { ComplaintDecisionView, ComplaintPage, ComplaintView, DecideComplaintDto, Events, FileComplaintDto, ListComplaintsDto, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { actsForProvider } from '../providers/provider-access';
 import { findProvider, providerEvent } from '../providers/provider.sql';
 
 /** R-REG-3: three or more upheld complaints revoke a provider. */
@@ -85,7 +84,7 @@ export class ComplaintsUseCase {
     } else if (principal.role === Role.Provider) {
       if (dto.providerId) {
         const provider = await findProvider(this.uow.ds.manager, dto.providerId);
-        if (!provider || !actsForProvider(principal, provider)) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'providerId' });
+        assertActsForProvider(principal, provider);
       }
       params.push(principal.org);
       scope = `AND (p.id::text = $${params.length} OR p.credit_code = $${params.length})`;

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
+import { assertActsForProvider } from '@vc/auth';
 import { ListServicesDto, Principal, PublishServiceDto, ServiceOfferingPage, ServiceOfferingView } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { assertActsForProvider } from '../providers/provider-access';
 import { findProvider } from '../providers/provider.sql';
 
 const offeringColumns = (t = 'registry.service_offerings') =>
