@@ -7,7 +7,7 @@ import 'reflect-metadata';
  */
 import { TokenIssuer } from '@vc/auth';
 import { AppConfig, loadConfig } from '@vc/config';
-import { Principal, Role } from '@vc/contracts';
+import { Principal, PROVINCES, Role } from '@vc/contracts';
 
 let issuer: TokenIssuer | null = null;
 
@@ -27,7 +27,7 @@ if (require.main === module) {
   }
   const role = args.get('role') as Role;
   if (!role || !Object.values(Role).includes(role) || role === Role.Service || !args.get('org')) {
-    console.error(`usage: dev-token --role <${Object.values(Role).filter((r) => r !== Role.Service).join('|')}> --org <organisation> [--sub <user>] [--province SH|JS|ZJ|AH]`);
+    console.error(`usage: dev-token --role <${Object.values(Role).filter((r) => r !== Role.Service).join('|')}> --org <organisation> [--sub <user>] [--province ${PROVINCES.join('|')}]`);
     process.exit(2);
   }
   void devToken({ role, org: args.get('org')!, sub: args.get('sub') ?? `${role}-dev`, province: args.get('province') as Principal['province'] }, config).then((t) => console.log(t));

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { makeCreditCode, makeDigitalInvoiceNumber } from '@vc/domain';
-import { Role } from '@vc/contracts';
+import { Province, Role } from '@vc/contracts';
 import { devToken } from '../dev-token';
 import { DemoClient } from './http';
 import { DemoNats, until } from './nats';
@@ -19,7 +19,7 @@ const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:3000';
 const api = new DemoClient(gateway);
 
 const desk = { sub: 'desk-demo', role: Role.DeltaOperator, org: 'DELTA' };
-const operator = (province: 'SH' | 'JS' | 'ZJ' | 'AH') => ({ sub: `op-${province}`, role: Role.ProgrammeOperator, org: province, province });
+const operator = (province: Province) => ({ sub: `op-${province}`, role: Role.ProgrammeOperator, org: province, province });
 
 /** A fresh legal entity per demo run, so the demo can be played again on the same database. */
 function code(division: string): string {
@@ -91,7 +91,7 @@ const PROGRAMME = {
 };
 
 /** Opens the province's programme for the year, or reuses it when the demo is played again. */
-async function ensureProgramme(province: 'SH' | 'JS' | 'ZJ' | 'AH', year: number, budgetFen: number) {
+async function ensureProgramme(province: Province, year: number, budgetFen: number) {
   const existing = await api.call(operator(province), 'GET', `/v1/programmes`, undefined, { province, year: String(year) });
   let programme = existing.items[0];
   if (!programme) programme = await api.call(operator(province), 'POST', '/v1/programmes', { year, budgetFen, ...PROGRAMME });
@@ -99,7 +99,7 @@ async function ensureProgramme(province: 'SH' | 'JS' | 'ZJ' | 'AH', year: number
   return programme;
 }
 
-async function ensureRegion(province: 'SH' | 'JS' | 'ZJ' | 'AH', name: string, matchingRatio = '1.00') {
+async function ensureRegion(province: Province, name: string, matchingRatio = '1.00') {
   const { items } = await api.call(operator(province), 'GET', '/v1/regions', undefined, { province });
   return items.find((r: { name: string }) => r.name === name) ?? api.call(operator(province), 'POST', '/v1/regions', { name, matchingRatio });
 }

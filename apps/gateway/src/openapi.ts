@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import { PROGRAMME_ID_PATTERN } from '@vc/contracts';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ErrorCode } from '@vc/errors';
 import { ERROR_SCHEMA, REQUEST_SCHEMAS } from './http/api-operation';
@@ -39,7 +40,7 @@ const TAGS: Array<[string, string]> = [
 
 /** Path parameters by name: what the service validates them against. */
 const PATH_PARAMETERS: Record<string, Record<string, unknown>> = {
-  programmeId: { type: 'string', pattern: '^(SH|JS|ZJ|AH)-\\d{4}$', example: 'JS-2026' },
+  programmeId: { type: 'string', pattern: PROGRAMME_ID_PATTERN.source, example: 'JS-2026' },
   year: { type: 'integer', minimum: 2020, maximum: 2100, example: 2026 },
   quarter: { type: 'string', pattern: '^[1-9]\\d{3}Q[1-4]$', example: '2026Q3' },
 };

@@ -6,8 +6,6 @@ import { currentCorrelationId } from '@vc/logging';
 import { advisoryKey, queryRows } from '@vc/database';
 import { runPayments } from './bank/payments.sql';
 
-export const PROVIDER_PROVINCES = ['SH', 'JS', 'ZJ', 'AH', 'OTHER'] as const;
-
 export interface RunRow {
   id: string;
   programme_id: string;

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IsProgrammeId } from './validation';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min } from 'class-validator';
 import { ApiEnum, ApiInstant, ApiInt, ApiText, ApiUuid, ApiView } from './api-docs';
 
@@ -43,7 +44,7 @@ export const CONFIRM_CLAIMS_MAX = 2000;
  * to be confirmed against redemption's own records before any instruction is written.
  */
 export class ConfirmClaimsDto {
-  @Matches(/^(SH|JS|ZJ|AH)-\d{4}$/) programmeId!: string;
+  @IsProgrammeId() programmeId!: string;
   @IsUUID('all') runId!: string;
   @IsArray() @ArrayMinSize(1) @ArrayMaxSize(CONFIRM_CLAIMS_MAX) @IsUUID('all', { each: true }) claimIds!: string[];
   @IsArray() @ArrayMaxSize(CONFIRM_CLAIMS_MAX) @IsIn(['provider', 'enterprise'], { each: true }) payeeTypes!: Array<'provider' | 'enterprise'>;

@@ -1,8 +1,8 @@
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID, Length, Matches, Max, Min } from 'class-validator';
-import { PROVINCES } from './principal';
+import { PROGRAMME_ID_PATTERN, Province, PROVIDER_PROVINCES, PROVINCES } from './principal';
 import { Events } from './subjects';
 import { IsFenJson } from './event-validation';
-import { PROGRAMME_ID_PATTERN, MATCHING_RATIO_PATTERN } from './issuance.dto';
+import { MATCHING_RATIO_PATTERN } from './issuance.dto';
 import { ServiceName } from './bus';
 
 /**
@@ -19,12 +19,11 @@ export type ProgrammeMode = 'provider_redeems' | 'enterprise_reimbursed';
 export const SETTLEMENT_CLAIMS_PER_EVENT = 1000;
 
 const MODES: ProgrammeMode[] = ['provider_redeems', 'enterprise_reimbursed'];
-const PROVIDER_PROVINCES = [...PROVINCES, 'OTHER'];
 
 /** voucher.events.programme.opened / .versioned / .closed — emitted by issuance. */
 export class ProgrammeEvent {
   @Matches(PROGRAMME_ID_PATTERN) programmeId!: string; // e.g. 'JS-2026'
-  @IsIn(PROVINCES) province!: 'SH' | 'JS' | 'ZJ' | 'AH';
+  @IsIn(PROVINCES) province!: Province;
   @IsInt() @Min(2000) @Max(2100) year!: number;
   @IsInt() @Min(1) version!: number;
   @IsIn(['open', 'closed']) status!: 'open' | 'closed';
@@ -44,7 +43,7 @@ export class ProgrammeEvent {
 /** voucher.events.region.registered / .updated — emitted by issuance. */
 export class RegionEvent {
   @IsUUID('all') regionId!: string;
-  @IsIn(PROVINCES) province!: 'SH' | 'JS' | 'ZJ' | 'AH';
+  @IsIn(PROVINCES) province!: Province;
   @IsString() @Length(1, 500) name!: string;
   /** exact decimal, e.g. '1.00' */
   @Matches(MATCHING_RATIO_PATTERN) matchingRatio!: string;
@@ -65,7 +64,7 @@ export class EnterpriseEvent {
   @IsUUID('all') enterpriseId!: string;
   @IsString() @Length(18, 18) creditCode!: string;
   @IsString() @Length(1, 500) name!: string;
-  @IsIn(PROVINCES) province!: 'SH' | 'JS' | 'ZJ' | 'AH';
+  @IsIn(PROVINCES) province!: Province;
   @IsUUID('all') regionId!: string;
   @IsIn(['pending', 'approved', 'rejected']) status!: 'pending' | 'approved' | 'rejected';
   @IsOptional() @IsString() @Length(0, 2000) reason?: string | null;

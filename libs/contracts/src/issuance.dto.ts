@@ -1,13 +1,11 @@
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { PROVINCES } from './principal';
 import { ApiBool, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiView } from './api-docs';
-import { IsCreditCode, IsFen, ToFen } from './validation';
+import { IsCreditCode, IsFen, IsProgrammeId, ToFen } from './validation';
 
-/** One programme per province and year: 'JS-2026'. */
-export const PROGRAMME_ID_PATTERN = /^(SH|JS|ZJ|AH)-\d{4}$/;
 /** An exact non-negative decimal with at most 3 integer and 4 fraction digits ('1.00', '0.5'); never a float. */
 export const MATCHING_RATIO_PATTERN = /^\d{1,3}(\.\d{1,4})?$/;
 
-const PROVINCE_CODES = ['SH', 'JS', 'ZJ', 'AH'] as const;
 const YEAR_MIN = 2020;
 const YEAR_MAX = 2100;
 
@@ -36,15 +34,15 @@ export class CreateProgrammeDto extends ProgrammeParametersDto {
 }
 
 export class UpdateProgrammeDto extends ProgrammeParametersDto {
-  @IsString() @Matches(PROGRAMME_ID_PATTERN, { message: 'programmeId must look like JS-2026' }) programmeId: string;
+  @IsProgrammeId() programmeId: string;
 }
 
 export class ProgrammeIdDto {
-  @IsString() @Matches(PROGRAMME_ID_PATTERN, { message: 'programmeId must look like JS-2026' }) programmeId: string;
+  @IsProgrammeId() programmeId: string;
 }
 
 export class ListProgrammesDto {
-  @IsOptional() @IsIn(PROVINCE_CODES) province?: string;
+  @IsOptional() @IsIn(PROVINCES) province?: string;
   @IsOptional() @IsInt() @Min(YEAR_MIN) @Max(YEAR_MAX) year?: number;
 }
 
@@ -67,7 +65,7 @@ export class RegionIdDto {
 }
 
 export class ListRegionsDto {
-  @IsOptional() @IsIn(PROVINCE_CODES) province?: string;
+  @IsOptional() @IsIn(PROVINCES) province?: string;
   @IsOptional() @IsIn(['active', 'withdrawn']) status?: string;
 }
 
@@ -138,7 +136,7 @@ export class ProgrammeParametersView {
 
 export class ProgrammeView extends ProgrammeParametersView {
   @ApiText({ example: 'JS-2026' }) id: string;
-  @ApiEnum(PROVINCE_CODES) province: string;
+  @ApiEnum(PROVINCES) province: string;
   @ApiInt({ example: 2026 }) year: number;
   @ApiEnum(['draft', 'open', 'closed']) status: 'draft' | 'open' | 'closed';
 }
@@ -157,7 +155,7 @@ export class ProgrammePage {
 
 export class RegionView {
   @ApiUuid() id: string;
-  @ApiEnum(PROVINCE_CODES) province: string;
+  @ApiEnum(PROVINCES) province: string;
   @ApiText() name: string;
   /** exact decimal, at least two places: '1.00' */
   @ApiText({ description: 'exact decimal, at least two places', example: '1.00' }) matchingRatio: string;
@@ -179,7 +177,7 @@ export class EnterpriseView {
   @ApiUuid() id: string;
   @ApiText() creditCode: string;
   @ApiText() name: string;
-  @ApiEnum(PROVINCE_CODES) province: string;
+  @ApiEnum(PROVINCES) province: string;
   @ApiUuid() regionId: string;
   @ApiEnum(['pending', 'approved', 'rejected']) status: 'pending' | 'approved' | 'rejected';
   @ApiText({ nullable: true }) decisionReason: string | null;

@@ -9,9 +9,15 @@ export enum Role {
   Service = 'service',
 }
 
+/** The four provincial programmes of the delta (SPEC 1): the one list every contract names. */
 export const PROVINCES = ['SH', 'JS', 'ZJ', 'AH'] as const;
 export type Province = (typeof PROVINCES)[number];
-export type ProviderProvince = Province | 'OTHER';
+/** Where a provider is registered: a province of the delta, or outside it. */
+export const PROVIDER_PROVINCES = [...PROVINCES, 'OTHER'] as const;
+export type ProviderProvince = (typeof PROVIDER_PROVINCES)[number];
+
+/** One programme per province and year: 'JS-2026'. */
+export const PROGRAMME_ID_PATTERN = new RegExp(`^(${PROVINCES.join('|')})-\\d{4}$`);
 
 /**
  * The one authenticated actor of a request (SPEC 2). `org` is the organisation it belongs to:

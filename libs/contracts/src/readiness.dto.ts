@@ -1,4 +1,5 @@
-import { IsOptional, IsString, IsUUID, Matches } from 'class-validator';
+import { IsOptional, IsUUID } from 'class-validator';
+import { IsProgrammeId } from './validation';
 import { ApiBool, ApiInt, ApiText, ApiView } from './api-docs';
 
 /**
@@ -7,12 +8,10 @@ import { ApiBool, ApiInt, ApiText, ApiView } from './api-docs';
  * settlement through the event stream, usually within a second. A client asks whether they have
  * arrived, rather than retrying its first order until it is accepted.
  */
-const PROGRAMME_ID = /^(SH|JS|ZJ|AH)-\d{4}$/;
-
 export class ReadinessQueryDto {
   @IsOptional() @IsUUID() providerId?: string;
   @IsOptional() @IsUUID() enterpriseId?: string;
-  @IsOptional() @IsString() @Matches(PROGRAMME_ID, { message: 'programmeId must look like JS-2026' }) programmeId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsUUID() regionId?: string;
 }
 

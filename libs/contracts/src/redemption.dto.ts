@@ -2,10 +2,8 @@ import { join } from 'node:path';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { FenJson, ProgrammeMode } from './events';
 import { ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiView } from './api-docs';
-import { IsCreditCode, IsFen, ToFen } from './validation';
+import { IsCreditCode, IsFen, IsProgrammeId, ToFen } from './validation';
 
-const PROGRAMME_ID = /^(SH|JS|ZJ|AH)-\d{4}$/;
-/** Invoice numbers (发票号码) are digits, sometimes with letters or dashes; compared without case and spaces. */
 /**
  * The text of an invoice number or code as written on the invoice: up to 60 characters, any
  * spelling (full-width digits, spaces, dashes). Its form is checked by the service (libs/domain
@@ -50,7 +48,7 @@ export class CancelOrderDto {
 
 export class ListOrdersDto {
   @IsOptional() @IsIn(ORDER_STATUSES) status?: OrderStatus;
-  @IsOptional() @IsString() @Matches(PROGRAMME_ID) programmeId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsUUID() providerId?: string;
   @IsOptional() @IsUUID() enterpriseId?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
@@ -88,14 +86,14 @@ export class ClaimIdDto {
 
 export class ListClaimsDto {
   @IsOptional() @IsIn(CLAIM_STATUSES) status?: ClaimStatus;
-  @IsOptional() @IsString() @Matches(PROGRAMME_ID) programmeId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsUUID() orderId?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
   @IsOptional() @IsInt() @Min(0) offset?: number;
 }
 
 export class BalanceQueryDto {
-  @IsString() @Matches(PROGRAMME_ID) programmeId: string;
+  @IsProgrammeId() programmeId: string;
   /** the enterprise whose quota to show; an enterprise sees its own without naming it */
   @IsOptional() @IsUUID() enterpriseId?: string;
 }
@@ -104,7 +102,7 @@ export class BalanceQueryDto {
 export class LapseQuotaDto {
   @IsInt() @Min(2020) @Max(2100) year: number;
   /** one programme only; an operator's lapse is limited to its own province anyway */
-  @IsOptional() @IsString() @Matches(PROGRAMME_ID) programmeId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
 }
 
 // ---- views (replies) -----------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { PROVIDER_PROVINCES, PROVINCES } from './principal';
 import {
   ArrayMaxSize,
   IsArray,
@@ -19,7 +20,7 @@ import {
 } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiBool, ApiDate, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiUuids, ApiView } from './api-docs';
-import { IsCreditCode, IsFen, ToFen } from './validation';
+import { IsCreditCode, IsFen, IsProgrammeId, ToFen } from './validation';
 
 /** R-REG-1: kinds admitted once their data validates; every other kind waits for review. */
 export const PRIORITY_PROVIDER_KINDS = [
@@ -36,7 +37,6 @@ export const OTHER_PROVIDER_KINDS = ['enterprise_lab', 'testing_company', 'techn
 export const PROVIDER_KINDS = [...PRIORITY_PROVIDER_KINDS, ...OTHER_PROVIDER_KINDS] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
 
-export const PROVIDER_PROVINCES = ['SH', 'JS', 'ZJ', 'AH', 'OTHER'] as const;
 export const PROVIDER_STATUSES = ['pending_review', 'active', 'rejected', 'revoked'] as const;
 export type ProviderStatus = (typeof PROVIDER_STATUSES)[number];
 export const SERVICE_CATEGORIES = ['instrument_time', 'testing', 'analysis', 'inspection', 'other'] as const;
@@ -88,7 +88,7 @@ export class ListProvidersDto {
 
 export class EligibilityDto {
   @IsUUID() providerId: string;
-  @IsString() @Matches(/^(SH|JS|ZJ|AH)-\d{4}$/) programmeId: string;
+  @IsProgrammeId() programmeId: string;
 }
 
 export class PublishServiceDto {
@@ -146,13 +146,13 @@ export class ListCreditRecordsDto {
 
 export class SetExclusionDto {
   @IsUUID() providerId: string;
-  @IsString() @Matches(/^(SH|JS|ZJ|AH)-\d{4}$/) programmeId: string;
+  @IsProgrammeId() programmeId: string;
   @IsString() @Length(1, 500) reason: string;
 }
 
 export class LiftExclusionDto {
   @IsUUID() providerId: string;
-  @IsString() @Matches(/^(SH|JS|ZJ|AH)-\d{4}$/) programmeId: string;
+  @IsProgrammeId() programmeId: string;
   @IsString() @Length(1, 500) reason: string;
 }
 
@@ -239,7 +239,7 @@ export class CreditRecordView {
   @ApiUuid() id: string;
   @ApiText() creditCode: string;
   @ApiEnum(['general', 'serious']) severity: 'general' | 'serious';
-  @ApiEnum(['SH', 'JS', 'ZJ', 'AH', 'DELTA']) filedByProvince: string;
+  @ApiEnum([...PROVINCES, 'DELTA']) filedByProvince: string;
   @ApiText() reason: string;
   @ApiDate() effectiveFrom: string;
   @ApiDate({ nullable: true }) effectiveTo: string | null;

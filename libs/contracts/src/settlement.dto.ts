@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { PROVIDER_PROVINCES, PROVINCES } from './principal';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -20,7 +21,7 @@ import {
 import type { FenJson } from './events';
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiBool, ApiDate, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiUuids, ApiView } from './api-docs';
-import { IsFen, ToFen } from './validation';
+import { IsFen, IsProgrammeId, ToFen } from './validation';
 import { BANK_STATUSES, BankStatus, RunPaymentsView } from './bank.dto';
 
 /** DTOs and views of the settlement service (SPEC 5.6–5.8). Money is integer fen. */
@@ -28,7 +29,6 @@ import { BANK_STATUSES, BankStatus, RunPaymentsView } from './bank.dto';
 /** Money in a view: bigint in the service, a JSON number (or decimal string) on the wire (toWire). */
 export type FenOut = bigint | FenJson;
 
-export const SETTLEMENT_PROGRAMME_ID = /^(SH|JS|ZJ|AH)-\d{4}$/;
 export const QUARTER_PATTERN = /^[1-9]\d{3}Q[1-4]$/;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -55,7 +55,7 @@ export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 export const DEFAULT_SAMPLE_RATE_BP = 500;
 
 export class StartRunDto {
-  @IsString() @Matches(SETTLEMENT_PROGRAMME_ID, { message: 'programmeId must look like JS-2026' }) programmeId: string;
+  @IsProgrammeId() programmeId: string;
   @IsString() @Matches(QUARTER_PATTERN, { message: 'quarter must look like 2026Q3' }) quarter: string;
   /** share of the collected claims drawn for on-site inspection, in basis points (default 500 = 5 %) */
   @IsOptional() @IsInt() @Min(0) @Max(10000) sampleRateBp?: number;
@@ -68,7 +68,7 @@ export class RunIdDto {
 }
 
 export class ListRunsDto {
-  @IsOptional() @IsString() @Matches(SETTLEMENT_PROGRAMME_ID) programmeId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsString() @Matches(QUARTER_PATTERN) quarter?: string;
   @IsOptional() @IsIn(RUN_STATES) state?: RunState;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
@@ -108,7 +108,7 @@ export class ListRunClaimsDto {
 }
 
 export class PublicityQueryDto {
-  @IsOptional() @IsString() @Matches(SETTLEMENT_PROGRAMME_ID) programmeId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsUUID() runId?: string;
   @IsOptional() @IsInt() @Min(1) @Max(1000) limit?: number;
   @IsOptional() @IsInt() @Min(0) offset?: number;
@@ -152,7 +152,7 @@ export class RecordMatchingDto {
 
 export class MatchingReportDto {
   @IsOptional() @IsUUID() regionId?: string;
-  @IsOptional() @IsString() @Matches(SETTLEMENT_PROGRAMME_ID) programmeId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsBoolean() overdueOnly?: boolean;
   @IsOptional() @IsInt() @Min(1) @Max(1000) limit?: number;
   @IsOptional() @IsInt() @Min(0) offset?: number;
@@ -161,7 +161,7 @@ export class MatchingReportDto {
 export class StatementQueryDto {
   @IsOptional() @IsUUID() runId?: string;
   @IsOptional() @IsString() @Matches(QUARTER_PATTERN) quarter?: string;
-  @IsOptional() @IsString() @Matches(SETTLEMENT_PROGRAMME_ID) programmeId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
   /** include the per-provider lines behind each total */
   @IsOptional() @IsBoolean() detail?: boolean;
 }
@@ -170,14 +170,14 @@ export const REWARD_GRADES = ['excellent', 'good', 'fair', 'poor'] as const;
 export type RewardGrade = (typeof REWARD_GRADES)[number];
 
 export class GradeProviderDto {
-  @IsString() @Matches(SETTLEMENT_PROGRAMME_ID) programmeId: string;
+  @IsProgrammeId() programmeId: string;
   @IsInt() @Min(2000) @Max(2100) year: number;
   @IsUUID() providerId: string;
   @IsIn(REWARD_GRADES) grade: RewardGrade;
 }
 
 export class RewardQueryDto {
-  @IsString() @Matches(SETTLEMENT_PROGRAMME_ID) programmeId: string;
+  @IsProgrammeId() programmeId: string;
   @IsInt() @Min(2000) @Max(2100) year: number;
 }
 
@@ -194,7 +194,7 @@ export class ExportDto {
   @IsOptional() @IsUUID() runId?: string;
   /** statement of a quarter; rewards of a programme and year */
   @IsOptional() @IsString() @Matches(QUARTER_PATTERN) quarter?: string;
-  @IsOptional() @IsString() @Matches(SETTLEMENT_PROGRAMME_ID) programmeId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsInt() @Min(2000) @Max(2100) year?: number;
 }
 
@@ -205,7 +205,6 @@ export class MatchingCheckDto {
 
 // ---- views (replies) -----------------------------------------------------------------------
 
-const PROVINCE_OR_OTHER = ['SH', 'JS', 'ZJ', 'AH', 'OTHER'] as const;
 const PAYEE_TYPES = ['provider', 'enterprise'] as const;
 
 /** Claims of a run per state (only the states it has claims in). */
@@ -239,7 +238,7 @@ export class PublicationView {
 export class RunView {
   @ApiUuid() id: string;
   @ApiText({ example: 'JS-2026' }) programmeId: string;
-  @ApiEnum(['SH', 'JS', 'ZJ', 'AH']) province: string;
+  @ApiEnum(PROVINCES) province: string;
   @ApiText({ example: '2026Q3' }) quarter: string;
   @ApiEnum(RUN_STATES) state: RunState;
   @ApiText({ description: 'seed of the inspection sample; the same seed draws the same sample' }) seed: string;
@@ -279,7 +278,7 @@ export class RunClaimView {
   @ApiUuid() providerId: string;
   @ApiText() providerName: string;
   @ApiText() providerCreditCode: string;
-  @ApiEnum(PROVINCE_OR_OTHER) providerProvince: string;
+  @ApiEnum(PROVIDER_PROVINCES) providerProvince: string;
   @ApiEnum(PAYEE_TYPES) payeeType: 'provider' | 'enterprise';
   @ApiUuid() payeeId: string;
   @ApiFen() amountFen: FenOut;
@@ -337,7 +336,7 @@ export class PublicityItemView {
   @ApiUuid() claimId: string;
   @ApiText() enterpriseName: string;
   @ApiText() providerName: string;
-  @ApiEnum(PROVINCE_OR_OTHER) providerProvince: string;
+  @ApiEnum(PROVIDER_PROVINCES) providerProvince: string;
   @ApiFen() amountFen: FenOut;
   @ApiFen() voucherFen: FenOut;
   @ApiBool({ description: 'an open objection holds it out of payment' }) held: boolean;
@@ -453,7 +452,7 @@ export class StatementProviderLineView {
 
 export class StatementCellView {
   @ApiText() programmeId: string;
-  @ApiEnum(PROVINCE_OR_OTHER) providerProvince: string;
+  @ApiEnum(PROVIDER_PROVINCES) providerProvince: string;
   @ApiInt() claimCount: number;
   @ApiFen() totalFen: FenOut;
   @ApiView([StatementProviderLineView], { required: false, description: 'with detail=true' })
@@ -461,8 +460,8 @@ export class StatementCellView {
 }
 
 export class StatementNetView {
-  @ApiEnum(['SH', 'JS', 'ZJ', 'AH']) from: string;
-  @ApiEnum(PROVINCE_OR_OTHER) to: string;
+  @ApiEnum(PROVINCES) from: string;
+  @ApiEnum(PROVIDER_PROVINCES) to: string;
   @ApiFen() paidFen: FenOut;
   @ApiFen() receivedFen: FenOut;
   @ApiFen({ description: 'paid − received; may be negative' }) netFen: FenOut;

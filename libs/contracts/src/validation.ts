@@ -1,15 +1,25 @@
 import { isValidCreditCode, parseFen, isValidAmount } from '@vc/domain';
-import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { IsString, Matches, registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
 import { Transform } from 'class-transformer';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { DomainError, ErrorCode } from '@vc/errors';
+import { PROGRAMME_ID_PATTERN } from './principal';
 /** R-ID-1: a unified social credit code whose check character verifies. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A uuid in its textual form (any version): ids of organisations, orders, claims, runs. */
 export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID.test(value);
+}
+
+/** A programme id ('JS-2026', PROGRAMME_ID_PATTERN); with `each`, every element of an array. */
+export function IsProgrammeId(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    // in the order `@IsString() @Matches(...)` applies them (decorators run bottom-up)
+    Matches(PROGRAMME_ID_PATTERN, { message: `${String(propertyName)} must look like JS-2026`, ...options })(target, propertyName as string);
+    IsString(options)(target, propertyName as string);
+  };
 }
 
 export function IsCreditCode(options?: ValidationOptions): PropertyDecorator {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_SAMPLE_RATE_BP, Events, Role, Subjects } from '@vc/contracts';
+import { DEFAULT_SAMPLE_RATE_BP, Events, PROVIDER_PROVINCES, Role, Subjects } from '@vc/contracts';
 import { consumersCaughtUp, eventually, EventPublisher, NatsTestClient, publishEvent, sql, tokenFor } from '@vc/testing';
 import { LoadResult } from '../load';
 import { BenchContext, Scenario } from '../scenarios';
@@ -40,14 +40,14 @@ function settlementScenario(claims: number, flags: Pick<Scenario, 'flag' | 'repl
         `INSERT INTO settlement.claims (claim_id, order_id, programme_id, programme_version, mode, enterprise_id, enterprise_name, region_id, provider_id, provider_name,
            provider_credit_code, provider_province, payee_type, payee_id, amount_fen, voucher_fen, invoice_number, submitted_at, run_quarter)
          SELECT gen_random_uuid(), gen_random_uuid(), $1, 1, 'provider_redeems', e.id, 'enterprise ' || (g % 20000), ($2::uuid[])[1 + g % 20], p.id, 'provider ' || (g % 2000),
-                '9132010000000' || lpad((g % 2000)::text, 5, '0'), (ARRAY['SH','JS','ZJ','AH','OTHER'])[1 + g % 5], 'provider', p.id,
+                '9132010000000' || lpad((g % 2000)::text, 5, '0'), ($4::text[])[1 + g % $5], 'provider', p.id,
                 100000 + (g % 1000) * 100, (100000 + (g % 1000) * 100) / 4, 'BENCH-' || g, s.at,
                 to_char(s.at AT TIME ZONE 'Asia/Shanghai', 'YYYY"Q"Q')
            FROM generate_series(1, $3) g
            CROSS JOIN LATERAL (SELECT '2026-08-01T00:00:00+08:00'::timestamptz + (g % 5000) * interval '1 minute' AS at) s
            CROSS JOIN LATERAL (SELECT md5('p' || (g % 2000))::uuid AS id) p
            CROSS JOIN LATERAL (SELECT md5('e' || (g % 20000))::uuid AS id) e`,
-        [programmeId, regions, claims],
+        [programmeId, regions, claims, PROVIDER_PROVINCES, PROVIDER_PROVINCES.length],
       );
       await sql(ctx.db.url, 'ANALYZE settlement.claims');
       console.log(`  generated ${claims} claims in ${(Number(process.hrtime.bigint() - seedStart) / 1e9).toFixed(1)} s`);

@@ -22,6 +22,7 @@ import {
   MatchingReportView,
   ObjectionPage,
   ObjectionView,
+  PROGRAMME_ID_PATTERN,
   PublicityPage,
   PublicityQueryDto,
   QuarantinePage,
@@ -240,7 +241,7 @@ export class SettlementHttpController {
 
   @Get('settlement/statements/:quarter/export.:format')
   @ApiParam({ name: 'format', enum: ['csv', 'xlsx'] })
-  @ApiQuery({ name: 'programmeId', required: false, schema: { type: 'string', pattern: '^(SH|JS|ZJ|AH)-\\d{4}$' }, description: 'one programme only' })
+  @ApiQuery({ name: 'programmeId', required: false, schema: { type: 'string', pattern: PROGRAMME_ID_PATTERN.source }, description: 'one programme only' })
   @ApiOp({ id: 'exportStatement', summary: 'Download the cross-province statement of a quarter as csv or xlsx', reply: 'file', files: [CSV, XLSX], refusals: FILE_REFUSALS })
   exportStatement(@Req() req: AuthedRequest, @Param('quarter') quarter: string, @Param('format') format: string, @Query() q: Record<string, string>, @Res() reply: FastifyReply) {
     return this.download(req, reply, { kind: 'statement', quarter, format, ...(q.programmeId ? { programmeId: q.programmeId } : {}) });

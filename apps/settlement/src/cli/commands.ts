@@ -4,7 +4,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { TokenService } from '@vc/auth';
-import { ClaimDecisionDto, GradeProviderDto, jsonReplacer, Principal, REVIEW_DECISIONS, Role, RunIdDto, RunView, validateDto } from '@vc/contracts';
+import { ClaimDecisionDto, GradeProviderDto, jsonReplacer, Principal, PROVINCES, REVIEW_DECISIONS, Role, RunIdDto, RunView, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { cjkFont, OutputTable, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
@@ -30,8 +30,6 @@ export interface CommonOptions {
 /** Bad usage (exit 2). */
 export class UsageError extends Error {}
 
-const PROVINCES = ['SH', 'JS', 'ZJ', 'AH'];
-
 /**
  * Who runs the batch: a principal token (--token or SETTLE_TOKEN, verified like any request), or
  * for an operator at the database host, --operator <PROVINCE> / --delta, recorded with the OS user.
@@ -42,7 +40,7 @@ export async function principalOf(tokens: TokenService, o: CommonOptions): Promi
   const sub = `cli:${userInfo().username}`;
   if (o.delta) return { sub, role: Role.DeltaOperator, org: 'DELTA' };
   if (o.operator) {
-    if (!PROVINCES.includes(o.operator)) throw new UsageError(`--operator must be one of ${PROVINCES.join(', ')}`);
+    if (!(PROVINCES as readonly string[]).includes(o.operator)) throw new UsageError(`--operator must be one of ${PROVINCES.join(', ')}`);
     return { sub, role: Role.ProgrammeOperator, org: o.operator, province: o.operator as Principal['province'] };
   }
   throw new UsageError('say who acts: --operator <PROVINCE>, --delta, or --token / SETTLE_TOKEN');

@@ -9,7 +9,9 @@ import {
   EventEnvelope,
   Events,
   isUuid,
+  PROGRAMME_ID_PATTERN,
   ProgrammeEvent,
+  PROVIDER_PROVINCES,
   RegionEvent,
   SettlementAmendmentEvent,
 } from '@vc/contracts';
@@ -20,8 +22,6 @@ import { claimLock, collectionLock, lockClaim } from '../settlement.sql';
 
 /** The states in which an amendment replaces a claim's evidence (R-CLAIM-3): not yet approved. */
 const AMENDABLE = ['pending', 'in_review', 'returned', 'deferred'];
-
-const PROVINCES = new Set(['SH', 'JS', 'ZJ', 'AH', 'OTHER']);
 
 /** An event that can never be applied (a bug upstream): logged and skipped, not redelivered forever. */
 class UnusableEvent extends Error {}
@@ -98,7 +98,7 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
 
   private async programme(p: ProgrammeEvent, tx: Tx): Promise<void> {
     const id = text(p.programmeId, 'programmeId');
-    if (!/^(SH|JS|ZJ|AH)-\d{4}$/.test(id)) throw new UnusableEvent('programmeId');
+    if (!PROGRAMME_ID_PATTERN.test(id)) throw new UnusableEvent('programmeId');
     const rewardCap = parseFen(p.rewardCapFen) ?? 0n;
     await tx.query(
       `INSERT INTO settlement.programme_versions (programme_id, version, publicity_working_days, matching_deadline_months, reward_rate_bp, reward_cap_fen, effective_from)
@@ -155,7 +155,7 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
 
   private claimValues(c: ClaimEvent): unknown[] {
     const province = text(c.providerProvince, 'providerProvince');
-    if (!PROVINCES.has(province)) throw new UnusableEvent('providerProvince');
+    if (!(PROVIDER_PROVINCES as readonly string[]).includes(province)) throw new UnusableEvent('providerProvince');
     if (c.payeeType !== 'provider' && c.payeeType !== 'enterprise') throw new UnusableEvent('payeeType');
     return [
       uuid(c.claimId, 'claimId'),

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
-import { Principal, Role, StatementCellView, StatementQueryDto, StatementView } from '@vc/contracts';
+import { Principal, PROVIDER_PROVINCES, PROVINCES, Role, StatementCellView, StatementQueryDto, StatementView } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { canReadProvince, PROVIDER_PROVINCES } from '../settlement.sql';
+import { canReadProvince } from '../settlement.sql';
 import { runPayments } from '../bank/payments.sql';
-
-const DELTA = ['SH', 'JS', 'ZJ', 'AH'];
 
 /**
  * SPEC 5.7, R-CLEAR-1: per issuing programme × provider province (SH, JS, ZJ, AH, OTHER) the count
@@ -93,9 +91,9 @@ export class StatementUseCase {
     );
     const flow = (from: string, to: string) => flows.find((f) => f.issuing_province === from && f.provider_province === to)?.fen ?? 0n;
     const out: StatementView['net'] = [];
-    for (const from of DELTA) {
+    for (const from of PROVINCES) {
       if (own && from !== own) continue;
-      for (const to of [...DELTA, 'OTHER']) {
+      for (const to of PROVIDER_PROVINCES) {
         if (to === from) continue;
         const paidFen = flow(from, to);
         const receivedFen = to === 'OTHER' ? 0n : flow(to, from);
