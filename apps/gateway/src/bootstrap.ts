@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@vc/config';
-import { toJson } from '@vc/contracts';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH, toJson } from '@vc/contracts';
+import { DomainError, ErrorCode } from '@vc/errors';
 import { GatewayModule } from './gateway.module';
 import { asyncApiDocument } from './asyncapi';
 import { openApiDocument } from './openapi';
@@ -16,6 +17,25 @@ export async function bootstrapGateway(config: AppConfig, listen = true): Promis
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
+  // JSON bodies: a body nested deeper than any request needs is refused before it is parsed, since
+  // everything that walks a parsed body recurses (forwarding it overflowed the stack: a 500).
+  const fastify = app.getHttpAdapter().getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, (req, body, done) => {
+    const text = body.toString('utf8');
+    if (jsonNestsDeeperThan(text)) {
+      done(new DomainError(ErrorCode.MALFORMED_REQUEST, { message: `request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels` }), undefined);
+      return;
+    }
+    parseJson(req as Parameters<typeof parseJson>[0], text, (err, parsed) => {
+      // Every request body of the API is an object; a route adds its path parameters to it.
+      if (!err && (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))) {
+        done(new DomainError(ErrorCode.MALFORMED_REQUEST, { message: 'request body must be a JSON object' }), undefined);
+        return;
+      }
+      done(err, parsed);
+    });
+  });
   // bigint fen in replies: safe integers as numbers, larger as strings (toJson).
   app.getHttpAdapter().getInstance().setReplySerializer((payload: unknown) => toJson(payload));
   // OpenAPI at /docs (UI) and /docs-json; the same document is kept as docs/openapi.json. Beside

@@ -43,6 +43,8 @@ const PATH_PARAMETERS: Record<string, Record<string, unknown>> = {
   programmeId: { type: 'string', pattern: PROGRAMME_ID_PATTERN.source, example: 'JS-2026' },
   year: { type: 'integer', minimum: 2020, maximum: 2100, example: 2026 },
   quarter: { type: 'string', pattern: '^[1-9]\\d{3}Q[1-4]$', example: '2026Q3' },
+  // a programme's id (JS-2026), a provider unit's or an enterprise's (uuid)
+  ownerId: { type: 'string', minLength: 1, maxLength: 64, example: 'JS-2026' },
 };
 
 export const ERROR_BODY = {

@@ -20,7 +20,7 @@ export class CalendarNoticeDto {
 }
 
 export class LoadCalendarYearDto {
-  @IsInt() @Min(2000) @Max(2100) year: number;
+  @IsInt() @Min(2020) @Max(2100) year: number;
   @ValidateNested() @Type(() => CalendarNoticeDto) notice: CalendarNoticeDto;
   /** a made-up year for tests, never an official schedule (refused in production) */
   @IsOptional() @IsBoolean() testFixture?: boolean;
@@ -29,14 +29,14 @@ export class LoadCalendarYearDto {
   /** make-up working days (调休上班), on Saturdays or Sundays */
   @IsOptional() @IsArray() @ArrayMaxSize(366) @IsString({ each: true }) workdays?: string[];
   /** a correction names the version it supersedes (the year's current one) and says why */
-  @IsOptional() @IsInt() @Min(1) supersedes?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000) supersedes?: number;
   @IsOptional() @IsString() @Length(1, 500) reason?: string;
 }
 
 export class CalendarYearQueryDto {
-  @IsInt() @Min(2000) @Max(2100) year: number;
+  @IsInt() @Min(2020) @Max(2100) year: number;
   /** a version of the year's history; the current one by default */
-  @IsOptional() @IsInt() @Min(1) version?: number;
+  @IsOptional() @IsInt() @Min(1) @Max(1_000_000) version?: number;
 }
 
 export class ListCalendarYearsDto {

@@ -1,7 +1,7 @@
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { PROVINCES } from './principal';
 import { ApiBool, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiView } from './api-docs';
-import { IsCreditCode, IsFen, IsProgrammeId, ToFen } from './validation';
+import { IsCreditCode, IsFen, IsProgrammeId, ToFen, MAX_PAGE_OFFSET } from './validation';
 
 /** An exact non-negative decimal with at most 3 integer and 4 fraction digits ('1.00', '0.5'); never a float. */
 export const MATCHING_RATIO_PATTERN = /^\d{1,3}(\.\d{1,4})?$/;
@@ -98,7 +98,7 @@ export class ListEnterprisesDto {
   @IsOptional() @IsUUID() regionId?: string;
   @IsOptional() @IsIn(['pending', 'approved', 'rejected']) status?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class ClaimQuotaDto {

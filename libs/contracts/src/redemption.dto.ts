@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { FenJson, ProgrammeMode } from './events';
 import { ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiView } from './api-docs';
-import { IsCreditCode, IsFen, IsProgrammeId, ToFen } from './validation';
+import { IsCreditCode, IsFen, IsProgrammeId, ToFen, MAX_PAGE_OFFSET } from './validation';
 
 /**
  * The text of an invoice number or code as written on the invoice: up to 60 characters, any
@@ -52,7 +52,7 @@ export class ListOrdersDto {
   @IsOptional() @IsUUID() providerId?: string;
   @IsOptional() @IsUUID() enterpriseId?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 /** R-CLAIM-1: the evidence of a redemption claim: contract, invoice and the enterprise's bank transfer. */
@@ -89,7 +89,7 @@ export class ListClaimsDto {
   @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsUUID() orderId?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class BalanceQueryDto {

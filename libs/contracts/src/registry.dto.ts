@@ -20,7 +20,7 @@ import {
 } from 'class-validator';
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiBool, ApiDate, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiUuids, ApiView } from './api-docs';
-import { IsCreditCode, IsFen, IsProgrammeId, ToFen } from './validation';
+import { IsCreditCode, IsFen, IsProgrammeId, ToFen, MAX_PAGE_OFFSET, AFTER_ID } from './validation';
 
 /** R-REG-1: kinds admitted once their data validates; every other kind waits for review. */
 export const PRIORITY_PROVIDER_KINDS = [
@@ -83,7 +83,7 @@ export class ListProvidersDto {
   @IsOptional() @IsString() @MaxLength(100) name?: string;
   @IsOptional() @IsCreditCode() creditCode?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class EligibilityDto {
@@ -104,7 +104,7 @@ export class ListServicesDto {
   @IsOptional() @IsUUID() providerId?: string;
   @IsOptional() @IsIn(SERVICE_CATEGORIES) category?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class FileComplaintDto {
@@ -123,7 +123,7 @@ export class ListComplaintsDto {
   @IsOptional() @IsUUID() providerId?: string;
   @IsOptional() @IsIn(['open', 'upheld', 'dismissed']) status?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class FileCreditRecordDto {
@@ -157,7 +157,7 @@ export class LiftExclusionDto {
 }
 
 export class AuditQueryDto {
-  @IsOptional() @IsString() @Matches(/^\d+$/) after?: string;
+  @IsOptional() @IsString() @Matches(AFTER_ID, { message: 'after must be an id (up to 18 digits)' }) after?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
   @IsOptional() @IsString() @MaxLength(50) entityType?: string;
   @IsOptional() @IsString() @MaxLength(100) entityId?: string;

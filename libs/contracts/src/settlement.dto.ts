@@ -21,7 +21,7 @@ import {
 import type { FenJson } from './events';
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiBool, ApiDate, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiUuids, ApiView } from './api-docs';
-import { IsFen, IsProgrammeId, ToFen } from './validation';
+import { IsFen, IsProgrammeId, ToFen, MAX_PAGE_OFFSET } from './validation';
 import { BANK_STATUSES, BankStatus, RunPaymentsView } from './bank.dto';
 
 /** DTOs and views of the settlement service (SPEC 5.6–5.8). Money is integer fen. */
@@ -72,7 +72,7 @@ export class ListRunsDto {
   @IsOptional() @IsString() @Matches(QUARTER_PATTERN) quarter?: string;
   @IsOptional() @IsIn(RUN_STATES) state?: RunState;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class ClaimDecisionDto {
@@ -95,7 +95,7 @@ export class ReviewRunDto {
 export class ListInstructionsDto {
   @IsUUID() runId: string;
   @IsOptional() @IsInt() @Min(1) @Max(5000) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class ListRunClaimsDto {
@@ -104,14 +104,14 @@ export class ListRunClaimsDto {
   @IsOptional() @IsBoolean() sampled?: boolean;
   @IsOptional() @IsUUID() payeeId?: string;
   @IsOptional() @IsInt() @Min(1) @Max(1000) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class PublicityQueryDto {
   @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsUUID() runId?: string;
   @IsOptional() @IsInt() @Min(1) @Max(1000) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 /** R-PUB-1: anyone may object during the publicity window, named and reachable. */
@@ -134,7 +134,7 @@ export class ListObjectionsDto {
   @IsOptional() @IsUUID() runId?: string;
   @IsOptional() @IsIn(['open', 'upheld', 'dismissed', 'superseded']) status?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class MatchingPaymentItemDto {
@@ -155,7 +155,7 @@ export class MatchingReportDto {
   @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsBoolean() overdueOnly?: boolean;
   @IsOptional() @IsInt() @Min(1) @Max(1000) limit?: number;
-  @IsOptional() @IsInt() @Min(0) offset?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
 export class StatementQueryDto {

@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { DomainError } from '@vc/errors';
-import { isUuid, hiddenViolation, toJson, validateDto } from './validation';
+import { isUuid, hiddenViolation, jsonNestsDeeperThan, toJson, validateDto } from './validation';
 
 describe('isUuid', () => {
   it('accepts a uuid of any version, in either case', () => {
@@ -112,3 +112,14 @@ describe('validateDto: which rule a refusal names', () => {
     expect(refusal({ limit: 1.5 })).toMatchObject({ field: 'limit', message: 'limit must be an integer number' });
   });
 });
+
+describe('jsonNestsDeeperThan', () => {
+  it('R-ERR-1: counts the nesting of objects and arrays, not brackets inside strings', () => {
+    expect(jsonNestsDeeperThan('{"a":{"b":[1,[2]]}}', 4)).toBe(false);
+    expect(jsonNestsDeeperThan('{"a":{"b":[1,[2]]}}', 3)).toBe(true);
+    expect(jsonNestsDeeperThan(`{"text":"${'['.repeat(100)}\\"${'{'.repeat(100)}"}`, 2)).toBe(false);
+    const deep = `${'['.repeat(30_000)}${']'.repeat(30_000)}`;
+    expect(jsonNestsDeeperThan(deep)).toBe(true);
+  });
+});
+

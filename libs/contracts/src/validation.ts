@@ -5,6 +5,40 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, ValidationError } from 'class-validator';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { PROGRAMME_ID_PATTERN } from './principal';
+
+/**
+ * The largest `offset` a page may start at. Beyond it a listing is read with narrower filters or
+ * as a file; the bound keeps every page parameter inside what PostgreSQL's bigint and a sane scan
+ * take (an offset of 1e20 was a server error, one of 10^7 a scan of as many rows).
+ */
+export const MAX_PAGE_OFFSET = 1_000_000;
+
+/** An id to page on after (keyset paging): a bigint's digits, at most 18 so that any value fits. */
+export const AFTER_ID = /^\d{1,18}$/;
+
+/** How deep a request body may nest objects and arrays; no request of the system needs more than a few levels. */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Whether JSON text nests objects and arrays deeper than `max`, read without parsing it (so that
+ * nothing recursive ever sees such a body): brackets are counted outside strings.
+ */
+export function jsonNestsDeeperThan(text: string, max = MAX_JSON_DEPTH): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \\ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 /* { */ || ch === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (ch === 125 /* } */ || ch === 93 /* ] */) depth--;
+  }
+  return false;
+}
+
 /** R-ID-1: a unified social credit code whose check character verifies. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -4,7 +4,7 @@ import { NatsContext } from '@nestjs/microservices';
 import { TokenService, PUBLIC_KEY, ROLES_KEY } from '@vc/auth';
 import { Headers, Principal, Role, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { MALFORMED_BODY } from './rpc-wire';
+import { MALFORMED_BODY, TOO_DEEP_BODY, TOO_DEEP_MESSAGE } from './rpc-wire';
 import { natsHeader } from './nats-server';
 
 type AuthenticatedContext = NatsContext & { principal?: Principal };
@@ -52,5 +52,6 @@ export const RpcBody = createParamDecorator((dto: new () => object, context: Exe
   if (data === MALFORMED_BODY) {
     throw new DomainError(ErrorCode.MALFORMED_REQUEST, { message: 'request body is not valid JSON' });
   }
+  if (data === TOO_DEEP_BODY) throw new DomainError(ErrorCode.MALFORMED_REQUEST, { message: TOO_DEEP_MESSAGE });
   return validateDto(dto, data);
 });

@@ -1,5 +1,5 @@
 import { Deserializer, IncomingRequest, Serializer } from '@nestjs/microservices';
-import { toJson } from '@vc/contracts';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH, toJson } from '@vc/contracts';
 import { ErrorBody, isErrorBody, toDomainError } from '@vc/errors';
 
 /**
@@ -12,6 +12,13 @@ export type RpcReply<T = unknown> = { ok: true; data: T } | { ok: false; error: 
 /** Marks a body that was not valid JSON; the body decorator turns it into MALFORMED_REQUEST. */
 export const MALFORMED_BODY = Object.freeze({ __malformed: true });
 
+/**
+ * Marks a body nested deeper than MAX_JSON_DEPTH: refused before it is parsed, since everything
+ * that walks a parsed body (validation, serialisation) recurses and a body nested 30,000 deep
+ * overflowed the stack (a server error instead of a refusal).
+ */
+export const TOO_DEEP_BODY = Object.freeze({ __tooDeep: true });
+
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -19,10 +26,13 @@ export class JsonRequestDeserializer implements Deserializer<Uint8Array, Incomin
   deserialize(value: Uint8Array, options?: { channel?: string; replyTo?: string }): IncomingRequest {
     let data: unknown;
     const text = value && value.length ? decoder.decode(value) : '';
-    try {
-      data = text === '' ? {} : JSON.parse(text);
-    } catch {
-      data = MALFORMED_BODY;
+    if (jsonNestsDeeperThan(text)) data = TOO_DEEP_BODY;
+    else {
+      try {
+        data = text === '' ? {} : JSON.parse(text);
+      } catch {
+        data = MALFORMED_BODY;
+      }
     }
     // A request without a reply subject is fire-and-forget: Nest treats a packet without id as an event.
     return { pattern: options?.channel ?? '', data, id: options?.replyTo as string };
@@ -46,6 +56,8 @@ export class JsonReplySerializer implements Serializer<OutgoingPacket, { data: U
     return { data: encoder.encode(toJson(reply)) };
   }
 }
+
+export const TOO_DEEP_MESSAGE = `request body nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`;
 
 export function decodeReply<T>(data: Uint8Array): RpcReply<T> {
   return JSON.parse(decoder.decode(data)) as RpcReply<T>;

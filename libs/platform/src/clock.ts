@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { Msg, NatsConnection, Subscription } from 'nats';
 import { TokenService } from '@vc/auth';
 import { AppConfig } from '@vc/config';
-import { clockSetSubject, Headers, Role, toJson } from '@vc/contracts';
+import { clockSetSubject, Headers, jsonNestsDeeperThan, Role, SetClockDto, toJson, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { NATS_CONNECTION } from '@vc/messaging';
 import { SERVICE_DEFINITION, ServiceDefinition } from './service-definition';
@@ -58,8 +58,16 @@ export class Clock implements OnApplicationBootstrap, OnApplicationShutdown {
     try {
       const principal = await this.tokens.verifyHeader(msg.headers?.get(Headers.Authorization));
       if (principal.role !== Role.DeltaOperator && principal.role !== Role.Service) throw new DomainError(ErrorCode.FORBIDDEN);
-      const { now } = JSON.parse(new TextDecoder().decode(msg.data)) as { now?: string };
-      if (!now || Number.isNaN(Date.parse(now))) throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'now', message: 'now must be an ISO 8601 instant' });
+      const text = new TextDecoder().decode(msg.data);
+      if (jsonNestsDeeperThan(text)) throw new DomainError(ErrorCode.MALFORMED_REQUEST, { message: 'request body nests too deep' });
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        throw new DomainError(ErrorCode.MALFORMED_REQUEST, { message: 'request body is not valid JSON' });
+      }
+      const { now } = validateDto(SetClockDto, body);
+      if (Number.isNaN(Date.parse(now))) throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'now', message: 'now must be an ISO 8601 instant' });
       this.set(new Date(now));
       this.logger.warn(`simulated clock set to ${this.now().toISOString()}`);
       reply = { ok: true, data: { now: this.now().toISOString() } };
