@@ -14,6 +14,8 @@ import { GetCalendarYearUseCase } from './use-cases/calendar/get-calendar-year.u
 import { ListCalendarYearsUseCase } from './use-cases/calendar/list-calendar-years.use-case';
 import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year.use-case';
 import { ExportsUseCase } from './use-cases/exports.use-case';
+import { DecideClaimObjectionsUseCase } from './use-cases/objections/decide-claim-objections.use-case';
+import { FileObjectionUseCase } from './use-cases/objections/file-objection.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';
 import { PublicityUseCase } from './use-cases/publicity.use-case';
 import { ReadinessUseCase } from './use-cases/readiness.use-case';
@@ -41,6 +43,8 @@ export const SETTLEMENT_USE_CASES = [
   GetBankAccountUseCase,
   ImportBankReportUseCase,
   ReadinessUseCase,
+  FileObjectionUseCase,
+  DecideClaimObjectionsUseCase,
 ];
 
 @Module({

@@ -12,6 +12,7 @@ import {
   LoadCalendarYearDto,
   QuarantineQueryDto,
   DecideObjectionDto,
+  DecideClaimObjectionsDto,
   ExportDto,
   FileObjectionDto,
   GradeProviderDto,
@@ -31,7 +32,7 @@ import {
   StatementQueryDto,
   Subjects,
 } from '@vc/contracts';
-import { RpcBody, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
+import { RpcBody, RpcClientAddress, RpcIdempotencyKey, RpcPrincipal } from '@vc/messaging';
 import { ReadAuditUseCase, ReadQuarantineUseCase } from '@vc/platform';
 import { DisburseUseCase } from './use-cases/disburse.use-case';
 import { GetBankAccountUseCase } from './use-cases/bank/get-bank-account.use-case';
@@ -41,6 +42,8 @@ import { GetCalendarYearUseCase } from './use-cases/calendar/get-calendar-year.u
 import { ListCalendarYearsUseCase } from './use-cases/calendar/list-calendar-years.use-case';
 import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year.use-case';
 import { ExportsUseCase } from './use-cases/exports.use-case';
+import { DecideClaimObjectionsUseCase } from './use-cases/objections/decide-claim-objections.use-case';
+import { FileObjectionUseCase } from './use-cases/objections/file-objection.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';
 import { PublicityUseCase } from './use-cases/publicity.use-case';
 import { ReadinessUseCase } from './use-cases/readiness.use-case';
@@ -72,6 +75,8 @@ export class SettlementRpcController {
     private readonly importBankReport: ImportBankReportUseCase,
     private readonly readiness: ReadinessUseCase,
     private readonly quarantine: ReadQuarantineUseCase,
+    private readonly fileObjection: FileObjectionUseCase,
+    private readonly decideClaimObjectionsUseCase: DecideClaimObjectionsUseCase,
   ) {}
 
   @MessagePattern(S.health)
@@ -133,8 +138,19 @@ export class SettlementRpcController {
   /** R-PUB-1: anyone may object, named and reachable; a token, if any, is recorded too. */
   @Public()
   @MessagePattern(S.objectionFile)
-  object(@RpcPrincipal() p: Principal | undefined, @RpcBody(FileObjectionDto) dto: FileObjectionDto, @RpcIdempotencyKey() key?: string) {
-    return this.publicity.file(p, dto, key);
+  object(
+    @RpcPrincipal() p: Principal | undefined,
+    @RpcBody(FileObjectionDto) dto: FileObjectionDto,
+    @RpcIdempotencyKey() key?: string,
+    @RpcClientAddress() address?: string,
+  ) {
+    return this.fileObjection.execute(p, dto, key, address);
+  }
+
+  /** The desk examines a claim: one decision on all its open objections. */
+  @MessagePattern(S.objectionDecideClaim)
+  decideClaimObjections(@RpcPrincipal() p: Principal, @RpcBody(DecideClaimObjectionsDto) dto: DecideClaimObjectionsDto, @RpcIdempotencyKey() key?: string) {
+    return this.decideClaimObjectionsUseCase.execute(p, dto, key);
   }
 
   @MessagePattern(S.objectionDecide)

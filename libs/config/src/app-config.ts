@@ -147,6 +147,21 @@ export class AppConfig {
   BODY_LIMIT_BYTES = 64 * 1024;
 
   /**
+   * The publicity desk (settlement, R-PUB-1): objections it takes from one client address in 24
+   * hours, and objections open on one claim at once (each contact has one open per claim). Beyond
+   * either: OBJECTION_LIMIT. The operator decides all of a claim's objections at once.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OBJECTIONS_PER_ADDRESS_PER_DAY = 10;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  OBJECTIONS_OPEN_PER_CLAIM = 20;
+
+  /**
    * 'simulated' lets a delta operator set the business clock over NATS (`<service>.clock.set`), so
    * the demo can play a whole quarter in minutes. Refused in production.
    */

@@ -83,6 +83,8 @@ import {
 } from './registry.dto';
 import {
   DecideObjectionDto,
+  DecideClaimObjectionsDto,
+  ClaimObjectionsDecidedView,
   ExportDto,
   ExportView,
   FileObjectionDto,
@@ -238,6 +240,7 @@ export const REQUEST_CONTRACTS: Record<string, RequestContract> = {
   [S.publicityList]: { summary: 'Runs in publicity, or the published list of one run (public)', request: PublicityQueryDto, reply: PublicityPage, auth: 'optional' },
   [S.objectionFile]: { summary: 'Object to a claim on the list during the window (public, R-PUB-1)', request: FileObjectionDto, reply: ObjectionView, auth: 'optional', ...write },
   [S.objectionDecide]: { summary: 'Uphold or dismiss an objection', request: DecideObjectionDto, reply: ObjectionView, ...write },
+  [S.objectionDecideClaim]: { summary: 'Uphold or dismiss every open objection of a claim at once (R-PUB-1)', request: DecideClaimObjectionsDto, reply: ClaimObjectionsDecidedView, ...write },
   [S.objectionList]: { summary: 'Objections (paged)', request: ListObjectionsDto, reply: ObjectionPage },
   [S.matchingRecord]: { summary: "Record the region's matching payments (R-MATCH-1)", request: RecordMatchingDto, reply: MatchingRecordedView, ...write },
   [S.matchingReport]: { summary: 'Matching owed, paid and overdue', request: MatchingReportDto, reply: MatchingReportView },

@@ -41,4 +41,10 @@ export const Headers = {
   Authorization: 'Authorization',
   IdempotencyKey: 'Idempotency-Key',
   CorrelationId: 'X-Correlation-Id',
+  /**
+   * The HTTP client's address, set by the gateway on what it forwards. Only the gateway's NATS user
+   * may send the public subjects that read it (the bus permissions), so it is as trustworthy as the
+   * gateway's view of the client (docs/security.md).
+   */
+  ClientAddress: 'X-Client-Address',
 } as const;

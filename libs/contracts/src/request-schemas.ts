@@ -25,6 +25,11 @@ const CUSTOM_RULES: Record<string, JsonSchema> = {
     description: 'unified social credit code (GB 32100-2015) whose check character verifies (R-ID-1)',
     example: '91320100MA1N2B3C40',
   },
+  isObjectorContact: {
+    type: 'string',
+    description: 'a phone number (a mainland mobile, or a landline with its area code; +86 allowed) or an e-mail address (R-PUB-1: objections are named and reachable)',
+    example: '13800000000',
+  },
   isFen: {
     type: 'integer',
     format: 'int64',

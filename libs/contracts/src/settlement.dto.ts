@@ -21,7 +21,7 @@ import {
 import type { FenJson } from './events';
 import { ApiProperty } from '@nestjs/swagger';
 import { ApiBool, ApiDate, ApiEnum, ApiFen, ApiInstant, ApiInt, ApiText, ApiUuid, ApiUuids, ApiView } from './api-docs';
-import { IsFen, IsProgrammeId, ToFen, MAX_PAGE_OFFSET } from './validation';
+import { IsFen, IsObjectorContact, IsProgrammeId, ToFen, MAX_PAGE_OFFSET } from './validation';
 import { BANK_STATUSES, BankStatus, RunPaymentsView } from './bank.dto';
 
 /** DTOs and views of the settlement service (SPEC 5.6–5.8). Money is integer fen. */
@@ -114,24 +114,43 @@ export class PublicityQueryDto {
   @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
 }
 
+/** A name as a person writes it: no control characters, not blank. */
+const PERSON_NAME = /^[^\p{Cc}]*[^\p{Cc}\s][^\p{Cc}]*$/u;
+
 /** R-PUB-1: anyone may object during the publicity window, named and reachable. */
 export class FileObjectionDto {
   @IsUUID() runId: string;
   @IsUUID() claimId: string;
-  @IsString() @Length(1, 100) objectorName: string;
-  /** phone or e-mail, so the centre can reach the objector */
-  @IsString() @Length(3, 200) objectorContact: string;
+  /** the objector's real name (实名) */
+  @IsString() @Length(1, 100) @Matches(PERSON_NAME, { message: 'objectorName must be a name (not blank, no control characters)' }) objectorName: string;
+  /** a phone number (mobile, or landline with area code) or an e-mail address, so the desk can reach the objector */
+  @IsString() @MaxLength(200) @IsObjectorContact() objectorContact: string;
   @IsString() @Length(1, 2000) reason: string;
 }
 
+export const OBJECTION_DECISIONS = ['uphold', 'dismiss'] as const;
+
 export class DecideObjectionDto {
   @IsUUID() objectionId: string;
-  @IsIn(['uphold', 'dismiss']) decision: 'uphold' | 'dismiss';
+  @IsIn(OBJECTION_DECISIONS) decision: 'uphold' | 'dismiss';
+  @IsString() @Length(1, 500) reason: string;
+}
+
+/**
+ * The operator's one decision on every open objection of a claim (the desk examines the claim, not
+ * each of a flood of objections): uphold rejects the claim, dismiss sends it to the next run;
+ * every open objection gets the decision and its reason.
+ */
+export class DecideClaimObjectionsDto {
+  @IsUUID() runId: string;
+  @IsUUID() claimId: string;
+  @IsIn(OBJECTION_DECISIONS) decision: 'uphold' | 'dismiss';
   @IsString() @Length(1, 500) reason: string;
 }
 
 export class ListObjectionsDto {
   @IsOptional() @IsUUID() runId?: string;
+  @IsOptional() @IsUUID() claimId?: string;
   @IsOptional() @IsIn(['open', 'upheld', 'dismissed', 'superseded']) status?: string;
   @IsOptional() @IsInt() @Min(1) @Max(500) limit?: number;
   @IsOptional() @IsInt() @Min(0) @Max(MAX_PAGE_OFFSET) offset?: number;
@@ -373,6 +392,17 @@ export class ObjectionView {
   @ApiText({ nullable: true }) decisionReason: string | null;
   @ApiInstant() filedAt: string;
   @ApiInstant({ nullable: true }) decidedAt: string | null;
+}
+
+/** The operator's one decision on all open objections of a claim. */
+export class ClaimObjectionsDecidedView {
+  @ApiUuid() runId: string;
+  @ApiUuid() claimId: string;
+  @ApiEnum(['upheld', 'dismissed']) outcome: 'upheld' | 'dismissed';
+  @ApiInt({ description: 'the open objections decided together, duplicates included' }) objectionsDecided: number;
+  @ApiEnum(['rejected', 'deferred'], { description: 'rejected (upheld: V goes back to the budget) or deferred (dismissed: settled in the next run)' }) claimState: 'rejected' | 'deferred';
+  @ApiText() reason: string;
+  @ApiInstant() decidedAt: string;
 }
 
 export class ObjectionPage {

@@ -93,6 +93,7 @@ export const Subjects = {
     publicityList: 'settlement.publicity.list',
     objectionFile: 'settlement.objection.file',
     objectionDecide: 'settlement.objection.decide',
+    objectionDecideClaim: 'settlement.objection.decideClaim',
     matchingRecord: 'settlement.matching.record',
     matchingReport: 'settlement.matching.report',
     statementGet: 'settlement.statement.get',

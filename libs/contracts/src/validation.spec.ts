@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsArray, IsInt, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { DomainError } from '@vc/errors';
-import { isUuid, hiddenViolation, jsonNestsDeeperThan, toJson, validateDto } from './validation';
+import { contactKey, isUuid, hiddenViolation, jsonNestsDeeperThan, toJson, validateDto } from './validation';
 
 describe('isUuid', () => {
   it('accepts a uuid of any version, in either case', () => {
@@ -123,3 +123,15 @@ describe('jsonNestsDeeperThan', () => {
   });
 });
 
+describe('contactKey (R-PUB-1: objections are named and reachable)', () => {
+  it('R-PUB-1: one key for the spellings of one phone number or e-mail address', () => {
+    for (const spelling of ['13912345678', '+86 13912345678', '139-1234-5678', '+8613912345678', ' 139 1234 5678 ']) expect(contactKey(spelling)).toBe('phone:13912345678');
+    expect(contactKey('025-83790000')).toBe(contactKey('02583790000'));
+    expect(contactKey('010-12345678-123')).toBe('phone:01012345678-123');
+    expect(contactKey('Zhao.Liu@Example.com')).toBe('email:zhao.liu@example.com');
+  });
+
+  it('R-PUB-1: neither a phone number nor an e-mail address is no contact', () => {
+    for (const junk of ['call me', '12345', '23912345678', 'someone@', '@example.com', 'a@b', '', 5, null]) expect(contactKey(junk)).toBeNull();
+  });
+});

@@ -39,6 +39,41 @@ export function jsonNestsDeeperThan(text: string, max = MAX_JSON_DEPTH): boolean
   return false;
 }
 
+/** A mainland mobile number (separators allowed), optionally with +86. */
+const MOBILE = /^(?:\+?86)?(1[3-9]\d{9})$/;
+/** A landline with its area code, and an extension, optionally with +86. */
+const LANDLINE = /^(?:\+?86[- ]?)?(0\d{2,3})[- ]?(\d{7,8})(?:-(\d{1,6}))?$/;
+/** An e-mail address as the desk can write to it (a local part, one @, a domain with a dot). */
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+
+/**
+ * The contact of an objector as the desk keeps it (R-PUB-1: objections are named and reachable):
+ * an e-mail address in lower case, or a phone number as its digits (a mobile without +86). Two
+ * spellings of one contact are one contact. Null when it is neither.
+ */
+export function contactKey(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  const text = value.trim();
+  if (EMAIL.test(text)) return `email:${text.toLowerCase()}`;
+  const mobile = MOBILE.exec(text.replace(/[\s-]/g, ''));
+  if (mobile) return `phone:${mobile[1]}`;
+  const landline = LANDLINE.exec(text);
+  if (landline) return `phone:${landline[1]}${landline[2]}${landline[3] ? `-${landline[3]}` : ''}`;
+  return null;
+}
+
+/** R-PUB-1: a phone number or an e-mail address the publicity desk can reach the objector at. */
+export function IsObjectorContact(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isObjectorContact',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      options: { message: `${String(propertyName)} must be a phone number (mobile, or landline with area code) or an e-mail address`, ...options },
+      validator: { validate: (v: unknown) => contactKey(v) !== null },
+    });
+}
+
 /** R-ID-1: a unified social credit code whose check character verifies. */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -50,6 +50,8 @@ export enum ErrorCode {
   BANK_ACCOUNT_MISSING = 'BANK_ACCOUNT_MISSING',
   /** settlement's claims to pay differ from redemption's own records of them: no money leaves */
   CLAIMS_DISAGREE = 'CLAIMS_DISAGREE',
+  /** the publicity desk takes no more objections: from this address today, or on this claim while so many are open */
+  OBJECTION_LIMIT = 'OBJECTION_LIMIT',
   // infrastructure
   UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
@@ -118,6 +120,7 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
   RUN_COUNTERS_DIFFER: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   BANK_ACCOUNT_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   CLAIMS_DISAGREE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
+  OBJECTION_LIMIT: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryable: false },
   UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, retryable: true },
 };

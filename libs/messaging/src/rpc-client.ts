@@ -12,6 +12,8 @@ export interface RpcCallOptions {
   token?: string;
   idempotencyKey?: string;
   timeoutMs?: number;
+  /** the address of the HTTP client, as the gateway sees it (the publicity desk caps objections per address) */
+  clientAddress?: string;
 }
 
 const encoder = new TextEncoder();
@@ -27,6 +29,7 @@ export class RpcClient {
     if (options.idempotencyKey) h.set(Headers.IdempotencyKey, options.idempotencyKey);
     const correlationId = currentCorrelationId();
     if (correlationId) h.set(Headers.CorrelationId, correlationId);
+    if (options.clientAddress) h.set(Headers.ClientAddress, options.clientAddress);
     let msg;
     try {
       msg = await this.nc.request(subject, encoder.encode(toJson(body ?? {})), {

@@ -46,6 +46,11 @@ export const RpcIdempotencyKey = createParamDecorator((_: unknown, context: Exec
   return header(context.switchToRpc().getContext<NatsContext>(), Headers.IdempotencyKey);
 });
 
+/** The HTTP client's address the gateway forwarded, if any (see Headers.ClientAddress). */
+export const RpcClientAddress = createParamDecorator((_: unknown, context: ExecutionContext): string | undefined => {
+  return header(context.switchToRpc().getContext<NatsContext>(), Headers.ClientAddress);
+});
+
 /** The request body validated against a DTO class (R-ERR-1). */
 export const RpcBody = createParamDecorator((dto: new () => object, context: ExecutionContext) => {
   const data = context.switchToRpc().getData();

@@ -15,6 +15,8 @@ export interface CallOptions {
   raw?: string;
   /** sent as X-Correlation-Id, as a caller tracing its own request would */
   correlationId?: string;
+  /** sent as X-Client-Address, as the gateway forwards its HTTP client's address */
+  clientAddress?: string;
 }
 
 /** A connection to a suite's nats-server as one of the system's NATS users. */
@@ -40,6 +42,7 @@ export class NatsTestClient {
     if (token) h.set(Headers.Authorization, `Bearer ${token}`);
     if (options.idempotencyKey) h.set(Headers.IdempotencyKey, options.idempotencyKey);
     if (options.correlationId) h.set(Headers.CorrelationId, options.correlationId);
+    if (options.clientAddress) h.set(Headers.ClientAddress, options.clientAddress);
     const payload = options.raw ?? toJson(body ?? {});
     // the simulated clock is moved with the operators' tool user, as the demo does
     const nc = subject.endsWith('.clock.set') ? this.nc : this.requests;

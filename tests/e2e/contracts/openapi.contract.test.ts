@@ -204,7 +204,21 @@ describe('contract: every HTTP operation answers as docs/openapi.json says (real
         status: 201,
       })
     ).body;
-    await api.call('listObjections', { as: js, query: { runId: run.id, status: 'open' }, status: 200 });
+    // a second objector to the same claim: the desk decides one objection, then the claim's others at once
+    await api.call('fileObjection', {
+      as: anyone,
+      params: { runId: run.id },
+      body: { claimId: target.claimId, objectorName: '李女士', objectorContact: 'li.nvshi@example.com', reason: '发票金额与合同不符' },
+      status: 201,
+    });
+    const duplicate = await api.call('fileObjection', {
+      as: anyone,
+      params: { runId: run.id },
+      body: { claimId: target.claimId, objectorName: '张先生', objectorContact: '138-0000-0000', reason: '再次提出' },
+      status: 409,
+    });
+    expect(duplicate.body).toMatchObject({ code: 'ALREADY_EXISTS', field: 'objectorContact', details: { objectionId: objection.id } });
+    await api.call('listObjections', { as: js, query: { runId: run.id, status: 'open', claimId: target.claimId }, status: 200 });
     // the accounts the run's pain.001 file names (ADR 0009)
     await api.call('setBankAccount', {
       as: js,
@@ -224,6 +238,8 @@ describe('contract: every HTTP operation answers as docs/openapi.json says (real
     expect(tooEarly.body.code).toBe('PUBLICITY_OPEN');
     services.setNow('2026-10-16T09:00:00+08:00');
     await api.call('decideObjection', { as: js, params: { objectionId: objection.id }, body: { decision: 'dismiss', reason: '经核查服务真实，价格合理' }, status: 200 });
+    const decided = await api.call('decideClaimObjections', { as: js, params: { runId: run.id, claimId: target.claimId }, body: { decision: 'dismiss', reason: '经核查服务真实，价格合理' }, status: 200 });
+    expect(decided.body).toMatchObject({ outcome: 'dismissed', objectionsDecided: 1, claimState: 'deferred' });
     const disbursed = (await api.call('disburseRun', { as: js, params: { runId: run.id }, key: `disburse-${run.id}`, status: 200 })).body;
     expect(disbursed).toMatchObject({ state: 'completed', instructionCount: 1 });
     expect((await api.call('disburseRun', { as: js, params: { runId: run.id }, key: `disburse-${run.id}`, status: 200 })).body).toEqual(disbursed);

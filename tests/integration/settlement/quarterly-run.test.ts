@@ -268,13 +268,13 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
   it('R-PUB-1: anyone (no account) may object during the window; the claim is held out of payment', async () => {
     setNow(app, '2026-10-12T09:30:00+08:00');
     // each of the three claims gets two objections: the second finds the claim held already
-    for (const [name, objector] of ['upheld', 'dismissed', 'stillOpen'].flatMap((n) => [[n, '张三'], [`${n}2`, '赵六']])) {
+    for (const [name, objector, contact] of ['upheld', 'dismissed', 'stillOpen'].flatMap((n) => [[n, '张三', '13800000000'], [`${n}2`, '赵六', 'zhao.liu@example.com']])) {
       const o = await sys.client.ok(
         S.objectionFile,
-        { runId, claimId: c[name.replace(/2$/, '')].claimId, objectorName: objector, objectorContact: '13800000000', reason: '该服务未实际发生' },
+        { runId, claimId: c[name.replace(/2$/, '')].claimId, objectorName: objector, objectorContact: contact, reason: '该服务未实际发生' },
         { idempotencyKey: key('pub') },
       );
-      expect(o).toMatchObject({ status: 'open', objectorName: objector, objectorContact: '13800000000' });
+      expect(o).toMatchObject({ status: 'open', objectorName: objector, objectorContact: contact });
       objections[name] = o.id;
     }
     expect((await sys.client.ok(S.runGet, { runId }, { principal: JS })).counts).toMatchObject({ approved: inRun().length - 5, held: 3 });

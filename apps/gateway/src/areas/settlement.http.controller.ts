@@ -6,6 +6,8 @@ import {
   AuditPage,
   AuditQueryDto,
   DecideObjectionDto,
+  DecideClaimObjectionsDto,
+  ClaimObjectionsDecidedView,
   ExportView,
   FileObjectionDto,
   GradeProviderDto,
@@ -198,6 +200,21 @@ export class SettlementHttpController {
     return this.fwd.call(req, S.objectionDecide, { ...body, objectionId });
   }
 
+  @Post('settlement/runs/:runId/claims/:claimId/objection-decision')
+  @ApiOp({
+    id: 'decideClaimObjections',
+    summary: 'Uphold (the claim is rejected) or dismiss (next run) every open objection to a claim at once, duplicates included',
+    description: 'The desk examines the claim once: every open objection gets the decision and its reason; a dismissed claim leaves the run for the next one and no objection of this run holds it any more.',
+    body: { dto: DecideClaimObjectionsDto, omit: ['runId', 'claimId'] },
+    example: { decision: 'dismiss', reason: '经核查服务真实，价格合理；重复异议一并答复' },
+    reply: ClaimObjectionsDecidedView,
+    idempotency: 'required',
+    refusals: [E.NOT_FOUND, E.ILLEGAL_STATE],
+  })
+  decideClaimObjections(@Req() req: AuthedRequest, @Param('runId') runId: string, @Param('claimId') claimId: string, @Body() body: Record<string, unknown>) {
+    return this.fwd.call(req, S.objectionDecideClaim, { ...body, runId, claimId });
+  }
+
   @Post('settlement/matching/payments')
   @ApiOp({
     id: 'recordMatchingPayments',
@@ -349,7 +366,7 @@ export class SettlementHttpController {
     reply: ObjectionView,
     status: 201,
     idempotency: 'required',
-    refusals: [E.NOT_FOUND, E.PUBLICITY_CLOSED, E.ILLEGAL_STATE],
+    refusals: [E.NOT_FOUND, E.PUBLICITY_CLOSED, E.ILLEGAL_STATE, E.ALREADY_EXISTS, E.OBJECTION_LIMIT],
   })
   fileObjection(@Req() req: AuthedRequest, @Param('runId') runId: string, @Body() body: Record<string, unknown>) {
     return this.fwd.call(req, S.objectionFile, { ...body, runId });

@@ -15,7 +15,7 @@ export class Forwarder {
 
   call<T = unknown>(req: AuthedRequest, subject: string, body: unknown): Promise<T> {
     const key = req.headers[Headers.IdempotencyKey.toLowerCase()];
-    return this.rpc.request<T>(subject, body, { token: req.bearer, idempotencyKey: Array.isArray(key) ? key[0] : key });
+    return this.rpc.request<T>(subject, body, { token: req.bearer, idempotencyKey: Array.isArray(key) ? key[0] : key, clientAddress: req.ip });
   }
 
   /** Query strings are text; the page parameters become numbers when they are digits. */

@@ -12,6 +12,7 @@ import { SettlementCalendarYears1764000000411 } from './1764000000411-settlement
 import { SettlementBankPayments1764000000412 } from './1764000000412-settlement-bank-payments';
 import { SettlementInstructionsByRun1764000000413 } from './1764000000413-settlement-instructions-by-run';
 import { SettlementQuarantine1764000000420 } from './1764000000420-settlement-quarantine';
+import { SettlementObjectionDesk1764000000431 } from './1764000000431-settlement-objection-desk';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -28,4 +29,5 @@ export const settlementMigrations = [
   SettlementBankPayments1764000000412,
   SettlementInstructionsByRun1764000000413,
   SettlementQuarantine1764000000420,
+  SettlementObjectionDesk1764000000431,
 ];

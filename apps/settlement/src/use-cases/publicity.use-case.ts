@@ -3,7 +3,6 @@ import { requireRole } from '@vc/auth';
 import {
   DecideObjectionDto,
   Events,
-  FileObjectionDto,
   ListObjectionsDto,
   ObjectionPage,
   ObjectionView,
@@ -23,27 +22,19 @@ import { Clock, UnitOfWork } from '@vc/platform';
 import {
   calendarError,
   canReadProvince,
-  claimEventsInsert,
   countRunClaims,
   findRun,
   inRun,
   listedOf,
-  moved,
   operatedRun,
   RUN_COLUMNS,
   RunRow,
   runView,
   tallyDifferences,
-  tallyRun,
 } from '../settlement.sql';
 import { calendarOf } from '../calendar/calendar.sql';
+import { deferHeldClaim, objectionColumns, rejectHeldClaim } from './objections/objection-outcome.sql';
 
-/** Who files an objection without a token: the public publicity page (R-PUB-1: anyone may object). */
-export const PUBLIC_PRINCIPAL: Principal = { sub: 'public', role: 'public' as Role, org: 'PUBLIC' };
-
-const objectionColumns = (p = '') => `${p}id, ${p}run_id AS "runId", ${p}claim_id AS "claimId", ${p}objector_name AS "objectorName",
-  ${p}objector_contact AS "objectorContact", ${p}reason, ${p}status, ${p}decision_reason AS "decisionReason", ${p}filed_at AS "filedAt",
-  ${p}decided_at AS "decidedAt"`;
 const OBJECTION_COLUMNS = objectionColumns();
 
 /**
@@ -164,52 +155,6 @@ export class PublicityUseCase {
     return { runs: summaries, items };
   }
 
-  /** R-PUB-1: anyone, even without an account, may object while the window is open. */
-  async file(principal: Principal | undefined, dto: FileObjectionDto, key?: string): Promise<ObjectionView> {
-    const actor = principal ?? PUBLIC_PRINCIPAL;
-    return this.uow.idempotent(actor, 'objection.file', key, dto, async (work) => {
-      const run = await findRun(work.tx, dto.runId, true);
-      if (!run || !run.published_on) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'runId', message: 'no published run with this id' });
-      const now = this.clock.now();
-      if (run.state !== 'publicity' || now >= run.publicity_closes_at!) {
-        throw new DomainError(ErrorCode.PUBLICITY_CLOSED, {
-          field: 'runId',
-          message: `the publicity window closed at ${run.publicity_closes_at!.toISOString()} (24:00 of ${run.publicity_last_day}, Asia/Shanghai)`,
-          details: { closesAt: run.publicity_closes_at!.toISOString() },
-        });
-      }
-      // its state as it now stands: the run's approve-all approved most claims without writing them (ADR 0008)
-      const [listed] = await work.query<{ state: string; voucher_fen: bigint }>(
-        `SELECT v.state, c.voucher_fen
-           FROM settlement.claims c JOIN settlement.claims_current v USING (claim_id)
-          WHERE c.claim_id = $1 AND c.run_id = $2 AND v.state IN ('approved', 'held') FOR UPDATE OF c`,
-        [dto.claimId, run.id],
-      );
-      if (!listed) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'claimId', message: 'this claim is not on the publicity list of the run' });
-      if (listed.state === 'approved') {
-        // held from here on, decided when its approval was (the run's approve-all, if that approved it)
-        await work.query(`UPDATE settlement.claims SET state = 'held', decided_at = CASE WHEN state = 'in_review' THEN $2::timestamptz ELSE decided_at END WHERE claim_id = $1`, [
-          dto.claimId,
-          run.approved_at,
-        ]);
-        await tallyRun(work.tx, run.id, moved('approved', 'held', 1, listed.voucher_fen), now);
-      }
-      const [objection] = await work.query<ObjectionView>(
-        `INSERT INTO settlement.objections (run_id, claim_id, objector_name, objector_contact, objector_principal, reason, filed_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${OBJECTION_COLUMNS}`,
-        [run.id, dto.claimId, dto.objectorName, dto.objectorContact, principal ? `${principal.role}:${principal.org}:${principal.sub}` : null, dto.reason, now],
-      );
-      await work.audit({
-        action: 'objection.filed',
-        entityType: 'claim',
-        entityId: dto.claimId,
-        reason: dto.reason,
-        data: { objectionId: objection.id, runId: run.id, objectorName: dto.objectorName, objectorContact: dto.objectorContact },
-      });
-      return objection;
-    });
-  }
-
   async decide(principal: Principal, dto: DecideObjectionDto, key?: string): Promise<ObjectionView> {
     return this.uow.idempotent(principal, 'objection.decide', key, dto, async (work) => {
       const [objectionOf] = await work.query<{ run_id: string }>(`SELECT run_id FROM settlement.objections WHERE id = $1`, [dto.objectionId]);
@@ -234,27 +179,10 @@ export class PublicityUseCase {
             WHERE claim_id = $1 AND run_id = $2 AND status = 'open'`,
           [found.claim_id, run.id, `another objection was upheld: ${dto.reason}`, principal.sub, now],
         );
-        const [rejected] = await work.query<{ voucher_fen: bigint }>(
-          `WITH changed AS (
-             UPDATE settlement.claims SET state = 'rejected', decision_reason = $3, decided_at = $4
-              WHERE claim_id = $1 AND run_id = $2 AND state = 'held'
-              RETURNING claim_id, order_id, voucher_fen, decision_reason),
-           ev AS (${claimEventsInsert('changed', Events.settlementClaimRejected, run, now)})
-           SELECT voucher_fen FROM changed`,
-          [found.claim_id, run.id, `objection upheld: ${dto.reason}`, now],
-        );
-        if (rejected) await tallyRun(work.tx, run.id, moved('held', 'rejected', 1, rejected.voucher_fen), now);
+        await rejectHeldClaim(work.tx, run, found.claim_id, dto.reason, now);
       } else {
         // Dismissed: once no objection is open the claim goes to the next run (SPEC 5.6 step 2).
-        const [deferred] = await work.query<{ voucher_fen: bigint }>(
-          `UPDATE settlement.claims SET state = 'deferred', decision_reason = $3, decided_at = $4, last_run_id = run_id, run_id = NULL, run_quarter = NULL
-            WHERE claim_id = $1 AND run_id = $2 AND state = 'held'
-              AND NOT EXISTS (SELECT 1 FROM settlement.objections WHERE claim_id = $1 AND run_id = $2 AND status = 'open')
-            RETURNING voucher_fen`,
-          [found.claim_id, run.id, `objection dismissed: ${dto.reason}; settled in the next run`, now],
-        );
-        // the deferred claim leaves the run
-        if (deferred) await tallyRun(work.tx, run.id, moved('held', null, 1, deferred.voucher_fen), now);
+        await deferHeldClaim(work.tx, run, found.claim_id, dto.reason, now);
       }
       await work.audit({
         action: upheld ? 'objection.upheld' : 'objection.dismissed',
@@ -278,8 +206,9 @@ export class PublicityUseCase {
       `SELECT ${objectionColumns('o.')}
          FROM settlement.objections o JOIN settlement.runs r ON r.id = o.run_id
         WHERE ($1::text IS NULL OR r.province = $1) AND ($2::uuid IS NULL OR o.run_id = $2) AND ($3::text IS NULL OR o.status = $3)
+          AND ($6::uuid IS NULL OR o.claim_id = $6)
         ORDER BY o.filed_at LIMIT $4 OFFSET $5`,
-      [province, dto.runId ?? null, dto.status ?? null, dto.limit ?? 100, dto.offset ?? 0],
+      [province, dto.runId ?? null, dto.status ?? null, dto.limit ?? 100, dto.offset ?? 0, dto.claimId ?? null],
     );
     return { items };
   }
