@@ -985,6 +985,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settlement/runs/{runId}/claims/{claimId}/objection-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Uphold (the claim is rejected) or dismiss (next run) every open objection to a claim at once, duplicates included
+         * @description The desk examines the claim once: every open objection gets the decision and its reason; a dismissed claim leaves the run for the next one and no objection of this run holds it any more.
+         */
+        post: operations["decideClaimObjections"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settlement/matching/payments": {
         parameters: {
             query?: never;
@@ -1650,6 +1670,24 @@ export interface components {
             decision: "approve" | "reject" | "return";
             reason?: string;
         };
+        ClaimObjectionsDecidedView: {
+            /** Format: uuid */
+            runId: string;
+            /** Format: uuid */
+            claimId: string;
+            /** @enum {string} */
+            outcome: "upheld" | "dismissed";
+            /** @description the open objections decided together, duplicates included */
+            objectionsDecided: number;
+            /**
+             * @description rejected (upheld: V goes back to the budget) or deferred (dismissed: settled in the next run)
+             * @enum {string}
+             */
+            claimState: "rejected" | "deferred";
+            reason: string;
+            /** Format: date-time */
+            decidedAt: string;
+        };
         ClaimPage: {
             items: components["schemas"]["ClaimView"][];
         };
@@ -1927,6 +1965,11 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        DecideClaimObjectionsBody: {
+            /** @enum {string} */
+            decision: "uphold" | "dismiss";
+            reason: string;
+        };
         DecideComplaintBody: {
             /** @enum {string} */
             decision: "uphold" | "dismiss";
@@ -1994,7 +2037,7 @@ export interface components {
              * @description stable machine-readable code (R-ERR-1)
              * @enum {string}
              */
-            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "INVALID_CREDIT_CODE" | "INVALID_AMOUNT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ALREADY_EXISTS" | "ILLEGAL_STATE" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_CONFLICT" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PROVIDER_NOT_ACTIVE" | "PROVIDER_EXCLUDED" | "CREDIT_REPAIR_TOO_EARLY" | "PROGRAMME_NOT_OPEN" | "PROGRAMME_FROZEN" | "REGION_WITHDRAWN" | "REGION_DEFAULTING" | "ENTERPRISE_NOT_APPROVED" | "SME_REGISTRATION_MISSING" | "QUOTA_CAP_EXCEEDED" | "QUOTA_EXHAUSTED" | "BUDGET_EXHAUSTED" | "SAME_LEGAL_ENTITY" | "INVOICE_AMOUNT_MISMATCH" | "BANK_AMOUNT_INSUFFICIENT" | "DUPLICATE_INVOICE" | "CLAIM_EXISTS" | "PUBLICITY_CLOSED" | "RUN_LOCKED" | "CALENDAR_YEAR_MISSING" | "PUBLICITY_OPEN" | "QUARTER_NOT_ENDED" | "REVIEW_INCOMPLETE" | "MATCHING_OVERPAID" | "YEAR_NOT_CLOSED" | "RUN_COUNTERS_DIFFER" | "BANK_ACCOUNT_MISSING" | "CLAIMS_DISAGREE" | "UNAVAILABLE" | "INTERNAL";
+            code: "VALIDATION_FAILED" | "MALFORMED_REQUEST" | "INVALID_CREDIT_CODE" | "INVALID_AMOUNT" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND" | "ALREADY_EXISTS" | "ILLEGAL_STATE" | "IDEMPOTENCY_KEY_REQUIRED" | "IDEMPOTENCY_CONFLICT" | "RATE_LIMITED" | "PAYLOAD_TOO_LARGE" | "PROVIDER_NOT_ACTIVE" | "PROVIDER_EXCLUDED" | "CREDIT_REPAIR_TOO_EARLY" | "PROGRAMME_NOT_OPEN" | "PROGRAMME_FROZEN" | "REGION_WITHDRAWN" | "REGION_DEFAULTING" | "ENTERPRISE_NOT_APPROVED" | "SME_REGISTRATION_MISSING" | "QUOTA_CAP_EXCEEDED" | "QUOTA_EXHAUSTED" | "BUDGET_EXHAUSTED" | "SAME_LEGAL_ENTITY" | "INVOICE_AMOUNT_MISMATCH" | "BANK_AMOUNT_INSUFFICIENT" | "DUPLICATE_INVOICE" | "CLAIM_EXISTS" | "PUBLICITY_CLOSED" | "RUN_LOCKED" | "CALENDAR_YEAR_MISSING" | "PUBLICITY_OPEN" | "QUARTER_NOT_ENDED" | "REVIEW_INCOMPLETE" | "MATCHING_OVERPAID" | "YEAR_NOT_CLOSED" | "RUN_COUNTERS_DIFFER" | "BANK_ACCOUNT_MISSING" | "CLAIMS_DISAGREE" | "OBJECTION_LIMIT" | "UNAVAILABLE" | "INTERNAL";
             /** @description for people; may change */
             message: string;
             /** @description the offending input, e.g. `amountFen`, `items.2.obligationId`, `Idempotency-Key` */
@@ -2042,6 +2085,10 @@ export interface components {
             /** Format: uuid */
             claimId: string;
             objectorName: string;
+            /**
+             * @description a phone number (a mainland mobile, or a landline with its area code; +86 allowed) or an e-mail address (R-PUB-1: objections are named and reachable)
+             * @example 13800000000
+             */
             objectorContact: string;
             reason: string;
         };
@@ -13951,6 +13998,7 @@ export interface operations {
         parameters: {
             query?: {
                 runId?: string;
+                claimId?: string;
                 status?: "open" | "upheld" | "dismissed" | "superseded";
                 limit?: number;
                 offset?: number;
@@ -14105,6 +14153,198 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ObjectionView"];
+                };
+            };
+            /** @description the request is malformed or a field is invalid (`field` names it): IDEMPOTENCY_KEY_REQUIRED, MALFORMED_REQUEST, VALIDATION_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "IDEMPOTENCY_KEY_REQUIRED",
+                     *       "message": "idempotency key required"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_REQUIRED" | "MALFORMED_REQUEST" | "VALIDATION_FAILED";
+                    };
+                };
+            };
+            /** @description no valid bearer token: UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAUTHENTICATED",
+                     *       "message": "unauthenticated"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAUTHENTICATED";
+                    };
+                };
+            };
+            /** @description the principal may not do this: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "FORBIDDEN",
+                     *       "message": "forbidden"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "FORBIDDEN";
+                    };
+                };
+            };
+            /** @description no such object visible to the principal: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "NOT_FOUND",
+                     *       "message": "not found"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "NOT_FOUND";
+                    };
+                };
+            };
+            /** @description conflicts with the current state or an earlier request: IDEMPOTENCY_CONFLICT, ILLEGAL_STATE */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "IDEMPOTENCY_CONFLICT",
+                     *       "message": "idempotency conflict"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_CONFLICT" | "ILLEGAL_STATE";
+                    };
+                };
+            };
+            /** @description the body is larger than the gateway accepts: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "PAYLOAD_TOO_LARGE",
+                     *       "message": "payload too large"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "PAYLOAD_TOO_LARGE";
+                    };
+                };
+            };
+            /** @description too many requests from this principal; retry later: RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "RATE_LIMITED",
+                     *       "message": "rate limited"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "RATE_LIMITED";
+                    };
+                };
+            };
+            /** @description internal error (nothing internal is disclosed); retry later: INTERNAL */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "INTERNAL",
+                     *       "message": "internal"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "INTERNAL";
+                    };
+                };
+            };
+            /** @description a service is unavailable or did not answer in time; retry later: UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": "UNAVAILABLE",
+                     *       "message": "unavailable"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        /** @enum {string} */
+                        code?: "UNAVAILABLE";
+                    };
+                };
+            };
+        };
+    };
+    decideClaimObjections: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description An opaque key of this request (at most 200 characters): the same key with the same body returns the first reply; with another body IDEMPOTENCY_CONFLICT. */
+                "Idempotency-Key": string;
+            };
+            path: {
+                runId: string;
+                claimId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideClaimObjectionsBody"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClaimObjectionsDecidedView"];
                 };
             };
             /** @description the request is malformed or a field is invalid (`field` names it): IDEMPOTENCY_KEY_REQUIRED, MALFORMED_REQUEST, VALIDATION_FAILED */
@@ -16763,7 +17003,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description conflicts with the current state or an earlier request: IDEMPOTENCY_CONFLICT, ILLEGAL_STATE */
+            /** @description conflicts with the current state or an earlier request: ALREADY_EXISTS, IDEMPOTENCY_CONFLICT, ILLEGAL_STATE */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -16771,13 +17011,13 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "code": "IDEMPOTENCY_CONFLICT",
-                     *       "message": "idempotency conflict"
+                     *       "code": "ALREADY_EXISTS",
+                     *       "message": "already exists"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorBody"] & {
                         /** @enum {string} */
-                        code?: "IDEMPOTENCY_CONFLICT" | "ILLEGAL_STATE";
+                        code?: "ALREADY_EXISTS" | "IDEMPOTENCY_CONFLICT" | "ILLEGAL_STATE";
                     };
                 };
             };
@@ -16817,7 +17057,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description too many requests from this principal; retry later: RATE_LIMITED */
+            /** @description too many requests from this principal; retry later: OBJECTION_LIMIT, RATE_LIMITED */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -16825,13 +17065,13 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "code": "RATE_LIMITED",
-                     *       "message": "rate limited"
+                     *       "code": "OBJECTION_LIMIT",
+                     *       "message": "objection limit"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorBody"] & {
                         /** @enum {string} */
-                        code?: "RATE_LIMITED";
+                        code?: "OBJECTION_LIMIT" | "RATE_LIMITED";
                     };
                 };
             };
