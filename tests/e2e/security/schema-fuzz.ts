@@ -40,7 +40,7 @@ export class SchemaFuzz {
       if (/phone number .* or an e-mail address/.test(s.description ?? '')) return fc.constantFrom('13800000000', 'desk@example.com', '025-83790000');
       if (s.format === 'uuid') return fc.uuid({ version: 4 });
       if (s.format === 'date' || /YYYY-MM-DD|\\d\{4\}-\\d\{2\}-\\d\{2\}/.test(s.pattern ?? '')) return fc.constantFrom('2026-07-01', '2026-10-16', '2027-01-05');
-      if (s.format === 'date-time') return fc.constant('2026-10-09T10:00:00+08:00');
+      if (s.format === 'date-time' || (s.description === 'ISO 8601' && !s.pattern)) return fc.constant('2026-10-09T10:00:00+08:00');
       if (s.pattern) {
         const min = s.minLength ?? 0;
         const max = s.maxLength ?? Infinity;
