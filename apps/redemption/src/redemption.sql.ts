@@ -125,32 +125,25 @@ export async function findEnterprise(db: Reader, by: { id?: string; creditCode?:
   return row;
 }
 
-/** R-REG-2..4: only an active, unsuspended provider not excluded by the programme takes voucher orders. */
-export async function assertProviderEligible(db: Reader, provider: ProviderRow | undefined, programmeId: string): Promise<void> {
-  if (!provider || provider.status !== 'active' || provider.suspended) {
-    throw new DomainError(ErrorCode.PROVIDER_NOT_ACTIVE, {
-      field: 'providerId',
-      message: provider?.suspended ? 'provider is suspended by a serious credit record' : `provider is ${provider?.status ?? 'not registered'}`,
-    });
-  }
-  const [excluded] = await rows(db, `SELECT 1 FROM redemption.provider_exclusions WHERE provider_id = $1 AND programme_id = $2`, [provider.id, programmeId]);
-  if (excluded) {
-    throw new DomainError(ErrorCode.PROVIDER_EXCLUDED, { field: 'providerId', message: `provider is excluded from programme ${programmeId}` });
-  }
-}
-
 export interface ProgrammeRow {
   id: string;
   year: number;
   status: 'open' | 'closed';
 }
 
-export async function assertProgrammeOpen(db: Reader, programmeId: string): Promise<ProgrammeRow> {
-  const [programme] = await rows<ProgrammeRow>(db, `SELECT id, year, status FROM redemption.programmes WHERE id = $1`, [programmeId]);
-  if (!programme || programme.status !== 'open') {
-    throw new DomainError(ErrorCode.PROGRAMME_NOT_OPEN, { field: 'programmeId', message: `programme ${programmeId} is not open` });
-  }
-  return programme;
+/**
+ * R-REG-2..4, R-ORDER-1: only an active, unsuspended provider not excluded by the programme takes
+ * voucher orders, in an open programme; refused as redemption.standing_refusal says, the function
+ * the payment paths and the quote ask too. Returns the programme.
+ */
+export async function assertStanding(db: Reader, providerId: string, programmeId: string): Promise<ProgrammeRow> {
+  const [row] = await rows<{ refusal: { error: SqlRefusalDetail & { code: string } } | null; year: number; status: ProgrammeRow['status'] }>(
+    db,
+    `SELECT s.refusal, p.year, p.status FROM redemption.standing_refusal($1, $2) s LEFT JOIN redemption.programmes p ON p.id = $2`,
+    [providerId, programmeId],
+  );
+  if (row.refusal) throw sqlRefusal(row.refusal.error.code, row.refusal.error);
+  return { id: programmeId, year: row.year, status: row.status };
 }
 
 export interface VersionRow {

@@ -5,6 +5,7 @@ import { RedemptionProviderVersion1764000000204 } from './1764000000204-redempti
 import { RedemptionClaimDecisionTime1764000000205 } from './1764000000205-redemption-claim-decision-time';
 import { RedemptionQuarantine1764000000206 } from './1764000000206-redemption-quarantine';
 import { RedemptionInvoiceIdentity1764000000207 } from './1764000000207-redemption-invoice-identity';
+import { RedemptionPaymentRefusals1764000000210 } from './1764000000210-redemption-payment-refusals';
 
 export const redemptionMigrations = [
   RedemptionInit1764000000201,
@@ -14,4 +15,5 @@ export const redemptionMigrations = [
   RedemptionClaimDecisionTime1764000000205,
   RedemptionQuarantine1764000000206,
   RedemptionInvoiceIdentity1764000000207,
+  RedemptionPaymentRefusals1764000000210,
 ];

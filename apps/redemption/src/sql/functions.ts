@@ -28,6 +28,73 @@ export const REDEMPTION_FUNCTIONS = {
     RETURNS json LANGUAGE sql IMMUTABLE AS $$
       SELECT json_build_object('error', json_build_object('code', p_code, 'field', p_field, 'message', p_message, 'details', p_details))
     $$`,
+  /** A refusal as a value (redemption.refusal), raised: nothing when it is NULL. */
+  raise_refusal: `
+    CREATE OR REPLACE FUNCTION redemption.raise_refusal(p_refusal json) RETURNS void LANGUAGE plpgsql AS $$
+    BEGIN
+      IF p_refusal IS NOT NULL THEN
+        PERFORM redemption.domain_error(p_refusal->'error'->>'code', p_refusal->'error'->>'field', p_refusal->'error'->>'message',
+                                        (p_refusal->'error'->'details')::jsonb);
+      END IF;
+    END $$`,
+  /**
+   * R-REG-2..4, R-ORDER-1: whether a provider may take voucher business in a programme, and if not
+   * why, in this order: the provider revoked, rejected or suspended (or unknown here), excluded by
+   * the programme, the programme not open. NULL when it may. One row; a set-returning SQL function,
+   * so that a query calling it in FROM (pay_orders) has it inlined rather than called per row.
+   * Order creation and confirmation ask it (redemption.sql.ts assertStanding); payment_refusal
+   * starts with it.
+   */
+  standing_refusal: `
+    CREATE OR REPLACE FUNCTION redemption.standing_refusal(p_provider_id uuid, p_programme_id text)
+    RETURNS TABLE (refusal json) LANGUAGE sql STABLE AS $$
+      SELECT CASE
+          WHEN prov.id IS NULL OR prov.status <> 'active' OR prov.suspended THEN
+            redemption.refusal('PROVIDER_NOT_ACTIVE', 'providerId',
+              CASE WHEN prov.suspended THEN 'provider is suspended by a serious credit record' ELSE format('provider is %s', coalesce(prov.status, 'not registered')) END)
+          WHEN EXISTS (SELECT 1 FROM redemption.provider_exclusions x WHERE x.provider_id = p_provider_id AND x.programme_id = p_programme_id) THEN
+            redemption.refusal('PROVIDER_EXCLUDED', 'providerId', format('provider is excluded from programme %s', p_programme_id))
+          WHEN prog.id IS NULL OR prog.status <> 'open' THEN
+            redemption.refusal('PROGRAMME_NOT_OPEN', 'programmeId', format('programme %s is not open', p_programme_id))
+        END
+        FROM (VALUES (1)) AS one (x)
+        LEFT JOIN redemption.providers prov ON prov.id = p_provider_id
+        LEFT JOIN redemption.programmes prog ON prog.id = p_programme_id
+    $$`,
+  /**
+   * R-REG-2..4, R-QUOTA-2: whether a voucher payment of an order of this provider and programme may
+   * be made at p_now, before its amount is looked at: standing_refusal, then the quota lapsed at the
+   * end of the programme's year (31 December, Asia/Shanghai). NULL when it may. The quote
+   * (QuoteVoucherUseCase), pay_order and pay_orders all ask this one function.
+   */
+  payment_refusal: `
+    CREATE OR REPLACE FUNCTION redemption.payment_refusal(p_provider_id uuid, p_programme_id text, p_now timestamptz)
+    RETURNS TABLE (refusal json) LANGUAGE sql STABLE AS $$
+      SELECT coalesce(s.refusal, CASE WHEN p_now >= make_timestamptz(prog.year + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai') THEN
+               redemption.refusal('QUOTA_EXHAUSTED', 'orderId', format('the quota of %s lapsed at the end of the year', prog.year),
+                                  jsonb_build_object('quotaLeftFen', 0)) END)
+        FROM redemption.standing_refusal(p_provider_id, p_programme_id) s
+        LEFT JOIN redemption.programmes prog ON prog.id = p_programme_id
+    $$`,
+  /**
+   * R-OFFSET-1: why V = min(floor(A × rate), quota left, budget left) is 0, in the order of
+   * voucherAmount (@vc/domain): the quota used up, else the budget exhausted, else an amount whose
+   * voucher part rounds down to 0. NULL when V > 0. A missing balance is 0. The quote and both pay
+   * functions ask it whenever V may be 0.
+   */
+  voucher_refusal: `
+    CREATE OR REPLACE FUNCTION redemption.voucher_refusal(p_programme_id text, p_by_rate bigint, p_quota_left bigint, p_budget_left bigint)
+    RETURNS json LANGUAGE sql STABLE AS $$
+      SELECT CASE
+          WHEN coalesce(p_quota_left, 0) <= 0 THEN
+            redemption.refusal('QUOTA_EXHAUSTED', 'orderId', 'the enterprise has no quota left in this programme', jsonb_build_object('quotaLeftFen', 0))
+          WHEN coalesce(p_budget_left, 0) <= 0 THEN
+            redemption.refusal('BUDGET_EXHAUSTED', 'orderId', format('the budget of programme %s is exhausted', p_programme_id),
+                               jsonb_build_object('budgetLeftFen', 0))
+          WHEN p_by_rate <= 0 THEN
+            redemption.refusal('INVALID_AMOUNT', 'amountFen', 'the voucher part of this amount rounds down to 0 fen')
+        END
+    $$`,
   /** The envelope of an outbox event, the one addToOutbox writes (libs/database), for emit and pay_orders. */
   envelope: `
     CREATE OR REPLACE FUNCTION redemption.envelope(p_event_id uuid, p_subject text, p_aggregate_type text, p_aggregate_id text, p_payload jsonb, p_correlation_id text)
@@ -157,8 +224,6 @@ export const REDEMPTION_FUNCTIONS = {
     DECLARE
       o redemption.orders%ROWTYPE;
       prior record;
-      prov record;
-      prog record;
       n_shards smallint;
       my_shard smallint;
       by_rate bigint;
@@ -194,41 +259,18 @@ export const REDEMPTION_FUNCTIONS = {
         PERFORM redemption.domain_error('ILLEGAL_STATE', 'orderId',
           format('order is %s; a voucher pays a confirmed order once', o.status), jsonb_build_object('status', o.status));
       END IF;
-      -- R-REG-2..4: revocation, suspension and exclusion stop new voucher payments at once.
-      SELECT status, suspended INTO prov FROM redemption.providers WHERE id = o.provider_id;
-      IF NOT FOUND OR prov.status <> 'active' OR prov.suspended THEN
-        PERFORM redemption.domain_error('PROVIDER_NOT_ACTIVE', 'providerId',
-          CASE WHEN prov.suspended THEN 'provider is suspended by a serious credit record' ELSE format('provider is %s', coalesce(prov.status, 'unknown')) END);
-      END IF;
-      IF EXISTS (SELECT 1 FROM redemption.provider_exclusions WHERE provider_id = o.provider_id AND programme_id = o.programme_id) THEN
-        PERFORM redemption.domain_error('PROVIDER_EXCLUDED', 'providerId', format('provider is excluded from programme %s', o.programme_id));
-      END IF;
-      SELECT status, year INTO prog FROM redemption.programmes WHERE id = o.programme_id;
-      IF NOT FOUND OR prog.status <> 'open' THEN
-        PERFORM redemption.domain_error('PROGRAMME_NOT_OPEN', 'programmeId', format('programme %s is not open', o.programme_id));
-      END IF;
-      -- R-QUOTA-2: quota is valid until 31 December of its year, Asia/Shanghai.
-      IF p_now >= make_timestamptz(prog.year + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai') THEN
-        PERFORM redemption.domain_error('QUOTA_EXHAUSTED', 'orderId',
-          format('the quota of %s lapsed at the end of the year', prog.year), jsonb_build_object('quotaLeftFen', 0));
-      END IF;
+      -- R-REG-2..4: revocation, suspension and exclusion stop new voucher payments at once;
+      -- R-QUOTA-2: quota is valid until 31 December of its year. Asked as the quote asks it.
+      PERFORM redemption.raise_refusal(c.refusal) FROM redemption.payment_refusal(o.provider_id, o.programme_id, p_now) c;
 
       -- R-OFFSET-1: V = min(floor(A × rate), quota left, budget left); bigint division floors.
-      -- When V would be 0 the reason is, as in voucherAmount (@vc/domain): the quota used up,
-      -- else the budget exhausted, else an amount whose voucher part rounds down to 0.
+      -- When V would be 0, voucher_refusal names the reason (the budget summed over the shards only
+      -- then: a payment takes from its own shard first).
       by_rate := (o.amount_fen * o.offset_rate_bp) / 10000;
       SELECT left_fen INTO q_left FROM redemption.quota_balance
        WHERE enterprise_id = o.enterprise_id AND programme_id = o.programme_id FOR UPDATE;
-      IF coalesce(q_left, 0) = 0 THEN
-        PERFORM redemption.domain_error('QUOTA_EXHAUSTED', 'orderId', 'the enterprise has no quota left in this programme',
-          jsonb_build_object('quotaLeftFen', 0));
-      END IF;
-      IF by_rate <= 0 THEN
-        IF redemption.budget_left(o.programme_id) = 0 THEN
-          PERFORM redemption.domain_error('BUDGET_EXHAUSTED', 'orderId', format('the budget of programme %s is exhausted', o.programme_id),
-            jsonb_build_object('budgetLeftFen', 0));
-        END IF;
-        PERFORM redemption.domain_error('INVALID_AMOUNT', 'amountFen', 'the voucher part of this amount rounds down to 0 fen');
+      IF coalesce(q_left, 0) <= 0 OR by_rate <= 0 THEN
+        PERFORM redemption.raise_refusal(redemption.voucher_refusal(o.programme_id, by_rate, q_left, redemption.budget_left(o.programme_id)));
       END IF;
       m := LEAST(by_rate, q_left);
 
@@ -237,8 +279,7 @@ export const REDEMPTION_FUNCTIONS = {
       -- the programme in shard order and take min(m, budget left) across them.
       SELECT b.shard_count INTO n_shards FROM redemption.programme_budget b WHERE b.programme_id = o.programme_id;
       IF NOT FOUND THEN
-        PERFORM redemption.domain_error('BUDGET_EXHAUSTED', 'orderId', format('programme %s has no budget', o.programme_id),
-          jsonb_build_object('budgetLeftFen', 0));
+        PERFORM redemption.raise_refusal(redemption.voucher_refusal(o.programme_id, by_rate, q_left, 0));
       END IF;
       my_shard := redemption.budget_shard_of(o.id, n_shards);
       BEGIN
@@ -262,8 +303,7 @@ export const REDEMPTION_FUNCTIONS = {
         END IF;
         b_left := redemption.budget_left(o.programme_id);
         IF b_left = 0 THEN
-          PERFORM redemption.domain_error('BUDGET_EXHAUSTED', 'orderId', format('the budget of programme %s is exhausted', o.programme_id),
-            jsonb_build_object('budgetLeftFen', 0));
+          PERFORM redemption.raise_refusal(redemption.voucher_refusal(o.programme_id, by_rate, q_left, b_left));
         END IF;
         v := LEAST(m, b_left);
         rest := v;
@@ -353,16 +393,12 @@ export const REDEMPTION_FUNCTIONS = {
       FOR r IN
         SELECT i.seq, i.hash, i.role, i.org, o.id, o.programme_id, o.enterprise_id, o.enterprise_credit_code, o.provider_id,
                o.provider_credit_code, o.amount_fen, o.offset_rate_bp, o.mode, o.status,
-               prior.request_hash AS prior_hash, prior.reply AS prior_reply,
-               prov.id IS NOT NULL AS prov_found, prov.status AS prov_status, prov.suspended AS prov_suspended,
-               EXISTS (SELECT 1 FROM redemption.provider_exclusions x WHERE x.provider_id = o.provider_id AND x.programme_id = o.programme_id) AS excluded,
-               prog.id IS NOT NULL AS prog_found, prog.status AS prog_status, prog.year AS prog_year,
+               prior.request_hash AS prior_hash, prior.reply AS prior_reply, chk.refusal AS standing,
                qb.left_fen AS q_left, b.shard_count, s.left_fen AS s_left
           FROM unnest(p_scope, p_key, p_hash, p_order_id, p_role, p_org) WITH ORDINALITY AS i(scope, key, hash, order_id, role, org, seq)
           LEFT JOIN redemption.idempotency prior ON prior.scope = i.scope AND prior.key = i.key
           LEFT JOIN redemption.orders o ON o.id = i.order_id
-          LEFT JOIN redemption.providers prov ON prov.id = o.provider_id
-          LEFT JOIN redemption.programmes prog ON prog.id = o.programme_id
+          LEFT JOIN LATERAL redemption.payment_refusal(o.provider_id, o.programme_id, p_now) chk ON true
           LEFT JOIN redemption.quota_balance qb ON qb.enterprise_id = o.enterprise_id AND qb.programme_id = o.programme_id
           LEFT JOIN redemption.programme_budget b ON b.programme_id = o.programme_id
           LEFT JOIN redemption.budget_shards s ON s.programme_id = o.programme_id AND s.shard = p_slot % b.shard_count
@@ -384,42 +420,24 @@ export const REDEMPTION_FUNCTIONS = {
             format('order is %s; a voucher pays a confirmed order once', r.status), jsonb_build_object('status', r.status));
           CONTINUE;
         END IF;
-        IF NOT r.prov_found OR r.prov_status <> 'active' OR r.prov_suspended THEN
-          answers[r.seq] := redemption.refusal('PROVIDER_NOT_ACTIVE', 'providerId',
-            CASE WHEN r.prov_suspended THEN 'provider is suspended by a serious credit record' ELSE format('provider is %s', coalesce(r.prov_status, 'unknown')) END);
-          CONTINUE;
-        END IF;
-        IF r.excluded THEN
-          answers[r.seq] := redemption.refusal('PROVIDER_EXCLUDED', 'providerId', format('provider is excluded from programme %s', r.programme_id));
-          CONTINUE;
-        END IF;
-        IF NOT r.prog_found OR r.prog_status <> 'open' THEN
-          answers[r.seq] := redemption.refusal('PROGRAMME_NOT_OPEN', 'programmeId', format('programme %s is not open', r.programme_id));
-          CONTINUE;
-        END IF;
-        IF p_now >= make_timestamptz(r.prog_year + 1, 1, 1, 0, 0, 0, 'Asia/Shanghai') THEN
-          answers[r.seq] := redemption.refusal('QUOTA_EXHAUSTED', 'orderId',
-            format('the quota of %s lapsed at the end of the year', r.prog_year), jsonb_build_object('quotaLeftFen', 0));
+        IF r.standing IS NOT NULL THEN
+          answers[r.seq] := r.standing;
           CONTINUE;
         END IF;
         by_rate := (r.amount_fen * r.offset_rate_bp) / 10000;
         q_key := r.enterprise_id::text || '/' || r.programme_id;
         q_left := coalesce((quota_left->>q_key)::bigint, r.q_left);
-        IF coalesce(q_left, 0) = 0 THEN
-          answers[r.seq] := redemption.refusal('QUOTA_EXHAUSTED', 'orderId', 'the enterprise has no quota left in this programme',
-            jsonb_build_object('quotaLeftFen', 0));
+        IF coalesce(q_left, 0) <= 0 OR r.shard_count IS NULL THEN
+          -- V is 0 whatever the amount: no quota left, or a programme without budget
+          answers[r.seq] := redemption.voucher_refusal(r.programme_id, by_rate, q_left, redemption.budget_left(r.programme_id));
           CONTINUE;
         END IF;
         IF by_rate <= 0 THEN
+          -- whether the budget is exhausted too needs every shard: made alone
           answers[r.seq] := json_build_object('retry', 'rounds to 0');
           CONTINUE;
         END IF;
         v := LEAST(by_rate, q_left);
-        IF r.shard_count IS NULL THEN
-          answers[r.seq] := redemption.refusal('BUDGET_EXHAUSTED', 'orderId', format('programme %s has no budget', r.programme_id),
-            jsonb_build_object('budgetLeftFen', 0));
-          CONTINUE;
-        END IF;
         s_left := coalesce((shard_left->>r.programme_id)::bigint, r.s_left);
         IF s_left < v THEN
           answers[r.seq] := json_build_object('retry', 'shard short');

@@ -4,7 +4,7 @@ import { Events, OrderIdDto, OrderView, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { assertParty } from '../access';
-import { assertProgrammeOpen, assertProviderEligible, effectiveVersion, findOrder, findProvider, mapPg, orderViewAndEvent } from '../redemption.sql';
+import { assertStanding, effectiveVersion, findOrder, mapPg, orderViewAndEvent } from '../redemption.sql';
 
 /**
  * R-ORDER-1: the order is confirmed online by both parties, in either order. The second
@@ -25,10 +25,9 @@ export class ConfirmOrderUseCase {
         if (o.status !== 'created') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'orderId', message: `order is already ${o.status}` });
         const mine = party === 'provider' ? o.provider_confirmed_at : o.enterprise_confirmed_at;
         if (mine) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'orderId', message: `the ${party} has already confirmed this order` });
-        // The provider's standing may have changed since the order was created.
-        await assertProviderEligible(work, await findProvider(work, o.provider_id), o.programme_id);
+        // The provider's standing and the programme's may have changed since the order was created.
+        await assertStanding(work, o.provider_id, o.programme_id);
         if (o.enterprise_credit_code === o.provider_credit_code) throw new DomainError(ErrorCode.SAME_LEGAL_ENTITY, { field: 'orderId' });
-        await assertProgrammeOpen(work, o.programme_id);
 
         const now = this.clock.now();
         const column = party === 'provider' ? 'provider_confirmed_at' : 'enterprise_confirmed_at';

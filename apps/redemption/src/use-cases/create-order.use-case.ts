@@ -4,7 +4,7 @@ import { CreateOrderDto, Events, OrderView, Principal, Role } from '@vc/contract
 import { shanghaiYear } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { assertProgrammeOpen, assertProviderEligible, findEnterprise, findProvider, mapPg, orderViewAndEvent } from '../redemption.sql';
+import { assertStanding, findEnterprise, findProvider, mapPg, orderViewAndEvent } from '../redemption.sql';
 
 /**
  * R-ORDER-1: an active provider unit offers an enterprise a service contract for the actual amount
@@ -40,8 +40,7 @@ export class CreateOrderUseCase {
         }
         const now = this.clock.now();
         const programmeId = `${enterprise.province}-${shanghaiYear(now)}`;
-        await assertProviderEligible(work, provider, programmeId);
-        const programme = await assertProgrammeOpen(work, programmeId);
+        const programme = await assertStanding(work, provider.id, programmeId);
         const [row] = await work.query<{ id: string }>(
           `INSERT INTO redemption.orders (programme_id, programme_year, enterprise_id, enterprise_credit_code, provider_id, provider_credit_code,
                                           amount_fen, status, description, external_ref, created_by, created_at)

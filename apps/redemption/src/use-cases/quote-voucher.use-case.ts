@@ -4,11 +4,12 @@ import { endOfShanghaiYear, voucherAmount } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { assertMayRead } from '../access';
-import { assertProgrammeOpen, assertProviderEligible, effectiveVersion, findOrder, findProvider } from '../redemption.sql';
+import { effectiveVersion, findOrder } from '../redemption.sql';
 
 /**
- * R-OFFSET-1: what the voucher would pay if the order were paid now, and why it would be refused.
- * A quote reserves nothing: the payment takes quota and budget first come, first served.
+ * R-OFFSET-1: what the voucher would pay if the order were paid now, and why it would be refused:
+ * the refusal the payment would meet, decided by the SQL functions the payment asks. A quote
+ * reserves nothing: the payment takes quota and budget first come, first served.
  */
 @Injectable()
 export class QuoteVoucherUseCase {
@@ -28,27 +29,23 @@ export class QuoteVoucherUseCase {
       o.programme_version !== null
         ? { version: o.programme_version, offsetRateBp: o.offset_rate_bp!, mode: o.mode! }
         : await effectiveVersion(db, o.programme_id, now).catch(() => null);
-    let refusal: string | null = null;
-    try {
-      await assertProviderEligible(db, await findProvider(db, o.provider_id), o.programme_id);
-      await assertProgrammeOpen(db, o.programme_id);
-    } catch (err) {
-      if (err instanceof DomainError) refusal = err.code;
-      else throw err;
-    }
+    const rate = version?.offsetRateBp ?? 0;
+    // The refusal a payment now would meet, asked of the functions pay_order and pay_orders ask
+    // (redemption.payment_refusal, then voucher_refusal): one rule, one refusal order.
     const [balances] = await db.query(
-      `SELECT (SELECT left_fen FROM redemption.quota_balance WHERE enterprise_id = $1 AND programme_id = $2) AS quota,
-              redemption.budget_left($2) AS budget`,
-      [o.enterprise_id, o.programme_id],
+      `SELECT c.refusal AS standing, q.left_fen AS quota, b.left_fen AS budget,
+              redemption.voucher_refusal($2, ($5::bigint * $6::int) / 10000, q.left_fen, b.left_fen) AS voucher
+         FROM redemption.payment_refusal($3, $2, $4) c
+         LEFT JOIN redemption.quota_balance q ON q.enterprise_id = $1 AND q.programme_id = $2
+         CROSS JOIN redemption.budget_left($2) AS b (left_fen)`,
+      [o.enterprise_id, o.programme_id, o.provider_id, now, o.amount_fen.toString(), rate],
     );
+    const refusal: string | null = (balances.standing ?? balances.voucher)?.error.code ?? null;
+    // Past the year's end the quota is gone, though the year-end lapse may not have run yet.
     const yearEnded = now.getTime() >= endOfShanghaiYear(o.programme_year).getTime();
     const quotaLeft: bigint = yearEnded ? 0n : (balances.quota ?? 0n);
     const budgetLeft: bigint = balances.budget ?? 0n;
-    const rate = version?.offsetRateBp ?? 0;
     const q = voucherAmount({ amount: o.amount_fen, offsetRateBp: rate, quotaLeft, budgetLeft });
-    if (!refusal && q.voucher === 0n) {
-      refusal = q.limitedBy === 'quota' ? ErrorCode.QUOTA_EXHAUSTED : q.limitedBy === 'budget' ? ErrorCode.BUDGET_EXHAUSTED : ErrorCode.INVALID_AMOUNT;
-    }
     const mode = version?.mode ?? 'provider_redeems';
     return {
       orderId: o.id,
