@@ -114,7 +114,17 @@ export function inRun(runParam: string, alias = ''): string {
  */
 export function approvedBy(run: Pick<RunRow, 'approved_at'>, alias = ''): string {
   const a = alias ? `${alias}.` : '';
-  return run.approved_at ? `(${a}state = 'approved' OR (${a}state = 'in_review' AND NOT ${a}sampled AND NOT ${a}flagged))` : `${a}state = 'approved'`;
+  return run.approved_at ? `(${a}state = 'approved' OR ${approvedByApproveAll(alias)})` : `${a}state = 'approved'`;
+}
+
+/**
+ * The claims of a run its approve-all approves without writing them (ADR 0008): still in review,
+ * neither sampled nor flagged. The approve-all reads them once; approvedBy and currentState add
+ * them once it ran.
+ */
+export function approvedByApproveAll(alias = ''): string {
+  const a = alias ? `${alias}.` : '';
+  return `(${a}state = 'in_review' AND NOT ${a}sampled AND NOT ${a}flagged)`;
 }
 
 /**

@@ -29,7 +29,7 @@ export const SETTLEMENT_VIEWS = {
    * the run's approve-all (decided at its approved_at), and an approved claim of a paid run is
    * paid (at the run's paid_at). Every reader of a claim's state reads this view; writers write
    * the table. TypeScript states the same rule for a run it holds as `currentState` and
-   * `approvedBy` (tests/integration/settlement/claims-current.property.test.ts pins them to this).
+   * `approvedBy` (tests/integration/settlement/claims-current.parity.test.ts pins them to this).
    * The join names a run only for a claim whose state the run decides; for every other claim,
    * and for a query that reads none of state, decided_at and paid_at, the planner drops it
    * (runs.id is unique). A column added to the claims table is added here too.

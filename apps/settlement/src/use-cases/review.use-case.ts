@@ -7,7 +7,7 @@ import {
 } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { claimEventsInsert, currentState, inRun, moved, operatedRun, plus, RunRow, RunTally, tallyRun, useBulkMemory } from '../settlement.sql';
+import { approvedByApproveAll, claimEventsInsert, currentState, inRun, moved, operatedRun, plus, RunRow, RunTally, tallyRun, useBulkMemory } from '../settlement.sql';
 
 /**
  * SPEC 5.6 step 1 (审核): each claim is approved, rejected with a reason (V goes back to the budget:
@@ -55,7 +55,7 @@ export class ReviewUseCase {
           const [row] = await work.query<{ n: number; fen: bigint }>(
             `WITH approved AS MATERIALIZED (
                SELECT claim_id, voucher_fen FROM settlement.claims
-                WHERE ${inRun('$1::uuid')} AND state = 'in_review' AND NOT sampled AND NOT flagged),
+                WHERE ${inRun('$1::uuid')} AND ${approvedByApproveAll()}),
              ev AS (${claimEventsInsert('approved', Events.settlementClaimApproved, run, now)})
              SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM approved`,
             [run.id],
