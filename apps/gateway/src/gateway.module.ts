@@ -19,6 +19,7 @@ import { Forwarder } from './http/forwarder';
 import { HttpAuthGuard } from './http/http-auth.guard';
 import { HttpErrorFilter } from './http/http-error.filter';
 import { PrincipalThrottlerGuard } from './http/throttler.guard';
+import { PublicDocumentsCache } from './http/public-documents.cache';
 
 /** Controllers of each business area; each file forwards to one service. */
 export const AREA_CONTROLLERS = [RegistryHttpController, IssuanceHttpController, RedemptionHttpController, SettlementHttpController, CalendarHttpController, BankHttpController, ReadinessHttpController];
@@ -40,6 +41,7 @@ export class GatewayModule {
       controllers: [GatewayHealthController, ...(config.DEV_SIGN_IN === 'true' ? [DevAuthHttpController] : []), ...AREA_CONTROLLERS],
       providers: [
         Forwarder,
+        PublicDocumentsCache,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         // order matters: authenticate first, so the rate limit counts per principal
         { provide: APP_GUARD, useClass: HttpAuthGuard },

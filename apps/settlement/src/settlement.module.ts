@@ -14,6 +14,8 @@ import { GetCalendarYearUseCase } from './use-cases/calendar/get-calendar-year.u
 import { ListCalendarYearsUseCase } from './use-cases/calendar/list-calendar-years.use-case';
 import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year.use-case';
 import { ExportsUseCase } from './use-cases/exports.use-case';
+import { RenderPublicDocumentsUseCase } from './use-cases/public-documents/render-public-documents.use-case';
+import { PublicDocumentsJob } from './consumers/public-documents.job';
 import { DecideClaimObjectionsUseCase } from './use-cases/objections/decide-claim-objections.use-case';
 import { FileObjectionUseCase } from './use-cases/objections/file-objection.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';
@@ -45,11 +47,12 @@ export const SETTLEMENT_USE_CASES = [
   ReadinessUseCase,
   FileObjectionUseCase,
   DecideClaimObjectionsUseCase,
+  RenderPublicDocumentsUseCase,
 ];
 
 @Module({
   controllers: [SettlementRpcController],
-  providers: [...SETTLEMENT_USE_CASES, ProjectionConsumer, MatchingCheckJob, CalendarWatch],
+  providers: [...SETTLEMENT_USE_CASES, ProjectionConsumer, MatchingCheckJob, CalendarWatch, PublicDocumentsJob],
 })
 export class SettlementModule {}
 

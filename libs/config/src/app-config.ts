@@ -162,6 +162,16 @@ export class AppConfig {
   OBJECTIONS_OPEN_PER_CLAIM = 20;
 
   /**
+   * Settlement renders a published run's public documents (PDF notice, list in CSV and XLSX) when
+   * it is published and again when its public state changes, at most once per this many seconds
+   * per run (an objection flood changes it often); downloads serve the stored documents.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  PUBLIC_DOCUMENTS_REFRESH_SECONDS = 30;
+
+  /**
    * 'simulated' lets a delta operator set the business clock over NATS (`<service>.clock.set`), so
    * the demo can play a whole quarter in minutes. Refused in production.
    */

@@ -215,6 +215,8 @@ export class ExportDto {
   @IsOptional() @IsString() @Matches(QUARTER_PATTERN) quarter?: string;
   @IsOptional() @IsProgrammeId() programmeId?: string;
   @IsOptional() @IsInt() @Min(2000) @Max(2100) year?: number;
+  /** the ETag of a public document the caller holds (the gateway's copy): answered notModified, without content, while it is current */
+  @IsOptional() @IsString() @MaxLength(100) ifNoneMatch?: string;
 }
 
 export class MatchingCheckDto {
@@ -553,4 +555,7 @@ export class ExportView {
   /** the file, base64 */
   @ApiProperty({ type: 'string', format: 'byte', description: 'the file, base64' }) content: string;
   @ApiInt() bytes: number;
+  /** a public document's ETag (the notice, the list): the same bytes while the run's public state is the same */
+  @ApiText({ nullable: true, description: "a published run's public document: its ETag, the same while the run's public state is" }) etag: string | null;
+  @ApiBool({ description: 'the ETag named in ifNoneMatch is current: no content is sent (content is empty)' }) notModified: boolean;
 }

@@ -44,6 +44,7 @@ import {
 } from '@vc/contracts';
 import { ErrorCode as E } from '@vc/errors';
 import { ApiOp } from '../http/api-operation';
+import { PublicDocumentsCache } from '../http/public-documents.cache';
 import { Forwarder } from '../http/forwarder';
 import { AuthedRequest } from '../http/http-auth.guard';
 import { Req } from '../http/principal.decorator';
@@ -59,6 +60,9 @@ const PDF = 'application/pdf';
 const XML = 'application/xml';
 /** Refusals of a download: its data may be too large for one reply (the CLI writes those files). */
 const FILE_REFUSALS = [E.VALIDATION_FAILED, E.NOT_FOUND, E.ILLEGAL_STATE, E.PAYLOAD_TOO_LARGE];
+const PUBLIC_DOCUMENT_DESCRIPTION =
+  'Rendered once when the run is published and again when its public state changes, then served as stored, with an `ETag` and `Cache-Control: public, max-age=60`; ' +
+  'a request with `If-None-Match` naming the current ETag is answered 304 without a body. Just after publication, until it is rendered: 503 UNAVAILABLE (retry in a few seconds).';
 
 /** Query strings are text: booleans and a few integers become JSON types for the service's DTOs. */
 function query(q: Record<string, string>, extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -74,7 +78,7 @@ function query(q: Record<string, string>, extra: Record<string, unknown> = {}): 
 @ApiTags('settlement')
 @Controller('v1')
 export class SettlementHttpController {
-  constructor(private readonly fwd: Forwarder) {}
+  constructor(private readonly fwd: Forwarder, private readonly publicDocuments: PublicDocumentsCache) {}
 
   @Post('settlement/runs')
   @ApiOp({
@@ -342,7 +346,15 @@ export class SettlementHttpController {
 
   @Public()
   @Get('publicity/:runId/notice.pdf')
-  @ApiOp({ id: 'getPublicityNotice', auth: 'optional', summary: 'The publicity notice as PDF (public)', reply: 'file', files: [PDF], refusals: FILE_REFUSALS })
+  @ApiOp({
+    id: 'getPublicityNotice',
+    auth: 'optional',
+    summary: 'The publicity notice as PDF (public)',
+    description: PUBLIC_DOCUMENT_DESCRIPTION,
+    reply: 'file',
+    files: [PDF],
+    refusals: [...FILE_REFUSALS, E.UNAVAILABLE],
+  })
   getPublicityNotice(@Req() req: AuthedRequest, @Param('runId') runId: string, @Res() reply: FastifyReply) {
     return this.download(req, reply, { runId, kind: 'notice', format: 'pdf' });
   }
@@ -350,7 +362,15 @@ export class SettlementHttpController {
   @Public()
   @Get('publicity/:runId/list.:format')
   @ApiParam({ name: 'format', enum: ['csv', 'xlsx'] })
-  @ApiOp({ id: 'getPublicityFile', auth: 'optional', summary: 'The published list of a run as csv or xlsx (public)', reply: 'file', files: [CSV, XLSX], refusals: FILE_REFUSALS })
+  @ApiOp({
+    id: 'getPublicityFile',
+    auth: 'optional',
+    summary: 'The published list of a run as csv or xlsx (public)',
+    description: PUBLIC_DOCUMENT_DESCRIPTION,
+    reply: 'file',
+    files: [CSV, XLSX],
+    refusals: [...FILE_REFUSALS, E.UNAVAILABLE],
+  })
   getPublicityFile(@Req() req: AuthedRequest, @Param('runId') runId: string, @Param('format') format: string, @Res() reply: FastifyReply) {
     return this.download(req, reply, { runId, kind: 'publicity', format });
   }
@@ -373,11 +393,46 @@ export class SettlementHttpController {
   }
 
   private async download(req: AuthedRequest, reply: FastifyReply, body: Record<string, unknown>): Promise<void> {
-    const file = await this.fwd.call<ExportView>(req, S.exportGet, body);
+    // A public document (the notice, the list) the gateway holds a copy of: settlement only says whether it is current.
+    const publicKey = (body.kind === 'notice' || body.kind === 'publicity') && typeof body.runId === 'string' ? `${body.runId}/${body.kind}.${body.format}` : null;
+    const held = publicKey ? this.publicDocuments.get(publicKey) : undefined;
+    const file = await this.fwd.call<ExportView>(req, S.exportGet, held ? { ...body, ifNoneMatch: held.etag } : body);
+    let doc: { filename: string; contentType: string; bytes: Buffer };
+    if (file.notModified && held) doc = held;
+    else {
+      doc = { filename: file.filename, contentType: file.contentType, bytes: Buffer.from(file.content, 'base64') };
+      if (publicKey && file.etag) this.publicDocuments.set(publicKey, { ...doc, etag: file.etag });
+    }
+    if (file.etag) {
+      // a public document: the same bytes while the run's public state is the same
+      reply.header('etag', file.etag).header('cache-control', PUBLIC_DOCUMENT_CACHE);
+      if (matches(req.headers['if-none-match'], file.etag)) {
+        reply.status(304).send();
+        return;
+      }
+    } else {
+      reply.header('cache-control', 'private, no-store');
+    }
     reply
       .status(200)
-      .header('content-type', file.contentType)
-      .header('content-disposition', `attachment; filename="${file.filename}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`)
-      .send(Buffer.from(file.content, 'base64'));
+      .header('content-type', doc.contentType)
+      .header('content-disposition', `attachment; filename="${doc.filename}"; filename*=UTF-8''${encodeURIComponent(doc.filename)}`)
+      .send(doc.bytes);
   }
+}
+
+/**
+ * How long a browser or a proxy may keep a public document without asking again: a minute, since
+ * an objection or a decision changes the list (settlement renders it again; its ETag changes).
+ */
+const PUBLIC_DOCUMENT_CACHE = 'public, max-age=60, must-revalidate';
+
+/** Whether an If-None-Match header names this ETag (a list of them, or *). */
+function matches(header: string | string[] | undefined, etag: string): boolean {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (!value) return false;
+  return value.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t === etag || t === `W/${etag}`;
+  });
 }

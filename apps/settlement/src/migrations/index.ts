@@ -13,6 +13,7 @@ import { SettlementBankPayments1764000000412 } from './1764000000412-settlement-
 import { SettlementInstructionsByRun1764000000413 } from './1764000000413-settlement-instructions-by-run';
 import { SettlementQuarantine1764000000420 } from './1764000000420-settlement-quarantine';
 import { SettlementObjectionDesk1764000000431 } from './1764000000431-settlement-objection-desk';
+import { SettlementPublicDocuments1764000000432 } from './1764000000432-settlement-public-documents';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -30,4 +31,5 @@ export const settlementMigrations = [
   SettlementInstructionsByRun1764000000413,
   SettlementQuarantine1764000000420,
   SettlementObjectionDesk1764000000431,
+  SettlementPublicDocuments1764000000432,
 ];

@@ -4,14 +4,15 @@ import { ExportDto, ExportView, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Tx } from '@vc/database';
 import { UnitOfWork } from '@vc/platform';
-import { CjkFontMissingError, collector, OutputTable, PublicityNotice, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
-import { instructionsTable, noticeData, publicityTable, Query, rewardsTable, statementTable } from '../outputs/sources';
-import { canReadProvince, findRun, provinceOfProgramme } from '../settlement.sql';
+import { OutputTable, writeCsv, writeXlsx } from '../outputs/documents';
+import { instructionsTable, publicityTable, Query, rewardsTable, statementTable } from '../outputs/sources';
+import { canReadProvince, findRun, provinceOfProgramme, RunRow } from '../settlement.sql';
 import { pain001 } from '../bank/pain001';
 import { pain001Data } from '../bank/pain001.source';
+import { boundedCollector, MAX_EXPORT_BYTES, PublicDocumentName, tooLarge, TooLargeError } from './public-documents/public-documents';
+import { RenderPublicDocumentsUseCase } from './public-documents/render-public-documents.use-case';
 
-/** A reply travels as one NATS message (1 MB by default); larger outputs come from the CLI. */
-export const MAX_EXPORT_BYTES = 700 * 1024;
+export { MAX_EXPORT_BYTES };
 
 const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
@@ -20,28 +21,21 @@ const CONTENT_TYPES = {
   pdf: 'application/pdf',
 } as const;
 
-/** The outputs of the settlement service as files (CSV, XLSX, the PDF notice), for the gateway's downloads. */
+/**
+ * The outputs of the settlement service as files (CSV, XLSX, XML, the PDF notice), for the
+ * gateway's downloads. A published run's public documents (the notice, the list) are served as
+ * RenderPublicDocumentsUseCase stored them, with their ETag: nothing public is rendered on request.
+ */
 @Injectable()
 export class ExportsUseCase {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(private readonly uow: UnitOfWork, private readonly documents: RenderPublicDocumentsUseCase) {}
 
-  /**
-   * Each file is read in one snapshot: its pages, and the run it comes from, agree with each other.
-   * The notice's data is read there too, and its PDF drawn after the snapshot has closed, so that a
-   * public download holds no database connection while the PDF is drawn.
-   */
+  /** Each file is read in one snapshot: its pages, and the run it comes from, agree with each other. */
   async execute(principal: Principal | undefined, dto: ExportDto): Promise<ExportView> {
-    const built = await this.uow.snapshot((query, tx) => this.build(principal, dto, query, tx));
-    if (!('notice' in built)) return built;
-    try {
-      return this.view(built.filename, 'pdf', await renderNoticePdf(built.notice));
-    } catch (err) {
-      if (err instanceof CjkFontMissingError) throw new DomainError(ErrorCode.UNAVAILABLE, { message: err.message });
-      throw err;
-    }
+    return this.uow.snapshot((query, tx) => this.build(principal, dto, query, tx));
   }
 
-  private async build(principal: Principal | undefined, dto: ExportDto, query: Query, tx: Tx): Promise<ExportView | { notice: PublicityNotice; filename: string }> {
+  private async build(principal: Principal | undefined, dto: ExportDto, query: Query, tx: Tx): Promise<ExportView> {
     let table: OutputTable | null = null;
     let name: string;
     if (dto.kind === 'rewards') {
@@ -74,9 +68,8 @@ export class ExportsUseCase {
       name = `${dto.kind}-${run.programme_id}-${run.quarter}`;
       if (dto.kind === 'notice') {
         if (dto.format !== 'pdf') throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'format', message: 'the notice is a PDF' });
-        const notice = await noticeData(query, run.id);
-        if (!notice) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the run is not published yet' });
-        return { notice, filename: `${name}.pdf` };
+        if (!run.published_on) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the run is not published yet' });
+        return this.stored(query, run, 'notice.pdf', `${name}.pdf`, dto.ifNoneMatch);
       }
       if (dto.format === 'xml') {
         // ISO 20022 pain.001: the run's payment instructions as its programme's bank takes them
@@ -84,6 +77,7 @@ export class ExportsUseCase {
         return this.view(`payment-instructions-${run.programme_id}-${run.quarter}.pain001.xml`, 'xml', Buffer.from(pain001(await pain001Data(query, run.id)), 'utf8'));
       }
       if (dto.kind === 'publicity' && !run.published_on) throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the run is not published yet' });
+      if (dto.kind === 'publicity' && (dto.format === 'csv' || dto.format === 'xlsx')) return this.stored(query, run, `list.${dto.format}`, `${name}.${dto.format}`, dto.ifNoneMatch);
       if (dto.kind === 'statement') {
         if (run.state !== 'completed') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: 'the statement is written when the run completes' });
         table = statementTable(query, { runIds: [run.id] });
@@ -94,18 +88,44 @@ export class ExportsUseCase {
     if (dto.format === 'pdf' || dto.format === 'xml') {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'format', message: dto.format === 'pdf' ? 'only the notice is a PDF; use csv or xlsx' : 'only the payment instructions are an XML (pain.001) file' });
     }
-    const out = collector();
-    await (dto.format === 'csv' ? writeCsv(table, out.stream) : writeXlsx(table, out.stream));
-    return this.view(`${name}.${dto.format}`, dto.format, out.bytes());
+    // streamed into a bounded buffer: a file larger than a reply carries stops being written as soon as it is
+    const filename = `${name}.${dto.format}`;
+    const out = boundedCollector();
+    try {
+      await (dto.format === 'csv' ? writeCsv(table, out.stream) : writeXlsx(table, out.stream));
+    } catch (err) {
+      if (err instanceof TooLargeError) throw tooLarge(filename, null);
+      throw err;
+    }
+    return this.view(filename, dto.format, out.bytes());
+  }
+
+  /**
+   * A public document as it was stored when rendered. A caller holding its current ETag gets no
+   * content (`notModified`): the gateway keeps a copy, so a download costs settlement one indexed
+   * read of a few bytes. Not rendered yet (just published): UNAVAILABLE, retry shortly.
+   */
+  private async stored(query: Query, run: RunRow, name: PublicDocumentName, filename: string, ifNoneMatch?: string): Promise<ExportView> {
+    const [doc] = await query<{ etag: string; content: Buffer | null; bytes: number; current: boolean }>(
+      `SELECT etag, bytes, etag = $3 AS current, CASE WHEN etag = $3 THEN NULL ELSE content END AS content FROM settlement.public_documents WHERE run_id = $1 AND name = $2`,
+      [run.id, name, ifNoneMatch ?? null],
+    );
+    if (!doc) {
+      this.documents.nudge();
+      throw new DomainError(ErrorCode.UNAVAILABLE, {
+        field: 'runId',
+        message: `the run's ${name} is being prepared since its publication; try again in a few seconds`,
+        details: { retryAfterSeconds: 5 },
+      });
+    }
+    const format = name.slice(name.lastIndexOf('.') + 1) as keyof typeof CONTENT_TYPES;
+    if (doc.current) return { filename, contentType: CONTENT_TYPES[format], content: '', bytes: doc.bytes, etag: doc.etag, notModified: true };
+    if (!doc.content) throw tooLarge(filename, null);
+    return { ...this.view(filename, format, doc.content), etag: doc.etag };
   }
 
   private view(filename: string, format: keyof typeof CONTENT_TYPES, bytes: Buffer): ExportView {
-    if (bytes.length > MAX_EXPORT_BYTES) {
-      throw new DomainError(ErrorCode.PAYLOAD_TOO_LARGE, {
-        message: `${filename} is ${bytes.length} bytes, more than a reply carries; produce it with the settle CLI (--out)`,
-        details: { bytes: bytes.length, limit: MAX_EXPORT_BYTES },
-      });
-    }
-    return { filename, contentType: CONTENT_TYPES[format], content: bytes.toString('base64'), bytes: bytes.length };
+    if (bytes.length > MAX_EXPORT_BYTES) throw tooLarge(filename, bytes.length);
+    return { filename, contentType: CONTENT_TYPES[format], content: bytes.toString('base64'), bytes: bytes.length, etag: null, notModified: false };
   }
 }

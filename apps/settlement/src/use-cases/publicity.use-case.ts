@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
 import {
   DecideObjectionDto,
@@ -34,6 +34,7 @@ import {
 } from '../settlement.sql';
 import { calendarOf } from '../calendar/calendar.sql';
 import { deferHeldClaim, objectionColumns, rejectHeldClaim } from './objections/objection-outcome.sql';
+import { RenderPublicDocumentsUseCase } from './public-documents/render-public-documents.use-case';
 
 const OBJECTION_COLUMNS = objectionColumns();
 
@@ -47,9 +48,23 @@ const OBJECTION_COLUMNS = objectionColumns();
  */
 @Injectable()
 export class PublicityUseCase {
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+  private readonly logger = new Logger('Publicity');
 
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly documents: RenderPublicDocumentsUseCase) {}
+
+  /**
+   * Publishes the run's list, then renders its public documents before answering, so that they are
+   * there when the operator announces the list (their size is bounded: a list larger than a reply
+   * carries stops rendering at the bound). The list is published even if they cannot be rendered
+   * now; the timer renders them later (PublicDocumentsJob).
+   */
   async publish(principal: Principal, dto: RunIdDto, key?: string): Promise<RunView> {
+    const view = await this.publishList(principal, dto, key);
+    await this.documents.renderDue().catch((err) => this.logger.warn(`public documents of run ${dto.runId} not rendered yet: ${(err as Error).message}`));
+    return view;
+  }
+
+  private async publishList(principal: Principal, dto: RunIdDto, key?: string): Promise<RunView> {
     return this.uow.idempotent(principal, 'run.publish', key, dto, async (work) => {
       const run = await operatedRun(work.tx, principal, dto.runId, true);
       if (run.state !== 'review') throw new DomainError(ErrorCode.ILLEGAL_STATE, { field: 'runId', message: `the run is already ${run.state}` });
