@@ -1220,7 +1220,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The publicity notice as PDF (public) */
+        /**
+         * The publicity notice as PDF (public)
+         * @description Rendered once when the run is published and again when its public state changes, then served as stored, with an `ETag` and `Cache-Control: public, max-age=60`; a request with `If-None-Match` naming the current ETag is answered 304 without a body. Just after publication, until it is rendered: 503 UNAVAILABLE (retry in a few seconds).
+         */
         get: operations["getPublicityNotice"];
         put?: never;
         post?: never;
@@ -1237,7 +1240,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The published list of a run as csv or xlsx (public) */
+        /**
+         * The published list of a run as csv or xlsx (public)
+         * @description Rendered once when the run is published and again when its public state changes, then served as stored, with an `ETag` and `Cache-Control: public, max-age=60`; a request with `If-None-Match` naming the current ETag is answered 304 without a body. Just after publication, until it is rendered: 503 UNAVAILABLE (retry in a few seconds).
+         */
         get: operations["getPublicityFile"];
         put?: never;
         post?: never;
