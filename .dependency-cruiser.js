@@ -22,6 +22,14 @@ module.exports = {
       to: { path: '(^node_modules/(@nestjs|typeorm|nats|@grpc|pg|class-validator|class-transformer)/)|(^libs/(?!domain/))' },
     },
     {
+      name: 'migrations-are-frozen',
+      comment:
+        'A migration runs the same text forever: it imports nothing but TypeORM. What is in force lives in apps/<service>/src/sql; a migration carries a copy of what it changes.',
+      severity: 'error',
+      from: { path: '^apps/[^/]+/src/migrations/', pathNot: '/index\\.ts$' },
+      to: { pathNot: '^node_modules/typeorm/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

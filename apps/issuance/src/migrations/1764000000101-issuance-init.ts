@@ -1,11 +1,57 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { commonTablesDown, commonTablesUp } from '@vc/database';
 
 export class IssuanceInit1764000000101 implements MigrationInterface {
   name = 'IssuanceInit1764000000101';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of commonTablesUp('issuance')) await q.query(sql);
+    // The tables every service schema has: outbox, idempotency, processed events, audit log (R-AUDIT-1).
+    await q.query(`CREATE TABLE "issuance".outbox (
+        id bigserial PRIMARY KEY,
+        event_id uuid NOT NULL UNIQUE,
+        subject text NOT NULL,
+        aggregate_type text NOT NULL,
+        aggregate_id text NOT NULL,
+        envelope jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz
+      )`);
+    await q.query(`CREATE INDEX outbox_unpublished ON "issuance".outbox (id) WHERE published_at IS NULL`);
+    await q.query(`CREATE TABLE "issuance".idempotency (
+        scope text NOT NULL,
+        key text NOT NULL,
+        request_hash text NOT NULL,
+        reply json, -- json, not jsonb: a retry gets the first reply byte for byte (key order kept)
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (scope, key)
+      )`);
+    await q.query(`CREATE TABLE "issuance".processed_events (
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      )`);
+    await q.query(`CREATE TABLE "issuance".audit_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        principal_sub text NOT NULL,
+        principal_role text NOT NULL,
+        principal_org text NOT NULL,
+        action text NOT NULL,
+        entity_type text NOT NULL,
+        entity_id text NOT NULL,
+        reason text,
+        data jsonb,
+        correlation_id text
+      )`);
+    await q.query(`CREATE INDEX audit_log_entity ON "issuance".audit_log (entity_type, entity_id)`);
+    await q.query(`CREATE FUNCTION "issuance".audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_log is append-only';
+      END $$`);
+    await q.query(`CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON "issuance".audit_log
+        FOR EACH ROW EXECUTE FUNCTION "issuance".audit_log_append_only()`);
+    await q.query(`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON "issuance".audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION "issuance".audit_log_append_only()`);
     await q.query(`
       CREATE TABLE issuance.programmes (
         id text PRIMARY KEY,
@@ -102,6 +148,10 @@ export class IssuanceInit1764000000101 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE issuance.ledger_entries, issuance.quota_claims, issuance.quota_years, issuance.sme_registrations,
       issuance.enterprises, issuance.regions, issuance.programme_versions, issuance.programmes`);
-    for (const sql of commonTablesDown('issuance')) await q.query(sql);
+    await q.query(`DROP TABLE "issuance".audit_log`);
+    await q.query(`DROP FUNCTION "issuance".audit_log_append_only`);
+    await q.query(`DROP TABLE "issuance".processed_events`);
+    await q.query(`DROP TABLE "issuance".idempotency`);
+    await q.query(`DROP TABLE "issuance".outbox`);
   }
 }

@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { commonTablesDown, commonTablesUp } from '@vc/database';
 
 /**
  * The redemption schema: projections of upstream facts (programmes, enterprises, providers), the
@@ -10,7 +9,54 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
   name = 'RedemptionInit1764000000201';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of commonTablesUp('redemption')) await q.query(sql);
+    // The tables every service schema has: outbox, idempotency, processed events, audit log (R-AUDIT-1).
+    await q.query(`CREATE TABLE "redemption".outbox (
+        id bigserial PRIMARY KEY,
+        event_id uuid NOT NULL UNIQUE,
+        subject text NOT NULL,
+        aggregate_type text NOT NULL,
+        aggregate_id text NOT NULL,
+        envelope jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz
+      )`);
+    await q.query(`CREATE INDEX outbox_unpublished ON "redemption".outbox (id) WHERE published_at IS NULL`);
+    await q.query(`CREATE TABLE "redemption".idempotency (
+        scope text NOT NULL,
+        key text NOT NULL,
+        request_hash text NOT NULL,
+        reply json, -- json, not jsonb: a retry gets the first reply byte for byte (key order kept)
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (scope, key)
+      )`);
+    await q.query(`CREATE TABLE "redemption".processed_events (
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      )`);
+    await q.query(`CREATE TABLE "redemption".audit_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        principal_sub text NOT NULL,
+        principal_role text NOT NULL,
+        principal_org text NOT NULL,
+        action text NOT NULL,
+        entity_type text NOT NULL,
+        entity_id text NOT NULL,
+        reason text,
+        data jsonb,
+        correlation_id text
+      )`);
+    await q.query(`CREATE INDEX audit_log_entity ON "redemption".audit_log (entity_type, entity_id)`);
+    await q.query(`CREATE FUNCTION "redemption".audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_log is append-only';
+      END $$`);
+    await q.query(`CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON "redemption".audit_log
+        FOR EACH ROW EXECUTE FUNCTION "redemption".audit_log_append_only()`);
+    await q.query(`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON "redemption".audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION "redemption".audit_log_append_only()`);
 
     // ---- projections, fed by events (issuance, registry) -------------------------------------
     await q.query(`
@@ -560,6 +606,10 @@ export class RedemptionInit1764000000201 implements MigrationInterface {
                    redemption.quota_balance, redemption.budget_shards, redemption.programme_budget, redemption.provider_exclusions, redemption.providers,
                    redemption.enterprises, redemption.programme_versions, redemption.programmes`);
     await q.query(`DROP FUNCTION redemption.ledger_append_only`);
-    for (const sql of commonTablesDown('redemption')) await q.query(sql);
+    await q.query(`DROP TABLE "redemption".audit_log`);
+    await q.query(`DROP FUNCTION "redemption".audit_log_append_only`);
+    await q.query(`DROP TABLE "redemption".processed_events`);
+    await q.query(`DROP TABLE "redemption".idempotency`);
+    await q.query(`DROP TABLE "redemption".outbox`);
   }
 }

@@ -1,11 +1,57 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { commonTablesDown, commonTablesUp } from '@vc/database';
 
 export class RegistryInit1764000000001 implements MigrationInterface {
   name = 'RegistryInit1764000000001';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of commonTablesUp('registry')) await q.query(sql);
+    // The tables every service schema has: outbox, idempotency, processed events, audit log (R-AUDIT-1).
+    await q.query(`CREATE TABLE "registry".outbox (
+        id bigserial PRIMARY KEY,
+        event_id uuid NOT NULL UNIQUE,
+        subject text NOT NULL,
+        aggregate_type text NOT NULL,
+        aggregate_id text NOT NULL,
+        envelope jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz
+      )`);
+    await q.query(`CREATE INDEX outbox_unpublished ON "registry".outbox (id) WHERE published_at IS NULL`);
+    await q.query(`CREATE TABLE "registry".idempotency (
+        scope text NOT NULL,
+        key text NOT NULL,
+        request_hash text NOT NULL,
+        reply json, -- json, not jsonb: a retry gets the first reply byte for byte (key order kept)
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (scope, key)
+      )`);
+    await q.query(`CREATE TABLE "registry".processed_events (
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      )`);
+    await q.query(`CREATE TABLE "registry".audit_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        principal_sub text NOT NULL,
+        principal_role text NOT NULL,
+        principal_org text NOT NULL,
+        action text NOT NULL,
+        entity_type text NOT NULL,
+        entity_id text NOT NULL,
+        reason text,
+        data jsonb,
+        correlation_id text
+      )`);
+    await q.query(`CREATE INDEX audit_log_entity ON "registry".audit_log (entity_type, entity_id)`);
+    await q.query(`CREATE FUNCTION "registry".audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_log is append-only';
+      END $$`);
+    await q.query(`CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON "registry".audit_log
+        FOR EACH ROW EXECUTE FUNCTION "registry".audit_log_append_only()`);
+    await q.query(`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON "registry".audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION "registry".audit_log_append_only()`);
     await q.query(`
       CREATE TABLE registry.providers (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -85,6 +131,10 @@ export class RegistryInit1764000000001 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP TABLE registry.programme_exclusions, registry.credit_records, registry.complaints, registry.service_offerings, registry.providers');
-    for (const sql of commonTablesDown('registry')) await q.query(sql);
+    await q.query(`DROP TABLE "registry".audit_log`);
+    await q.query(`DROP FUNCTION "registry".audit_log_append_only`);
+    await q.query(`DROP TABLE "registry".processed_events`);
+    await q.query(`DROP TABLE "registry".idempotency`);
+    await q.query(`DROP TABLE "registry".outbox`);
   }
 }

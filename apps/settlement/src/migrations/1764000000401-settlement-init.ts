@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { commonTablesDown, commonTablesUp } from '@vc/database';
 
 /**
  * Settlement's own schema. Projections of programmes, regions and claims are fed by events; runs,
@@ -14,7 +13,54 @@ export class SettlementInit1764000000401 implements MigrationInterface {
   name = 'SettlementInit1764000000401';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of commonTablesUp('settlement')) await q.query(sql);
+    // The tables every service schema has: outbox, idempotency, processed events, audit log (R-AUDIT-1).
+    await q.query(`CREATE TABLE "settlement".outbox (
+        id bigserial PRIMARY KEY,
+        event_id uuid NOT NULL UNIQUE,
+        subject text NOT NULL,
+        aggregate_type text NOT NULL,
+        aggregate_id text NOT NULL,
+        envelope jsonb NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        published_at timestamptz
+      )`);
+    await q.query(`CREATE INDEX outbox_unpublished ON "settlement".outbox (id) WHERE published_at IS NULL`);
+    await q.query(`CREATE TABLE "settlement".idempotency (
+        scope text NOT NULL,
+        key text NOT NULL,
+        request_hash text NOT NULL,
+        reply json, -- json, not jsonb: a retry gets the first reply byte for byte (key order kept)
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (scope, key)
+      )`);
+    await q.query(`CREATE TABLE "settlement".processed_events (
+        consumer text NOT NULL,
+        event_id uuid NOT NULL,
+        processed_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (consumer, event_id)
+      )`);
+    await q.query(`CREATE TABLE "settlement".audit_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL DEFAULT now(),
+        principal_sub text NOT NULL,
+        principal_role text NOT NULL,
+        principal_org text NOT NULL,
+        action text NOT NULL,
+        entity_type text NOT NULL,
+        entity_id text NOT NULL,
+        reason text,
+        data jsonb,
+        correlation_id text
+      )`);
+    await q.query(`CREATE INDEX audit_log_entity ON "settlement".audit_log (entity_type, entity_id)`);
+    await q.query(`CREATE FUNCTION "settlement".audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        RAISE EXCEPTION 'audit_log is append-only';
+      END $$`);
+    await q.query(`CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON "settlement".audit_log
+        FOR EACH ROW EXECUTE FUNCTION "settlement".audit_log_append_only()`);
+    await q.query(`CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON "settlement".audit_log
+        FOR EACH STATEMENT EXECUTE FUNCTION "settlement".audit_log_append_only()`);
     await q.query(`
       CREATE TABLE settlement.programmes (
         id text PRIMARY KEY,
@@ -246,6 +292,10 @@ export class SettlementInit1764000000401 implements MigrationInterface {
     await q.query(`DROP TABLE settlement.rewards, settlement.reward_grades, settlement.statement_lines, settlement.matching_payments,
       settlement.matching_obligations, settlement.objections, settlement.instructions, settlement.claim_flags, settlement.claims, settlement.runs,
       settlement.enterprises, settlement.region_status, settlement.regions, settlement.programme_versions, settlement.programmes`);
-    for (const sql of commonTablesDown('settlement')) await q.query(sql);
+    await q.query(`DROP TABLE "settlement".audit_log`);
+    await q.query(`DROP FUNCTION "settlement".audit_log_append_only`);
+    await q.query(`DROP TABLE "settlement".processed_events`);
+    await q.query(`DROP TABLE "settlement".idempotency`);
+    await q.query(`DROP TABLE "settlement".outbox`);
   }
 }
