@@ -6,15 +6,24 @@ import 'reflect-metadata';
  * scenario, printing throughput, p50/p99 and the ratio to the ceiling, plus peak RSS per process,
  * and writing bench/results/<timestamp>.json.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { connect } from 'nats';
+import { inboxPrefix } from '@vc/messaging';
 import { createTestDatabase, spawnService, startNats, ServiceProcess } from '@vc/testing';
 import { natsLoad, LoadResult, peakRssMiB } from './load';
 import { BenchContext } from './scenarios';
+import { printVerdicts, verdicts } from './targets';
 import { SCENARIOS } from './scenarios/index';
 
 const args = new Set(process.argv.slice(2));
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+/**
+ * `--quick`: the routine check (about two minutes on two cores, build included): 4 s per scenario
+ * and a settlement of 100,000 claims (scenarios/settlement.ts) instead of 1 million; the same targets.
+ */
+const QUICK = args.has('--quick');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 4 : 10));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 /** BENCH_ONLY=gRPC: only the scenarios whose name contains it (the ceiling is always measured). */
 const ONLY = process.env.BENCH_ONLY;
@@ -41,23 +50,35 @@ function profileDir(): string {
   return dir;
 }
 
+/**
+ * The ceiling's NATS user: not one of the system's, added to this run's nats-server only, with a
+ * service's kind of rights (its one subject in its own queue group, replies, its own inbox), so
+ * that the ceiling pays the same permission checks as a service.
+ */
+const BENCH_NATS_PASSWORD = randomBytes(24).toString('base64url');
+const benchUser = {
+  permissions: { user: 'bench', publish: ['bench.ceiling'], subscribe: ['bench.ceiling bench', `${inboxPrefix('bench')}.>`], allowResponses: true },
+  password: BENCH_NATS_PASSWORD,
+};
+
 async function main() {
-  const nats = await startNats();
+  const nats = await startNats({ extraUsers: [benchUser] });
   const db = await createTestDatabase();
   const env = { DATABASE_URL: db.url, NATS_URL: nats.url, DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', LOG_LEVEL: 'info' };
   const rows: Array<LoadResult & { ratio?: number }> = [];
   const rss: Record<string, number | null> = {};
   const processes: Array<[string, ServiceProcess]> = [];
   try {
-    console.log(`bench: ${SECONDS}s per scenario, ${CONCURRENCY} concurrent clients, machine: ${(await import('node:os')).cpus().length} cores`);
-    const ceilingProc = await spawnCeiling(env);
+    console.log(`bench${QUICK ? ' (quick)' : ''}: ${SECONDS}s per scenario, ${CONCURRENCY} concurrent clients, machine: ${(await import('node:os')).cpus().length} cores`);
+    const ceilingProc = await spawnCeiling({ ...env, BENCH_NATS_PASSWORD });
     processes.push(['ceiling', ceilingProc]);
     let n = 0;
-    const ceiling = await natsLoad(nats.url, 'ceiling: NATS → Nest handler → 1 conditional UPDATE', { concurrency: CONCURRENCY, seconds: SECONDS }, () => ({
+    const benchClient = () => connect({ servers: nats.url, user: 'bench', pass: BENCH_NATS_PASSWORD, inboxPrefix: inboxPrefix('bench'), name: 'bench-load' });
+    const ceiling = await natsLoad(benchClient, 'ceiling: NATS → Nest handler → 1 conditional UPDATE', { concurrency: CONCURRENCY, seconds: SECONDS }, () => ({
       subject: 'bench.ceiling',
       body: { account: (n++ % 1000) + 1 },
     }));
-    rows.push({ ...ceiling, ratio: 1 });
+    rows.push({ ...ceiling, key: 'ceiling', ratio: 1 });
     rss.ceiling = await peakRssMiB(ceilingProc.pid);
     ceilingProc.kill('SIGTERM');
 
@@ -96,10 +117,13 @@ async function main() {
     );
   }
   console.log('\npeak RSS (MiB): ' + Object.entries(rss).map(([k, v]) => `${k} ${v ?? '?'}`).join(', '));
+  const judged = verdicts(rows, rss);
+  printVerdicts(judged);
+  console.log('(one run on a shared machine: compare ratios within a run, not absolute figures across runs)');
   const dir = join(process.cwd(), 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), seconds: SECONDS, concurrency: CONCURRENCY, rows, peakRssMiB: rss }, null, 2));
+  writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), mode: QUICK ? 'quick' : 'full', seconds: SECONDS, concurrency: CONCURRENCY, rows, peakRssMiB: rss, targets: judged }, null, 2));
   console.log(`results written to ${file}`);
 }
 

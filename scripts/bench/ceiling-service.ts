@@ -8,7 +8,7 @@ import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { MessagePattern, MicroserviceOptions, Payload } from '@nestjs/microservices';
 import { Pool } from 'pg';
-import { JsonReplySerializer, JsonRequestDeserializer, VoucherNatsServer } from '@vc/messaging';
+import { inboxPrefix, JsonReplySerializer, JsonRequestDeserializer, VoucherNatsServer } from '@vc/messaging';
 
 const pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DB_POOL_SIZE ?? 10) });
 
@@ -31,7 +31,9 @@ async function main() {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
     CeilingModule,
     {
-      strategy: new VoucherNatsServer({ servers: process.env.NATS_URL, queue: 'bench', serializer: new JsonReplySerializer(), deserializer: new JsonRequestDeserializer() }),
+      // the bench's own NATS user (scripts/bench/bench.ts), locked down like a service's: this subject
+      // in this queue group, and replies
+      strategy: new VoucherNatsServer({ servers: process.env.NATS_URL, user: 'bench', pass: process.env.BENCH_NATS_PASSWORD, inboxPrefix: inboxPrefix('bench'), noAsyncTraces: true, queue: 'bench', serializer: new JsonReplySerializer(), deserializer: new JsonRequestDeserializer() }),
       logger: ['error'],
     },
   );

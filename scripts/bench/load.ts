@@ -1,7 +1,14 @@
-import { connect, headers as natsHeaders, NatsConnection } from 'nats';
+import { headers as natsHeaders, NatsConnection } from 'nats';
+import type { SigningFigure } from './signing';
 
 export interface LoadResult {
   name: string;
+  /** which of the issue's targets the row is judged by (targets.ts) */
+  key?: 'ceiling' | 'pay-nats' | 'pay-grpc' | 'read-http' | 'settlement-ceiling' | 'settlement-floor' | 'settlement';
+  /** payments: what signing and verifying their events cost (signing.ts) */
+  signing?: SigningFigure;
+  /** settlement: claims settled, and each step's time in seconds */
+  steps?: Record<string, number>;
   ok: number;
   failed: number;
   seconds: number;
@@ -27,13 +34,13 @@ export function summarise(name: string, latencies: number[], failed: number, sec
  * for `seconds` (bounded in time and in count). Latency in milliseconds.
  */
 export async function natsLoad(
-  url: string,
+  connectClient: () => Promise<NatsConnection>,
   name: string,
   opts: { concurrency: number; seconds: number; maxRequests?: number; connections?: number },
   makeRequest: (i: number) => { subject: string; body: unknown; headers?: Record<string, string> },
   isOk: (reply: { ok: boolean }) => boolean = (r) => r.ok,
 ): Promise<LoadResult> {
-  const conns: NatsConnection[] = await Promise.all(Array.from({ length: opts.connections ?? 2 }, () => connect({ servers: url })));
+  const conns: NatsConnection[] = await Promise.all(Array.from({ length: opts.connections ?? 2 }, () => connectClient()));
   const latencies: number[] = [];
   let failed = 0;
   let issued = 0;

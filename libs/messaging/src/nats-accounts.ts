@@ -113,8 +113,11 @@ function userBlock(u: NatsUserPermissions, indent: string): string {
   ].join('\n');
 }
 
-/** The text of deploy/nats/accounts.conf. */
-export function natsAccountsConf(): string {
+/**
+ * The text of deploy/nats/accounts.conf. `extraUsers` adds users to the VOUCHER account for a
+ * harness that is not part of the system (the benchmark's ceiling); the shipped file has none.
+ */
+export function natsAccountsConf(extraUsers: NatsUserPermissions[] = []): string {
   const header = `# Accounts, users and subject permissions of the voucher clearing system.
 #
 # GENERATED from libs/contracts (bus.ts, events.ts) by \`npm run nats:accounts\`: do not edit by
@@ -133,7 +136,7 @@ export function natsAccountsConf(): string {
 # PROVIDER_TEMPLATE   one provider system: copy it once per provider system (PROVIDER_<unit>, own
 #                     user and password variable); an account of its own keeps its replies private.
 `;
-  const users = voucherAccountUsers();
+  const users = [...voucherAccountUsers(), ...extraUsers];
   const exports = PROVIDER_SUBJECTS.map((s) => `      { service: ${JSON.stringify(s)} }`).join('\n');
   const imports = PROVIDER_SUBJECTS.map((s) => `      { service: { account: VOUCHER, subject: ${JSON.stringify(s)} } }`).join('\n');
   const provider: NatsUserPermissions = { user: 'provider-template', publish: [...PROVIDER_SUBJECTS], subscribe: ['_INBOX.>'], allowResponses: false };

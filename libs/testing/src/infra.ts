@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { NATS_USERS, natsAccountsConf, passwordVariable } from '@vc/messaging';
+import { NATS_USERS, natsAccountsConf, NatsUserPermissions, passwordVariable } from '@vc/messaging';
 import { testNatsPassword, testSecretsDir } from './secrets';
 
 /** The PostgreSQL server started by `npm run infra:up` (or CI); tests create their own databases on it. */
@@ -96,18 +96,24 @@ async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
  * nats-server's environment with the NATS password of every user (accounts.conf reads them as
  * $NATS_<USER>_PASSWORD), from this process's test secrets.
  */
-export function natsServerEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+export function natsServerEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
   for (const user of NATS_USERS) env[passwordVariable(user)] = testNatsPassword(user);
   return env;
+}
+
+/** A user of the VOUCHER account that is not part of the system (a benchmark's), with its password. */
+export interface ExtraNatsUser {
+  permissions: NatsUserPermissions;
+  password: string;
 }
 
 /**
  * A nats-server configuration file with the system's own accounts and permissions (the text of
  * deploy/nats/accounts.conf, from libs/contracts): no anonymous user, each service its own rights.
  */
-export function writeNatsConfig(dir: string, port: number, extra = ''): string {
-  writeFileSync(join(dir, 'accounts.conf'), natsAccountsConf());
+export function writeNatsConfig(dir: string, port: number, extra = '', extraUsers: NatsUserPermissions[] = []): string {
+  writeFileSync(join(dir, 'accounts.conf'), natsAccountsConf(extraUsers));
   const file = join(dir, 'nats.conf');
   writeFileSync(file, `listen: 127.0.0.1:${port}\njetstream { store_dir: ${JSON.stringify(join(dir, 'store'))} }\n${extra}\ninclude ./accounts.conf\n`);
   return file;
@@ -115,15 +121,18 @@ export function writeNatsConfig(dir: string, port: number, extra = ''): string {
 
 /**
  * A real nats-server with JetStream, private to one test suite (its own port and store), locked
- * down as everywhere else (writeNatsConfig).
+ * down as everywhere else (writeNatsConfig). `extraUsers`: users beyond the system's own, for a
+ * harness (the benchmark's ceiling service), each with its own permissions and password.
  */
-export async function startNats(): Promise<TestNats> {
+export async function startNats(options: { extraUsers?: ExtraNatsUser[] } = {}): Promise<TestNats> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'vc-nats-'));
-  const config = writeNatsConfig(dir, port);
+  const extra = options.extraUsers ?? [];
+  const config = writeNatsConfig(dir, port, '', extra.map((u) => u.permissions));
+  const passwords = Object.fromEntries(extra.map((u) => [passwordVariable(u.permissions.user), u.password]));
   let proc: ChildProcess | null = null;
   const start = async () => {
-    proc = spawn('nats-server', ['-c', config], { stdio: 'ignore', env: natsServerEnv() });
+    proc = spawn('nats-server', ['-c', config], { stdio: 'ignore', env: natsServerEnv(passwords) });
     await waitForPort(port);
   };
   const stop = async () => {
