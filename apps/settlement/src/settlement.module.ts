@@ -23,12 +23,14 @@ import { PublicityUseCase } from './use-cases/publicity.use-case';
 import { ReadinessUseCase } from './use-cases/readiness.use-case';
 import { ReviewUseCase } from './use-cases/review.use-case';
 import { RewardsUseCase } from './use-cases/rewards.use-case';
+import { AdvanceRunUseCase } from './use-cases/advance-run.use-case';
 import { RunsUseCase } from './use-cases/runs.use-case';
 import { StatementUseCase } from './use-cases/statement.use-case';
 
 /** The use cases, shared by the NATS service and the batch CLI. */
 export const SETTLEMENT_USE_CASES = [
   RunsUseCase,
+  AdvanceRunUseCase,
   ReviewUseCase,
   PublicityUseCase,
   DisburseUseCase,

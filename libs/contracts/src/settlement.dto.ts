@@ -30,6 +30,8 @@ import { BANK_STATUSES, BankStatus, RunPaymentsView } from './bank.dto';
 export type FenOut = bigint | FenJson;
 
 export const QUARTER_PATTERN = /^[1-9]\d{3}Q[1-4]$/;
+/** The seed of a run's inspection sample: the same seed draws the same sample. */
+const SEED_PATTERN = /^[0-9a-f]{8,64}$/;
 const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 /**
@@ -60,7 +62,7 @@ export class StartRunDto {
   /** share of the collected claims drawn for on-site inspection, in basis points (default 500 = 5 %) */
   @IsOptional() @IsInt() @Min(0) @Max(10000) sampleRateBp?: number;
   /** a given seed reproduces a sample; by default a fresh one is drawn and stored */
-  @IsOptional() @IsString() @Matches(/^[0-9a-f]{8,64}$/, { message: 'seed must be 8-64 lowercase hex digits' }) seed?: string;
+  @IsOptional() @IsString() @Matches(SEED_PATTERN, { message: 'seed must be 8-64 lowercase hex digits' }) seed?: string;
 }
 
 export class RunIdDto {
@@ -90,6 +92,27 @@ export class ReviewRunDto {
   @IsUUID() runId: string;
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @ValidateNested({ each: true }) @Type(() => ClaimDecisionDto) decisions?: ClaimDecisionDto[];
   @IsOptional() @IsBoolean() approveAll?: boolean;
+}
+
+/** The decisions one `settle run` may carry (a quarter of a large programme), sent 1,000 at a time. */
+export const ADVANCE_RUN_DECISIONS_MAX = 5_000_000;
+
+/**
+ * The quarterly run taken as far as it can go now (AdvanceRunUseCase; the `settle run` verb): the
+ * run named by runId, or by programme and quarter (started when it does not exist, with the sample
+ * rate and seed given); the decisions not yet in effect, sent in batches of 1,000; approve-all;
+ * publication once nothing is left in review (unless publish is false); disbursement once the
+ * publicity has closed.
+ */
+export class AdvanceRunDto {
+  @IsOptional() @IsUUID() runId?: string;
+  @IsOptional() @IsProgrammeId() programmeId?: string;
+  @IsOptional() @IsString() @Matches(QUARTER_PATTERN, { message: 'quarter must look like 2026Q3' }) quarter?: string;
+  @IsOptional() @IsInt() @Min(0) @Max(10000) sampleRateBp?: number;
+  @IsOptional() @IsString() @Matches(SEED_PATTERN, { message: 'seed must be 8-64 lowercase hex digits' }) seed?: string;
+  @IsOptional() @IsArray() @ArrayMaxSize(ADVANCE_RUN_DECISIONS_MAX) @ValidateNested({ each: true }) @Type(() => ClaimDecisionDto) decisions?: ClaimDecisionDto[];
+  @IsOptional() @IsBoolean() approveAll?: boolean;
+  @IsOptional() @IsBoolean() publish?: boolean;
 }
 
 export class ListInstructionsDto {

@@ -79,7 +79,7 @@ describe('settle CLI (nest-commander): run, status, resume, recount, statement; 
     writeFileSync(decisions, ['claimId,decision,reason', `${sampled[0].id},reject,现场核查：服务未完成`, `${sampled[1].id},approve,`, `${sampled[2].id},return,请补充发票`].join('\n'));
     const second = await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--decisions', decisions, '--approve-all', '--out', out], '2026-10-09T10:00:00+08:00');
     expect(second.code).toBe(0);
-    expect(second.stderr).toContain('2 decisions of the file are in effect already');
+    expect(second.stderr).toContain('2 decisions are in effect already');
     expect(second.stdout).toContain('publicity 2026-10-10..2026-10-15');
     const dir = join(out, 'JS-2026-2026Q3');
     for (const f of ['publicity-list.csv', 'publicity-list.xlsx', 'publicity-notice.pdf']) expect(existsSync(join(dir, f))).toBe(true);
@@ -90,9 +90,14 @@ describe('settle CLI (nest-commander): run, status, resume, recount, statement; 
     expect(again.code).toBe(0);
     expect(again.stderr).toContain('past review');
     // options that only a run's start takes are refused for a run that exists, not ignored
-    const reseeded = await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--seed', 'another-seed'], '2026-10-09T10:00:00+08:00');
+    const reseeded = await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q3', '--seed', 'feedfacecafe0001'], '2026-10-09T10:00:00+08:00');
     expect(reseeded.code).toBe(2);
-    expect(reseeded.stderr).toContain('--seed applies only when a run starts');
+    expect(reseeded.stderr).toContain('a seed applies only when a run starts');
+    // the use case checks its input whoever calls it: a seed that is not one starts nothing
+    const unseeded = await settle(['run', '--operator', 'JS', '--programme', 'JS-2026', '--quarter', '2026Q2', '--seed', 'not-a-seed'], '2026-10-09T10:00:00+08:00');
+    expect(unseeded.code).toBe(2);
+    expect(JSON.parse(unseeded.stderr.trim().split('\n').pop()!.replace(/^settle: /, ''))).toMatchObject({ code: 'VALIDATION_FAILED', field: 'seed' });
+    expect(await sql(sys.db.url, `SELECT 1 FROM settlement.runs WHERE programme_id = 'JS-2026' AND quarter = '2026Q2'`)).toEqual([]);
   });
 
   it('settle run after the window disburses; status, resume and statement agree with the instructions', async () => {

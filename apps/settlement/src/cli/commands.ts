@@ -9,9 +9,8 @@ import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { cjkFont, OutputTable, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
 import { instructionsTable, noticeData, publicityTable, Query, rewardsTable, statementTable } from '../outputs/sources';
+import { AdvanceRunUseCase } from '../use-cases/advance-run.use-case';
 import { DisburseUseCase } from '../use-cases/disburse.use-case';
-import { PublicityUseCase } from '../use-cases/publicity.use-case';
-import { ReviewUseCase } from '../use-cases/review.use-case';
 import { RewardsUseCase } from '../use-cases/rewards.use-case';
 import { RunsUseCase } from '../use-cases/runs.use-case';
 import { StatementUseCase } from '../use-cases/statement.use-case';
@@ -206,9 +205,7 @@ export class RunCommand extends SettleCommand {
     tokens: TokenService,
     uow: UnitOfWork,
     private readonly runs: RunsUseCase,
-    private readonly review: ReviewUseCase,
-    private readonly publicity: PublicityUseCase,
-    private readonly disbursement: DisburseUseCase,
+    private readonly advance: AdvanceRunUseCase,
     private readonly clock: Clock,
   ) {
     super(tokens, uow);
@@ -259,75 +256,25 @@ export class RunCommand extends SettleCommand {
     return true;
   }
 
+  /** The run taken as far as it goes now (AdvanceRunUseCase), then its outputs written. */
   async run(_params: string[], o: RunOptions): Promise<void> {
     const principal = await principalOf(this.tokens, o);
     const decisions = o.decisions ? readDecisions(o.decisions) : [];
-    let run = await this.findRun(principal, o.programme, o.quarter, o.run);
-    if (run && o.seed !== undefined && o.seed !== run.seed) throw new UsageError(`the run exists with seed ${run.seed}: --seed applies only when a run starts`);
-    if (run && o.sampleRateBp !== undefined && o.sampleRateBp !== run.sampleRateBp) {
-      throw new UsageError(`the run exists with a sample of ${run.sampleRateBp} bp: --sample-rate-bp applies only when a run starts`);
-    }
-    if (!run) {
-      this.progress.start('collect', 1);
-      run = await this.runs.start(principal, { programmeId: o.programme!, quarter: o.quarter!, sampleRateBp: o.sampleRateBp, seed: o.seed }, `cli:start:${o.programme}:${o.quarter}`);
-      this.progress.tick({ collected: run!.collectedCount, fen: run!.collectedFen });
-      this.progress.stop();
-      run = await this.runs.get(principal, { runId: run!.id });
-    }
-    if (run.state !== 'review' && (decisions.length || o.approveAll)) {
-      this.progress.note(`the run is ${run.state}, past review: --decisions and --approve-all change nothing now`, { state: run.state });
-    }
-    if (run.state === 'review') {
-      // A file run again after a batch was refused (and the file mended): what it decided already is not
-      // sent again, which would be refused as decided; only the rest is.
-      const todo = await this.undecided(run.id, decisions);
-      if (todo.length < decisions.length) this.progress.note(`${decisions.length - todo.length} decisions of the file are in effect already: not sent again`, { skipped: decisions.length - todo.length });
-      if (todo.length) {
-        const digest = createHash('sha256').update(JSON.stringify(todo)).digest('hex').slice(0, 16);
-        const batches = Math.ceil(todo.length / 1000);
-        this.progress.start('review', todo.length);
-        for (let b = 0; b < batches; b++) {
-          const batch = todo.slice(b * 1000, (b + 1) * 1000);
-          // A rerun of the same file replays the stored replies: nothing is decided twice.
-          const result = await this.review.execute(principal, { runId: run.id, decisions: batch }, `cli:review:${run.id}:${digest}:${b}`);
-          this.progress.tick({ inReview: result.inReview }, batch.length);
-        }
-        this.progress.stop();
-      }
-      if (o.approveAll) await this.review.execute(principal, { runId: run.id, approveAll: true }, `cli:approve-all:${run.id}:${this.clock.now().toISOString()}`);
-      run = await this.runs.get(principal, { runId: run.id });
-      if (o.publish !== false && !run.counts.in_review) {
-        run = await this.publicity.publish(principal, { runId: run.id }, `cli:publish:${run.id}`);
-      }
-    }
-    if (run.state !== 'review' && run.state !== 'completed' && this.clock.now() >= new Date(run.publication!.closesAt)) {
-      run = await this.disburse(principal, run.id);
-    }
+    if (!o.run && (!o.programme || !o.quarter)) throw new UsageError('give --run <id>, or --programme <id> and --quarter <YYYYQn>');
+    const run = await this.advance.execute(
+      principal,
+      {
+        ...(o.run ? { runId: o.run } : { programmeId: o.programme, quarter: o.quarter }),
+        ...(o.sampleRateBp !== undefined ? { sampleRateBp: o.sampleRateBp } : {}),
+        ...(o.seed !== undefined ? { seed: o.seed } : {}),
+        decisions,
+        approveAll: o.approveAll ?? false,
+        publish: o.publish !== false,
+      },
+      this.progress,
+    );
     const files = await this.runOutputs(o, run);
     print(o, { run, files }, `${summary(run)}${nextStep(run, this.clock.now())}\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
-  }
-
-  /** The decisions whose claim is not yet where the decision takes it (approved, rejected, or returned by this run). */
-  private async undecided(runId: string, decisions: ClaimDecisionDto[]): Promise<ClaimDecisionDto[]> {
-    if (!decisions.length) return decisions;
-    // Approved or rejected: the claim is in this run with that state. Returned: this run sent it
-    // back, whatever has happened to it since (amended, it is pending again for the next run).
-    const done = await this.query<{ claim_id: string; outcome: string }>(
-      `SELECT claim_id::text, CASE WHEN run_id = $2 THEN state WHEN state <> 'deferred' THEN 'returned' END AS outcome
-         FROM settlement.claims_current
-        WHERE claim_id = ANY ($1::uuid[]) AND (run_id = $2 OR (last_run_id = $2 AND run_id IS DISTINCT FROM $2))`,
-      [decisions.map((d) => d.claimId), runId],
-    );
-    const reached = new Map(done.map((c) => [c.claim_id, c.outcome]));
-    const target: Record<string, string> = { approve: 'approved', reject: 'rejected', return: 'returned' };
-    return decisions.filter((d) => reached.get(d.claimId.toLowerCase()) !== target[d.decision]);
-  }
-
-  private async disburse(principal: Principal, runId: string): Promise<RunView> {
-    this.progress.start('disburse', 3);
-    const run = await this.disbursement.execute(principal, { runId }, (step, detail) => this.progress.tick({ step, ...detail }));
-    this.progress.stop();
-    return run;
   }
 }
 

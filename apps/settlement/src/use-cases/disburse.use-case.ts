@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { Events, Principal, RunIdDto, RunView, SettlementRunEvent } from '@vc/contracts';
+import { Events, Principal, RunIdDto, RunView, SettlementRunEvent, validateDto } from '@vc/contracts';
 import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
@@ -51,6 +51,7 @@ export class DisburseUseCase {
 
   /** Disburses a run, or resumes it where it stopped; safe to call any number of times. */
   async execute(principal: Principal, dto: RunIdDto, onStep?: StepListener): Promise<RunView> {
+    dto = validateDto(RunIdDto, dto);
     const run = await this.uow.run(principal, (work) => operatedRun(work.tx, principal, dto.runId));
     const now = this.clock.now();
     if (run.state === 'review') {

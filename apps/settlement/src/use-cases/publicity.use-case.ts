@@ -15,6 +15,7 @@ import {
   RunIdDto,
   RunView,
   SettlementRunEvent,
+  validateDto,
 } from '@vc/contracts';
 import { shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
@@ -59,6 +60,7 @@ export class PublicityUseCase {
    * now; the timer renders them later (PublicDocumentsJob).
    */
   async publish(principal: Principal, dto: RunIdDto, key?: string): Promise<RunView> {
+    dto = validateDto(RunIdDto, dto);
     const view = await this.publishList(principal, dto, key);
     await this.documents.renderDue().catch((err) => this.logger.warn(`public documents of run ${dto.runId} not rendered yet: ${(err as Error).message}`));
     return view;

@@ -4,6 +4,7 @@ import {
   Principal,
   ReviewResult,
   ReviewRunDto,
+  validateDto,
 } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
@@ -20,6 +21,7 @@ export class ReviewUseCase {
   constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
 
   async execute(principal: Principal, dto: ReviewRunDto, key?: string): Promise<ReviewResult> {
+    dto = validateDto(ReviewRunDto, dto);
     const decisions = dto.decisions ?? [];
     if (decisions.length === 0 && !dto.approveAll) {
       throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'decisions', message: 'give decisions, approveAll, or both' });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
-import { GradeProviderDto, Principal, RewardQueryDto, RewardView, Role } from '@vc/contracts';
+import { GradeProviderDto, Principal, RewardQueryDto, RewardView, Role, validateDto } from '@vc/contracts';
 import { advisoryKey } from '@vc/database';
 import { capByLegalEntity, endOfShanghaiYear, rewardFor, UnitReward } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
@@ -22,6 +22,7 @@ export class RewardsUseCase {
   constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
 
   async grade(principal: Principal, dto: GradeProviderDto, key?: string) {
+    dto = validateDto(GradeProviderDto, dto);
     const province = provinceOfProgramme(dto.programmeId);
     assertOperatorOf(principal, province);
     return this.uow.idempotent(principal, 'reward.grade', key, dto, async (work) => {
@@ -44,6 +45,7 @@ export class RewardsUseCase {
   }
 
   async compute(principal: Principal, dto: RewardQueryDto, key?: string): Promise<{ items: RewardView[]; totalFen: bigint }> {
+    dto = validateDto(RewardQueryDto, dto);
     const province = provinceOfProgramme(dto.programmeId);
     assertOperatorOf(principal, province);
     const yearEnd = endOfShanghaiYear(dto.year);

@@ -14,6 +14,7 @@ import {
   RunView,
   SettlementRunEvent,
   StartRunDto,
+  validateDto,
 } from '@vc/contracts';
 import { newSeed, quarterBounds, sampleSize } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
@@ -50,6 +51,7 @@ export class RunsUseCase {
   constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
 
   async start(principal: Principal, dto: StartRunDto, key?: string): Promise<RunView> {
+    dto = validateDto(StartRunDto, dto);
     const province = provinceOfProgramme(dto.programmeId);
     assertOperatorOf(principal, province);
     let bounds: { endExclusive: Date };
@@ -166,6 +168,7 @@ export class RunsUseCase {
    * right is left as it is.
    */
   async recount(principal: Principal, dto: RunIdDto): Promise<{ run: RunView; changed: Record<string, { was: string; now: string }> }> {
+    dto = validateDto(RunIdDto, dto);
     return this.uow.run(principal, async (work) => {
       const run = await operatedRun(work.tx, principal, dto.runId, true);
       await useBulkMemory(work.tx);
@@ -183,10 +186,12 @@ export class RunsUseCase {
   }
 
   async get(principal: Principal, dto: RunIdDto): Promise<RunView> {
+    dto = validateDto(RunIdDto, dto);
     return this.uow.run(principal, async (work) => runView(work.tx, await readableRun(work.tx, principal, dto.runId)));
   }
 
   async list(principal: Principal, dto: ListRunsDto): Promise<{ items: RunView[] }> {
+    dto = validateDto(ListRunsDto, dto);
     requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator, Role.Auditor);
     const province = principal.role === Role.ProgrammeOperator ? principal.province ?? '-' : null;
     return this.uow.run(principal, async (work) => {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
-import { Principal, PROVIDER_PROVINCES, PROVINCES, Role, StatementCellView, StatementQueryDto, StatementView } from '@vc/contracts';
+import { Principal, PROVIDER_PROVINCES, PROVINCES, Role, StatementCellView, StatementQueryDto, StatementView, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { canReadProvince } from '../settlement.sql';
@@ -19,6 +19,7 @@ export class StatementUseCase {
   constructor(private readonly uow: UnitOfWork) {}
 
   async get(principal: Principal, dto: StatementQueryDto): Promise<StatementView> {
+    dto = validateDto(StatementQueryDto, dto);
     requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator, Role.Auditor);
     if (!dto.runId && !dto.quarter) throw new DomainError(ErrorCode.VALIDATION_FAILED, { field: 'quarter', message: 'give a quarter or a runId' });
     const own = principal.role === Role.ProgrammeOperator ? principal.province ?? '-' : null;
