@@ -16,9 +16,19 @@ export const PROGRAMME_SELECT = `
 /**
  * `update` serialises lifecycle changes and versions; `share` lets many quota claims run together
  * while keeping a concurrent close or new version from slipping in between check and claim.
+ *
+ * The row is locked first and read after, in a statement of its own: a locking read of the join
+ * that waited for a concurrent new version re-checks only the programme's row, against the version
+ * row it saw before the wait, so `v.version = p.current_version` no longer matched and the
+ * programme read as missing (NOT_FOUND for a programme that exists). The statement after the lock
+ * sees the committed version.
  */
 export async function findProgramme(tx: Tx, id: string, lock?: 'update' | 'share'): Promise<ProgrammeView | null> {
-  const rows = await tx.query(`${PROGRAMME_SELECT} WHERE p.id = $1 ${lock ? `FOR ${lock.toUpperCase()} OF p` : ''}`, [id]);
+  if (lock) {
+    const locked = await tx.query(`SELECT 1 FROM issuance.programmes WHERE id = $1 FOR ${lock.toUpperCase()}`, [id]);
+    if (!locked.length) return null;
+  }
+  const rows = await tx.query(`${PROGRAMME_SELECT} WHERE p.id = $1`, [id]);
   return rows[0] ?? null;
 }
 
