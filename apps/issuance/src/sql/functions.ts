@@ -13,6 +13,12 @@ export const ISSUANCE_FUNCTIONS = {
     BEGIN
       RAISE EXCEPTION 'ledger_entries is append-only: correct with a new entry';
     END $$`,
+  /** R-AUDIT-1: records of money that are never changed, beside the ledger (quota claims; their triggers call this). */
+  records_append_only: `
+    CREATE OR REPLACE FUNCTION issuance.records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      RAISE EXCEPTION '% is append-only: correct with a new record', TG_TABLE_NAME;
+    END $$`,
 } as const;
 
 /** The ledger's side of the identities the ledger check verifies (scripts/ledger). */

@@ -14,6 +14,7 @@ import { SettlementInstructionsByRun1764000000413 } from './1764000000413-settle
 import { SettlementQuarantine1764000000420 } from './1764000000420-settlement-quarantine';
 import { SettlementObjectionDesk1764000000431 } from './1764000000431-settlement-objection-desk';
 import { SettlementPublicDocuments1764000000432 } from './1764000000432-settlement-public-documents';
+import { SettlementAppendOnlyRecords1764000000433 } from './1764000000433-settlement-append-only-records';
 
 export const settlementMigrations = [
   SettlementInit1764000000401,
@@ -32,4 +33,5 @@ export const settlementMigrations = [
   SettlementQuarantine1764000000420,
   SettlementObjectionDesk1764000000431,
   SettlementPublicDocuments1764000000432,
+  SettlementAppendOnlyRecords1764000000433,
 ];

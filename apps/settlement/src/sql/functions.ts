@@ -20,6 +20,12 @@ export const SETTLEMENT_FUNCTIONS = {
     BEGIN
       RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
     END $$`,
+  /** R-AUDIT-1: matching payments and statement lines are records: never changed (their triggers call this). */
+  records_append_only: `
+    CREATE OR REPLACE FUNCTION settlement.records_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      RAISE EXCEPTION '% is append-only: correct with a new record', TG_TABLE_NAME;
+    END $$`,
 } as const;
 
 export const SETTLEMENT_VIEWS = {
