@@ -1,3 +1,4 @@
+import './tracing';
 import 'reflect-metadata';
 import { loadConfig } from '@vc/config';
 import { runService } from '@vc/platform';

@@ -4,6 +4,7 @@ import { AppConfig } from '@vc/config';
 import { Headers, toJson } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { currentCorrelationId } from '@vc/logging';
+import { traceNatsRequest } from '@vc/telemetry';
 import { decodeReply } from './rpc-wire';
 import { NATS_CONNECTION } from './tokens';
 
@@ -32,10 +33,13 @@ export class RpcClient {
     if (options.clientAddress) h.set(Headers.ClientAddress, options.clientAddress);
     let msg;
     try {
-      msg = await this.nc.request(subject, encoder.encode(toJson(body ?? {})), {
-        timeout: options.timeoutMs ?? this.config.RPC_TIMEOUT_MS,
-        headers: h,
-      });
+      // under a span carrying its trace context in the headers, when tracing is on (libs/telemetry)
+      msg = await traceNatsRequest(subject, h, () =>
+        this.nc.request(subject, encoder.encode(toJson(body ?? {})), {
+          timeout: options.timeoutMs ?? this.config.RPC_TIMEOUT_MS,
+          headers: h,
+        }),
+      );
     } catch (err) {
       const code = (err as NatsError).code;
       throw new DomainError(ErrorCode.UNAVAILABLE, { message: `no reply from ${subject.split('.')[0]} (${code ?? 'error'})` });
