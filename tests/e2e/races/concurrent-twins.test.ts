@@ -44,6 +44,8 @@ interface Round {
   call: ContractCall;
   /** the other request of a rival round (another party or another decision, same moment) */
   rival?: ContractCall;
+  /** the rival's route, when it is another one (a cancellation racing a payment) */
+  rivalId?: string;
   /** the state afterwards, given what the round answered */
   check?: (fired: Fired) => Promise<void>;
 }
@@ -120,13 +122,13 @@ describe('races: every mutating route fired twice at once answers by the rules, 
     return { id: p.id as string, code };
   }
 
-  async function registered(regionId = world.suzhou, province: 'JS' | 'SH' = 'JS') {
-    const code = newCreditCode(province === 'JS' ? '320594' : '310115');
+  async function registered(regionId = world.suzhou, province: 'JS' | 'SH' | 'AH' = 'JS') {
+    const code = newCreditCode({ JS: '320594', SH: '310115', AH: '340104' }[province]);
     const e = await ok('registerEnterprise', { as: enterprise(code, province), body: { creditCode: code, name: `竞速科技有限公司${code.slice(-4)}`, regionId } });
     return { id: e.id as string, code, principal: enterprise(e.id, province) };
   }
 
-  async function approved(regionId: string, province: 'JS' | 'SH') {
+  async function approved(regionId: string, province: 'JS' | 'SH' | 'AH') {
     const e = await registered(regionId, province);
     await ok('decideEnterprise', { as: regionAdmin(regionId, province), params: { enterpriseId: e.id }, body: { decision: 'approve' } });
     await ok('setSmeRegistration', { as: e.principal, params: { enterpriseId: e.id, year: 2026 }, body: { registrationNumber: `2026${province}${String(++n).padStart(8, '0')}` } });
@@ -466,7 +468,29 @@ describe('races: every mutating route fired twice at once answers by the rules, 
     claimQuota: {
       // R-QUOTA-1: 60 % of the cap twice: first come, first served; the other is refused whole
       twins: { one: ['QUOTA_CAP_EXCEEDED'], field: 'amountFen' },
-      prepare: async () => {
+      // R-PROG-1: the programme closes at the moment of a claim: the claim came first and is
+      // granted (redemption too), or the programme is closed and the claim refused
+      rivals: { one: ['PROGRAMME_NOT_OPEN'], field: 'year', orBoth: true },
+      prepare: async (kind) => {
+        if (kind === 'rival') {
+          // a programme of its own, closed by the round: AH-2026, its region and enterprise
+          await ok('createProgramme', { as: AH, body: { year: 2026, ...PARAMETERS } });
+          await ok('openProgramme', { as: AH, params: { programmeId: 'AH-2026' } });
+          const hefei = (await ok('createRegion', { as: AH, body: { name: '合肥高新区', matchingRatio: '0.50' } })).id;
+          const e = await approved(hefei, 'AH');
+          return {
+            call: { as: e.principal, params: { enterpriseId: e.id }, body: { amountFen: 6_000_000 } },
+            rivalId: 'closeProgramme',
+            rival: { as: AH, params: { programmeId: 'AH-2026' } },
+            check: async ({ replies: [claim, close] }) => {
+              expect(close.status).toBe(200);
+              const claimed = claim.status < 300 ? 6_000_000 : 0;
+              expect(await count(`SELECT COALESCE(sum(amount_fen), 0) AS n FROM issuance.ledger_entries WHERE enterprise_id = $1 AND entry_type = 'quota_claimed'`, [e.id])).toBe(claimed);
+              // what issuance granted before the close reaches redemption (R-LEDGER-1 holds after the round)
+              await eventually(async () => (await count(`SELECT COALESCE(sum(granted_fen), 0) AS n FROM redemption.quota_balance WHERE enterprise_id = $1`, [e.id])) === claimed, 20_000);
+            },
+          };
+        }
         const e = await approved(world.suzhou, 'JS');
         return {
           call: { as: e.principal, params: { enterpriseId: e.id }, body: { amountFen: 6_000_000 } },
@@ -513,9 +537,28 @@ describe('races: every mutating route fired twice at once answers by the rules, 
     },
     payOrder: {
       twins: { one: ['ILLEGAL_STATE'], field: 'orderId' },
-      prepare: async () => {
+      // R-OFFSET-2/3: the provider cancels as the enterprise pays: paid then cancelled (V taken and
+      // given back, once each), or cancelled first and the payment refused; never a cancelled
+      // order whose V stays taken
+      rivals: { one: ['ILLEGAL_STATE'], field: 'orderId', orBoth: true },
+      prepare: async (kind) => {
         const o = await confirmed();
         const before = await balances(o.id);
+        const entries = () => q(`SELECT entry_type, count(*)::int AS n, sum(amount_fen)::int AS fen FROM redemption.ledger_entries WHERE order_id = $1 GROUP BY 1 ORDER BY 1`, [o.id]);
+        if (kind === 'rival') {
+          return {
+            call: { as: world.ents.JS.principal, params: { orderId: o.id } },
+            rivalId: 'cancelOrder',
+            rival: { as: providerUnit(world.centre.id), params: { orderId: o.id }, body: { reason: '客户取消服务' } },
+            check: async ({ replies: [pay, cancel] }) => {
+              expect([cancel.status, cancel.body.status]).toEqual([200, 'cancelled']);
+              expect((await q(`SELECT status FROM redemption.orders WHERE id = $1`, [o.id]))[0].status).toBe('cancelled');
+              expect(await balances(o.id)).toEqual(before);
+              const once = (t: string) => ({ entry_type: t, n: 1, fen: 25_000 });
+              expect(await entries()).toEqual(pay.status < 300 ? [once('budget_returned'), once('budget_taken'), once('quota_returned'), once('quota_taken')] : []);
+            },
+          };
+        }
         return {
           call: { as: world.ents.JS.principal, params: { orderId: o.id } },
           // R-OFFSET-2: quota and budget taken exactly once per order, the balances down by V once
@@ -534,11 +577,23 @@ describe('races: every mutating route fired twice at once answers by the rules, 
     },
     completeOrder: {
       twins: { one: ['ILLEGAL_STATE'], field: 'orderId' },
-      prepare: async () => {
+      // R-OFFSET-3: completed and cancelled at the same moment: one of them, never both; V comes
+      // back only if the cancellation won
+      rivals: { one: ['ILLEGAL_STATE'], field: 'orderId' },
+      prepare: async (kind) => {
         const o = await paid();
+        const before = await balances(o.id);
         return {
           call: { as: providerUnit(world.centre.id), params: { orderId: o.id } },
-          check: async () => expect(await count(`SELECT count(*) AS n FROM redemption.outbox WHERE aggregate_id = $1 AND subject = $2`, [o.id, Events.orderCompleted])).toBe(1),
+          rivalId: kind === 'rival' ? 'cancelOrder' : undefined,
+          rival: { as: world.ents.JS.principal, params: { orderId: o.id }, body: { reason: '服务未按约定开始' } },
+          check: async ({ won }) => {
+            const status = kind === 'rival' ? won[0].body.status : 'completed';
+            expect((await q(`SELECT status FROM redemption.orders WHERE id = $1`, [o.id]))[0].status).toBe(status);
+            expect(await count(`SELECT count(*) AS n FROM redemption.outbox WHERE aggregate_id = $1 AND subject = $2`, [o.id, Events.orderCompleted])).toBe(status === 'completed' ? 1 : 0);
+            expect(await count(`SELECT count(*) AS n FROM redemption.outbox WHERE aggregate_id = $1 AND subject = $2`, [o.id, Events.orderCancelled])).toBe(status === 'cancelled' ? 1 : 0);
+            expect(await balances(o.id)).toEqual(status === 'cancelled' ? { quota: before.quota + 25_000, budget: before.budget + 25_000 } : before);
+          },
         };
       },
     },
@@ -937,8 +992,9 @@ describe('races: every mutating route fired twice at once answers by the rules, 
         const key = randomUUID();
         const calls: ContractCall[] =
           kind === 'keys' ? [round.call, round.call] : kind === 'same' ? [{ ...round.call, key }, { ...round.call, key }] : [round.call, round.rival!];
-        const replies = await Promise.all(calls.map((c) => api.call(id, c)));
-        for (const r of replies) answered(id, r);
+        const ids = [id, kind === 'rival' ? (round.rivalId ?? id) : id];
+        const replies = await Promise.all(calls.map((c, i) => api.call(ids[i], c)));
+        replies.forEach((r, i) => answered(ids[i], r));
         if (kind === 'same') {
           let [a, b] = replies;
           const busy = [a, b].find((r) => r.status >= 300 && scenario.inProgress?.includes(r.body?.code));
