@@ -9,12 +9,12 @@ import { dirname } from 'node:path';
 import { loadSync as loadProtobuf } from 'protobufjs';
 import { VOUCHER_REDEMPTION_PROTO } from '@vc/contracts';
 import { ERROR_TABLE, ErrorCode } from '@vc/errors';
-import { freePort, rowCounts, TestSystem, tokenFor } from '@vc/testing';
+import { freePort, rowCounts, sql, TestSystem, tokenFor } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { RedemptionError, VoucherRedemptionGrpcClient } from '../../../scripts/examples/provider-client/grpc-client';
 import { newCreditCode } from '../../fixtures/credit-codes';
 import { enterprise as enterprisePrincipal, providerAccount } from '../../fixtures/principals';
-import { confirmedOrder, ikey, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
+import { confirmedOrder, ikey, ledgerDifferences, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
 import { newInvoiceNumber } from '../../fixtures/invoices';
 
 jest.setTimeout(120_000);
@@ -93,6 +93,49 @@ describe('redemption over gRPC (real @grpc/grpc-js client; real PostgreSQL + NAT
     expect(replies[0]).toMatchObject({ status: 'paid', voucherFen: '100000' });
     const conflict = await refusal(grpc.payOrder(o2.id, key));
     expect(conflict).toMatchObject({ code: 'IDEMPOTENCY_CONFLICT', grpcStatus: GrpcStatus.ABORTED, field: 'Idempotency-Key' });
+  });
+
+  it('R-OFFSET-2, R-CLAIM-3, R-ERR-1: every mutating RPC fired twice at once under two keys: one wins, the other gets its rule\'s status, never INTERNAL; effects once', async () => {
+    /** Both calls at once: exactly one succeeds; the other is refused with `code` on `field`, as the error table maps it. */
+    async function twins<T>(call: () => Promise<T>, code: string, field: string): Promise<T> {
+      const settled = await Promise.allSettled([call(), call()]);
+      const won = settled.filter((r): r is PromiseFulfilledResult<Awaited<T>> => r.status === 'fulfilled');
+      const lost = settled.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
+      expect(lost.map((e) => (e instanceof RedemptionError ? { code: e.code, field: e.field, grpc: e.grpcStatus } : String(e)))).toEqual([
+        { code, field, grpc: expect.any(Number) },
+      ]);
+      const [loser] = lost as RedemptionError[];
+      expect(loser.grpcStatus).toBe(ERROR_TABLE[loser.code as ErrorCode].grpc);
+      expect([GrpcStatus.INTERNAL, GrpcStatus.UNKNOWN, GrpcStatus.UNAVAILABLE]).not.toContain(loser.grpcStatus);
+      expect(won).toHaveLength(1);
+      return won[0].value as T;
+    }
+    const externalRef = `PO-TWIN-${randomUUID().slice(0, 8)}`;
+    const body = { providerId: provider.id, enterpriseId: ent.id, amountFen: 400_000n, description: '材料成分检测', externalRef };
+    const created = await twins(() => grpc.createOrder(body), 'ALREADY_EXISTS', 'externalRef');
+    await twins(() => grpc.confirmOrder(created.id), 'ILLEGAL_STATE', 'orderId');
+    await sys.client.ok('redemption.order.confirm', { orderId: created.id }, { principal: ent.principal, idempotencyKey: ikey() });
+    const paid = await twins(() => grpc.payOrder(created.id), 'ILLEGAL_STATE', 'orderId');
+    expect(paid).toMatchObject({ status: 'paid', voucherFen: '100000' });
+    await twins(() => grpc.completeOrder(created.id), 'ILLEGAL_STATE', 'orderId');
+    const evidence = { orderId: created.id, contractRef: 'HT-TWIN', invoiceNumber: newInvoiceNumber(), invoiceAmountFen: 400_000n, bankTransferRef: 'TX-TWIN', bankAmountFen: 300_000n };
+    await twins(() => grpc.submitClaim(evidence), 'CLAIM_EXISTS', 'orderId');
+    const other = await confirmedOrder(sys.client, provider, ent, 200_000);
+    await grpc.payOrder(other.id);
+    await twins(() => grpc.cancelOrder(other.id, '客户取消'), 'ILLEGAL_STATE', 'orderId');
+
+    const once = async (sqlText: string, params: unknown[]) => (await sql(sys.db.url, sqlText, params))[0].n;
+    expect(await once(`SELECT count(*)::int AS n FROM redemption.orders WHERE external_ref = $1`, [externalRef])).toBe(1);
+    expect(await once(`SELECT count(*)::int AS n FROM redemption.claims WHERE order_id = $1`, [created.id])).toBe(1);
+    const entries = await sql(
+      sys.db.url,
+      `SELECT order_id::text AS "order", entry_type AS type, count(*)::int AS n FROM redemption.ledger_entries WHERE order_id = ANY($1::uuid[]) GROUP BY 1, 2 ORDER BY 1, 2`,
+      [[created.id, other.id]],
+    );
+    const byOrder = (id: string) => entries.filter((e) => e.order === id).map((e) => [e.type, e.n]);
+    expect(byOrder(created.id)).toEqual([['budget_taken', 1], ['quota_taken', 1]]);
+    expect(byOrder(other.id)).toEqual([['budget_returned', 1], ['budget_taken', 1], ['quota_returned', 1], ['quota_taken', 1]]);
+    expect(await ledgerDifferences(sys.db.url)).toEqual([]);
   });
 
   it('R-ERR-1: refusals are gRPC statuses from the error table, with error-code / error-field metadata and the JSON body as details; nothing is written', async () => {
