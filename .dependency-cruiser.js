@@ -30,6 +30,14 @@ module.exports = {
       to: { pathNot: '^node_modules/typeorm/' },
     },
     {
+      name: 'transports-hold-no-sql',
+      comment:
+        'Controllers (HTTP, NATS, gRPC) and the settle CLI are transports: they call use cases and never reach SQL themselves (SQL modules, sql/ and outputs/ sources, @vc/database). UnitOfWork, which this rule cannot tell apart within @vc/platform, is pinned by libs/platform/src/transports.spec.ts.',
+      severity: 'error',
+      from: { path: '^apps/[^/]+/src/(cli/|.*\\.controller\\.ts$)' },
+      to: { path: '(\\.sql\\.ts$|\\.source\\.ts$|/src/sql/|/outputs/sources\\.ts$|^libs/database/)' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -24,6 +24,7 @@ import { ReadinessUseCase } from './use-cases/readiness.use-case';
 import { ReviewUseCase } from './use-cases/review.use-case';
 import { RewardsUseCase } from './use-cases/rewards.use-case';
 import { AdvanceRunUseCase } from './use-cases/advance-run.use-case';
+import { OutputFilesUseCase } from './use-cases/output-files.use-case';
 import { RunsUseCase } from './use-cases/runs.use-case';
 import { StatementUseCase } from './use-cases/statement.use-case';
 
@@ -31,6 +32,7 @@ import { StatementUseCase } from './use-cases/statement.use-case';
 export const SETTLEMENT_USE_CASES = [
   RunsUseCase,
   AdvanceRunUseCase,
+  OutputFilesUseCase,
   ReviewUseCase,
   PublicityUseCase,
   DisburseUseCase,

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'nest-commander';
 import { TokenService } from '@vc/auth';
 import { ImportBankReportDto, validateDto } from '@vc/contracts';
-import { UnitOfWork } from '@vc/platform';
 import { ImportBankReportUseCase } from '../use-cases/bank/import-bank-report.use-case';
+import { OutputFilesUseCase } from '../use-cases/output-files.use-case';
 import { RunsUseCase } from '../use-cases/runs.use-case';
 import { CommonOptions, principalOf, print, SettleCommand, UsageError } from './commands';
 
@@ -21,8 +21,8 @@ interface BankOptions extends CommonOptions {
  */
 @Command({ name: 'bank', arguments: '<action>', description: "import the bank's answer to a payment file (pain.002 or camt.054): instructions settled or returned" })
 export class BankCommand extends SettleCommand {
-  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase, private readonly importer: ImportBankReportUseCase) {
-    super(tokens, uow);
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase, private readonly importer: ImportBankReportUseCase) {
+    super(tokens, outputs);
   }
 
   protected runsUseCase() {

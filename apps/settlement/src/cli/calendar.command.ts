@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'nest-commander';
 import { TokenService } from '@vc/auth';
 import { CalendarStatusView, CalendarYearQueryDto, CalendarYearSummaryView, LoadCalendarYearDto, validateDto } from '@vc/contracts';
-import { UnitOfWork } from '@vc/platform';
 import { GetCalendarYearUseCase } from '../use-cases/calendar/get-calendar-year.use-case';
 import { ListCalendarYearsUseCase } from '../use-cases/calendar/list-calendar-years.use-case';
 import { LoadCalendarYearUseCase } from '../use-cases/calendar/load-calendar-year.use-case';
+import { OutputFilesUseCase } from '../use-cases/output-files.use-case';
 import { RunsUseCase } from '../use-cases/runs.use-case';
 import { CommonOptions, principalOf, print, SettleCommand, UsageError } from './commands';
 
@@ -46,13 +46,13 @@ function integer(v: string, flag: string): number {
 export class CalendarCommand extends SettleCommand {
   constructor(
     tokens: TokenService,
-    uow: UnitOfWork,
+    outputs: OutputFilesUseCase,
     private readonly runs: RunsUseCase,
     private readonly load: LoadCalendarYearUseCase,
     private readonly list: ListCalendarYearsUseCase,
     private readonly get: GetCalendarYearUseCase,
   ) {
-    super(tokens, uow);
+    super(tokens, outputs);
   }
 
   protected runsUseCase() {

@@ -1,22 +1,18 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { TokenService } from '@vc/auth';
 import { ClaimDecisionDto, GradeProviderDto, jsonReplacer, Principal, PROVINCES, REVIEW_DECISIONS, Role, RunIdDto, RunView, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { Clock, UnitOfWork } from '@vc/platform';
-import { cjkFont, OutputTable, renderNoticePdf, writeCsv, writeXlsx } from '../outputs/documents';
-import { instructionsTable, noticeData, publicityTable, Query, rewardsTable, statementTable } from '../outputs/sources';
+import { Clock } from '@vc/platform';
 import { AdvanceRunUseCase } from '../use-cases/advance-run.use-case';
 import { DisburseUseCase } from '../use-cases/disburse.use-case';
 import { RewardsUseCase } from '../use-cases/rewards.use-case';
 import { RunsUseCase } from '../use-cases/runs.use-case';
-import { StatementUseCase } from '../use-cases/statement.use-case';
+import { FileSink, OutputFilesUseCase } from '../use-cases/output-files.use-case';
 import { Progress } from './progress';
-import { pain001 } from '../bank/pain001';
-import { pain001Data } from '../bank/pain001.source';
 
 export interface CommonOptions {
   operator?: string;
@@ -59,7 +55,7 @@ function summary(run: RunView): string {
 export abstract class SettleCommand extends CommandRunner {
   protected readonly progress = new Progress();
 
-  constructor(protected readonly tokens: TokenService, protected readonly uow: UnitOfWork) {
+  constructor(protected readonly tokens: TokenService, protected readonly outputs: OutputFilesUseCase) {
     super();
   }
 
@@ -88,62 +84,22 @@ export abstract class SettleCommand extends CommandRunner {
     return true;
   }
 
-  protected query: Query = (sql, params) => this.uow.query(sql, params);
-
   protected outDir(o: CommonOptions, sub: string): string {
     const dir = resolve(o.out ?? 'settlement-out', sub);
     mkdirSync(dir, { recursive: true });
     return dir;
   }
 
-  /** Writes a table as CSV and XLSX, read with `query` (the service's pool unless a snapshot's); returns the file paths. */
-  protected async writeTable(dir: string, name: string, make: (query: Query) => OutputTable, query: Query = this.query): Promise<string[]> {
-    const files = [join(dir, `${name}.csv`), join(dir, `${name}.xlsx`)];
-    this.progress.start(name, 2);
-    const rows = await writeCsv(make(query), createWriteStream(files[0]));
-    this.progress.tick({ file: `${name}.csv`, rows });
-    await writeXlsx(make(query), createWriteStream(files[1]));
-    this.progress.tick({ file: `${name}.xlsx`, rows });
-    this.progress.stop();
-    return files;
+  /** Files into `dir`: the sink the outputs use case writes through. */
+  protected into(dir: string): FileSink {
+    return (name) => createWriteStream(join(dir, name));
   }
 
-  /**
-   * The outputs a run has so far: publicity list and notice once published; instructions and
-   * statement once completed. While objections may still move claims (a run not completed), the
-   * list and the notice's totals are read in one snapshot, so they agree; the PDF is drawn after
-   * it closes. A completed run's files no longer change and are read without one.
-   */
-  protected async runOutputs(o: CommonOptions, run: RunView): Promise<string[]> {
+  /** The outputs a run has so far (OutputFilesUseCase.run), written under --out; returns their paths. */
+  protected async runOutputs(o: CommonOptions, principal: Principal, run: RunView): Promise<string[]> {
     const dir = this.outDir(o, `${run.programmeId}-${run.quarter}`);
-    const files: string[] = [];
-    if (run.publication) {
-      cjkFont(); // a clear error before any work when no CJK font is installed
-      const readList = async (query: Query) => {
-        const written = await this.writeTable(dir, 'publicity-list', (q) => publicityTable(q, run.id), query);
-        return { written, notice: await noticeData(query, run.id) };
-      };
-      const { written, notice } = run.state === 'completed' ? await readList(this.query) : await this.uow.snapshot((query) => readList(query));
-      files.push(...written);
-      const pdf = join(dir, 'publicity-notice.pdf');
-      writeFileSync(pdf, await renderNoticePdf(notice!));
-      files.push(pdf);
-    }
-    if (run.state === 'completed') {
-      files.push(...(await this.writeTable(dir, 'payment-instructions', (q) => instructionsTable(q, run.id))));
-      // the bank's format (ISO 20022 pain.001), once the programme's paying account is on file
-      try {
-        const xml = pain001(await pain001Data(this.query, run.id));
-        const file = join(dir, 'payment-instructions.pain001.xml');
-        writeFileSync(file, xml);
-        files.push(file);
-      } catch (err) {
-        if (!(err instanceof DomainError)) throw err;
-        this.progress.note(`no pain.001 file: ${err.message}`, { code: err.code });
-      }
-      files.push(...(await this.writeTable(dir, 'statement', (q) => statementTable(q, { runIds: [run.id] }))));
-    }
-    return files;
+    const { files } = await this.outputs.run(principal, { runId: run.id }, this.into(dir), this.progress);
+    return files.map((f) => join(dir, f));
   }
 
   protected async findRun(principal: Principal, programme?: string, quarter?: string, runId?: string): Promise<RunView | null> {
@@ -203,12 +159,12 @@ export function readDecisions(path: string): ClaimDecisionDto[] {
 export class RunCommand extends SettleCommand {
   constructor(
     tokens: TokenService,
-    uow: UnitOfWork,
+    outputs: OutputFilesUseCase,
     private readonly runs: RunsUseCase,
     private readonly advance: AdvanceRunUseCase,
     private readonly clock: Clock,
   ) {
-    super(tokens, uow);
+    super(tokens, outputs);
   }
 
   protected runsUseCase() {
@@ -273,7 +229,7 @@ export class RunCommand extends SettleCommand {
       },
       this.progress,
     );
-    const files = await this.runOutputs(o, run);
+    const files = await this.runOutputs(o, principal, run);
     print(o, { run, files }, `${summary(run)}${nextStep(run, this.clock.now())}\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
   }
 }
@@ -296,8 +252,8 @@ interface ResumeOptions extends CommonOptions {
 
 @Command({ name: 'resume', description: 'resume a disbursement after a crash or a stop (idempotent: never a second instruction or payment)' })
 export class ResumeCommand extends SettleCommand {
-  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase, private readonly disbursement: DisburseUseCase) {
-    super(tokens, uow);
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase, private readonly disbursement: DisburseUseCase) {
+    super(tokens, outputs);
   }
 
   protected runsUseCase() {
@@ -326,7 +282,7 @@ export class ResumeCommand extends SettleCommand {
     this.progress.start('disburse', 3);
     const run = await this.disbursement.execute(principal, { runId: found.id }, (step, detail) => this.progress.tick({ step, ...detail }));
     this.progress.stop();
-    const files = await this.runOutputs(o, run);
+    const files = await this.runOutputs(o, principal, run);
     print(o, { run, files }, `${summary(run)}\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
   }
 }
@@ -338,8 +294,8 @@ interface StatusOptions extends CommonOptions {
 
 @Command({ name: 'status', description: 'list runs and their states' })
 export class StatusCommand extends SettleCommand {
-  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase) {
-    super(tokens, uow);
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase) {
+    super(tokens, outputs);
   }
 
   protected runsUseCase() {
@@ -369,8 +325,8 @@ interface RecountOptions extends CommonOptions {
 
 @Command({ name: 'recount', description: "count a run's claims afresh and set its counters to the count (for a run the ledger check names)" })
 export class RecountCommand extends SettleCommand {
-  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase) {
-    super(tokens, uow);
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase) {
+    super(tokens, outputs);
   }
 
   protected runsUseCase() {
@@ -397,8 +353,8 @@ interface StatementOptions extends CommonOptions {
 
 @Command({ name: 'statement', description: 'the cross-province statement of a quarter (R-CLEAR-1), as CSV and XLSX' })
 export class StatementCommand extends SettleCommand {
-  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase, private readonly statements: StatementUseCase) {
-    super(tokens, uow);
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase) {
+    super(tokens, outputs);
   }
 
   protected runsUseCase() {
@@ -417,10 +373,9 @@ export class StatementCommand extends SettleCommand {
 
   async run(_params: string[], o: StatementOptions): Promise<void> {
     const principal = await principalOf(this.tokens, o);
-    const statement = await this.statements.get(principal, { quarter: o.quarter, programmeId: o.programme, detail: false });
-    const files = await this.writeTable(this.outDir(o, `statement-${o.quarter}`), `statement-${o.quarter}${o.programme ? `-${o.programme}` : ''}`, (q) =>
-      statementTable(q, { runIds: statement.runIds }),
-    );
+    const dir = this.outDir(o, `statement-${o.quarter}`);
+    const { statement, files: names } = await this.outputs.statement(principal, { quarter: o.quarter, programmeId: o.programme, detail: false }, this.into(dir), this.progress);
+    const files = names.map((f) => join(dir, f));
     const lines = statement.cells.filter((c) => BigInt(c.totalFen) > 0n).map((c) => `  ${c.programmeId} → ${c.providerProvince}: ${c.claimCount} claims, ${c.totalFen} fen`);
     print(o, { statement, files }, `statement ${o.quarter}: ${statement.totalCount} claims, ${statement.totalFen} fen (instructions ${statement.instructionFen} fen)\n${lines.join('\n')}\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
     if (statement.totalFen !== statement.instructionFen) throw new Error('statement total differs from the payment instructions');
@@ -435,8 +390,8 @@ interface RewardsOptions extends CommonOptions {
 
 @Command({ name: 'rewards', description: 'grade providers (--grades csv: providerId,grade) and compute the year-end rewards (R-REWARD-1)' })
 export class RewardsCommand extends SettleCommand {
-  constructor(tokens: TokenService, uow: UnitOfWork, private readonly runs: RunsUseCase, private readonly rewards: RewardsUseCase) {
-    super(tokens, uow);
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase, private readonly rewards: RewardsUseCase) {
+    super(tokens, outputs);
   }
 
   protected runsUseCase() {
@@ -478,7 +433,8 @@ export class RewardsCommand extends SettleCommand {
       this.progress.stop();
     }
     const result = await this.rewards.compute(principal, { programmeId: o.programme!, year: o.year! }, `cli:rewards:${o.programme}:${o.year}:${Date.now()}`);
-    const files = await this.writeTable(this.outDir(o, `rewards-${o.programme}-${o.year}`), `rewards-${o.programme}-${o.year}`, (q) => rewardsTable(q, o.programme!, o.year!));
+    const dir = this.outDir(o, `rewards-${o.programme}-${o.year}`);
+    const files = (await this.outputs.rewardsOf(principal, { programmeId: o.programme!, year: o.year! }, this.into(dir), this.progress)).map((f) => join(dir, f));
     print(o, { ...result, files }, `rewards ${o.programme} ${o.year}: ${result.items.length} providers, ${result.totalFen} fen\n${files.map((f) => `  wrote ${f}`).join('\n')}`);
   }
 }

@@ -4,20 +4,10 @@ import { AdvanceRunDto, ClaimDecisionDto, Principal, RunView, validateDto } from
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { DisburseUseCase } from './disburse.use-case';
+import { RunProgress, SILENT } from './progress';
 import { PublicityUseCase } from './publicity.use-case';
 import { ReviewUseCase } from './review.use-case';
 import { RunsUseCase } from './runs.use-case';
-
-/** How far a long step has come: a progress bar or JSON lines for the batch front end, nothing otherwise. */
-export interface RunProgress {
-  start(step: string, total: number): void;
-  tick(detail?: Record<string, unknown>, by?: number): void;
-  stop(): void;
-  /** Something the operator should know that is not an error. */
-  note(message: string, detail?: Record<string, unknown>): void;
-}
-
-const SILENT: RunProgress = { start: () => undefined, tick: () => undefined, stop: () => undefined, note: () => undefined };
 
 /** Review decisions per request (ReviewRunDto's bound). */
 const REVIEW_BATCH = 1000;
