@@ -123,9 +123,9 @@ export class RunsUseCase {
           [runId, Buffer.concat([Buffer.from(seed, 'utf8'), Buffer.from([0])]), k],
         );
         // The k are marked where they lie: a TID scan visits the chosen row versions in page order,
-        // with no index lookup (0.19 s against 0.34–0.41 s through the primary key for 50,000 of a
-        // million; at 10 M the lookups took 36 µs each). The versions stay where they are until
-        // commit: this transaction wrote, and so holds, every claim of the run.
+        // with no index lookup (docs/performance.md, "What the 10 M pay statement spent its time
+        // on"). The versions stay where they are until commit: this transaction wrote, and so
+        // holds, every claim of the run.
         const [marked] = await work.query<{ n: number }>(
           `WITH m AS (
              UPDATE settlement.claims c SET sampled = true
