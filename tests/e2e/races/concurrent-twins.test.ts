@@ -620,8 +620,27 @@ describe('races: every mutating route fired twice at once answers by the rules, 
     submitClaim: {
       // R-CLAIM-3: one claim per order
       twins: { one: ['CLAIM_EXISTS'], field: 'orderId' },
-      prepare: async () => {
+      // R-CLAIM-2: two orders' claims citing one invoice at once: one backs a claim, the other is
+      // refused and recorded for inspection against it (the same provider: its claim is flagged)
+      rivals: { one: ['DUPLICATE_INVOICE'], field: 'invoiceNumber' },
+      prepare: async (kind) => {
         const o = await completed();
+        if (kind === 'rival') {
+          const other = await completed();
+          const invoiceNumber = newInvoiceNumber();
+          return {
+            call: { as: providerUnit(world.centre.id), body: { ...claimBody(o), invoiceNumber } },
+            rival: { as: providerUnit(world.centre.id), body: { ...claimBody(other), invoiceNumber } },
+            check: async ({ won }) => {
+              const winner = won[0].body;
+              const loser = winner.orderId === o.id ? other.id : o.id;
+              expect(await q(`SELECT id, order_id FROM redemption.claims WHERE invoice_number = $1`, [invoiceNumber])).toEqual([{ id: winner.id, order_id: winner.orderId }]);
+              expect(await count(`SELECT count(*) AS n FROM redemption.claims WHERE order_id = $1`, [loser])).toBe(0);
+              const flags = await q(`SELECT existing_claim_id, flags_existing FROM redemption.invoice_flags WHERE order_id = $1`, [loser]);
+              expect(flags).toEqual([{ existing_claim_id: winner.id, flags_existing: true }]);
+            },
+          };
+        }
         return {
           call: { as: providerUnit(world.centre.id), body: claimBody(o) },
           check: async ({ won }) => {
@@ -677,13 +696,17 @@ describe('races: every mutating route fired twice at once answers by the rules, 
       twins: 'both',
       prepare: async (kind) => {
         const run = world.runs[kind]!;
+        // a claim flagged for inspection (its invoice cited again) stays out of an approve-all
+        // (R-CLAIM-2): inspected, it is approved on its own first
+        const flagged = await q(`SELECT claim_id FROM settlement.claims WHERE run_id = $1 AND state = 'in_review' AND flagged`, [run.id]);
+        if (flagged.length) await ok('reviewRun', { as: run.op, params: { runId: run.id }, body: { decisions: flagged.map((c) => ({ claimId: c.claim_id, decision: 'approve' })) } });
         const inReview = await count(`SELECT count(*) AS n FROM settlement.claims WHERE run_id = $1 AND state = 'in_review'`, [run.id]);
         return {
           call: { as: run.op, params: { runId: run.id }, body: { approveAll: true } },
           // approve-all is recorded once: the twin that came second approves nothing more
           check: async ({ won, effects }) => {
             expect(won.map((r) => r.body.approved).sort((a, b) => a - b)).toEqual(effects.length === 2 ? [0, inReview] : won.map(() => inReview));
-            expect((await q(`SELECT in_review_count, approved_count FROM settlement.runs WHERE id = $1`, [run.id]))[0]).toEqual({ in_review_count: 0, approved_count: inReview });
+            expect((await q(`SELECT in_review_count, approved_count FROM settlement.runs WHERE id = $1`, [run.id]))[0]).toEqual({ in_review_count: 0, approved_count: flagged.length + inReview });
           },
         };
       },
