@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { connect } from 'nats';
 import { inboxPrefix } from '@vc/messaging';
 import { createTestDatabase, spawnService, startNats, ServiceProcess } from '@vc/testing';
-import { natsLoad, LoadResult, peakRssMiB } from './load';
+import { cpuMillis, natsLoad, LoadResult, peakRssMiB } from './load';
 import { BenchContext } from './scenarios';
 import { printVerdicts, verdicts } from './targets';
 import { SCENARIOS } from './scenarios/index';
@@ -74,19 +74,20 @@ async function main() {
     processes.push(['ceiling', ceilingProc]);
     let n = 0;
     const benchClient = () => connect({ servers: nats.url, user: 'bench', pass: BENCH_NATS_PASSWORD, inboxPrefix: inboxPrefix('bench'), name: 'bench-load' });
+    const ceilingCpu0 = await cpuMillis(ceilingProc.pid);
     const ceiling = await natsLoad(benchClient, 'ceiling: NATS → Nest handler → 1 conditional UPDATE', { concurrency: CONCURRENCY, seconds: SECONDS }, () => ({
       subject: 'bench.ceiling',
       body: { account: (n++ % 1000) + 1 },
     }));
-    rows.push({ ...ceiling, key: 'ceiling', ratio: 1 });
+    rows.push({ ...ceiling, key: 'ceiling', ratio: 1, cpuMsPerRequest: { ceiling: ((await cpuMillis(ceilingProc.pid)) - ceilingCpu0) / Math.max(1, ceiling.ok + ceiling.failed) } });
     rss.ceiling = await peakRssMiB(ceilingProc.pid);
     ceilingProc.kill('SIGTERM');
 
-    const ctx: BenchContext = { nats, db, env, seconds: SECONDS, concurrency: CONCURRENCY, flags: args, spawn: async (name, app, extra = {}) => {
+    const ctx: BenchContext = { nats, db, env, seconds: SECONDS, concurrency: CONCURRENCY, flags: args, spawn: async (name, app, extra = {}, root) => {
       const profile: Record<string, string> = process.env.BENCH_PROFILE
         ? { NODE_OPTIONS: `--require ${join(process.cwd(), 'scripts', 'bench', 'profile-preload.js')}`, BENCH_PROFILE_FILE: join(profileDir(), `${name}.cpuprofile`) }
         : {};
-      const proc = await spawnService(app, { ...env, ...profile, ...extra }, { compiled: true });
+      const proc = await spawnService(app, { ...env, ...profile, ...extra }, { compiled: true, root });
       processes.push([name, proc]);
       return proc;
     } };
@@ -116,6 +117,8 @@ async function main() {
       `${r.name.padEnd(56)} ${r.throughput.toFixed(0).padStart(8)} ${r.p50.toFixed(2).padStart(9)} ${r.p99.toFixed(2).padStart(8)} ${String(r.failed).padStart(8)}  ${r.ratio === undefined ? '' : `${(r.ratio * 100).toFixed(0)} %`}`,
     );
   }
+  const cpuRows = rows.filter((r) => r.cpuMsPerRequest);
+  if (cpuRows.length) console.log('\nCPU per request (ms): ' + cpuRows.map((r) => `${r.name.split(':')[0]}: ${Object.entries(r.cpuMsPerRequest!).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`).join('; '));
   console.log('\npeak RSS (MiB): ' + Object.entries(rss).map(([k, v]) => `${k} ${v ?? '?'}`).join(', '));
   const judged = verdicts(rows, rss);
   printVerdicts(judged);

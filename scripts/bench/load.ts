@@ -7,6 +7,8 @@ export interface LoadResult {
   key?: 'ceiling' | 'pay-nats' | 'pay-grpc' | 'read-http' | 'settlement-ceiling' | 'settlement-floor' | 'settlement';
   /** payments: what signing and verifying their events cost (signing.ts) */
   signing?: SigningFigure;
+  /** CPU milliseconds per request of each process serving it (robust to a shared machine's load) */
+  cpuMsPerRequest?: Record<string, number>;
   /** settlement: claims settled, and each step's time in seconds */
   steps?: Record<string, number>;
   ok: number;
@@ -82,4 +84,12 @@ export async function peakRssMiB(pid: number): Promise<number | null> {
   } catch {
     return null;
   }
+}
+
+/** CPU time (user + system) a process has used so far, in milliseconds (/proc, clock ticks of 10 ms). */
+export async function cpuMillis(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

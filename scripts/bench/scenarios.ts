@@ -8,7 +8,7 @@ export interface BenchContext {
   seconds: number;
   concurrency: number;
   flags: Set<string>;
-  spawn(name: string, app: 'registry' | 'issuance' | 'redemption' | 'settlement' | 'gateway', env?: Record<string, string>): Promise<ServiceProcess>;
+  spawn(name: string, app: 'registry' | 'issuance' | 'redemption' | 'settlement' | 'gateway', env?: Record<string, string>, root?: string): Promise<ServiceProcess>;
 }
 
 export interface Scenario {

@@ -201,10 +201,11 @@ export interface ServiceProcess {
 export async function spawnService(
   app: 'registry' | 'issuance' | 'redemption' | 'settlement' | 'gateway',
   env: Record<string, string>,
-  options: { compiled?: boolean } = {},
+  options: { compiled?: boolean; root?: string } = {},
 ): Promise<ServiceProcess> {
   const { resolve } = await import('node:path');
-  const root = resolve(__dirname, '../../..');
+  // root: another checkout's build (the benchmark's A/B of two builds in one run)
+  const root = options.root ?? resolve(__dirname, '../../..');
   // compiled: the built dist/ (as in production, less memory); otherwise TypeScript through swc
   const entry = options.compiled ? ['-r', './scripts/register-paths.js', `dist/apps/${app}/src/main.js`] : ['-r', '@swc-node/register', `apps/${app}/src/main.ts`];
   const child = spawn(process.execPath, entry, {

@@ -3,7 +3,7 @@ import { cpus } from 'node:os';
 import { Subjects } from '@vc/contracts';
 import { connectAs, eventually, EventPublisher, freePort, NatsTestClient, sql, tokenFor } from '@vc/testing';
 import { UpstreamFeed } from '../../../tests/fixtures/redemption';
-import { natsLoad, LoadResult } from '../load';
+import { cpuMillis, natsLoad, LoadResult } from '../load';
 import { EventVerifierLoad, signingFigure } from '../signing';
 import { BenchContext, Scenario } from '../scenarios';
 
@@ -137,33 +137,70 @@ export const paymentsOverGrpc: Scenario = {
   },
 };
 
-/** An enterprise reading its own orders through the HTTP gateway (autocannon). */
+/**
+ * An enterprise reading its own orders through the HTTP gateway (autocannon).
+ *
+ * BENCH_AB_ROOT=<another checkout, built>: an A/B of two builds in one run. The gateway and
+ * redemption of that build (A) and of this one (B) serve the same data in turn, A B A B…
+ * (BENCH_AB_ROUNDS rounds, 2), each pair alone on the bus; the rows give each build's mean.
+ */
 export const enterpriseHttpRead: Scenario = {
   name: 'enterprise HTTP read (own orders)',
   async run(ctx: BenchContext): Promise<LoadResult[]> {
     const autocannon = (await import('autocannon')).default;
-    await ctx.spawn('redemption-http', 'redemption', { GRPC_PORT: String(await freePort()), GRPC_PLAINTEXT: 'true' });
-    const { tokens } = await seedPayments(ctx, 2000);
-    const port = await freePort();
-    await ctx.spawn('gateway', 'gateway', { HTTP_PORT: String(port), RATE_LIMIT_PER_MINUTE: '100000000' });
-    const token = [...tokens.values()][0];
-    const r = await autocannon({
-      url: `http://127.0.0.1:${port}/v1/orders?limit=20`,
-      headers: { authorization: `Bearer ${token}` },
-      connections: ctx.concurrency,
-      duration: ctx.seconds,
-    });
-    return [
-      {
-        name: 'enterprise HTTP read: GET /v1/orders (own, 20)',
-        key: 'read-http',
-        ok: r.requests.total - r.non2xx - r.errors,
-        failed: r.non2xx + r.errors,
-        seconds: ctx.seconds,
-        throughput: (r.requests.total - r.non2xx - r.errors) / ctx.seconds,
-        p50: r.latency.p50,
-        p99: r.latency.p99,
-      },
-    ];
+    const abRoot = process.env.BENCH_AB_ROOT;
+    const rounds = abRoot ? Number(process.env.BENCH_AB_ROUNDS ?? 2) : 1;
+    const builds: Array<{ label: string; root?: string }> = abRoot ? [{ label: 'A: base', root: abRoot }, { label: 'B: this build' }] : [{ label: '' }];
+    let tokens: Map<string, string> | undefined;
+    const runs = new Map<string, LoadResult[]>();
+    for (let round = 0; round < rounds; round++) {
+      for (const build of builds) {
+        const suffix = build.label ? ` (${build.label})` : '';
+        const redemption = await ctx.spawn(`redemption-http${suffix}`, 'redemption', { GRPC_PORT: String(await freePort()), GRPC_PLAINTEXT: 'true' }, build.root);
+        if (!tokens) tokens = (await seedPayments(ctx, 2000)).tokens;
+        const port = await freePort();
+        const gateway = await ctx.spawn(`gateway${suffix}`, 'gateway', { HTTP_PORT: String(port), RATE_LIMIT_PER_MINUTE: '100000000' }, build.root);
+        const token = [...tokens.values()][0];
+        const cpu0 = [await cpuMillis(gateway.pid), await cpuMillis(redemption.pid)];
+        const r = await autocannon({
+          url: `http://127.0.0.1:${port}/v1/orders?limit=20`,
+          headers: { authorization: `Bearer ${token}` },
+          connections: ctx.concurrency,
+          duration: ctx.seconds,
+        });
+        const cpu1 = [await cpuMillis(gateway.pid), await cpuMillis(redemption.pid)];
+        const served = Math.max(1, r.requests.total);
+        const result: LoadResult = {
+          name: `enterprise HTTP read: GET /v1/orders (own, 20)${suffix}`,
+          cpuMsPerRequest: { gateway: (cpu1[0] - cpu0[0]) / served, redemption: (cpu1[1] - cpu0[1]) / served },
+          key: build.label.startsWith('A') ? undefined : 'read-http',
+          ok: r.requests.total - r.non2xx - r.errors,
+          failed: r.non2xx + r.errors,
+          seconds: ctx.seconds,
+          throughput: (r.requests.total - r.non2xx - r.errors) / ctx.seconds,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+        };
+        const cpu = result.cpuMsPerRequest!;
+        console.log(`  ${abRoot ? `round ${round + 1} ${build.label}: ` : ''}${result.throughput.toFixed(0)}/s, p99 ${result.p99} ms; CPU per request: gateway ${cpu.gateway.toFixed(2)} ms, redemption ${cpu.redemption.toFixed(2)} ms`);
+        runs.set(build.label, [...(runs.get(build.label) ?? []), result]);
+        if (round < rounds - 1 || abRoot) {
+          // the next pair answers alone on the bus
+          gateway.kill('SIGTERM');
+          redemption.kill('SIGTERM');
+          await Promise.all([gateway.exited, redemption.exited]);
+        }
+      }
+    }
+    return [...runs.values()].map((list) => ({
+      ...list[0],
+      ok: list.reduce((a, r) => a + r.ok, 0),
+      failed: list.reduce((a, r) => a + r.failed, 0),
+      seconds: list.reduce((a, r) => a + r.seconds, 0),
+      throughput: list.reduce((a, r) => a + r.throughput, 0) / list.length,
+      p50: list.reduce((a, r) => a + r.p50, 0) / list.length,
+      p99: list.reduce((a, r) => a + r.p99, 0) / list.length,
+      cpuMsPerRequest: Object.fromEntries(Object.keys(list[0].cpuMsPerRequest!).map((k) => [k, list.reduce((a, r) => a + r.cpuMsPerRequest![k], 0) / list.length])),
+    }));
   },
 };
