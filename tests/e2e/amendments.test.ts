@@ -1,9 +1,7 @@
 import { INestApplication } from '@nestjs/common';
-import { Client } from 'pg';
 import { Clock } from '@vc/platform';
 import { Subjects } from '@vc/contracts';
-import { advisoryKey } from '@vc/database';
-import { eventually, sql, TestSystem } from '@vc/testing';
+import { eventually, holdOutboxRelay, sql, TestSystem } from '@vc/testing';
 import { runLedgerChecks } from '../../scripts/ledger/ledger-check';
 import { quotaArrived, serveAndClaim, startDeltaServices } from '../fixtures/services';
 import { newCreditCode } from '../fixtures/credit-codes';
@@ -86,15 +84,8 @@ describe('e2e: amendments against a run (R-CLAIM-3, R-CLAIM-2)', () => {
     expect(run.collectedCount).toBe(collected);
 
     // Settlement's relay is held: what settlement decides from here does not reach redemption yet
-    const hold = new Client({ connectionString: sys.db.url });
-    await hold.connect();
+    const relay = await holdOutboxRelay(sys.db.url, 'settlement');
     try {
-      // The relay holds the lock while it runs: its session is ended, and the lock taken before it retries
-      const lock = advisoryKey('outbox:settlement');
-      await eventually(async () => {
-        await hold.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1::bigint::oid AND pid <> pg_backend_pid()`, [lock >>> 0]);
-        return (await hold.query('SELECT pg_try_advisory_lock($1) AS locked', [lock])).rows[0].locked === true;
-      }, 20000);
       await sys.client.ok(T.runReview, { runId: run.id, approveAll: true }, { principal: op, idempotencyKey: key() });
       // Redemption still says pending review, so it takes the amendment as a proposal
       expect((await redemptionClaim(claim.id)).status).toBe('pending_review');
@@ -118,7 +109,7 @@ describe('e2e: amendments against a run (R-CLAIM-3, R-CLAIM-2)', () => {
         await expect(serveAndClaim(sys.client, provider, enterprise, 800_000, { contractRef: 'HT-2y', invoiceNumber, bankTransferRef: 'BK-2y' })).rejects.toThrow(/DUPLICATE_INVOICE/);
       }
 
-      await hold.query('SELECT pg_advisory_unlock($1)', [lock]);
+      await relay.release();
       const refused = await eventually(async () => {
         const c = await redemptionClaim(claim.id);
         return c.amendment?.status === 'refused' && c.status === 'approved' ? c : null;
@@ -134,7 +125,7 @@ describe('e2e: amendments against a run (R-CLAIM-3, R-CLAIM-2)', () => {
       const reuse = await serveAndClaim(sys.client, provider, enterprise, 800_000, { contractRef: 'HT-2w', invoiceNumber: replacement, bankTransferRef: 'BK-2w' });
       expect(reuse.claim.invoiceNumber).toBe(replacement);
     } finally {
-      await hold.end();
+      await relay.release();
     }
 
     // The first claim was flagged by the duplicate attempted on its invoice (same provider, R-CLAIM-2):

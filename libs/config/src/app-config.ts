@@ -135,6 +135,27 @@ export class AppConfig {
   @Min(10)
   OUTBOX_POLL_MS = 50;
 
+  /**
+   * How often a service whose state others copy (registry: providers, issuance: programmes) vouches
+   * for it with a heartbeat through its outbox (libs/platform, copies.ts).
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(100)
+  @Max(60000)
+  HEARTBEAT_INTERVAL_MS = 5000;
+
+  /**
+   * How old a copy of another service's state may be (since the last heartbeat applied with every
+   * event before it) for this service to decide with it: older, decisions that need it are refused
+   * with COPY_STALE (retryable). Above the owner's HEARTBEAT_INTERVAL_MS with room for a restart.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86400)
+  COPY_MAX_AGE_SECONDS = 60;
+
   /** Requests per minute per principal at the gateway. */
   @Type(() => Number)
   @IsInt()

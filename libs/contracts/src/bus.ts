@@ -1,4 +1,4 @@
-import { clockSetSubject, Subjects } from './subjects';
+import { clockSetSubject, Events, Subjects } from './subjects';
 
 /**
  * Who may do what on the bus, as data: the services and their durable event consumers, the
@@ -50,10 +50,62 @@ export const EVENT_CONSUMERS = {
         'voucher.events.claim.submitted',
         'voucher.events.claim.amended',
         'voucher.events.claim.flagged',
+        'voucher.events.programme.heartbeat',
       ],
     },
   ],
 } as const satisfies Record<ServiceName, readonly ConsumerSpec[]>;
+
+/**
+ * State one service owns and another keeps a copy of, to decide on its own (ADR 0003): the owner
+ * sends a heartbeat through its outbox on the subject of those events, and a keeper refuses to
+ * decide with a copy whose last heartbeat applied is older than its bound (COPY_MAX_AGE_SECONDS,
+ * COPY_STALE). docs/reliability.md lists every copy.
+ */
+export const COPIES = {
+  /** the registry's providers: standing, suspension, programme exclusions (R-REG-2..4) */
+  providers: { owner: 'registry', heartbeat: Events.providerHeartbeat },
+  /** issuance's programmes and their versions (R-PROG-1) */
+  programmes: { owner: 'issuance', heartbeat: Events.programmeHeartbeat },
+} as const satisfies Record<string, { owner: ServiceName; heartbeat: string }>;
+export type CopyName = keyof typeof COPIES;
+export const COPY_NAMES = Object.keys(COPIES) as CopyName[];
+
+/** A copy a service guards by freshness, and the subjects of its consumer group that feed it. */
+export interface GuardedCopy {
+  copy: CopyName;
+  /** the consumer group (EVENT_CONSUMERS) that applies the copy's events and its heartbeats */
+  durable: string;
+  /** every subject of that group whose events change the copy, the heartbeat's included */
+  subjects: readonly string[];
+}
+
+/** The copies each service refuses to decide with once they are older than its bound. */
+export const GUARDED_COPIES: Record<ServiceName, readonly GuardedCopy[]> = {
+  registry: [],
+  issuance: [],
+  redemption: [
+    { copy: 'providers', durable: 'redemption-projections', subjects: ['voucher.events.provider.>'] },
+    { copy: 'programmes', durable: 'redemption-projections', subjects: ['voucher.events.programme.>'] },
+  ],
+  settlement: [
+    {
+      copy: 'programmes',
+      durable: 'settlement-projection',
+      subjects: ['voucher.events.programme.opened', 'voucher.events.programme.versioned', 'voucher.events.programme.closed', 'voucher.events.programme.heartbeat'],
+    },
+  ],
+};
+
+/** The heartbeat subjects a service emits (for the copies of its state others keep). */
+export function heartbeatsOf(service: ServiceName): Array<{ copy: CopyName; subject: string }> {
+  return COPY_NAMES.filter((c) => COPIES[c].owner === service).map((copy) => ({ copy, subject: COPIES[copy].heartbeat }));
+}
+
+/** The copy a heartbeat subject vouches for, if it is one. */
+export function heartbeatCopy(subject: string): CopyName | undefined {
+  return COPY_NAMES.find((c) => COPIES[c].heartbeat === subject);
+}
 
 /** The consumer group `durable` of `service` (as declared in EVENT_CONSUMERS). */
 export function consumerSpec(service: ServiceName, durable: string): ConsumerSpec {

@@ -3,7 +3,7 @@ import { PROGRAMME_ID_PATTERN, Province, PROVIDER_PROVINCES, PROVINCES } from '.
 import { Events } from './subjects';
 import { IsFenJson } from './event-validation';
 import { MATCHING_RATIO_PATTERN } from './issuance.dto';
-import { ServiceName } from './bus';
+import { COPY_NAMES, CopyName, ServiceName } from './bus';
 
 /**
  * Payloads of the events on the VOUCHER_EVENTS stream (EventEnvelope.payload), as validated classes:
@@ -206,6 +206,18 @@ export class SettlementAmendmentEvent {
   @IsOptional() @IsString() @Length(1, 500) reason?: string;
 }
 
+/**
+ * voucher.events.provider.heartbeat (registry) / voucher.events.programme.heartbeat (issuance): the
+ * owner of a copied state vouches that every event it emitted before `emittedAt` is on the stream
+ * ahead of this one (it goes through the same outbox). Read by the services that keep the copy
+ * (libs/platform, copies.ts).
+ */
+export class HeartbeatEvent {
+  @IsIn(COPY_NAMES) copy!: CopyName;
+  /** wall-clock instant at which the owner wrote the heartbeat into its outbox */
+  @IsISO8601({ strict: true }) emittedAt!: string;
+}
+
 /** voucher.events.settlement.run-started / -published / -disbursed — emitted by settlement (SPEC 5.6). */
 export class SettlementRunEvent {
   @IsUUID('all') runId!: string;
@@ -288,6 +300,8 @@ export const EVENT_CATALOG: Record<EventType, EventDefinition> = {
   [Events.settlementRunPublished]: { owner: 'settlement', payload: SettlementRunEvent },
   [Events.settlementRunDisbursed]: { owner: 'settlement', payload: SettlementRunEvent },
   [Events.matchingRecorded]: { owner: 'settlement', payload: MatchingRecordedEvent },
+  [Events.providerHeartbeat]: { owner: 'registry', payload: HeartbeatEvent },
+  [Events.programmeHeartbeat]: { owner: 'issuance', payload: HeartbeatEvent },
 };
 
 /** The event types a service may emit (and so publish on the bus), from the catalog. */

@@ -176,6 +176,12 @@ export const Events = {
   settlementRunPublished: 'voucher.events.settlement.run-published',
   settlementRunDisbursed: 'voucher.events.settlement.run-disbursed',
   matchingRecorded: 'voucher.events.matching.recorded',
+  /**
+   * Heartbeats of the services whose state others copy: "as of this instant you have had every event
+   * of mine". On the subject of the events they vouch for, so they arrive in the same order (bus.ts COPIES).
+   */
+  providerHeartbeat: 'voucher.events.provider.heartbeat',
+  programmeHeartbeat: 'voucher.events.programme.heartbeat',
 } as const;
 
 /** The settlement decisions whose events name each claim's order, V and reason (SettlementClaimsEvent); the others name the claims alone. */

@@ -52,6 +52,11 @@ export enum ErrorCode {
   CLAIMS_DISAGREE = 'CLAIMS_DISAGREE',
   /** the publicity desk takes no more objections: from this address today, or on this claim while so many are open */
   OBJECTION_LIMIT = 'OBJECTION_LIMIT',
+  // copies of another service's state (ADR 0003)
+  /** the copy a decision needs is older than the service's bound: retry once it has caught up */
+  COPY_STALE = 'COPY_STALE',
+  /** data a decision needs from another service has not arrived (or never will, until it is sent) */
+  COPY_MISSING = 'COPY_MISSING',
   // infrastructure
   UNAVAILABLE = 'UNAVAILABLE',
   INTERNAL = 'INTERNAL',
@@ -121,6 +126,8 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
   BANK_ACCOUNT_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   CLAIMS_DISAGREE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   OBJECTION_LIMIT: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryable: false },
+  COPY_STALE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
+  COPY_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, retryable: true },
 };

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { AckPolicy, Consumer, ConsumerMessages, DeliverPolicy, JsMsg, NatsConnection } from 'nats';
 import { Counter, register } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { ConsumerSpec, durableName, EVENT_CATALOG, EVENT_STREAM, EventEnvelope, EventType, isUuid, ServiceName, validatePayload } from '@vc/contracts';
+import { ConsumerSpec, durableName, EVENT_CATALOG, EVENT_STREAM, EventEnvelope, EventType, GUARDED_COPIES, heartbeatCopy, HeartbeatEvent, isUuid, ServiceName, validatePayload } from '@vc/contracts';
 import { Tx } from '@vc/database';
 import { EventVerifier, QuarantineReason, SignatureHeaders } from './event-signing';
 
@@ -151,6 +151,8 @@ export class EventConsumer {
     if (!('event' in admitted)) return this.quarantine(msg, admitted);
     const event = admitted.event;
     const seq = msg.seq;
+    const copy = heartbeatCopy(event.type);
+    if (copy) return this.heartbeat(msg, copy, event.payload as unknown as HeartbeatEvent);
     try {
       const replayOf = await this.ds.transaction(async (tx) => {
         const fresh: unknown[] = await tx.query(
@@ -187,6 +189,29 @@ export class EventConsumer {
       const delay = Math.min(60_000, 1000 * 2 ** Math.min(6, Math.max(0, (msg.info?.redeliveryCount ?? 1) - 1)));
       this.logger.error(`event ${event.id} (${event.type}) failed: ${(err as Error).message}; will be redelivered in ${delay / 1000} s`);
       msg.nak(delay);
+    }
+  }
+
+  /**
+   * A heartbeat of a copy this service guards: kept with its stream sequence, so that the copy counts
+   * as fresh as of its instant once every event before it is applied (CopyFreshness, libs/platform).
+   * Not an effect: recorded at most once per message, without an entry in processed_events. An
+   * instant ahead of this clock counts as now, so no heartbeat vouches for the future.
+   */
+  private async heartbeat(msg: JsMsg, copy: string, beat: HeartbeatEvent): Promise<void> {
+    const guarded = GUARDED_COPIES[this.options.service].some((g) => g.copy === copy);
+    try {
+      if (guarded) {
+        await this.ds.query(
+          `INSERT INTO "${this.options.schema}".copy_heartbeats (copy, stream_seq, emitted_at) VALUES ($1, $2, LEAST($3::timestamptz, now()))
+           ON CONFLICT DO NOTHING`,
+          [copy, msg.seq, beat.emittedAt],
+        );
+      }
+      msg.ack();
+    } catch (err) {
+      this.logger.error(`heartbeat of ${copy} (message ${msg.seq}) not recorded: ${(err as Error).message}; will be redelivered`);
+      msg.nak(1000);
     }
   }
 

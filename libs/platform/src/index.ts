@@ -11,3 +11,4 @@ export * from './read-quarantine.use-case';
 export * from './service-keys';
 export * from './memory';
 export * from './readiness';
+export * from './copies';

@@ -15,6 +15,7 @@ import { EventSigner, EventVerifier } from '@vc/messaging';
 import { ServiceTokenSigner, TrustedServiceKeys } from '@vc/auth';
 import { identityOf, SERVICE_KEY, serviceKeyProviders } from './service-keys';
 import { ReadQuarantineUseCase } from './read-quarantine.use-case';
+import { CopyFreshness, HeartbeatEmitter } from './copies';
 
 /**
  * What every NATS service has: validated config, structured logs, principal tokens, one NATS
@@ -41,8 +42,10 @@ export class ServiceCoreModule {
         RpcAuthGuard,
         ReadQuarantineUseCase,
         ReadinessDetails,
+        HeartbeatEmitter,
+        CopyFreshness,
       ],
-      exports: [definition, DataSource, Outbox, UnitOfWork, Clock, RpcAuthGuard, TrustedServiceKeys, SERVICE_KEY, EventSigner, EventVerifier, ServiceTokenSigner, ReadQuarantineUseCase, ReadinessDetails],
+      exports: [definition, DataSource, Outbox, UnitOfWork, Clock, RpcAuthGuard, TrustedServiceKeys, SERVICE_KEY, EventSigner, EventVerifier, ServiceTokenSigner, ReadQuarantineUseCase, ReadinessDetails, CopyFreshness],
     };
     return {
       module: class ServiceRootModule {},

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, headers as natsHeaders, NatsConnection } from 'nats';
 import { Client } from 'pg';
 import { loadServiceKey, TrustedServiceKeys } from '@vc/auth';
-import { EVENT_CATALOG, EVENT_STREAM, EventType, Headers, Principal, ServiceName, toJson } from '@vc/contracts';
+import { COPIES, COPY_NAMES, CopyName, EVENT_CATALOG, EVENT_STREAM, EventType, HeartbeatEvent, Headers, Principal, ServiceName, toJson } from '@vc/contracts';
 import { decodeReply, EventSigner, inboxPrefix, RpcReply } from '@vc/messaging';
 import { testNatsPassword, testSecretsDir, tokenFor } from './secrets';
 
@@ -67,7 +67,16 @@ export class NatsTestClient {
  * the migrations, and processed_events, which only event consumers write; they may still be taking
  * in the events of a test's own set-up (a region created just before) while the requests run.
  */
-export async function rowCounts(databaseUrl: string, schema: string, exclude: string[] = ['migrations', 'processed_events']): Promise<Record<string, number>> {
+/**
+ * Rows per table of a schema, to show that a refused request wrote nothing. Left out: bookkeeping
+ * that moves on its own or is the answer's record rather than an effect — migrations, events
+ * processed, copies' heartbeats and freshness.
+ */
+export async function rowCounts(
+  databaseUrl: string,
+  schema: string,
+  exclude: string[] = ['migrations', 'processed_events', 'copy_heartbeats', 'copy_freshness'],
+): Promise<Record<string, number>> {
   const c = new Client({ connectionString: databaseUrl });
   await c.connect();
   try {
@@ -130,17 +139,59 @@ export class EventPublisher {
     return nc.jetstream().publish(subject, data, { msgID: options.msgID ?? randomUUID(), headers });
   }
 
-  /** An event of `subject` from its owner (EVENT_CATALOG), as its outbox would have written it. */
+  /**
+   * An event of `subject` from its owner (EVENT_CATALOG), as its outbox would have written it. An
+   * owner that sends events of a state others copy also vouches for it: its heartbeats start with its
+   * first such event (`keepFresh`), unless the suite stopped them.
+   */
   async publish(subject: string, aggregateId: string, payload: unknown, occurredAt = new Date()): Promise<string> {
     const owner = EVENT_CATALOG[subject as EventType]?.owner;
     if (!owner) throw new Error(`${subject} is not an event type of the catalog`);
+    const copy = COPY_NAMES.find((c) => subject !== COPIES[c].heartbeat && subject.startsWith(COPIES[c].heartbeat.slice(0, COPIES[c].heartbeat.lastIndexOf('.') + 1)));
+    if (copy && !this.beating.has(copy) && !this.silenced.has(copy)) await this.keepFresh([copy]);
     const id = randomUUID();
     const envelope = { id, type: subject, aggregateType: subject.split('.')[2], aggregateId, occurredAt: occurredAt.toISOString(), payload };
     await this.publishRaw(owner, subject, new TextEncoder().encode(toJson(envelope)), { msgID: id });
     return id;
   }
 
+  private readonly beating = new Map<CopyName, NodeJS.Timeout>();
+  /** copies whose heartbeats the suite stopped: not started again by an event */
+  private readonly silenced = new Set<CopyName>();
+
+  /** A heartbeat of `copy` from its owner now (what its HeartbeatEmitter sends), through the stream. */
+  heartbeat(copy: CopyName): Promise<string> {
+    const beat: HeartbeatEvent = { copy, emittedAt: new Date().toISOString() };
+    return this.publish(COPIES[copy].heartbeat, copy, beat);
+  }
+
+  /**
+   * For suites that feed a service the events of an owner they do not start (registry, issuance):
+   * heartbeats of these copies every `intervalMs`, as that owner would send them, until
+   * `stopHeartbeats` or `close`. Sends one at once.
+   */
+  async keepFresh(copies: readonly CopyName[], intervalMs = 500): Promise<void> {
+    for (const copy of copies) {
+      this.silenced.delete(copy);
+      if (this.beating.has(copy)) continue;
+      const timer = setInterval(() => void this.heartbeat(copy).catch(() => undefined), intervalMs);
+      timer.unref();
+      this.beating.set(copy, timer);
+      await this.heartbeat(copy);
+    }
+  }
+
+  /** No more heartbeats of these copies (all when none named): the copies age from now. */
+  stopHeartbeats(copies: readonly CopyName[] = [...this.beating.keys()]): void {
+    for (const copy of copies) {
+      clearInterval(this.beating.get(copy));
+      this.beating.delete(copy);
+      this.silenced.add(copy);
+    }
+  }
+
   async close(): Promise<void> {
+    this.stopHeartbeats();
     for (const nc of this.connections.values()) await (await nc).drain().catch(() => undefined);
     this.connections.clear();
   }

@@ -3,3 +3,4 @@ export * from './clients';
 export * from './system';
 export * from './postgres';
 export * from './secrets';
+export * from './relay';

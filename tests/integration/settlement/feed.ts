@@ -33,6 +33,8 @@ export function programmeEvent(programmeId: string, overrides: Partial<Programme
 }
 
 export async function feedProgramme(sys: TestSystem, programmeId: string, overrides: Partial<ProgrammeEvent> = {}): Promise<void> {
+  // Issuance is not running: its heartbeats are sent for it, or settlement's copy of its programmes is never fresh
+  await sys.events.keepFresh(['programmes']);
   await publishEvent(sys, Events.programmeOpened, programmeId, programmeEvent(programmeId, overrides));
   await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.programmes WHERE id = $1 AND version >= $2`, [programmeId, overrides.version ?? 1])).length > 0);
 }

@@ -5,6 +5,7 @@ import { RedemptionProviderVersion1764000000204 } from './1764000000204-redempti
 import { RedemptionClaimDecisionTime1764000000205 } from './1764000000205-redemption-claim-decision-time';
 import { RedemptionQuarantine1764000000206 } from './1764000000206-redemption-quarantine';
 import { RedemptionInvoiceIdentity1764000000207 } from './1764000000207-redemption-invoice-identity';
+import { RedemptionCopyFreshness1764000000208 } from './1764000000208-redemption-copy-freshness';
 import { RedemptionPaymentRefusals1764000000210 } from './1764000000210-redemption-payment-refusals';
 
 export const redemptionMigrations = [
@@ -15,5 +16,6 @@ export const redemptionMigrations = [
   RedemptionClaimDecisionTime1764000000205,
   RedemptionQuarantine1764000000206,
   RedemptionInvoiceIdentity1764000000207,
+  RedemptionCopyFreshness1764000000208,
   RedemptionPaymentRefusals1764000000210,
 ];

@@ -3,18 +3,19 @@ import { assertActsForProvider, requireRole } from '@vc/auth';
 import { CreateOrderDto, Events, OrderView, Principal, Role } from '@vc/contracts';
 import { shanghaiYear } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { Clock, UnitOfWork } from '@vc/platform';
+import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
 import { assertStanding, findEnterprise, findProvider, mapPg, orderViewAndEvent } from '../redemption.sql';
 
 /**
  * R-ORDER-1: an active provider unit offers an enterprise a service contract for the actual amount
  * A, in the enterprise's home programme of the current year; both parties then confirm it.
  * Refused for revoked, suspended or excluded providers (R-REG-2..4) and for a provider of the
- * enterprise's own legal entity (R-ENT-3).
+ * enterprise's own legal entity (R-ENT-3). The provider's standing is redemption's copy of the
+ * registry's: refused with COPY_STALE while that copy is older than COPY_MAX_AGE_SECONDS.
  */
 @Injectable()
 export class CreateOrderUseCase {
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly copies: CopyFreshness) {}
 
   async execute(principal: Principal, dto: CreateOrderDto, idempotencyKey?: string): Promise<OrderView> {
     requireRole(principal, Role.Provider);
@@ -26,6 +27,8 @@ export class CreateOrderUseCase {
     }
     return mapPg(() =>
       this.uow.idempotent(principal, 'order.create', idempotencyKey, dto, async (work) => {
+        // The provider's standing is the registry's: decided with a copy no older than the bound.
+        this.copies.assertFresh('providers', 'providerId');
         const provider = await findProvider(work, dto.providerId);
         assertActsForProvider(principal, provider);
         const enterprise = await findEnterprise(work, { id: dto.enterpriseId, creditCode: dto.enterpriseCreditCode });

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { requireRole } from '@vc/auth';
 import { OrderIdDto, OrderView, Principal, Role } from '@vc/contracts';
-import { assertIdempotencyKey, requestHash } from '@vc/database';
+import { assertIdempotencyKey, priorReply, requestHash } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { currentCorrelationId } from '@vc/logging';
+import { CopyFreshness, UnitOfWork } from '@vc/platform';
 import { PaymentBatcher } from './payment-batcher';
 
 /**
@@ -13,17 +14,28 @@ import { PaymentBatcher } from './payment-batcher';
  * both ledger entries, the order's state change, its audit row and its outbox event in one
  * statement (ADR 0004); payments that arrive together are made in one transaction by
  * redemption.pay_orders (PaymentBatcher, ADR 0006). The idempotency store is the same as
- * UnitOfWork.idempotent's (same table, scope and request hash).
+ * UnitOfWork.idempotent's (same table, scope and request hash). Refused with COPY_STALE while
+ * redemption's copy of the registry's providers is older than COPY_MAX_AGE_SECONDS.
  */
 @Injectable()
 export class PayOrderUseCase {
-  constructor(private readonly batcher: PaymentBatcher) {}
+  constructor(private readonly batcher: PaymentBatcher, private readonly copies: CopyFreshness, private readonly uow: UnitOfWork) {}
 
   async execute(principal: Principal, dto: OrderIdDto, idempotencyKey?: string): Promise<OrderView> {
     requireRole(principal, Role.Enterprise, Role.Provider);
     assertIdempotencyKey(idempotencyKey);
+    const scope = `order.pay:${principal.role}:${principal.org}:${principal.sub}`;
+    try {
+      // R-REG-2..4: the provider's standing is redemption's copy of the registry's, no older than the bound.
+      this.copies.assertFresh('providers', 'orderId');
+    } catch (err) {
+      // A retry of a payment answered before is answered as before; a new one waits for a fresher copy.
+      const prior = await priorReply(this.uow.ds.manager, this.uow.schema, scope, idempotencyKey, dto);
+      if (prior) return prior.reply as OrderView;
+      throw err;
+    }
     return this.batcher.pay({
-      scope: `order.pay:${principal.role}:${principal.org}:${principal.sub}`,
+      scope,
       key: idempotencyKey,
       hash: requestHash(dto),
       orderId: dto.orderId,

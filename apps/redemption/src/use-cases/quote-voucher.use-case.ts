@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OrderIdDto, Principal, VoucherQuoteView } from '@vc/contracts';
 import { endOfShanghaiYear, voucherAmount } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { Clock, UnitOfWork } from '@vc/platform';
+import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
 import { assertMayRead } from '../access';
 import { effectiveVersion, findOrder } from '../redemption.sql';
 
@@ -13,7 +13,7 @@ import { effectiveVersion, findOrder } from '../redemption.sql';
  */
 @Injectable()
 export class QuoteVoucherUseCase {
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly copies: CopyFreshness) {}
 
   async execute(principal: Principal, dto: OrderIdDto): Promise<VoucherQuoteView> {
     const db = this.uow.ds.manager;
@@ -29,6 +29,14 @@ export class QuoteVoucherUseCase {
       o.programme_version !== null
         ? { version: o.programme_version, offsetRateBp: o.offset_rate_bp!, mode: o.mode! }
         : await effectiveVersion(db, o.programme_id, now).catch(() => null);
+    // A copy of the registry's providers too old to decide with: what a payment now would meet first.
+    let stale: string | null = null;
+    try {
+      this.copies.assertFresh('providers', 'orderId');
+    } catch (err) {
+      if (err instanceof DomainError) stale = err.code;
+      else throw err;
+    }
     const rate = version?.offsetRateBp ?? 0;
     // The refusal a payment now would meet, asked of the functions pay_order and pay_orders ask
     // (redemption.payment_refusal, then voucher_refusal): one rule, one refusal order.
@@ -40,7 +48,7 @@ export class QuoteVoucherUseCase {
          CROSS JOIN redemption.budget_left($2) AS b (left_fen)`,
       [o.enterprise_id, o.programme_id, o.provider_id, now, o.amount_fen.toString(), rate],
     );
-    const refusal: string | null = (balances.standing ?? balances.voucher)?.error.code ?? null;
+    const refusal: string | null = stale ?? (balances.standing ?? balances.voucher)?.error.code ?? null;
     // Past the year's end the quota is gone, though the year-end lapse may not have run yet.
     const yearEnded = now.getTime() >= endOfShanghaiYear(o.programme_year).getTime();
     const quotaLeft: bigint = yearEnded ? 0n : (balances.quota ?? 0n);

@@ -12,6 +12,7 @@ import {
   PROGRAMME_ID_PATTERN,
   ProgrammeEvent,
   PROVIDER_PROVINCES,
+  ProgrammeMode,
   RegionEvent,
   SettlementAmendmentEvent,
 } from '@vc/contracts';
@@ -39,6 +40,16 @@ function fen(value: unknown, field: string): bigint {
 
 function text(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new UnusableEvent(`${field} is missing`);
+  return value;
+}
+
+function positiveInt(value: unknown, field: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new UnusableEvent(`${field} is not a positive integer`);
+  return value as number;
+}
+
+function mode(value: unknown): ProgrammeMode {
+  if (value !== 'provider_redeems' && value !== 'enterprise_reimbursed') throw new UnusableEvent('mode is not a programme mode');
   return value;
 }
 
@@ -161,8 +172,8 @@ export class ProjectionConsumer implements OnApplicationBootstrap, OnApplication
       uuid(c.claimId, 'claimId'),
       uuid(c.orderId, 'orderId'),
       text(c.programmeId, 'programmeId'),
-      Number.isSafeInteger(c.programmeVersion) ? c.programmeVersion : 1,
-      c.mode === 'enterprise_reimbursed' ? 'enterprise_reimbursed' : 'provider_redeems',
+      positiveInt(c.programmeVersion, 'programmeVersion'),
+      mode(c.mode),
       uuid(c.enterpriseId, 'enterpriseId'),
       text(c.enterpriseName, 'enterpriseName'),
       uuid(c.enterpriseRegionId, 'enterpriseRegionId'),

@@ -12,6 +12,7 @@ import { SettlementCalendarYears1764000000411 } from './1764000000411-settlement
 import { SettlementBankPayments1764000000412 } from './1764000000412-settlement-bank-payments';
 import { SettlementInstructionsByRun1764000000413 } from './1764000000413-settlement-instructions-by-run';
 import { SettlementQuarantine1764000000420 } from './1764000000420-settlement-quarantine';
+import { SettlementCopyFreshness1764000000421 } from './1764000000421-settlement-copy-freshness';
 import { SettlementObjectionDesk1764000000431 } from './1764000000431-settlement-objection-desk';
 import { SettlementPublicDocuments1764000000432 } from './1764000000432-settlement-public-documents';
 import { SettlementAppendOnlyRecords1764000000433 } from './1764000000433-settlement-append-only-records';
@@ -31,6 +32,7 @@ export const settlementMigrations = [
   SettlementBankPayments1764000000412,
   SettlementInstructionsByRun1764000000413,
   SettlementQuarantine1764000000420,
+  SettlementCopyFreshness1764000000421,
   SettlementObjectionDesk1764000000431,
   SettlementPublicDocuments1764000000432,
   SettlementAppendOnlyRecords1764000000433,

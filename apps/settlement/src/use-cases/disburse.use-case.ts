@@ -3,7 +3,7 @@ import { Events, Principal, RunIdDto, RunView, SettlementRunEvent, validateDto }
 import { advisoryKey } from '@vc/database';
 import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { Clock, UnitOfWork, Work } from '@vc/platform';
+import { Clock, CopyFreshness, UnitOfWork, Work } from '@vc/platform';
 import { ConfirmPayments } from './confirm-payments';
 import { approvedBy, claimEventsInsert, findRun, inRun, matchingShare, moved, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, tallyRun, useBulkMemory } from '../settlement.sql';
 
@@ -31,7 +31,12 @@ export class DisburseUseCase {
   /** Called after each committed step; fault tests throw from it to simulate a crash. */
   afterStep: ((step: DisbursementStep) => void | Promise<void>) | null = null;
 
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly confirmation: ConfirmPayments) {
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
+    private readonly confirmation: ConfirmPayments,
+    private readonly copies: CopyFreshness,
+  ) {
     // Fault test of a real crash (kill -9 right after a step commits); refused in production.
     const crashAfter = process.env.SETTLEMENT_CRASH_AFTER_STEP;
     if (crashAfter && process.env.NODE_ENV !== 'production') {
@@ -64,6 +69,8 @@ export class DisburseUseCase {
         details: { closesAt: run.publicity_closes_at!.toISOString() },
       });
     }
+    // The matching terms come from settlement's copy of issuance's programmes: no older than its bound.
+    if (run.state === 'publicity') this.copies.assertFresh('programmes', 'runId');
     try {
       await this.step(principal, run.id, 'instructions', (work, r) => this.instructions(work, r, now), onStep);
     } catch (err) {
@@ -117,6 +124,8 @@ export class DisburseUseCase {
     if (!advanced) return null;
     // Redemption confirms every claim about to be paid (claim, payee, V, approved by this run) first.
     const { confirmed } = await this.confirmation.confirm(work, run);
+    // What the matching owed for them needs from issuance is here, or nothing is paid (no default ratio or deadline).
+    await this.assertMatchingTerms(work, run);
     const [made] = await work.query<{ n: number; fen: bigint; held: number }>(
       `WITH g AS (
          -- one id per instruction, drawn per group row (an uncorrelated LATERAL subquery may be
@@ -174,6 +183,35 @@ export class DisburseUseCase {
     return { instructions: made.n, totalFen: made.fen, held: made.held, reissues: reissued.length, reissuedFen, confirmedByRedemption: confirmed };
   }
 
+  /**
+   * R-MATCH-1 needs, for every claim about to be paid, its enterprise's region (the matching ratio)
+   * and its programme version (the matching deadline), both issuance's and copied from its events.
+   * One missing means an event has not arrived: refused with COPY_MISSING naming them, before any
+   * instruction is written, rather than paid with an assumed ratio or deadline.
+   */
+  private async assertMatchingTerms(work: Work, run: RunRow): Promise<void> {
+    const [missing] = await work.query<{ regions: string[] | null; versions: number[] | null }>(
+      `WITH used AS (SELECT DISTINCT region_id, programme_version FROM settlement.claims WHERE ${inRun('$1::uuid')} AND ${approvedBy(run)})
+       SELECT (SELECT array_agg(DISTINCT u.region_id::text ORDER BY u.region_id::text) FROM used u
+                WHERE NOT EXISTS (SELECT 1 FROM settlement.regions r WHERE r.id = u.region_id)) AS regions,
+              (SELECT array_agg(DISTINCT u.programme_version ORDER BY u.programme_version) FROM used u
+                WHERE NOT EXISTS (SELECT 1 FROM settlement.programme_versions v WHERE v.programme_id = $2 AND v.version = u.programme_version)) AS versions`,
+      [run.id, run.programme_id],
+    );
+    const regions = missing?.regions ?? [];
+    const versions = missing?.versions ?? [];
+    if (regions.length === 0 && versions.length === 0) return;
+    const what = [
+      regions.length ? `${regions.length} region(s) (matching ratio): ${regions.slice(0, 10).join(', ')}${regions.length > 10 ? ', …' : ''}` : '',
+      versions.length ? `${run.programme_id} version(s) ${versions.join(', ')} (matching deadline)` : '',
+    ].filter(Boolean);
+    throw new DomainError(ErrorCode.COPY_MISSING, {
+      field: 'runId',
+      message: `settlement has not received from issuance ${what.join(' and ')}; disburse again once they have arrived`,
+      details: { owner: 'issuance', regions, programmeVersions: versions },
+    });
+  }
+
   /** Step 3b + 4: the claims behind the instructions are paid; their regions owe matching (R-MATCH-1); the statement lines are written. */
   private async pay(work: Work, run: RunRow): Promise<Record<string, unknown> | null> {
     const [advanced] = await work.query(`UPDATE settlement.runs SET state = 'paid', updated_at = $2 WHERE id = $1 AND state = 'disbursing' RETURNING id`, [
@@ -183,21 +221,19 @@ export class DisburseUseCase {
     if (!advanced) return null;
     const paidAt = run.paid_at!;
     // Due date per programme version's matchingDeadlineMonths, month ends clamped (Nov 30 + 3 → Feb 28/29).
-    // The programme's versions are few: each gets its due date here; a claim of a version settlement
-    // has not seen falls back to the programme's own deadline (3 months if none is known).
+    // The programme's versions are few: each gets its due date here. Every claim's version and region
+    // were there when the instructions were written (assertMatchingTerms), and copies only grow.
     const versions = await work.query<{ version: number; months: number }>(
       `SELECT version, matching_deadline_months AS months FROM settlement.programme_versions WHERE programme_id = $1`,
       [run.programme_id],
     );
-    const [programme] = await work.query<{ months: number | null }>(`SELECT matching_deadline_months AS months FROM settlement.programmes WHERE id = $1`, [run.programme_id]);
     const paidOn = run.paid_on!;
     const due = versions.map((v) => addMonthsClamped(paidOn, v.months));
-    const fallbackDue = addMonthsClamped(paidOn, programme?.months ?? 3);
     // The run's state, just made 'paid' above, records the payment of every claim it holds approved,
     // one by one or by its approve-all (ADR 0008): none is rewritten. One read of those claims (a CTE, materialised once) gives their
     // claim-paid events, the regions' matching obligations and the statement lines per provider.
     // No objection or review can change them meanwhile: both need the run's row, locked here.
-    const [paid] = await work.query<{ n: number; fen: bigint; owed_n: number; owed_fen: bigint; lines_n: number; lines_fen: bigint }>(
+    const [paid] = await work.query<{ n: number; fen: bigint; owed_n: number; owed_fen: bigint; owed_voucher_fen: bigint; lines_n: number; lines_fen: bigint }>(
       `WITH paid_claims AS MATERIALIZED (
          SELECT claim_id, programme_id, programme_version, region_id, enterprise_id, enterprise_name, provider_id, provider_name,
                 provider_credit_code, provider_province, amount_fen, voucher_fen
@@ -213,34 +249,38 @@ export class DisburseUseCase {
        by_version AS (
          SELECT c.programme_id, c.region_id, c.enterprise_id, c.programme_version, max(c.enterprise_name) AS enterprise_name,
                 count(*) AS claim_count, sum(c.voucher_fen) AS voucher_fen,
-                sum(${matchingShare('c.voucher_fen', 'COALESCE(r.ratio_micro, 1000000)')}) AS amount_fen
+                sum(${matchingShare('c.voucher_fen', 'r.ratio_micro')}) AS amount_fen
            FROM paid_claims c
-           LEFT JOIN ratio r ON r.id = c.region_id
+           JOIN ratio r ON r.id = c.region_id
           GROUP BY c.programme_id, c.region_id, c.enterprise_id, c.programme_version),
        owed AS (
          INSERT INTO settlement.matching_obligations (run_id, programme_id, region_id, enterprise_id, enterprise_name, claim_count, voucher_fen,
                 matching_ratio, amount_fen, provincial_paid_on, due_on)
          SELECT $1, v.programme_id, v.region_id, v.enterprise_id, max(v.enterprise_name), sum(v.claim_count), sum(v.voucher_fen),
-                COALESCE(r.matching_ratio, 1.00), sum(v.amount_fen), $2, COALESCE(d.due_on, $5::date)
+                r.matching_ratio, sum(v.amount_fen), $2, d.due_on
            FROM by_version v
-           LEFT JOIN d ON d.version = v.programme_version
-           LEFT JOIN ratio r ON r.id = v.region_id
-          GROUP BY v.programme_id, v.region_id, v.enterprise_id, r.matching_ratio, COALESCE(d.due_on, $5::date)
+           JOIN d ON d.version = v.programme_version
+           JOIN ratio r ON r.id = v.region_id
+          GROUP BY v.programme_id, v.region_id, v.enterprise_id, r.matching_ratio, d.due_on
          ON CONFLICT (run_id, enterprise_id, region_id, due_on) DO NOTHING
-         RETURNING amount_fen),
+         RETURNING amount_fen, voucher_fen),
        lines AS (${statementLinesInsert('paid_claims', run)})
        SELECT * FROM (SELECT count(*)::int AS n, COALESCE(sum(voucher_fen), 0)::bigint AS fen FROM paid_claims) p,
-                     (SELECT count(*)::int AS owed_n, COALESCE(sum(amount_fen), 0)::bigint AS owed_fen FROM owed) o,
+                     (SELECT count(*)::int AS owed_n, COALESCE(sum(amount_fen), 0)::bigint AS owed_fen,
+                             COALESCE(sum(voucher_fen), 0)::bigint AS owed_voucher_fen FROM owed) o,
                      (SELECT count(*)::int AS lines_n, COALESCE(sum(total_fen), 0)::bigint AS lines_fen FROM lines) l`,
-      [run.id, paidOn, versions.map((v) => v.version), due, fallbackDue],
+      [run.id, paidOn, versions.map((v) => v.version), due],
     );
     // What was paid is exactly what the instructions say, or nothing of this step is kept.
     const [instructed] = await work.query<{ n: bigint; fen: bigint }>(
       `SELECT COALESCE(sum(claim_count), 0)::bigint AS n, COALESCE(sum(total_fen), 0)::bigint AS fen FROM settlement.instructions WHERE run_id = $1 AND kind = 'run'`,
       [run.id],
     );
-    if (BigInt(paid.n) !== instructed.n || paid.fen !== instructed.fen || paid.lines_fen !== paid.fen) {
-      throw new Error(`run ${run.id}: paid ${paid.n} claims / ${paid.fen} fen (statement ${paid.lines_fen} fen) but instructed ${instructed.n} / ${instructed.fen}`);
+    // And every paid claim owes its region's matching (R-MATCH-1): none dropped for want of its terms.
+    if (BigInt(paid.n) !== instructed.n || paid.fen !== instructed.fen || paid.lines_fen !== paid.fen || paid.owed_voucher_fen !== paid.fen) {
+      throw new Error(
+        `run ${run.id}: paid ${paid.n} claims / ${paid.fen} fen (statement ${paid.lines_fen} fen, matching on ${paid.owed_voucher_fen} fen) but instructed ${instructed.n} / ${instructed.fen}`,
+      );
     }
     await tallyRun(work.tx, run.id, moved('approved', 'paid', paid.n, paid.fen), this.clock.now());
     const owed = { n: paid.owed_n, fen: paid.owed_fen };

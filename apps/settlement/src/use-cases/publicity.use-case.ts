@@ -19,7 +19,7 @@ import {
 } from '@vc/contracts';
 import { shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { Clock, UnitOfWork } from '@vc/platform';
+import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
 import {
   calendarError,
   canReadProvince,
@@ -51,7 +51,12 @@ const OBJECTION_COLUMNS = objectionColumns();
 export class PublicityUseCase {
   private readonly logger = new Logger('Publicity');
 
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly documents: RenderPublicDocumentsUseCase) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
+    private readonly documents: RenderPublicDocumentsUseCase,
+    private readonly copies: CopyFreshness,
+  ) {}
 
   /**
    * Publishes the run's list, then renders its public documents before answering, so that they are
@@ -90,8 +95,17 @@ export class PublicityUseCase {
           details: { runId: run.id, differences: differ },
         });
       }
+      // R-PUB-1: the window's length is the programme's, as issuance last said (no assumed length).
+      this.copies.assertFresh('programmes', 'runId');
       const [programme] = await work.query<{ publicity_working_days: number }>(`SELECT publicity_working_days FROM settlement.programmes WHERE id = $1`, [run.programme_id]);
-      const days = programme?.publicity_working_days ?? 5;
+      if (!programme) {
+        throw new DomainError(ErrorCode.COPY_MISSING, {
+          field: 'runId',
+          message: `settlement has not received programme ${run.programme_id} from issuance, so it does not know its publicity window; publish once it has`,
+          details: { owner: 'issuance', programmeId: run.programme_id },
+        });
+      }
+      const days = programme.publicity_working_days;
       const now = this.clock.now();
       const publishedOn = shanghaiDate(now);
       // The years' current schedules, read now: a year a delta operator loaded a moment ago, through

@@ -18,7 +18,7 @@ import {
 } from '@vc/contracts';
 import { newSeed, quarterBounds, sampleSize } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { Clock, UnitOfWork } from '@vc/platform';
+import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
 import {
   assertOperatorOf,
   CLAIM_VIEW_COLUMNS,
@@ -48,7 +48,7 @@ import { INSTRUCTION_VIEW_COLUMNS } from '../bank/payments.sql';
  */
 @Injectable()
 export class RunsUseCase {
-  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock) {}
+  constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly copies: CopyFreshness) {}
 
   async start(principal: Principal, dto: StartRunDto, key?: string): Promise<RunView> {
     dto = validateDto(StartRunDto, dto);
@@ -69,6 +69,8 @@ export class RunsUseCase {
       });
     }
     return this.uow.idempotent(principal, 'run.start', key, dto, async (work) => {
+      // The run is of a programme as issuance last said: settlement's copy no older than its bound.
+      this.copies.assertFresh('programmes', 'programmeId');
       const [programme] = await work.query(`SELECT id, province FROM settlement.programmes WHERE id = $1`, [dto.programmeId]);
       if (!programme) throw new DomainError(ErrorCode.NOT_FOUND, { field: 'programmeId', message: `programme ${dto.programmeId} is not known to settlement` });
       // Claims arriving now either commit before this collection reads them, or wait and then see
