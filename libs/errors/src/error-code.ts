@@ -81,9 +81,35 @@ export interface ErrorMapping {
   grpc: number;
   /** true when retrying the same request later may succeed (used by clients and the outbox). */
   retryable: boolean;
+  /**
+   * true when the refusal is the request's answer (R-OFFSET-2): what the service decided about a
+   * well-formed request against the state it found, stored under the request's idempotency key and
+   * given to every retry with that key. false when the request never got that far — its input or
+   * its principal refused, its target not found (a copy may not have it yet) — or the refusal is
+   * retryable: the service could not decide now (unreachable, stale or missing data, not yet time,
+   * throttled, locked by another process). Nothing is stored then, and a retry may take effect.
+   */
+  final: boolean;
 }
 
-export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
+/**
+ * Refusals of the request itself, before anything is decided about it (see ErrorMapping.final); a
+ * refusal that is retryable is not a decision either: the service could not decide now.
+ */
+const REQUEST_REFUSALS: ReadonlySet<string> = new Set([
+  'VALIDATION_FAILED',
+  'MALFORMED_REQUEST',
+  'INVALID_CREDIT_CODE',
+  'INVALID_AMOUNT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'IDEMPOTENCY_KEY_REQUIRED',
+  'IDEMPOTENCY_CONFLICT',
+  'PAYLOAD_TOO_LARGE',
+]);
+
+const TABLE: Record<ErrorCode, Omit<ErrorMapping, 'final'>> = {
   VALIDATION_FAILED: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
   MALFORMED_REQUEST: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
   INVALID_CREDIT_CODE: { http: 400, grpc: GrpcStatus.INVALID_ARGUMENT, retryable: false },
@@ -116,14 +142,14 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
   CLAIM_EXISTS: { http: 409, grpc: GrpcStatus.ALREADY_EXISTS, retryable: false },
   PUBLICITY_CLOSED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   RUN_LOCKED: { http: 409, grpc: GrpcStatus.ABORTED, retryable: true },
-  CALENDAR_YEAR_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  CALENDAR_YEAR_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   PUBLICITY_OPEN: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   QUARTER_NOT_ENDED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   REVIEW_INCOMPLETE: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   MATCHING_OVERPAID: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
   YEAR_NOT_CLOSED: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   RUN_COUNTERS_DIFFER: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
-  BANK_ACCOUNT_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: false },
+  BANK_ACCOUNT_MISSING: { http: 422, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   CLAIMS_DISAGREE: { http: 409, grpc: GrpcStatus.FAILED_PRECONDITION, retryable: true },
   OBJECTION_LIMIT: { http: 429, grpc: GrpcStatus.RESOURCE_EXHAUSTED, retryable: false },
   COPY_STALE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
@@ -131,3 +157,7 @@ export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = {
   UNAVAILABLE: { http: 503, grpc: GrpcStatus.UNAVAILABLE, retryable: true },
   INTERNAL: { http: 500, grpc: GrpcStatus.INTERNAL, retryable: true },
 };
+
+export const ERROR_TABLE: Record<ErrorCode, ErrorMapping> = Object.fromEntries(
+  (Object.keys(TABLE) as ErrorCode[]).map((code) => [code, { ...TABLE[code], final: !TABLE[code].retryable && !REQUEST_REFUSALS.has(code) }]),
+) as Record<ErrorCode, ErrorMapping>;

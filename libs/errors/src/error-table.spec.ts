@@ -12,6 +12,16 @@ describe('error table', () => {
     }
   });
 
+  it('R-OFFSET-2: a decision on the request is its stored answer; bad input and a service that could not decide are not', () => {
+    const final = (Object.values(ErrorCode) as ErrorCode[]).filter((c) => ERROR_TABLE[c].final);
+    expect(final).toEqual(expect.arrayContaining([ErrorCode.QUOTA_EXHAUSTED, ErrorCode.BUDGET_EXHAUSTED, ErrorCode.PROVIDER_NOT_ACTIVE, ErrorCode.ILLEGAL_STATE, ErrorCode.DUPLICATE_INVOICE]));
+    for (const c of [ErrorCode.VALIDATION_FAILED, ErrorCode.NOT_FOUND, ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.COPY_STALE, ErrorCode.RUN_LOCKED, ErrorCode.RATE_LIMITED]) {
+      expect([c, ERROR_TABLE[c].final]).toEqual([c, false]);
+    }
+    // a failure on the service's side is never a request's answer
+    for (const c of Object.values(ErrorCode)) if (ERROR_TABLE[c].http >= 500) expect([c, ERROR_TABLE[c].final]).toEqual([c, false]);
+  });
+
   it('R-ERR-1: carries code, message and field in one wire body', () => {
     const err = new DomainError(ErrorCode.INVALID_CREDIT_CODE, { field: 'creditCode', message: 'check character does not verify' });
     expect(err.toBody()).toEqual({ code: 'INVALID_CREDIT_CODE', message: 'check character does not verify', field: 'creditCode' });

@@ -70,12 +70,13 @@ export class NatsTestClient {
 /**
  * Rows per table of a schema, to show that a refused request wrote nothing. Left out: bookkeeping
  * that moves on its own or is the answer's record rather than an effect — migrations, events
- * processed, copies' heartbeats and freshness.
+ * processed, copies' heartbeats and freshness, and the idempotency store (where a final refusal is
+ * kept as the key's answer, R-OFFSET-2; tests/integration/redemption/stored-refusals.test.ts).
  */
 export async function rowCounts(
   databaseUrl: string,
   schema: string,
-  exclude: string[] = ['migrations', 'processed_events', 'copy_heartbeats', 'copy_freshness'],
+  exclude: string[] = ['migrations', 'processed_events', 'copy_heartbeats', 'copy_freshness', 'idempotency'],
 ): Promise<Record<string, number>> {
   const c = new Client({ connectionString: databaseUrl });
   await c.connect();

@@ -4,6 +4,7 @@ import { IssuanceRegionVersion1764000000103 } from './1764000000103-issuance-reg
 import { IssuanceQuarantine1764000000104 } from './1764000000104-issuance-quarantine';
 import { IssuanceAppendOnlyRecords1764000000105 } from './1764000000105-issuance-append-only-records';
 import { IssuanceHeartbeats1764000000107 } from './1764000000107-issuance-heartbeats';
+import { IssuanceStoredRefusals1764000000108 } from './1764000000108-issuance-stored-refusals';
 
 export const issuanceMigrations = [
   IssuanceInit1764000000101,
@@ -12,4 +13,5 @@ export const issuanceMigrations = [
   IssuanceQuarantine1764000000104,
   IssuanceAppendOnlyRecords1764000000105,
   IssuanceHeartbeats1764000000107,
+  IssuanceStoredRefusals1764000000108,
 ];

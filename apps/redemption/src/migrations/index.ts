@@ -6,6 +6,7 @@ import { RedemptionClaimDecisionTime1764000000205 } from './1764000000205-redemp
 import { RedemptionQuarantine1764000000206 } from './1764000000206-redemption-quarantine';
 import { RedemptionInvoiceIdentity1764000000207 } from './1764000000207-redemption-invoice-identity';
 import { RedemptionCopyFreshness1764000000208 } from './1764000000208-redemption-copy-freshness';
+import { RedemptionStoredRefusals1764000000209 } from './1764000000209-redemption-stored-refusals';
 import { RedemptionPaymentRefusals1764000000210 } from './1764000000210-redemption-payment-refusals';
 
 export const redemptionMigrations = [
@@ -17,5 +18,6 @@ export const redemptionMigrations = [
   RedemptionQuarantine1764000000206,
   RedemptionInvoiceIdentity1764000000207,
   RedemptionCopyFreshness1764000000208,
+  RedemptionStoredRefusals1764000000209,
   RedemptionPaymentRefusals1764000000210,
 ];

@@ -13,6 +13,7 @@ import { SettlementBankPayments1764000000412 } from './1764000000412-settlement-
 import { SettlementInstructionsByRun1764000000413 } from './1764000000413-settlement-instructions-by-run';
 import { SettlementQuarantine1764000000420 } from './1764000000420-settlement-quarantine';
 import { SettlementCopyFreshness1764000000421 } from './1764000000421-settlement-copy-freshness';
+import { SettlementStoredRefusals1764000000422 } from './1764000000422-settlement-stored-refusals';
 import { SettlementObjectionDesk1764000000431 } from './1764000000431-settlement-objection-desk';
 import { SettlementPublicDocuments1764000000432 } from './1764000000432-settlement-public-documents';
 import { SettlementAppendOnlyRecords1764000000433 } from './1764000000433-settlement-append-only-records';
@@ -33,6 +34,7 @@ export const settlementMigrations = [
   SettlementInstructionsByRun1764000000413,
   SettlementQuarantine1764000000420,
   SettlementCopyFreshness1764000000421,
+  SettlementStoredRefusals1764000000422,
   SettlementObjectionDesk1764000000431,
   SettlementPublicDocuments1764000000432,
   SettlementAppendOnlyRecords1764000000433,
