@@ -206,8 +206,8 @@ export class AppConfig {
 
   /**
    * Fault injection for the fault tests (refused in production): 'outbox-hold' commits events but
-   * never relays them; 'crash-after-publish' kills the process after publishing a batch and before
-   * marking it sent.
+   * never relays them; 'crash-after-publish' kills the process after publishing a batch that holds an
+   * event other than a heartbeat, before marking it sent.
    */
   @IsIn(['none', 'outbox-hold', 'crash-after-publish'])
   FAULT_INJECTION: 'none' | 'outbox-hold' | 'crash-after-publish' = 'none';

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { JetStreamClient, NatsConnection } from 'nats';
 import { DataSource, QueryRunner } from 'typeorm';
-import { EVENT_CATALOG, EventType } from '@vc/contracts';
+import { EVENT_CATALOG, EventType, heartbeatCopy } from '@vc/contracts';
 import { advisoryKey } from '@vc/database';
 import { EventSigner } from './event-signing';
 
@@ -166,7 +166,8 @@ export class OutboxRelay {
         return this.js.publish(row.subject, data, { msgID: row.event_id, headers: signer.headers(row.subject, data) });
       }),
     );
-    if (this.options.fault === 'crash-after-publish') process.kill(process.pid, 'SIGKILL');
+    // The service's own heartbeats (sent at start) do not count: the fault is about a business event.
+    if (this.options.fault === 'crash-after-publish' && rows.some((r) => !heartbeatCopy(r.subject))) process.kill(process.pid, 'SIGKILL');
     await runner.query(`UPDATE "${this.options.schema}".outbox SET published_at = now() WHERE id = ANY($1::bigint[])`, [
       rows.map((r) => r.id),
     ]);

@@ -70,13 +70,15 @@ export class NatsTestClient {
 /**
  * Rows per table of a schema, to show that a refused request wrote nothing. Left out: bookkeeping
  * that moves on its own or is the answer's record rather than an effect — migrations, events
- * processed, copies' heartbeats and freshness, and the idempotency store (where a final refusal is
+ * processed, copies' heartbeats and freshness (and heartbeats in the outbox), and the idempotency store (where a final refusal is
  * kept as the key's answer, R-OFFSET-2; tests/integration/redemption/stored-refusals.test.ts).
  */
+export const BOOKKEEPING_TABLES: readonly string[] = ['migrations', 'processed_events', 'copy_heartbeats', 'copy_freshness', 'idempotency'];
+
 export async function rowCounts(
   databaseUrl: string,
   schema: string,
-  exclude: string[] = ['migrations', 'processed_events', 'copy_heartbeats', 'copy_freshness', 'idempotency'],
+  exclude: readonly string[] = BOOKKEEPING_TABLES,
 ): Promise<Record<string, number>> {
   const c = new Client({ connectionString: databaseUrl });
   await c.connect();
@@ -85,7 +87,9 @@ export async function rowCounts(
     const counts: Record<string, number> = {};
     for (const { table_name } of tables.rows) {
       if (exclude.includes(table_name)) continue;
-      const r = await c.query(`SELECT count(*)::int AS n FROM "${schema}"."${table_name}"`);
+      // Heartbeats (libs/platform HeartbeatEmitter) go through the outbox on their own clock.
+      const where = table_name === 'outbox' ? ` WHERE aggregate_type <> 'heartbeat'` : '';
+      const r = await c.query(`SELECT count(*)::int AS n FROM "${schema}"."${table_name}"${where}`);
       counts[table_name] = r.rows[0].n;
     }
     return counts;

@@ -4,3 +4,4 @@ export * from './system';
 export * from './postgres';
 export * from './secrets';
 export * from './relay';
+export * from './copies';

@@ -3,7 +3,7 @@ import { Pool, QueryResult } from 'pg';
 import { EVENT_CATALOG, EventType, Events, Principal, Subjects, toJson } from '@vc/contracts';
 import { makeDigitalInvoiceNumber } from '@vc/domain';
 import { isDatabaseUnavailable } from '@vc/errors';
-import { eventually, ServiceProcess, spawnService, sql, TestPostgres, TestSystem } from '@vc/testing';
+import { copiesFresh, eventually, ServiceProcess, spawnService, sql, TestPostgres, TestSystem } from '@vc/testing';
 import { formatReport } from '../../../scripts/ledger/ledger-check';
 import { LEDGER_CHECKS } from '../../../scripts/ledger/checks';
 import { newCreditCode } from '../../fixtures/credit-codes';
@@ -128,6 +128,9 @@ describe('faults: seeded simulation of voucher traffic with injected faults (rea
     }
     await eventually(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.providers WHERE status = 'active' AND id = ANY($1::uuid[])`, [providers.map((p) => p.id)]))[0].n === 3, 20000);
     await eventually(async () => (await sql(sys.db.url, `SELECT count(*)::int AS n FROM redemption.programme_budget`))[0].n === 4, 20000);
+    // what an operator waits for before traffic: the keepers' copies vouched for by their owners' heartbeats
+    await copiesFresh(sys.db.url, 'redemption', ['providers', 'programmes']);
+    await copiesFresh(sys.db.url, 'settlement', ['programmes']);
   }, 120000);
   afterAll(async () => {
     for (const s of Object.values(services)) s.kill('SIGKILL');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
 import { ClaimEvent, Events, ProgrammeEvent, RegionEvent } from '@vc/contracts';
 import { Clock } from '@vc/platform';
-import { eventually, publishEvent, sql, TestSystem } from '@vc/testing';
+import { copiesFresh, eventually, publishEvent, sql, TestSystem } from '@vc/testing';
 import { newCreditCode } from '../../fixtures/credit-codes';
 
 /**
@@ -32,9 +32,16 @@ export function programmeEvent(programmeId: string, overrides: Partial<Programme
   };
 }
 
+/** Systems whose settlement has read its copy of the programmes as fresh once. */
+const vouched = new WeakSet<TestSystem>();
+
 export async function feedProgramme(sys: TestSystem, programmeId: string, overrides: Partial<ProgrammeEvent> = {}): Promise<void> {
   // Issuance is not running: its heartbeats are sent for it, or settlement's copy of its programmes is never fresh
   await sys.events.keepFresh(['programmes']);
+  if (!vouched.has(sys)) {
+    await copiesFresh(sys.db.url, 'settlement', ['programmes']);
+    vouched.add(sys);
+  }
   await publishEvent(sys, Events.programmeOpened, programmeId, programmeEvent(programmeId, overrides));
   await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.programmes WHERE id = $1 AND version >= $2`, [programmeId, overrides.version ?? 1])).length > 0);
 }
