@@ -2,11 +2,14 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Events, Subjects } from '@vc/contracts';
+import { ERROR_TABLE, ErrorCode } from '@vc/errors';
 import { PropertyRedemption, startPropertyRedemption } from '../../fixtures/payment-properties';
 import { confirmedOrder, ikey } from '../../fixtures/redemption';
 import { deltaOperator } from '../../fixtures/principals';
 
 const S = Subjects.redemption;
+/** The codes the service tells the pay functions to store (ERROR_TABLE's final ones). */
+const FINAL = (Object.keys(ERROR_TABLE) as ErrorCode[]).filter((code) => ERROR_TABLE[code].final);
 jest.setTimeout(600_000);
 
 type Answer = { code: string } | { paid: bigint } | { retry: string };
@@ -101,14 +104,15 @@ describe('redemption: the quote refuses exactly what the payment refuses (fast-c
           const quote = await sys.client.ok(S.orderQuote, { orderId: order.id }, { principal: ent.principal });
           const scope = `order.pay:${ent.principal.role}:${ent.principal.org}:${ent.principal.sub}`;
           const alone = await inRollback(async () => {
-            const { rows } = await db.query(`SELECT redemption.pay_order($1, $2, 'h', $3, $4, $5, $6, $7, NULL) AS reply`, [
-              scope, randomUUID(), order.id, ent.principal.sub, ent.principal.role, ent.principal.org, now,
+            const { rows } = await db.query(`SELECT redemption.pay_order($1, $2, 'h', $3, $4, $5, $6, $7, NULL, $8) AS answer`, [
+              scope, randomUUID(), order.id, ent.principal.sub, ent.principal.role, ent.principal.org, now, FINAL,
             ]);
-            return { paid: BigInt(rows[0].reply.voucherFen) };
+            const a = rows[0].answer;
+            return 'reply' in a ? { paid: BigInt(a.reply.voucherFen) } : { code: a.error.code };
           });
           const batch = await inRollback(async () => {
-            const { rows } = await db.query(`SELECT redemption.pay_orders($1, $2, '{h}', $3, $4, $5, $6, '{NULL}', $7, 0) AS replies`, [
-              [scope], [randomUUID()], [order.id], [ent.principal.sub], [ent.principal.role], [ent.principal.org], now,
+            const { rows } = await db.query(`SELECT redemption.pay_orders($1, $2, '{h}', $3, $4, $5, $6, '{NULL}', $7, 0, $8) AS replies`, [
+              [scope], [randomUUID()], [order.id], [ent.principal.sub], [ent.principal.role], [ent.principal.org], now, FINAL,
             ]);
             const [a] = rows[0].replies;
             return 'reply' in a ? { paid: BigInt(a.reply.voucherFen) } : 'error' in a ? { code: a.error.code } : { retry: a.retry };

@@ -1,11 +1,13 @@
 import { Subjects } from '@vc/contracts';
 import { requestHash } from '@vc/database';
+import { ERROR_TABLE, ErrorCode } from '@vc/errors';
 import { Pool } from 'pg';
 import { sql, TestSystem, tokenFor } from '@vc/testing';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
 import { ikey, ledgerDifferences, UpstreamFeed } from '../../fixtures/redemption';
 
 const S = Subjects.redemption;
+const FINAL = (Object.keys(ERROR_TABLE) as ErrorCode[]).filter((code) => ERROR_TABLE[code].final);
 jest.setTimeout(600_000);
 
 /**
@@ -64,10 +66,10 @@ describe('redemption: payment throughput (opt-in)', () => {
     });
     const pool = new Pool({ connectionString: sys.db.url, max: Number(process.env.POOL ?? 10) });
     const direct = await drive(orders.slice(half), async (o) => {
-      await pool.query('SELECT redemption.pay_order($1, $2, $3, $4, $5, $6, $7, $8, $9)', [
-        'bench', ikey('sql'), requestHash({ orderId: o.id }), o.id, 'bench', 'enterprise', o.enterprise_id, new Date(), null,
+      const { rows } = await pool.query('SELECT redemption.pay_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS answer', [
+        'bench', ikey('sql'), requestHash({ orderId: o.id }), o.id, 'bench', 'enterprise', o.enterprise_id, new Date(), null, FINAL,
       ]);
-      return true;
+      return 'reply' in rows[0].answer;
     });
     await pool.end();
     console.log(`payments/s over NATS (end to end): ${nats.perSecond}; PL/pgSQL function alone: ${direct.perSecond} (N=${N}, W=${W})`);

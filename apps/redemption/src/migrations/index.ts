@@ -8,6 +8,7 @@ import { RedemptionInvoiceIdentity1764000000207 } from './1764000000207-redempti
 import { RedemptionCopyFreshness1764000000208 } from './1764000000208-redemption-copy-freshness';
 import { RedemptionStoredRefusals1764000000209 } from './1764000000209-redemption-stored-refusals';
 import { RedemptionPaymentRefusals1764000000210 } from './1764000000210-redemption-payment-refusals';
+import { RedemptionPaymentRefusalsStored1764000000211 } from './1764000000211-redemption-payment-refusals-stored';
 
 export const redemptionMigrations = [
   RedemptionInit1764000000201,
@@ -20,4 +21,5 @@ export const redemptionMigrations = [
   RedemptionCopyFreshness1764000000208,
   RedemptionStoredRefusals1764000000209,
   RedemptionPaymentRefusals1764000000210,
+  RedemptionPaymentRefusalsStored1764000000211,
 ];

@@ -28,14 +28,27 @@ export const REDEMPTION_FUNCTIONS = {
     RETURNS json LANGUAGE sql IMMUTABLE AS $$
       SELECT json_build_object('error', json_build_object('code', p_code, 'field', p_field, 'message', p_message, 'details', p_details))
     $$`,
-  /** A refusal as a value (redemption.refusal), raised: nothing when it is NULL. */
-  raise_refusal: `
-    CREATE OR REPLACE FUNCTION redemption.raise_refusal(p_refusal json) RETURNS void LANGUAGE plpgsql AS $$
+  /** The wire body of a refusal (redemption.refusal) as DomainError.toBody writes it: no null field or details. */
+  error_body: `
+    CREATE OR REPLACE FUNCTION redemption.error_body(p_refusal json) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
+      SELECT jsonb_strip_nulls(jsonb_build_object('code', p_refusal->'error'->>'code', 'message', p_refusal->'error'->>'message',
+                                                  'field', p_refusal->'error'->>'field'))
+             || CASE WHEN json_typeof(p_refusal->'error'->'details') = 'object' THEN jsonb_build_object('details', p_refusal->'error'->'details') ELSE '{}' END
+    $$`,
+  /**
+   * R-OFFSET-2: a payment refused, as pay_order answers it ({"error": …}). A final refusal (its code
+   * in p_final: ERROR_TABLE's final codes, sent by the service) is the request's answer: it is
+   * stored under the request's key, and nothing else is written. Any other is not stored, so that
+   * the same request may take effect later.
+   */
+  refused: `
+    CREATE OR REPLACE FUNCTION redemption.refused(p_scope text, p_key text, p_hash text, p_refusal json, p_final text[])
+    RETURNS json LANGUAGE plpgsql AS $$
     BEGIN
-      IF p_refusal IS NOT NULL THEN
-        PERFORM redemption.domain_error(p_refusal->'error'->>'code', p_refusal->'error'->>'field', p_refusal->'error'->>'message',
-                                        (p_refusal->'error'->'details')::jsonb);
+      IF p_refusal->'error'->>'code' = ANY (p_final) THEN
+        INSERT INTO redemption.idempotency (scope, key, request_hash, refusal) VALUES (p_scope, p_key, p_hash, redemption.error_body(p_refusal));
       END IF;
+      RETURN p_refusal;
     END $$`,
   /**
    * R-REG-2..4, R-ORDER-1: whether a provider may take voucher business in a programme, and if not
@@ -219,7 +232,7 @@ export const REDEMPTION_FUNCTIONS = {
   pay_order: `
     CREATE OR REPLACE FUNCTION redemption.pay_order(
       p_scope text, p_key text, p_hash text, p_order_id uuid,
-      p_sub text, p_role text, p_org text, p_now timestamptz, p_correlation_id text
+      p_sub text, p_role text, p_org text, p_now timestamptz, p_correlation_id text, p_final text[]
     ) RETURNS json LANGUAGE plpgsql AS $$
     DECLARE
       o redemption.orders%ROWTYPE;
@@ -237,31 +250,36 @@ export const REDEMPTION_FUNCTIONS = {
       pays bigint;
       limited_by text;
       v_reply json;
+      v_refusal json;
     BEGIN
       -- Lock order everywhere: order row, quota row, budget shard(s) (no deadlocks).
       SELECT * INTO o FROM redemption.orders WHERE id = p_order_id FOR UPDATE;
       -- Idempotency after the order lock: a concurrent duplicate waits on the lock, then finds
       -- the first call's committed reply here. The key row is written with the reply at the end;
       -- a same key for another order racing to commit fails on its primary key (IDEMPOTENCY_CONFLICT).
-      SELECT request_hash, i.reply INTO prior FROM redemption.idempotency i WHERE scope = p_scope AND key = p_key;
+      -- The answer is {"reply": the order} or {"error": the refusal}, a stored one included (R-OFFSET-2).
+      SELECT request_hash, i.reply, i.refusal INTO prior FROM redemption.idempotency i WHERE scope = p_scope AND key = p_key;
       IF FOUND THEN
         IF prior.request_hash <> p_hash THEN
-          PERFORM redemption.domain_error('IDEMPOTENCY_CONFLICT', 'Idempotency-Key', 'this Idempotency-Key was used with a different request');
+          RETURN redemption.refusal('IDEMPOTENCY_CONFLICT', 'Idempotency-Key', 'this Idempotency-Key was used with a different request');
         END IF;
-        RETURN prior.reply;
+        RETURN CASE WHEN prior.refusal IS NOT NULL THEN json_build_object('error', prior.refusal) ELSE json_build_object('reply', prior.reply) END;
       END IF;
       -- Another organisation's order is answered as not found, so that ids cannot be probed.
       IF o.id IS NULL OR NOT ((p_role = 'enterprise' AND p_org IN (o.enterprise_id::text, o.enterprise_credit_code))
                            OR (p_role = 'provider' AND p_org IN (o.provider_id::text, o.provider_credit_code))) THEN
-        PERFORM redemption.domain_error('NOT_FOUND', 'orderId', 'no such order');
+        RETURN redemption.refused(p_scope, p_key, p_hash, redemption.refusal('NOT_FOUND', 'orderId', 'no such order'), p_final);
       END IF;
       IF o.status <> 'confirmed' THEN
-        PERFORM redemption.domain_error('ILLEGAL_STATE', 'orderId',
-          format('order is %s; a voucher pays a confirmed order once', o.status), jsonb_build_object('status', o.status));
+        RETURN redemption.refused(p_scope, p_key, p_hash, redemption.refusal('ILLEGAL_STATE', 'orderId',
+          format('order is %s; a voucher pays a confirmed order once', o.status), jsonb_build_object('status', o.status)), p_final);
       END IF;
       -- R-REG-2..4: revocation, suspension and exclusion stop new voucher payments at once;
       -- R-QUOTA-2: quota is valid until 31 December of its year. Asked as the quote asks it.
-      PERFORM redemption.raise_refusal(c.refusal) FROM redemption.payment_refusal(o.provider_id, o.programme_id, p_now) c;
+      SELECT c.refusal INTO v_refusal FROM redemption.payment_refusal(o.provider_id, o.programme_id, p_now) c;
+      IF v_refusal IS NOT NULL THEN
+        RETURN redemption.refused(p_scope, p_key, p_hash, v_refusal, p_final);
+      END IF;
 
       -- R-OFFSET-1: V = min(floor(A × rate), quota left, budget left); bigint division floors.
       -- When V would be 0, voucher_refusal names the reason (the budget summed over the shards only
@@ -270,7 +288,7 @@ export const REDEMPTION_FUNCTIONS = {
       SELECT left_fen INTO q_left FROM redemption.quota_balance
        WHERE enterprise_id = o.enterprise_id AND programme_id = o.programme_id FOR UPDATE;
       IF coalesce(q_left, 0) <= 0 OR by_rate <= 0 THEN
-        PERFORM redemption.raise_refusal(redemption.voucher_refusal(o.programme_id, by_rate, q_left, redemption.budget_left(o.programme_id)));
+        RETURN redemption.refused(p_scope, p_key, p_hash, redemption.voucher_refusal(o.programme_id, by_rate, q_left, redemption.budget_left(o.programme_id)), p_final);
       END IF;
       m := LEAST(by_rate, q_left);
 
@@ -279,7 +297,7 @@ export const REDEMPTION_FUNCTIONS = {
       -- the programme in shard order and take min(m, budget left) across them.
       SELECT b.shard_count INTO n_shards FROM redemption.programme_budget b WHERE b.programme_id = o.programme_id;
       IF NOT FOUND THEN
-        PERFORM redemption.raise_refusal(redemption.voucher_refusal(o.programme_id, by_rate, q_left, 0));
+        RETURN redemption.refused(p_scope, p_key, p_hash, redemption.voucher_refusal(o.programme_id, by_rate, q_left, 0), p_final);
       END IF;
       my_shard := redemption.budget_shard_of(o.id, n_shards);
       BEGIN
@@ -303,7 +321,7 @@ export const REDEMPTION_FUNCTIONS = {
         END IF;
         b_left := redemption.budget_left(o.programme_id);
         IF b_left = 0 THEN
-          PERFORM redemption.raise_refusal(redemption.voucher_refusal(o.programme_id, by_rate, q_left, b_left));
+          RETURN redemption.refused(p_scope, p_key, p_hash, redemption.voucher_refusal(o.programme_id, by_rate, q_left, b_left), p_final);
         END IF;
         v := LEAST(m, b_left);
         rest := v;
@@ -339,13 +357,13 @@ export const REDEMPTION_FUNCTIONS = {
 
       v_reply := redemption.order_json(o);
       INSERT INTO redemption.idempotency (scope, key, request_hash, reply) VALUES (p_scope, p_key, p_hash, v_reply);
-      RETURN v_reply;
+      RETURN json_build_object('reply', v_reply);
     END $$`,
   /** The payments that arrive together, in one transaction (ADR 0006), with the rules of pay_order applied set-wise. */
   pay_orders: `
     CREATE OR REPLACE FUNCTION redemption.pay_orders(
       p_scope text[], p_key text[], p_hash text[], p_order_id uuid[],
-      p_sub text[], p_role text[], p_org text[], p_correlation_id text[], p_now timestamptz, p_slot int
+      p_sub text[], p_role text[], p_org text[], p_correlation_id text[], p_now timestamptz, p_slot int, p_final text[]
     ) RETURNS json LANGUAGE plpgsql AS $$
     DECLARE
       n int := cardinality(p_order_id);
@@ -372,6 +390,8 @@ export const REDEMPTION_FUNCTIONS = {
       made_at int[];
       made_views json[];
       j int;
+      -- the payments answered from their key's stored answer
+      replayed int[] := '{}';
     BEGIN
       -- Node sends each order and each key once per batch; anything else is made alone.
       IF n = 0 OR (SELECT count(DISTINCT x) FROM unnest(p_order_id) x) <> n
@@ -393,7 +413,7 @@ export const REDEMPTION_FUNCTIONS = {
       FOR r IN
         SELECT i.seq, i.hash, i.role, i.org, o.id, o.programme_id, o.enterprise_id, o.enterprise_credit_code, o.provider_id,
                o.provider_credit_code, o.amount_fen, o.offset_rate_bp, o.mode, o.status,
-               prior.request_hash AS prior_hash, prior.reply AS prior_reply, chk.refusal AS standing,
+               prior.request_hash AS prior_hash, prior.reply AS prior_reply, prior.refusal AS prior_refusal, chk.refusal AS standing,
                qb.left_fen AS q_left, b.shard_count, s.left_fen AS s_left
           FROM unnest(p_scope, p_key, p_hash, p_order_id, p_role, p_org) WITH ORDINALITY AS i(scope, key, hash, order_id, role, org, seq)
           LEFT JOIN redemption.idempotency prior ON prior.scope = i.scope AND prior.key = i.key
@@ -407,7 +427,9 @@ export const REDEMPTION_FUNCTIONS = {
         IF r.prior_hash IS NOT NULL THEN
           answers[r.seq] := CASE WHEN r.prior_hash <> r.hash
             THEN redemption.refusal('IDEMPOTENCY_CONFLICT', 'Idempotency-Key', 'this Idempotency-Key was used with a different request')
+            WHEN r.prior_refusal IS NOT NULL THEN json_build_object('error', r.prior_refusal)
             ELSE json_build_object('reply', r.prior_reply) END;
+          replayed := replayed || r.seq::int;
           CONTINUE;
         END IF;
         IF r.id IS NULL OR NOT ((r.role = 'enterprise' AND r.org IN (r.enterprise_id::text, r.enterprise_credit_code))
@@ -455,6 +477,13 @@ export const REDEMPTION_FUNCTIONS = {
         limits := limits || CASE WHEN v = by_rate THEN 'rate' ELSE 'quota' END;
         by_rates := by_rates || by_rate;
       END LOOP;
+
+      -- R-OFFSET-2: the final refusals are their requests' answers, stored under their keys (as pay_order's refused()).
+      INSERT INTO redemption.idempotency (scope, key, request_hash, refusal)
+      SELECT p_scope[a.seq], p_key[a.seq], p_hash[a.seq], redemption.error_body(a.answer)
+        FROM unnest(answers) WITH ORDINALITY AS a(answer, seq)
+       WHERE a.answer->'error'->>'code' = ANY (p_final) AND NOT (a.seq = ANY (replayed))
+       ORDER BY a.seq;
 
       made := cardinality(ids);
       IF made = 0 THEN

@@ -4,8 +4,15 @@ import { Counter } from 'prom-client';
 import { AppConfig } from '@vc/config';
 import { OrderView } from '@vc/contracts';
 import { CONFLICT_ATTEMPTS, retryOnConflict } from '@vc/database';
+import { ERROR_TABLE, ErrorCode } from '@vc/errors';
 import { Clock, Outbox, UnitOfWork } from '@vc/platform';
 import { mapPg, sqlRefusal, SqlRefusalDetail } from '../redemption.sql';
+
+/**
+ * R-OFFSET-2: the refusals the pay functions store under the request's key as its answer
+ * (ERROR_TABLE's final codes); any other refusal leaves the key free.
+ */
+const FINAL_CODES = (Object.keys(ERROR_TABLE) as ErrorCode[]).filter((code) => ERROR_TABLE[code].final);
 
 /** Deadlocks and serialisation failures only: a unique violation of pay_order's keys has its own answer (fromPgError). */
 const TRANSACTION_CONFLICTS = { '40001': CONFLICT_ATTEMPTS['40001'], '40P01': CONFLICT_ATTEMPTS['40P01'] };
@@ -126,7 +133,7 @@ export class PaymentBatcher {
     let replies: BatchReply[];
     try {
       const column = <K extends keyof PaymentRequest>(k: K) => batch.map((p) => p.request[k]);
-      const [row] = await this.uow.ds.query(`SELECT redemption.pay_orders($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS replies`, [
+      const [row] = await this.uow.ds.query(`SELECT redemption.pay_orders($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS replies`, [
         column('scope'),
         column('key'),
         column('hash'),
@@ -137,6 +144,7 @@ export class PaymentBatcher {
         column('correlationId'),
         this.clock.now(),
         this.slot,
+        FINAL_CODES,
       ]);
       replies = row.replies;
       paymentBatches.inc({ outcome: 'made' });
@@ -174,7 +182,7 @@ export class PaymentBatcher {
     // One statement, one transaction: a deadlock or serialisation failure it lost is made again
     // here (a bounded number of times) rather than answered as UNAVAILABLE.
     const [row] = await mapPg(() =>
-      retryOnConflict(() => this.uow.ds.query(`SELECT redemption.pay_order($1, $2, $3, $4, $5, $6, $7, $8, $9) AS reply`, [
+      retryOnConflict(() => this.uow.ds.query(`SELECT redemption.pay_order($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS answer`, [
         r.scope,
         r.key,
         r.hash,
@@ -184,9 +192,12 @@ export class PaymentBatcher {
         r.org,
         this.clock.now(),
         r.correlationId,
+        FINAL_CODES,
       ]), { attempts: TRANSACTION_CONFLICTS }),
     );
+    const answer: { reply: OrderView } | { error: SqlRefusalDetail & { code: string } } = row.answer;
+    if ('error' in answer) throw sqlRefusal(answer.error.code, answer.error);
     this.outbox.nudge();
-    return row.reply;
+    return answer.reply;
   }
 }
