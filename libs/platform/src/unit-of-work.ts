@@ -41,6 +41,15 @@ export class Work {
  * object get the answers the rules give, not a server error. Everything a transaction does is
  * rolled back before it runs again.
  */
+/**
+ * The idempotency scope of an operation by a principal: a key is one principal's (role,
+ * organisation, user), so that two callers' keys never meet. UnitOfWork.idempotent and the
+ * payment paths, which write the same store from SQL, both use it.
+ */
+export function idempotencyScope(principal: Pick<Principal, 'role' | 'org' | 'sub'>, operation: string): string {
+  return `${operation}:${principal.role}:${principal.org}:${principal.sub}`;
+}
+
 @Injectable()
 export class UnitOfWork {
   private readonly logger = new Logger('UnitOfWork');
@@ -89,7 +98,7 @@ export class UnitOfWork {
   }
 
   private scopeOf(principal: Principal, operation: string): string {
-    return `${operation}:${principal.role}:${principal.org}:${principal.sub}`;
+    return idempotencyScope(principal, operation);
   }
 
   /** A transaction without an idempotency key (jobs and consumers that are idempotent by state). */

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Events, Subjects } from '@vc/contracts';
 import { ERROR_TABLE, ErrorCode } from '@vc/errors';
+import { idempotencyScope } from '@vc/platform';
 import { PropertyRedemption, startPropertyRedemption } from '../../fixtures/payment-properties';
 import { confirmedOrder, ikey } from '../../fixtures/redemption';
 import { deltaOperator } from '../../fixtures/principals';
@@ -102,7 +103,7 @@ describe('redemption: the quote refuses exactly what the payment refuses (fast-c
           await sys.client.ok('redemption.clock.set', { now: now.toISOString() }, { principal: deltaOperator });
 
           const quote = await sys.client.ok(S.orderQuote, { orderId: order.id }, { principal: ent.principal });
-          const scope = `order.pay:${ent.principal.role}:${ent.principal.org}:${ent.principal.sub}`;
+          const scope = idempotencyScope(ent.principal, 'order.pay');
           const alone = await inRollback(async () => {
             const { rows } = await db.query(`SELECT redemption.pay_order($1, $2, 'h', $3, $4, $5, $6, $7, NULL, $8) AS answer`, [
               scope, randomUUID(), order.id, ent.principal.sub, ent.principal.role, ent.principal.org, now, FINAL,

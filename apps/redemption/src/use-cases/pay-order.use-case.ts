@@ -4,7 +4,7 @@ import { OrderIdDto, OrderView, Principal, Role } from '@vc/contracts';
 import { assertIdempotencyKey, priorReply, requestHash } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { currentCorrelationId } from '@vc/logging';
-import { CopyFreshness, UnitOfWork } from '@vc/platform';
+import { CopyFreshness, idempotencyScope, UnitOfWork } from '@vc/platform';
 import { PaymentBatcher } from './payment-batcher';
 
 /**
@@ -24,7 +24,7 @@ export class PayOrderUseCase {
   async execute(principal: Principal, dto: OrderIdDto, idempotencyKey?: string): Promise<OrderView> {
     requireRole(principal, Role.Enterprise, Role.Provider);
     assertIdempotencyKey(idempotencyKey);
-    const scope = `order.pay:${principal.role}:${principal.org}:${principal.sub}`;
+    const scope = idempotencyScope(principal, 'order.pay');
     try {
       // R-REG-2..4: the provider's standing is redemption's copy of the registry's, no older than the bound.
       this.copies.assertFresh('providers', 'orderId');
