@@ -19,22 +19,30 @@ import { PublicDocumentsJob } from './consumers/public-documents.job';
 import { DecideClaimObjectionsUseCase } from './use-cases/objections/decide-claim-objections.use-case';
 import { FileObjectionUseCase } from './use-cases/objections/file-objection.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';
-import { PublicityUseCase } from './use-cases/publicity.use-case';
+import { DecideObjectionUseCase } from './use-cases/objections/decide-objection.use-case';
+import { PublicityQueries } from './use-cases/publicity-queries';
+import { PublishRunUseCase } from './use-cases/publish-run.use-case';
 import { ReadinessUseCase } from './use-cases/readiness.use-case';
 import { ReviewUseCase } from './use-cases/review.use-case';
 import { RewardsUseCase } from './use-cases/rewards.use-case';
 import { AdvanceRunUseCase } from './use-cases/advance-run.use-case';
 import { OutputFilesUseCase } from './use-cases/output-files.use-case';
-import { RunsUseCase } from './use-cases/runs.use-case';
+import { RecountRunUseCase } from './use-cases/recount-run.use-case';
+import { RunQueries } from './use-cases/run-queries';
+import { StartRunUseCase } from './use-cases/start-run.use-case';
 import { StatementUseCase } from './use-cases/statement.use-case';
 
 /** The use cases, shared by the NATS service and the batch CLI. */
 export const SETTLEMENT_USE_CASES = [
-  RunsUseCase,
+  StartRunUseCase,
+  RecountRunUseCase,
+  RunQueries,
   AdvanceRunUseCase,
   OutputFilesUseCase,
   ReviewUseCase,
-  PublicityUseCase,
+  PublishRunUseCase,
+  DecideObjectionUseCase,
+  PublicityQueries,
   DisburseUseCase,
   ConfirmPayments,
   MatchingUseCase,

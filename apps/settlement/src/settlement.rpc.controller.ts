@@ -45,11 +45,14 @@ import { ExportsUseCase } from './use-cases/exports.use-case';
 import { DecideClaimObjectionsUseCase } from './use-cases/objections/decide-claim-objections.use-case';
 import { FileObjectionUseCase } from './use-cases/objections/file-objection.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';
-import { PublicityUseCase } from './use-cases/publicity.use-case';
+import { DecideObjectionUseCase } from './use-cases/objections/decide-objection.use-case';
+import { PublicityQueries } from './use-cases/publicity-queries';
+import { PublishRunUseCase } from './use-cases/publish-run.use-case';
 import { ReadinessUseCase } from './use-cases/readiness.use-case';
 import { ReviewUseCase } from './use-cases/review.use-case';
 import { RewardsUseCase } from './use-cases/rewards.use-case';
-import { RunsUseCase } from './use-cases/runs.use-case';
+import { RunQueries } from './use-cases/run-queries';
+import { StartRunUseCase } from './use-cases/start-run.use-case';
 import { StatementUseCase } from './use-cases/statement.use-case';
 
 const S = Subjects.settlement;
@@ -58,9 +61,12 @@ const S = Subjects.settlement;
 @Controller()
 export class SettlementRpcController {
   constructor(
-    private readonly runs: RunsUseCase,
+    private readonly startRun: StartRunUseCase,
+    private readonly runs: RunQueries,
     private readonly review: ReviewUseCase,
-    private readonly publicity: PublicityUseCase,
+    private readonly publishRun: PublishRunUseCase,
+    private readonly objectionDecision: DecideObjectionUseCase,
+    private readonly publicity: PublicityQueries,
     private readonly disbursement: DisburseUseCase,
     private readonly matching: MatchingUseCase,
     private readonly statements: StatementUseCase,
@@ -86,7 +92,7 @@ export class SettlementRpcController {
 
   @MessagePattern(S.runStart)
   start(@RpcPrincipal() p: Principal, @RpcBody(StartRunDto) dto: StartRunDto, @RpcIdempotencyKey() key?: string) {
-    return this.runs.start(p, dto, key);
+    return this.startRun.execute(p, dto, key);
   }
 
   @MessagePattern(S.runGet)
@@ -116,7 +122,7 @@ export class SettlementRpcController {
 
   @MessagePattern(S.runPublish)
   publish(@RpcPrincipal() p: Principal, @RpcBody(RunIdDto) dto: RunIdDto, @RpcIdempotencyKey() key?: string) {
-    return this.publicity.publish(p, dto, key);
+    return this.publishRun.execute(p, dto, key);
   }
 
   /**
@@ -155,7 +161,7 @@ export class SettlementRpcController {
 
   @MessagePattern(S.objectionDecide)
   decideObjection(@RpcPrincipal() p: Principal, @RpcBody(DecideObjectionDto) dto: DecideObjectionDto, @RpcIdempotencyKey() key?: string) {
-    return this.publicity.decide(p, dto, key);
+    return this.objectionDecision.execute(p, dto, key);
   }
 
   @MessagePattern(S.objectionList)

@@ -4,7 +4,7 @@ import { seededSample } from '@vc/domain';
 import { publishEvent, rowCounts, sql, TestSystem, eventually } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { noticeData } from '../../../apps/settlement/src/outputs/sources';
-import { RunsUseCase } from '../../../apps/settlement/src/use-cases/runs.use-case';
+import { RecountRunUseCase } from '../../../apps/settlement/src/use-cases/recount-run.use-case';
 import { auditor, deltaOperator, operatorOf, regionAdmin } from '../../fixtures/principals';
 import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { claim, enterpriseIn, feedClaims, feedProgramme, feedRegion, key, claimEventCount, outboxCount, provider, setNow, SIMULATED } from './feed';
@@ -227,13 +227,13 @@ describe('settlement: quarterly run (SPEC 5.6, 5.7)', () => {
     });
     expect((await sys.client.ok(S.runGet, { runId }, { principal: JS })).state).toBe('review');
 
-    const runs = app.get(RunsUseCase);
-    await expect(runs.recount(ZJ, { runId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const mended = await runs.recount(JS, { runId });
+    const recount = app.get(RecountRunUseCase);
+    await expect(recount.execute(ZJ, { runId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const mended = await recount.execute(JS, { runId });
     expect(mended.changed).toEqual({ approved_count: { was: String(inRun().length - 1), now: String(inRun().length - 2) }, held_fen: { was: '5', now: '0' } });
     expect(mended.run.counts).toEqual({ approved: inRun().length - 2, rejected: 1, returned: 1 });
     expect(await counterDifferences()).toEqual([]);
-    expect((await runs.recount(JS, { runId })).changed).toEqual({});
+    expect((await recount.execute(JS, { runId })).changed).toEqual({});
   });
 
   it('R-PUB-1: published Fri 2026-10-09, the window is Sat 10 (make-up day), 12, 13, 14, 15 and closes at 24:00 of Oct 15', async () => {

@@ -5,7 +5,7 @@ import { TokenService } from '@vc/auth';
 import { ImportBankReportDto, validateDto } from '@vc/contracts';
 import { ImportBankReportUseCase } from '../use-cases/bank/import-bank-report.use-case';
 import { OutputFilesUseCase } from '../use-cases/output-files.use-case';
-import { RunsUseCase } from '../use-cases/runs.use-case';
+import { RunQueries } from '../use-cases/run-queries';
 import { CommonOptions, principalOf, print, SettleCommand, UsageError } from './commands';
 
 interface BankOptions extends CommonOptions {
@@ -21,7 +21,7 @@ interface BankOptions extends CommonOptions {
  */
 @Command({ name: 'bank', arguments: '<action>', description: "import the bank's answer to a payment file (pain.002 or camt.054): instructions settled or returned" })
 export class BankCommand extends SettleCommand {
-  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase, private readonly importer: ImportBankReportUseCase) {
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunQueries, private readonly importer: ImportBankReportUseCase) {
     super(tokens, outputs);
   }
 

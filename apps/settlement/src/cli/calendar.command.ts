@@ -7,7 +7,7 @@ import { GetCalendarYearUseCase } from '../use-cases/calendar/get-calendar-year.
 import { ListCalendarYearsUseCase } from '../use-cases/calendar/list-calendar-years.use-case';
 import { LoadCalendarYearUseCase } from '../use-cases/calendar/load-calendar-year.use-case';
 import { OutputFilesUseCase } from '../use-cases/output-files.use-case';
-import { RunsUseCase } from '../use-cases/runs.use-case';
+import { RunQueries } from '../use-cases/run-queries';
 import { CommonOptions, principalOf, print, SettleCommand, UsageError } from './commands';
 
 interface CalendarOptions extends CommonOptions {
@@ -47,7 +47,7 @@ export class CalendarCommand extends SettleCommand {
   constructor(
     tokens: TokenService,
     outputs: OutputFilesUseCase,
-    private readonly runs: RunsUseCase,
+    private readonly runs: RunQueries,
     private readonly load: LoadCalendarYearUseCase,
     private readonly list: ListCalendarYearsUseCase,
     private readonly get: GetCalendarYearUseCase,

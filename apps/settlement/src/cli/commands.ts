@@ -10,7 +10,8 @@ import { Clock } from '@vc/platform';
 import { AdvanceRunUseCase } from '../use-cases/advance-run.use-case';
 import { DisburseUseCase } from '../use-cases/disburse.use-case';
 import { RewardsUseCase } from '../use-cases/rewards.use-case';
-import { RunsUseCase } from '../use-cases/runs.use-case';
+import { RecountRunUseCase } from '../use-cases/recount-run.use-case';
+import { RunQueries } from '../use-cases/run-queries';
 import { FileSink, OutputFilesUseCase } from '../use-cases/output-files.use-case';
 import { Progress } from './progress';
 
@@ -109,7 +110,7 @@ export abstract class SettleCommand extends CommandRunner {
     return items[0] ?? null;
   }
 
-  protected abstract runsUseCase(): RunsUseCase;
+  protected abstract runsUseCase(): RunQueries;
 }
 
 interface RunOptions extends CommonOptions {
@@ -160,7 +161,7 @@ export class RunCommand extends SettleCommand {
   constructor(
     tokens: TokenService,
     outputs: OutputFilesUseCase,
-    private readonly runs: RunsUseCase,
+    private readonly runs: RunQueries,
     private readonly advance: AdvanceRunUseCase,
     private readonly clock: Clock,
   ) {
@@ -252,7 +253,7 @@ interface ResumeOptions extends CommonOptions {
 
 @Command({ name: 'resume', description: 'resume a disbursement after a crash or a stop (idempotent: never a second instruction or payment)' })
 export class ResumeCommand extends SettleCommand {
-  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase, private readonly disbursement: DisburseUseCase) {
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunQueries, private readonly disbursement: DisburseUseCase) {
     super(tokens, outputs);
   }
 
@@ -294,7 +295,7 @@ interface StatusOptions extends CommonOptions {
 
 @Command({ name: 'status', description: 'list runs and their states' })
 export class StatusCommand extends SettleCommand {
-  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase) {
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunQueries) {
     super(tokens, outputs);
   }
 
@@ -325,7 +326,7 @@ interface RecountOptions extends CommonOptions {
 
 @Command({ name: 'recount', description: "count a run's claims afresh and set its counters to the count (for a run the ledger check names)" })
 export class RecountCommand extends SettleCommand {
-  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase) {
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunQueries, private readonly recount: RecountRunUseCase) {
     super(tokens, outputs);
   }
 
@@ -340,7 +341,7 @@ export class RecountCommand extends SettleCommand {
 
   async run(_params: string[], o: RecountOptions): Promise<void> {
     const principal = await principalOf(this.tokens, o);
-    const { run, changed } = await this.runs.recount(principal, validateDto(RunIdDto, { runId: o.run }));
+    const { run, changed } = await this.recount.execute(principal, validateDto(RunIdDto, { runId: o.run }));
     const lines = Object.entries(changed).map(([column, c]) => `  ${column}: ${c.was} -> ${c.now}`);
     print(o, { run, changed }, `${summary(run)}\n${lines.length ? lines.join('\n') : '  the counters were right; nothing changed'}`);
   }
@@ -353,7 +354,7 @@ interface StatementOptions extends CommonOptions {
 
 @Command({ name: 'statement', description: 'the cross-province statement of a quarter (R-CLEAR-1), as CSV and XLSX' })
 export class StatementCommand extends SettleCommand {
-  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase) {
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunQueries) {
     super(tokens, outputs);
   }
 
@@ -390,7 +391,7 @@ interface RewardsOptions extends CommonOptions {
 
 @Command({ name: 'rewards', description: 'grade providers (--grades csv: providerId,grade) and compute the year-end rewards (R-REWARD-1)' })
 export class RewardsCommand extends SettleCommand {
-  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunsUseCase, private readonly rewards: RewardsUseCase) {
+  constructor(tokens: TokenService, outputs: OutputFilesUseCase, private readonly runs: RunQueries, private readonly rewards: RewardsUseCase) {
     super(tokens, outputs);
   }
 

@@ -5,9 +5,10 @@ import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { DisburseUseCase } from './disburse.use-case';
 import { RunProgress, SILENT } from './progress';
-import { PublicityUseCase } from './publicity.use-case';
+import { PublishRunUseCase } from './publish-run.use-case';
 import { ReviewUseCase } from './review.use-case';
-import { RunsUseCase } from './runs.use-case';
+import { RunQueries } from './run-queries';
+import { StartRunUseCase } from './start-run.use-case';
 
 /** Review decisions per request (ReviewRunDto's bound). */
 const REVIEW_BATCH = 1000;
@@ -24,9 +25,10 @@ export class AdvanceRunUseCase {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly clock: Clock,
-    private readonly runs: RunsUseCase,
+    private readonly startRun: StartRunUseCase,
+    private readonly runs: RunQueries,
     private readonly review: ReviewUseCase,
-    private readonly publicity: PublicityUseCase,
+    private readonly publishRun: PublishRunUseCase,
     private readonly disbursement: DisburseUseCase,
   ) {}
 
@@ -45,7 +47,7 @@ export class AdvanceRunUseCase {
     }
     if (!run) {
       progress.start('collect', 1);
-      const started = await this.runs.start(
+      const started = await this.startRun.execute(
         principal,
         { programmeId: dto.programmeId!, quarter: dto.quarter!, sampleRateBp: dto.sampleRateBp, seed: dto.seed },
         `cli:start:${dto.programmeId}:${dto.quarter}`,
@@ -78,7 +80,7 @@ export class AdvanceRunUseCase {
       if (dto.approveAll) await this.review.execute(principal, { runId: run.id, approveAll: true }, `cli:approve-all:${run.id}:${this.clock.now().toISOString()}`);
       run = await this.runs.get(principal, { runId: run.id });
       if (dto.publish !== false && !run.counts.in_review) {
-        run = await this.publicity.publish(principal, { runId: run.id }, `cli:publish:${run.id}`);
+        run = await this.publishRun.execute(principal, { runId: run.id }, `cli:publish:${run.id}`);
       }
     }
     if (run.state !== 'review' && run.state !== 'completed' && this.clock.now() >= new Date(run.publication!.closesAt)) {

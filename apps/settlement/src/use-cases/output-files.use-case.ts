@@ -9,7 +9,7 @@ import { cjkFont, OutputTable, renderNoticePdf, writeCsv, writeXlsx } from '../o
 import { instructionsTable, noticeData, publicityTable, Query, rewardsTable, statementTable } from '../outputs/sources';
 import { RunProgress, SILENT } from './progress';
 import { RewardsUseCase } from './rewards.use-case';
-import { RunsUseCase } from './runs.use-case';
+import { RunQueries } from './run-queries';
 import { StatementUseCase } from './statement.use-case';
 
 /** Where a file goes: the caller opens a stream for each file name (a directory, an archive, a reply). */
@@ -28,13 +28,13 @@ function writeBytes(sink: FileSink, filename: string, bytes: Buffer | string): P
  * The settlement outputs as files for the batch front end (`settle run`, `resume`, `statement`,
  * `rewards`): each table as CSV and XLSX, the publicity notice as PDF, the payment instructions
  * in the bank's format (pain.001). The reads happen here; the caller says where the bytes go.
- * The principal must be able to read the run (RunsUseCase.get), the statement or the rewards.
+ * The principal must be able to read the run (RunQueries.get), the statement or the rewards.
  */
 @Injectable()
 export class OutputFilesUseCase {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly runs: RunsUseCase,
+    private readonly runs: RunQueries,
     private readonly statements: StatementUseCase,
     private readonly rewards: RewardsUseCase,
   ) {}

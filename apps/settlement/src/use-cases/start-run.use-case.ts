@@ -1,44 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { requireRole } from '@vc/auth';
-import {
-  DEFAULT_SAMPLE_RATE_BP,
-  Events,
-  InstructionView,
-  ListInstructionsDto,
-  ListRunClaimsDto,
-  ListRunsDto,
-  Principal,
-  Role,
-  RunClaimView,
-  RunIdDto,
-  RunView,
-  SettlementRunEvent,
-  StartRunDto,
-  validateDto,
-} from '@vc/contracts';
+import { DEFAULT_SAMPLE_RATE_BP, Events, Principal, RunView, SettlementRunEvent, StartRunDto, validateDto } from '@vc/contracts';
 import { newSeed, quarterBounds, sampleSize } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
-import {
-  assertOperatorOf,
-  CLAIM_VIEW_COLUMNS,
-  collectionLock,
-  countRunClaims,
-  findRun,
-  inRun,
-  operatedRun,
-  provinceOfProgramme,
-  readableRun,
-  RUN_COLUMNS,
-  RunRow,
-  refreshClaimStatistics,
-  runView,
-  RunTally,
-  sentBackBy,
-  tallyDifferences,
-  useBulkMemory,
-} from '../settlement.sql';
-import { INSTRUCTION_VIEW_COLUMNS } from '../bank/payments.sql';
+import { assertOperatorOf, collectionLock, findRun, inRun, provinceOfProgramme, refreshClaimStatistics, runView, useBulkMemory } from '../settlement.sql';
 
 /**
  * SPEC 5.6: a settlement run is (programme, quarter). Starting it collects, in one statement, every
@@ -47,10 +12,10 @@ import { INSTRUCTION_VIEW_COLUMNS } from '../bank/payments.sql';
  * seeded inspection sample (随机抽查) whose seed is stored with the run.
  */
 @Injectable()
-export class RunsUseCase {
+export class StartRunUseCase {
   constructor(private readonly uow: UnitOfWork, private readonly clock: Clock, private readonly copies: CopyFreshness) {}
 
-  async start(principal: Principal, dto: StartRunDto, key?: string): Promise<RunView> {
+  async execute(principal: Principal, dto: StartRunDto, key?: string): Promise<RunView> {
     dto = validateDto(StartRunDto, dto);
     const province = provinceOfProgramme(dto.programmeId);
     assertOperatorOf(principal, province);
@@ -158,80 +123,6 @@ export class RunsUseCase {
       };
       await work.emit({ subject: Events.settlementRunStarted, aggregateType: 'run', aggregateId: runId, payload });
       return runView(work.tx, (await findRun(work.tx, runId))!);
-    });
-  }
-
-  /**
-   * Counts a run's claims afresh and sets its counters to the count (migrations 1764000000406 and
-   * 1764000000407), holding the run's row so no step moves its claims meanwhile. The claims are
-   * those whose run_id is the run's, as the migrations and the ledger check count them: a scan of
-   * the table, not `inRun`'s index, so that a claim filed under the wrong quarter is counted too. For a run the
-   * ledger check names (docs/operations.md); audited with what changed. A run whose counters are
-   * right is left as it is.
-   */
-  async recount(principal: Principal, dto: RunIdDto): Promise<{ run: RunView; changed: Record<string, { was: string; now: string }> }> {
-    dto = validateDto(RunIdDto, dto);
-    return this.uow.run(principal, async (work) => {
-      const run = await operatedRun(work.tx, principal, dto.runId, true);
-      await useBulkMemory(work.tx);
-      const fresh = await countRunClaims(work.tx, run, 'run_id = $1', [run.id]);
-      const changed = Object.fromEntries(tallyDifferences(run, fresh).map(({ column, was, now }) => [column, { was, now }]));
-      if (Object.keys(changed).length === 0) return { run: await runView(work.tx, run), changed };
-      const columns = Object.keys(fresh);
-      const [updated] = await work.query<RunRow>(
-        `UPDATE settlement.runs SET ${columns.map((c, i) => `${c} = $${i + 2}`).join(', ')}, updated_at = $${columns.length + 2} WHERE id = $1 RETURNING ${RUN_COLUMNS}`,
-        [run.id, ...columns.map((c) => String(fresh[c as keyof RunTally])), this.clock.now()],
-      );
-      await work.audit({ action: 'run.recounted', entityType: 'run', entityId: run.id, data: { changed } });
-      return { run: await runView(work.tx, updated), changed };
-    });
-  }
-
-  async get(principal: Principal, dto: RunIdDto): Promise<RunView> {
-    dto = validateDto(RunIdDto, dto);
-    return this.uow.run(principal, async (work) => runView(work.tx, await readableRun(work.tx, principal, dto.runId)));
-  }
-
-  async list(principal: Principal, dto: ListRunsDto): Promise<{ items: RunView[] }> {
-    dto = validateDto(ListRunsDto, dto);
-    requireRole(principal, Role.ProgrammeOperator, Role.DeltaOperator, Role.Auditor);
-    const province = principal.role === Role.ProgrammeOperator ? principal.province ?? '-' : null;
-    return this.uow.run(principal, async (work) => {
-      const rows = await work.query<RunRow>(
-        `SELECT ${RUN_COLUMNS} FROM settlement.runs
-          WHERE ($1::text IS NULL OR province = $1) AND ($2::text IS NULL OR programme_id = $2)
-            AND ($3::text IS NULL OR quarter = $3) AND ($4::text IS NULL OR state = $4)
-          ORDER BY quarter DESC, programme_id LIMIT $5 OFFSET $6`,
-        [province, dto.programmeId ?? null, dto.quarter ?? null, dto.state ?? null, dto.limit ?? 100, dto.offset ?? 0],
-      );
-      const items: RunView[] = [];
-      for (const row of rows) items.push(await runView(work.tx, row));
-      return { items };
-    });
-  }
-
-  async claims(principal: Principal, dto: ListRunClaimsDto): Promise<{ items: RunClaimView[] }> {
-    return this.uow.run(principal, async (work) => {
-      const run = await readableRun(work.tx, principal, dto.runId);
-      const items = await work.query<RunClaimView>(
-        `SELECT ${CLAIM_VIEW_COLUMNS} FROM settlement.claims_current
-          WHERE ((${inRun('$1::uuid')}) OR (${sentBackBy('$1::uuid')}))
-            AND ($2::text IS NULL OR state = $2) AND ($3::boolean IS NULL OR sampled = $3) AND ($4::uuid IS NULL OR payee_id = $4)
-          ORDER BY claim_id LIMIT $5 OFFSET $6`,
-        [run.id, dto.state ?? null, dto.sampled ?? null, dto.payeeId ?? null, dto.limit ?? 100, dto.offset ?? 0],
-      );
-      return { items };
-    });
-  }
-
-  async instructions(principal: Principal, dto: ListInstructionsDto): Promise<{ items: InstructionView[]; totalFen: bigint; count: number }> {
-    return this.uow.run(principal, async (work) => {
-      const run = await readableRun(work.tx, principal, dto.runId);
-      const items = await work.query<InstructionView>(
-        `SELECT ${INSTRUCTION_VIEW_COLUMNS} FROM settlement.instructions WHERE run_id = $1 ORDER BY kind, payee_type, payee_id, id LIMIT $2 OFFSET $3`,
-        [run.id, dto.limit ?? 1000, dto.offset ?? 0],
-      );
-      return { items, totalFen: run.instruction_fen, count: run.instruction_count };
     });
   }
 }
