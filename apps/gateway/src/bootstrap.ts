@@ -14,7 +14,7 @@ import { openApiDocument } from './openapi';
 
 /** The HTTP gateway (fastify) with OpenAPI at /docs. */
 export async function bootstrapGateway(config: AppConfig, listen = true): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: false });
+  const adapter = new FastifyAdapter({ bodyLimit: config.BODY_LIMIT_BYTES, trustProxy: trustedProxies(config) });
   const app = await NestFactory.create<NestFastifyApplication>(GatewayModule.forRoot(config), adapter, { bufferLogs: true, abortOnError: false });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
@@ -62,4 +62,10 @@ export async function bootstrapGateway(config: AppConfig, listen = true): Promis
     await app.getHttpAdapter().getInstance().ready();
   }
   return app;
+}
+
+/** The proxies whose X-Forwarded-For the gateway believes (TRUSTED_PROXIES); none by default. */
+function trustedProxies(config: AppConfig): string[] | false {
+  const list = (config.TRUSTED_PROXIES ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  return list.length > 0 ? list : false;
 }

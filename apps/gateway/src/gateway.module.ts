@@ -1,11 +1,12 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, ExecutionContext, Module } from '@nestjs/common';
+import { NatsConnection } from 'nats';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthModule } from '@vc/auth';
 import { AppConfig, AppConfigModule } from '@vc/config';
 import { AppLoggingModule } from '@vc/logging';
-import { NatsModule } from '@vc/messaging';
+import { NATS_CONNECTION, NatsModule } from '@vc/messaging';
 import { BankHttpController } from './areas/bank.http.controller';
 import { CalendarHttpController } from './areas/calendar.http.controller';
 import { ReadinessHttpController } from './areas/readiness.http.controller';
@@ -18,8 +19,13 @@ import { GatewayHealthController } from './gateway-health.controller';
 import { Forwarder } from './http/forwarder';
 import { HttpAuthGuard } from './http/http-auth.guard';
 import { HttpErrorFilter } from './http/http-error.filter';
-import { PrincipalThrottlerGuard } from './http/throttler.guard';
+import { budgetOf, limitOf, PrincipalThrottlerGuard } from './http/throttler.guard';
+import { NatsKvThrottlerStorage } from './http/rate-limit.storage';
+import { AuthedRequest } from './http/http-auth.guard';
 import { PublicDocumentsCache } from './http/public-documents.cache';
+
+/** The rate limits' window: requests per minute. */
+const RATE_WINDOW_MS = 60_000;
 
 /** Controllers of each business area; each file forwards to one service. */
 export const AREA_CONTROLLERS = [RegistryHttpController, IssuanceHttpController, RedemptionHttpController, SettlementHttpController, CalendarHttpController, BankHttpController, ReadinessHttpController];
@@ -34,7 +40,14 @@ export class GatewayModule {
         AppLoggingModule.forRoot('gateway', config.LOG_LEVEL),
         AuthModule,
         NatsModule.forRoot('gateway', false),
-        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
+        // one budget per kind of principal, counted by every gateway instance together (a NATS KV bucket)
+        ThrottlerModule.forRootAsync({
+          inject: [NATS_CONNECTION],
+          useFactory: (nc: NatsConnection) => ({
+            throttlers: [{ name: 'default', ttl: RATE_WINDOW_MS, limit: (context: ExecutionContext) => limitOf(config, budgetOf(context.switchToHttp().getRequest<AuthedRequest>().principal)) }],
+            storage: new NatsKvThrottlerStorage(nc, RATE_WINDOW_MS, config.NATS_STREAM_REPLICAS),
+          }),
+        }),
         TerminusModule,
       ],
       // The development sign-in exists only where it is asked for (never in production).

@@ -22,6 +22,16 @@ export class AppConfig {
   @IsString()
   SECRETS_DIR?: string;
 
+  /**
+   * The proxies in front of the gateway whose X-Forwarded-For it believes (comma-separated
+   * addresses or CIDR ranges, e.g. an ingress controller's pod range). Empty: none, and the client's
+   * address is the connection's. The per-address caps (objections, anonymous rate limits) count by
+   * that address, so behind a proxy this must name it, or every client counts as the proxy.
+   */
+  @IsOptional()
+  @IsString()
+  TRUSTED_PROXIES = '';
+
   /** Address the HTTP and gRPC listeners bind to: loopback unless a deployment opens it. */
   @IsString()
   @MinLength(1)
@@ -156,11 +166,41 @@ export class AppConfig {
   @Max(86400)
   COPY_MAX_AGE_SECONDS = 60;
 
-  /** Requests per minute per principal at the gateway. */
+  /**
+   * Requests per minute per principal at the gateway, counted across every gateway instance (a
+   * NATS KV bucket). Each kind of principal has its own budget: enterprises, providers and
+   * operators (with auditors and region admins) take RATE_LIMIT_PER_MINUTE unless their own is set;
+   * anonymous callers (the public publicity page), counted per client address, a tenth of it
+   * unless RATE_LIMIT_ANONYMOUS_PER_MINUTE is set.
+   */
   @Type(() => Number)
   @IsInt()
   @Min(1)
   RATE_LIMIT_PER_MINUTE = 6000;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_ENTERPRISE_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_PROVIDER_PER_MINUTE?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  RATE_LIMIT_OPERATOR_PER_MINUTE?: number;
 
   @Type(() => Number)
   @IsInt()

@@ -164,3 +164,10 @@ export const PROVIDER_SUBJECTS: readonly string[] = [
 export function requestSubjectsOf(service: ServiceName): string[] {
   return Object.values(Subjects[service]).filter((s) => s !== clockSetSubject(service));
 }
+
+/**
+ * The NATS KV bucket of the gateway's rate-limit counters, shared by every gateway instance; the
+ * gateway's only JetStream (libs/messaging nats-accounts: it may use this bucket's stream and
+ * nothing else of JetStream).
+ */
+export const RATE_LIMIT_BUCKET = 'RATE_LIMITS';

@@ -4,6 +4,7 @@ import {
   EVENT_STREAM,
   eventsOwnedBy,
   PROVIDER_SUBJECTS,
+  RATE_LIMIT_BUCKET,
   requestSubjectsOf,
   SERVICE_NAMES,
   SERVICE_REQUESTS,
@@ -55,14 +56,28 @@ export function servicePermissions(service: ServiceName): NatsUserPermissions {
   };
 }
 
+/** What a client of one KV bucket needs: create and read its stream, get, put and update its keys. */
+function kvBucketApi(bucket: string): string[] {
+  const stream = `KV_${bucket}`;
+  return [
+    '$JS.API.INFO',
+    `$JS.API.STREAM.INFO.${stream}`,
+    `$JS.API.STREAM.CREATE.${stream}`,
+    `$JS.API.STREAM.MSG.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}`,
+    `$JS.API.DIRECT.GET.${stream}.>`,
+    `$KV.${bucket}.>`,
+  ];
+}
+
 export function gatewayPermissions(): NatsUserPermissions {
   // subjects one service calls on another with its service credentials are not the public's
   const serviceOnly = new Set(Object.values(SERVICE_REQUESTS).flat());
   return {
     user: 'gateway',
-    // every request subject of the four services (it forwards HTTP to them), nothing else: no events,
-    // no JetStream, no clock
-    publish: SERVICE_NAMES.flatMap((s) => requestSubjectsOf(s)).filter((s) => !serviceOnly.has(s)),
+    // every request subject of the four services (it forwards HTTP to them) and its rate-limit
+    // bucket, nothing else: no events, no other JetStream, no clock
+    publish: [...SERVICE_NAMES.flatMap((s) => requestSubjectsOf(s)).filter((s) => !serviceOnly.has(s)), ...kvBucketApi(RATE_LIMIT_BUCKET)],
     subscribe: [`${inboxPrefix('gateway')}.>`],
     allowResponses: false,
   };

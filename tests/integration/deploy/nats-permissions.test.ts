@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
 import { connect, ErrorCode, Events, headers as natsHeaders, NatsConnection, NatsError, Status } from 'nats';
 import { loadConfig } from '@vc/config';
-import { durablesOf, EVENT_CATALOG, requestSubjectsOf, EVENT_STREAM, Events as EventSubjects, eventsOwnedBy, EventType, SERVICE_NAMES, ServiceName, Subjects } from '@vc/contracts';
+import { durablesOf, EVENT_CATALOG, RATE_LIMIT_BUCKET, requestSubjectsOf, EVENT_STREAM, Events as EventSubjects, eventsOwnedBy, EventType, SERVICE_NAMES, ServiceName, Subjects } from '@vc/contracts';
 import { decodeReply, inboxPrefix, natsAccountsConf, NATS_USERS } from '@vc/messaging';
 import { bootstrapService } from '@vc/platform';
 import { createTestDatabase, eventually, EventPublisher, freePorts, natsServerEnv, sql, TestDatabase, testNatsPassword, testSecretsDir, tokenFor } from '@vc/testing';
@@ -211,7 +211,7 @@ describe('NATS permissions (deploy/nats/nats.conf and the accounts generated fro
     }
   });
 
-  it('the gateway may request every service but answer none, publish no event and use no JetStream; the ops user may not publish events', async () => {
+  it('the gateway may request every service but answer none, publish no event and use no JetStream but its rate-limit bucket; the ops user may not publish events', async () => {
     const gateway = await connectAs('gateway');
     const seen = errorsOf(gateway);
     gateway.subscribe('registry.provider.list', { queue: 'registry' });
@@ -220,6 +220,11 @@ describe('NATS permissions (deploy/nats/nats.conf and the accounts generated fro
     await permissionViolation(seen, 'publish', EventSubjects.providerAdmitted);
     gateway.publish(`$JS.API.STREAM.INFO.${EVENT_STREAM}`, encoder.encode('{}'));
     await permissionViolation(seen, 'publish', `$JS.API.STREAM.INFO.${EVENT_STREAM}`);
+    // its one bucket (the rate limits shared by the gateways), and no other
+    for (const subject of ['$KV.OTHER.key', '$JS.API.STREAM.CREATE.KV_OTHER', `$JS.API.DIRECT.GET.${EVENT_STREAM}`, `$JS.API.STREAM.DELETE.KV_${RATE_LIMIT_BUCKET}`, `$JS.API.STREAM.PURGE.KV_${RATE_LIMIT_BUCKET}`]) {
+      gateway.publish(subject, encoder.encode('{}'));
+      await permissionViolation(seen, 'publish', subject);
+    }
     // settlement's service-to-service request is not the public's
     gateway.publish(Subjects.redemption.claimConfirm, encoder.encode('{}'));
     await permissionViolation(seen, 'publish', Subjects.redemption.claimConfirm);
