@@ -44,7 +44,17 @@ export async function bootstrapGateway(config: AppConfig, listen = true): Promis
   app.getHttpAdapter().getInstance().setReplySerializer((payload: unknown) => toJson(payload));
   // OpenAPI at /docs (UI) and /docs-json; the same document is kept as docs/openapi.json. Beside
   // it the AsyncAPI document of the NATS interface (docs/asyncapi.json), built once when first asked.
-  SwaggerModule.setup('docs', app, () => openApiDocument(app));
+  // These routes are outside the rate limits (as the static pages are), so each document is
+  // serialised once and sent as text: the library's own /docs-json and /docs-yaml serialised the
+  // whole document on every request, an anonymous flood's cheap way to the gateway's CPU.
+  let openApi: ReturnType<typeof openApiDocument> | undefined;
+  const openApiOnce = () => (openApi ??= openApiDocument(app));
+  SwaggerModule.setup('docs', app, openApiOnce, { raw: false });
+  let openApiJson: string | undefined;
+  app.getHttpAdapter().getInstance().get('/docs-json', (_req, reply) => {
+    openApiJson ??= JSON.stringify(openApiOnce());
+    void reply.header('content-type', 'application/json; charset=utf-8').send(openApiJson);
+  });
   let asyncApi: string | undefined;
   app.getHttpAdapter().getInstance().get('/docs/asyncapi.json', (_req, reply) => {
     asyncApi ??= JSON.stringify(asyncApiDocument(app));

@@ -4,7 +4,7 @@ import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs
 import { NatsConnection } from 'nats';
 import { Public } from '@vc/auth';
 import { NATS_CONNECTION } from '@vc/messaging';
-import { ensureDefaultMetrics, metricsText, withinMs } from '@vc/platform';
+import { withinMs } from '@vc/platform';
 import { ApiOp } from './http/api-operation';
 
 export class LivenessView {
@@ -33,9 +33,7 @@ export class GatewayHealthController {
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     private readonly health: HealthCheckService,
     private readonly indicator: HealthIndicatorService,
-  ) {
-    ensureDefaultMetrics();
-  }
+  ) {}
 
   @Public()
   @Get('health/live')
@@ -74,13 +72,6 @@ export class GatewayHealthController {
         }
       },
     ]);
-  }
-
-  @Public()
-  @Get('metrics')
-  @ApiOp({ id: 'metrics', auth: 'optional', summary: 'Prometheus metrics of the gateway', reply: 'file', files: ['text/plain'], replyDescription: 'Prometheus text exposition format' })
-  metrics() {
-    return metricsText();
   }
 }
 

@@ -16,6 +16,7 @@ import { RedemptionHttpController } from './areas/redemption.http.controller';
 import { RegistryHttpController } from './areas/registry.http.controller';
 import { SettlementHttpController } from './areas/settlement.http.controller';
 import { GatewayHealthController } from './gateway-health.controller';
+import { GatewayMetricsServer } from './metrics.server';
 import { Forwarder } from './http/forwarder';
 import { HttpAuthGuard } from './http/http-auth.guard';
 import { HttpErrorFilter } from './http/http-error.filter';
@@ -55,6 +56,7 @@ export class GatewayModule {
       providers: [
         Forwarder,
         PublicDocumentsCache,
+        GatewayMetricsServer,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         // order matters: authenticate first, so the rate limit counts per principal
         { provide: APP_GUARD, useClass: HttpAuthGuard },

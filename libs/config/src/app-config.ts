@@ -32,6 +32,18 @@ export class AppConfig {
   @IsString()
   TRUSTED_PROXIES = '';
 
+  /**
+   * The gateway's internal port for Prometheus metrics (GET /metrics), apart from its public HTTP
+   * port, which serves none. Unset: the gateway serves no metrics. (The services serve theirs on
+   * their HTTP port, which is internal.)
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number;
+
   /** Address the HTTP and gRPC listeners bind to: loopback unless a deployment opens it. */
   @IsString()
   @MinLength(1)
