@@ -19,7 +19,7 @@ import { InvoiceFlags } from './use-cases/invoice-flags';
 import { LapseQuotaUseCase } from './use-cases/lapse-quota.use-case';
 import { OrderQueries } from './use-cases/order-queries';
 import { PayOrderUseCase } from './use-cases/pay-order.use-case';
-import { QuotaLapseJob } from './consumers/quota-lapse.job';
+import { QuotaLapseJob } from './jobs/quota-lapse.job';
 import { PaymentBatcher } from './use-cases/payment-batcher';
 import { QuoteVoucherUseCase } from './use-cases/quote-voucher.use-case';
 import { SubmitClaimUseCase } from './use-cases/submit-claim.use-case';

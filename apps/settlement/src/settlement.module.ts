@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ReadAuditUseCase, ServiceDefinition } from '@vc/platform';
-import { CalendarWatch } from './calendar/calendar-watch';
-import { MatchingCheckJob } from './consumers/matching-check.job';
+import { CalendarWatch } from './jobs/calendar-watch.job';
+import { MatchingCheckJob } from './jobs/matching-check.job';
 import { ProjectionConsumer } from './consumers/projection.consumer';
 import { settlementMigrations } from './migrations';
 import { SettlementRpcController } from './settlement.rpc.controller';
@@ -15,7 +15,7 @@ import { ListCalendarYearsUseCase } from './use-cases/calendar/list-calendar-yea
 import { LoadCalendarYearUseCase } from './use-cases/calendar/load-calendar-year.use-case';
 import { ExportsUseCase } from './use-cases/exports.use-case';
 import { RenderPublicDocumentsUseCase } from './use-cases/public-documents/render-public-documents.use-case';
-import { PublicDocumentsJob } from './consumers/public-documents.job';
+import { PublicDocumentsJob } from './jobs/public-documents.job';
 import { DecideClaimObjectionsUseCase } from './use-cases/objections/decide-claim-objections.use-case';
 import { FileObjectionUseCase } from './use-cases/objections/file-objection.use-case';
 import { MatchingUseCase } from './use-cases/matching.use-case';

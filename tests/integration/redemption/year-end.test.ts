@@ -2,7 +2,7 @@ import { Events, Subjects } from '@vc/contracts';
 import { sql, TestSystem } from '@vc/testing';
 import { runLedgerChecks } from '../../../scripts/ledger/ledger-check';
 import { bootstrapRedemption } from '../../../apps/redemption/src/bootstrap';
-import { QuotaLapseJob } from '../../../apps/redemption/src/consumers/quota-lapse.job';
+import { QuotaLapseJob } from '../../../apps/redemption/src/jobs/quota-lapse.job';
 import { deltaOperator, operatorOf } from '../../fixtures/principals';
 import { confirmedOrder, ikey, ledgerDifferences, TestEnterprise, TestProvider, UpstreamFeed } from '../../fixtures/redemption';
 

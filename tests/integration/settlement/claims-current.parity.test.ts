@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { RUN_STATES, SETTLEMENT_CLAIM_STATES } from '@vc/contracts';
 import { createTestDatabase, sql, TestDatabase } from '@vc/testing';
-import { approvedBy, currentState, RunRow } from '../../../apps/settlement/src/settlement.sql';
+import { approvedBy, currentState } from '../../../apps/settlement/src/sql/claim-state';
+import { RunRow } from '../../../apps/settlement/src/sql/runs';
 import { insertRun, migrateSettlement } from './migrations';
 import { settlementMigrations } from '../../../apps/settlement/src/migrations';
 
@@ -10,7 +11,7 @@ jest.setTimeout(60_000);
 /**
  * "Approved by the run" (ADR 0008) is said twice, for good reasons: the view
  * settlement.claims_current for a reader of any claim, and currentState / approvedBy
- * (settlement.sql.ts) as expressions over the claims table for a statement over one run's claims,
+ * (apps/settlement/src/sql/claim-state.ts) as expressions over the claims table for a statement over one run's claims,
  * which the planner estimates from the table's statistics. This pins the two to each other for
  * every combination of the run's state, its approve-all, and the claim's state, sample and flag.
  */

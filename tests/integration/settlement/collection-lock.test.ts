@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { Events } from '@vc/contracts';
 import { eventually, publishEvent, sql, TestSystem } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
-import { collectionLock } from '../../../apps/settlement/src/settlement.sql';
+import { collectionLock } from '../../../apps/settlement/src/sql/locks';
 import { claim, enterpriseIn, feedProgramme, feedRegion, provider, SIMULATED } from './feed';
 
 /**

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { createTestDatabase, sql, TestDatabase } from '@vc/testing';
-import { matchingShare, ratioMicro } from '../../../apps/settlement/src/settlement.sql';
+import { matchingShare, ratioMicro } from '../../../apps/settlement/src/sql/matching';
 
 /**
  * R-MATCH-1: a region owes floor(V × ratio) per paid claim. Disbursement computes it in bigint

@@ -5,7 +5,7 @@ import { AppConfig } from '@vc/config';
 import { isUuid, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { findProvider } from '../redemption.sql';
+import { findProvider } from '../sql/redemption.sql';
 import { grpcTlsDir } from './grpc-options';
 
 export function metadataValue(metadata: Metadata, key: string): string | undefined {

@@ -3,7 +3,7 @@ import { BalanceQueryDto, BalanceView, isUuid, Principal, Role } from '@vc/contr
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
 import { isOverseer } from '../access';
-import { findEnterprise } from '../redemption.sql';
+import { findEnterprise } from '../sql/redemption.sql';
 
 /**
  * The live balances redemption owns (ADR 0003). A programme's budget left is public (vouchers are

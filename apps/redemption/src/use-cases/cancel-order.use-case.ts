@@ -5,7 +5,7 @@ import { endOfShanghaiYear } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { assertParty } from '../access';
-import { findOrder, mapPg, orderViewAndEvent } from '../redemption.sql';
+import { findOrder, mapPg, orderViewAndEvent } from '../sql/redemption.sql';
 
 /**
  * R-OFFSET-3: either party cancels an order before the service is completed. A voucher already

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ClaimIdDto, ClaimPage, ClaimView, ListClaimsDto, Principal } from '@vc/contracts';
 import { UnitOfWork } from '@vc/platform';
 import { assertMayRead, readScope } from '../access';
-import { findClaim } from '../redemption.sql';
+import { findClaim } from '../sql/redemption.sql';
 
 /** Claims as their parties, the programme's operator, the delta desk and auditors see them. */
 @Injectable()

@@ -4,7 +4,7 @@ import { Events, OrderIdDto, OrderView, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { assertParty } from '../access';
-import { findOrder, mapPg, orderViewAndEvent } from '../redemption.sql';
+import { findOrder, mapPg, orderViewAndEvent } from '../sql/redemption.sql';
 
 /**
  * The service of a paid order was delivered; a redemption claim may follow (R-CLAIM-1). A provider

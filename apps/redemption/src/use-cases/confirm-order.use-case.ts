@@ -4,7 +4,7 @@ import { Events, OrderIdDto, OrderView, Principal, Role } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
 import { assertParty } from '../access';
-import { assertStanding, effectiveVersion, findOrder, mapPg, orderViewAndEvent } from '../redemption.sql';
+import { assertStanding, effectiveVersion, findOrder, mapPg, orderViewAndEvent } from '../sql/redemption.sql';
 
 /**
  * R-ORDER-1: the order is confirmed online by both parties, in either order. The second

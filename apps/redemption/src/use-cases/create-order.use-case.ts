@@ -4,7 +4,7 @@ import { CreateOrderDto, Events, OrderView, Principal, Role } from '@vc/contract
 import { shanghaiYear } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
-import { assertStanding, findEnterprise, findProvider, mapPg, orderViewAndEvent } from '../redemption.sql';
+import { assertStanding, findEnterprise, findProvider, mapPg, orderViewAndEvent } from '../sql/redemption.sql';
 
 /**
  * R-ORDER-1: an active provider unit offers an enterprise a service contract for the actual amount

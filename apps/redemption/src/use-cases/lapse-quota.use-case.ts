@@ -5,7 +5,7 @@ import { endOfShanghaiYear } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { currentCorrelationId } from '@vc/logging';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { mapPg } from '../redemption.sql';
+import { mapPg } from '../sql/redemption.sql';
 
 /**
  * R-QUOTA-2: quota is valid until 31 December of its year (Asia/Shanghai); what is unused then

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ListOrdersDto, OrderIdDto, OrderPage, OrderView, Principal } from '@vc/contracts';
 import { UnitOfWork } from '@vc/platform';
 import { assertMayRead, readScope } from '../access';
-import { findOrder } from '../redemption.sql';
+import { findOrder } from '../sql/redemption.sql';
 
 /** Orders as their parties, the programme's operator, the delta desk and auditors see them. */
 @Injectable()

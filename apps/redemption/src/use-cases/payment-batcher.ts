@@ -6,7 +6,7 @@ import { OrderView } from '@vc/contracts';
 import { CONFLICT_ATTEMPTS, retryOnConflict } from '@vc/database';
 import { ERROR_TABLE, ErrorCode } from '@vc/errors';
 import { Clock, Outbox, UnitOfWork } from '@vc/platform';
-import { mapPg, sqlRefusal, SqlRefusalDetail } from '../redemption.sql';
+import { mapPg, sqlRefusal, SqlRefusalDetail } from '../sql/redemption.sql';
 
 /**
  * R-OFFSET-2: the refusals the pay functions store under the request's key as its answer

@@ -4,7 +4,7 @@ import { endOfShanghaiYear, voucherAmount } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
 import { assertMayRead } from '../access';
-import { effectiveVersion, findOrder } from '../redemption.sql';
+import { effectiveVersion, findOrder } from '../sql/redemption.sql';
 
 /**
  * R-OFFSET-1: what the voucher would pay if the order were paid now, and why it would be refused:

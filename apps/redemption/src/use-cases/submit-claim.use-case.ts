@@ -5,7 +5,7 @@ import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
 import { assertParty } from '../access';
 import { assertEvidence, assertInvoiceFree, assertRedeemingParty, DUPLICATE_INVOICE_MESSAGE, holdInvoiceKey, invoiceOf, owedByEnterprise, redeemingParty } from '../claims';
-import { claimViewAndEvent, findOrder, mapPg } from '../redemption.sql';
+import { claimViewAndEvent, findOrder, mapPg } from '../sql/redemption.sql';
 import { InvoiceFlags } from './invoice-flags';
 
 /**

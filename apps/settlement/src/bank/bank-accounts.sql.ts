@@ -1,7 +1,7 @@
 import { BankAccountOwner, BankAccountView, isUuid, Principal, Role } from '@vc/contracts';
 import { queryRows, Tx } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { assertOperatorOf, provinceOfProgramme } from '../settlement.sql';
+import { assertOperatorOf, provinceOfProgramme } from '../sql/access';
 
 export interface BankAccountRow {
   owner_type: BankAccountOwner;

@@ -19,7 +19,8 @@ import {
 import { addToOutbox, isEventVersion, newerVersion, queryRows, Tx } from '@vc/database';
 import { parseDecimalRatio, parseFen, quarterOf } from '@vc/domain';
 import { EventConsumer, EventVerifier, NATS_CONNECTION } from '@vc/messaging';
-import { claimLock, collectionLock, lockClaim } from '../settlement.sql';
+import { lockClaim } from '../sql/claim-state';
+import { claimLock, collectionLock } from '../sql/locks';
 
 /** The states in which an amendment replaces a claim's evidence (R-CLAIM-3): not yet approved. */
 const AMENDABLE = ['pending', 'in_review', 'returned', 'deferred'];

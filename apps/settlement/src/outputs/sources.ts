@@ -1,5 +1,6 @@
 import { OutputTable, provinceName, PublicityNotice } from './documents';
-import { inRun, listedOf, RUN_COLUMNS, RunRow } from '../settlement.sql';
+import { inRun } from '../sql/claim-state';
+import { listedOf, RUN_COLUMNS, RunRow } from '../sql/runs';
 
 export type Query = <T = any>(sql: string, params?: unknown[]) => Promise<T[]>;
 

@@ -5,7 +5,8 @@ import { ClaimDifference, CONFIRM_CLAIMS_MAX, CONFIRM_DIFFERENCES_SHOWN, Confirm
 import { DomainError, ErrorCode } from '@vc/errors';
 import { RpcClient } from '@vc/messaging';
 import { Work } from '@vc/platform';
-import { approvedBy, inRun, RunRow } from '../settlement.sql';
+import { approvedBy, inRun } from '../sql/claim-state';
+import { RunRow } from '../sql/runs';
 
 /** Confirmation requests in flight at once. */
 const IN_FLIGHT = 4;

@@ -5,7 +5,12 @@ import { addMonthsClamped, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, CopyFreshness, UnitOfWork, Work } from '@vc/platform';
 import { ConfirmPayments } from './confirm-payments';
-import { approvedBy, claimEventsInsert, findRun, inRun, matchingShare, moved, operatedRun, ratioMicro, RunRow, runView, statementLinesInsert, tallyRun, useBulkMemory } from '../settlement.sql';
+import { operatedRun } from '../sql/access';
+import { approvedBy, inRun } from '../sql/claim-state';
+import { moved, tallyRun } from '../sql/counters';
+import { matchingShare, ratioMicro } from '../sql/matching';
+import { findRun, RunRow, runView } from '../sql/runs';
+import { claimEventsInsert, statementLinesInsert, useBulkMemory } from '../sql/statements';
 
 export type DisbursementStep = 'instructions' | 'paid' | 'statement';
 

@@ -19,7 +19,7 @@ import {
 import { parseDate, shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { xactLock } from '../settlement.sql';
+import { xactLock } from '../sql/locks';
 
 /** The advisory lock of the region flags' refresh, in the two-key form: a space of its own. */
 export const MATCHING_LOCK_SPACE = 0x5e7e;

@@ -13,7 +13,9 @@ import {
 } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { canReadProvince, findRun, inRun, listedOf, RUN_COLUMNS, RunRow } from '../settlement.sql';
+import { canReadProvince } from '../sql/access';
+import { inRun } from '../sql/claim-state';
+import { findRun, listedOf, RUN_COLUMNS, RunRow } from '../sql/runs';
 import { objectionColumns } from './objections/objection-outcome.sql';
 
 

@@ -3,7 +3,11 @@ import { Events, Principal, RunIdDto, RunView, SettlementRunEvent, validateDto }
 import { shanghaiDate } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
-import { calendarError, countRunClaims, findRun, inRun, operatedRun, runView, tallyDifferences } from '../settlement.sql';
+import { operatedRun } from '../sql/access';
+import { calendarError } from '../sql/calendar-errors';
+import { inRun } from '../sql/claim-state';
+import { countRunClaims, tallyDifferences } from '../sql/counters';
+import { findRun, runView } from '../sql/runs';
 import { calendarOf } from '../calendar/calendar.sql';
 import { RenderPublicDocumentsUseCase } from './public-documents/render-public-documents.use-case';
 

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Principal, RunIdDto, RunView, validateDto } from '@vc/contracts';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { countRunClaims, operatedRun, RUN_COLUMNS, RunRow, runView, RunTally, tallyDifferences, useBulkMemory } from '../settlement.sql';
+import { operatedRun } from '../sql/access';
+import { countRunClaims, RunTally, tallyDifferences } from '../sql/counters';
+import { RUN_COLUMNS, RunRow, runView } from '../sql/runs';
+import { useBulkMemory } from '../sql/statements';
 
 /** R-LEDGER-1: a run's counters set to a fresh count of its claims (`settle recount`). */
 @Injectable()

@@ -8,7 +8,11 @@ import {
 } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork, Work } from '@vc/platform';
-import { approvedByApproveAll, claimEventsInsert, currentState, inRun, moved, operatedRun, plus, RunRow, RunTally, tallyRun, useBulkMemory } from '../settlement.sql';
+import { operatedRun } from '../sql/access';
+import { approvedByApproveAll, currentState, inRun } from '../sql/claim-state';
+import { moved, plus, RunTally, tallyRun } from '../sql/counters';
+import { RunRow } from '../sql/runs';
+import { claimEventsInsert, useBulkMemory } from '../sql/statements';
 
 /**
  * SPEC 5.6 step 1 (审核): each claim is approved, rejected with a reason (V goes back to the budget:

@@ -5,7 +5,7 @@ import { advisoryKey } from '@vc/database';
 import { capByLegalEntity, endOfShanghaiYear, rewardFor, UnitReward } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { assertOperatorOf, canReadProvince, provinceOfProgramme } from '../settlement.sql';
+import { assertOperatorOf, canReadProvince, provinceOfProgramme } from '../sql/access';
 
 const REWARD_COLUMNS = `programme_id AS "programmeId", year, provider_id AS "providerId", provider_name AS "providerName", credit_code AS "creditCode",
   service_total_fen AS "serviceTotalFen", uncapped_fen AS "uncappedFen", reward_fen AS "rewardFen", reward_fen < uncapped_fen AS capped`;

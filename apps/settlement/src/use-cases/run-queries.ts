@@ -13,7 +13,9 @@ import {
   validateDto,
 } from '@vc/contracts';
 import { UnitOfWork } from '@vc/platform';
-import { CLAIM_VIEW_COLUMNS, inRun, readableRun, RUN_COLUMNS, RunRow, runView, sentBackBy } from '../settlement.sql';
+import { readableRun } from '../sql/access';
+import { inRun } from '../sql/claim-state';
+import { CLAIM_VIEW_COLUMNS, RUN_COLUMNS, RunRow, runView, sentBackBy } from '../sql/runs';
 import { INSTRUCTION_VIEW_COLUMNS } from '../bank/payments.sql';
 
 /** The runs as their readers see them: one run, a list, a run's claims and its payment instructions. */

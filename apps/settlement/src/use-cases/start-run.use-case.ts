@@ -3,7 +3,11 @@ import { DEFAULT_SAMPLE_RATE_BP, Events, Principal, RunView, SettlementRunEvent,
 import { newSeed, quarterBounds, sampleSize } from '@vc/domain';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, CopyFreshness, UnitOfWork } from '@vc/platform';
-import { assertOperatorOf, collectionLock, findRun, inRun, provinceOfProgramme, refreshClaimStatistics, runView, useBulkMemory } from '../settlement.sql';
+import { assertOperatorOf, provinceOfProgramme } from '../sql/access';
+import { inRun } from '../sql/claim-state';
+import { collectionLock } from '../sql/locks';
+import { findRun, runView } from '../sql/runs';
+import { refreshClaimStatistics, useBulkMemory } from '../sql/statements';
 
 /**
  * SPEC 5.6: a settlement run is (programme, quarter). Starting it collects, in one statement, every

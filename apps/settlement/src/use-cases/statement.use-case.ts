@@ -3,7 +3,7 @@ import { requireRole } from '@vc/auth';
 import { Principal, PROVIDER_PROVINCES, PROVINCES, Role, StatementCellView, StatementQueryDto, StatementView, validateDto } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { UnitOfWork } from '@vc/platform';
-import { canReadProvince } from '../settlement.sql';
+import { canReadProvince } from '../sql/access';
 import { runPayments } from '../bank/payments.sql';
 
 /**

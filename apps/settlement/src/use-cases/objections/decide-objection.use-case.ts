@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DecideObjectionDto, ObjectionView, Principal } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { operatedRun } from '../../settlement.sql';
+import { operatedRun } from '../../sql/access';
 import { deferHeldClaim, objectionColumns, rejectHeldClaim } from './objection-outcome.sql';
 
 const OBJECTION_COLUMNS = objectionColumns();

@@ -5,7 +5,8 @@ import { contactKey, FileObjectionDto, ObjectionView, Principal, Role } from '@v
 import { advisoryKey } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { Clock, UnitOfWork } from '@vc/platform';
-import { findRun, moved, tallyRun } from '../../settlement.sql';
+import { moved, tallyRun } from '../../sql/counters';
+import { findRun } from '../../sql/runs';
 import { objectionColumns } from './objection-outcome.sql';
 
 /** Objections without a client address (filed over NATS by an operator's tool, not through the gateway) share one cap. */

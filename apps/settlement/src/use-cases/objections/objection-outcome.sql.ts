@@ -1,6 +1,8 @@
 import { Events } from '@vc/contracts';
 import { queryRows, Tx } from '@vc/database';
-import { claimEventsInsert, moved, RunRow, tallyRun } from '../../settlement.sql';
+import { moved, tallyRun } from '../../sql/counters';
+import { RunRow } from '../../sql/runs';
+import { claimEventsInsert } from '../../sql/statements';
 
 /** The columns of an objection as its view (ObjectionView). */
 export const objectionColumns = (p = '') => `${p}id, ${p}run_id AS "runId", ${p}claim_id AS "claimId", ${p}objector_name AS "objectorName",

@@ -1,6 +1,6 @@
 import { writeCsv } from '../../outputs/documents';
 import { boundedCollector, etagOf, publicSource, TooLargeError } from './public-documents';
-import { RunRow } from '../../settlement.sql';
+import { RunRow } from '../../sql/runs';
 
 describe('public documents', () => {
   it('an export larger than its bound stops being written at the bound, not after it is built whole', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { RunRow } from '../../settlement.sql';
+import { RunRow } from '../../sql/runs';
 
 /** The public documents of a published run (R-PUB-1), by the name the gateway serves them under. */
 export const PUBLIC_DOCUMENTS = ['notice.pdf', 'list.csv', 'list.xlsx'] as const;

@@ -4,7 +4,7 @@ import { Principal, Role } from '@vc/contracts';
 import { UnitOfWork } from '@vc/platform';
 import { CjkFontMissingError, renderNoticePdf, writeCsv, writeXlsx } from '../../outputs/documents';
 import { noticeData, publicityTable } from '../../outputs/sources';
-import { findRun, RUN_COLUMNS, RunRow } from '../../settlement.sql';
+import { findRun, RUN_COLUMNS, RunRow } from '../../sql/runs';
 import { boundedCollector, etagOf, PublicDocumentName, publicSource, TooLargeError } from './public-documents';
 
 const RENDERER: Principal = { sub: 'settlement-public-documents', role: Role.Service, org: 'settlement' };
