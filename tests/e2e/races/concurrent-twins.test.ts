@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { Events, Principal } from '@vc/contracts';
+import { ERROR_TABLE, ErrorCode } from '@vc/errors';
 import { eventually, freePort, sql, TestSystem } from '@vc/testing';
 import { bootstrapGateway } from '../../../apps/gateway/src/bootstrap';
 import { pain002, readPain001 } from '../../fixtures/bank';
@@ -82,6 +83,8 @@ describe('races: every mutating route fired twice at once answers by the rules, 
   let api: ContractClient;
   let pool: ReturnType<typeof simPool>;
   let clockAt: string | undefined;
+  /** the routes whose twins were asked again, by what they had answered */
+  const asked = { successes: new Set<string>(), refusals: new Set<string>() };
   let n = 0;
   const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${++n}`;
   const q = (text: string, params: unknown[] = []) => sql(sys.db.url, text, params);
@@ -968,6 +971,25 @@ describe('races: every mutating route fired twice at once answers by the rules, 
     expect([round, await checkInvariants(pool)]).toEqual([round, []]);
   }
 
+  /** Whether the route takes an Idempotency-Key (a retry under it gives the first answer). */
+  const takesKey = (id: string) => (api.operations.get(id)!.op.parameters ?? []).some((p: { in: string; name: string }) => p.in === 'header' && p.name === 'Idempotency-Key');
+
+  /**
+   * After the round, each twin asked again under its own key gets its first answer: a success is
+   * replayed (no second effect: the ledger check follows), and a final refusal (a decision, not a
+   * retryable or request error: R-OFFSET-2, issue 25 item 8) is the answer for good, not decided
+   * afresh against the state the winner left.
+   */
+  async function askedAgain(ids: string[], calls: ContractCall[], replies: request.Response[]): Promise<void> {
+    for (const [i, first] of replies.entries()) {
+      if (!takesKey(ids[i]) || !calls[i].key) continue;
+      if (first.status >= 300 && !ERROR_TABLE[first.body?.code as ErrorCode]?.final) continue;
+      const again = await api.call(ids[i], calls[i]);
+      expect([ids[i], 'asked again', again.status, again.body]).toEqual([ids[i], 'asked again', first.status, first.body]);
+      asked[first.status < 300 ? 'successes' : 'refusals'].add(ids[i]);
+    }
+  }
+
   /** A reply that is not a server error: no 5xx, no INTERNAL, no UNAVAILABLE. */
   function answered(id: string, res: request.Response): void {
     expect([id, res.status < 500, res.body?.code]).toEqual([id, true, res.body?.code]);
@@ -1013,9 +1035,11 @@ describe('races: every mutating route fired twice at once answers by the rules, 
       for (const kind of kinds) {
         const round = await scenario.prepare(kind);
         const key = randomUUID();
-        const calls: ContractCall[] =
-          kind === 'keys' ? [round.call, round.call] : kind === 'same' ? [{ ...round.call, key }, { ...round.call, key }] : [round.call, round.rival!];
         const ids = [id, kind === 'rival' ? (round.rivalId ?? id) : id];
+        // each twin under a key of its own, kept to ask again below
+        const own = (i: number, c: ContractCall): ContractCall => (takesKey(ids[i]) ? { ...c, key: randomUUID() } : c);
+        const calls: ContractCall[] =
+          kind === 'keys' ? [own(0, round.call), own(1, round.call)] : kind === 'same' ? [{ ...round.call, key }, { ...round.call, key }] : [own(0, round.call), own(1, round.rival!)];
         const replies = await Promise.all(calls.map((c, i) => api.call(ids[i], c)));
         replies.forEach((r, i) => answered(ids[i], r));
         if (kind === 'same') {
@@ -1033,6 +1057,7 @@ describe('races: every mutating route fired twice at once answers by the rules, 
         }
         const won = replies.filter((r) => r.status < 300);
         await round.check?.({ kind, replies, won, effects: kind === 'same' ? won.slice(0, 1) : won });
+        await askedAgain(ids, calls, replies);
         await ledgerHolds(`${id} (${kind})`);
       }
     });
@@ -1044,5 +1069,8 @@ describe('races: every mutating route fired twice at once answers by the rules, 
     expect(await count(`SELECT count(*) AS n FROM settlement.runs WHERE state = 'completed'`)).toBe(2);
     expect(await count(`SELECT count(*) AS n FROM settlement.matching_payments`)).toBe(2);
     expect(await count(`SELECT count(*) AS n FROM redemption.ledger_entries WHERE entry_type = 'quota_lapsed'`)).toBeGreaterThan(0);
+    // and the twins were asked again: winners of most routes, losers refused for good
+    expect(asked.successes.size).toBeGreaterThan(30);
+    expect([...asked.refusals].sort()).toEqual(expect.arrayContaining(['claimQuota', 'payOrder', 'submitClaim', 'reviewProvider', 'createOrder']));
   });
 });
