@@ -245,6 +245,17 @@ export class AppConfig {
   PUBLIC_DOCUMENTS_REFRESH_SECONDS = 30;
 
   /**
+   * The gateway serves its copy of a public document (a run's notice or list) without asking
+   * settlement for this many seconds after it last checked it; then it revalidates the copy by its
+   * ETag, once for all the requests that want it at that moment.
+   */
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(300)
+  PUBLIC_DOCUMENTS_REVALIDATE_SECONDS = 5;
+
+  /**
    * 'simulated' lets a delta operator set the business clock over NATS (`<service>.clock.set`), so
    * the demo can play a whole quarter in minutes. Refused in production.
    */

@@ -38,7 +38,7 @@ describe('settlement: public documents rendered once, served as stored (R-PUB-1)
   beforeAll(async () => {
     sys = await TestSystem.start();
     app = await sys.startService(settlementService, { ...SIMULATED, PUBLIC_DOCUMENTS_REFRESH_SECONDS: 0 });
-    gateway = await bootstrapGateway(sys.config({ RATE_LIMIT_PER_MINUTE: 1_000_000 }), false);
+    gateway = await bootstrapGateway(sys.config({ RATE_LIMIT_PER_MINUTE: 1_000_000, PUBLIC_DOCUMENTS_REVALIDATE_SECONDS: 1 }), false);
     http = request(gateway.getHttpServer());
     await feedProgramme(sys, 'JS-2026');
     const region = await feedRegion(sys, 'JS');
@@ -120,7 +120,8 @@ describe('settlement: public documents rendered once, served as stored (R-PUB-1)
     expect(await renders()).toBe(2);
     const after = await sql(sys.db.url, `SELECT name, etag FROM settlement.public_documents WHERE run_id = $1 ORDER BY name`, [runId]);
     for (const [i, d] of after.entries()) expect(d.etag).not.toBe(before[i].etag);
-    // a client holding the old notice gets the new one
+    // a client holding the old notice gets the new one, once the gateway's copy is due for revalidation
+    await new Promise((r) => setTimeout(r, 1100));
     const fresh = await http.get(`/v1/publicity/${runId}/notice.pdf`).set('If-None-Match', before.find((d) => d.name === 'notice.pdf')!.etag).expect(200);
     expect(fresh.headers.etag).toBe(after.find((d) => d.name === 'notice.pdf')!.etag);
     const csv = await http.get(`/v1/publicity/${runId}/list.csv`).expect(200);

@@ -393,31 +393,45 @@ export class SettlementHttpController {
   }
 
   private async download(req: AuthedRequest, reply: FastifyReply, body: Record<string, unknown>): Promise<void> {
-    // A public document (the notice, the list) the gateway holds a copy of: settlement only says whether it is current.
-    const publicKey = (body.kind === 'notice' || body.kind === 'publicity') && typeof body.runId === 'string' ? `${body.runId}/${body.kind}.${body.format}` : null;
-    const held = publicKey ? this.publicDocuments.get(publicKey) : undefined;
-    const file = await this.fwd.call<ExportView>(req, S.exportGet, held ? { ...body, ifNoneMatch: held.etag } : body);
-    let doc: { filename: string; contentType: string; bytes: Buffer };
-    if (file.notModified && held) doc = held;
-    else {
-      doc = { filename: file.filename, contentType: file.contentType, bytes: Buffer.from(file.content, 'base64') };
-      if (publicKey && file.etag) this.publicDocuments.set(publicKey, { ...doc, etag: file.etag });
-    }
-    if (file.etag) {
-      // a public document: the same bytes while the run's public state is the same
-      reply.header('etag', file.etag).header('cache-control', PUBLIC_DOCUMENT_CACHE);
-      if (matches(req.headers['if-none-match'], file.etag)) {
-        reply.status(304).send();
+    const send = (doc: { filename: string; contentType: string; bytes: Buffer }) =>
+      reply
+        .status(200)
+        .header('content-type', doc.contentType)
+        .header('content-disposition', `attachment; filename="${doc.filename}"; filename*=UTF-8''${encodeURIComponent(doc.filename)}`)
+        .send(doc.bytes);
+    if ((body.kind === 'notice' || body.kind === 'publicity') && typeof body.runId === 'string') {
+      // A public document (the notice, the list): served from the gateway's copy, revalidated by its ETag.
+      let other: ExportView | null = null;
+      const doc = await this.publicDocuments.get(`${body.runId}/${body.kind}.${body.format}`, async (held) => {
+        const file = await this.fwd.call<ExportView>(req, S.exportGet, held ? { ...body, ifNoneMatch: held.etag } : body);
+        if (file.notModified && held) return held;
+        if (!file.etag) {
+          other = file;
+          return null;
+        }
+        return { etag: file.etag, filename: file.filename, contentType: file.contentType, bytes: Buffer.from(file.content, 'base64') };
+      });
+      if (doc) {
+        // the same bytes while the run's public state is the same
+        reply.header('etag', doc.etag).header('cache-control', PUBLIC_DOCUMENT_CACHE);
+        if (matches(req.headers['if-none-match'], doc.etag)) {
+          reply.status(304).send();
+          return;
+        }
+        send(doc);
         return;
       }
-    } else {
-      reply.header('cache-control', 'private, no-store');
+      // not a stored public document after all (another format): served as any export
+      if (other) {
+        const file: ExportView = other;
+        reply.header('cache-control', 'private, no-store');
+        send({ filename: file.filename, contentType: file.contentType, bytes: Buffer.from(file.content, 'base64') });
+        return;
+      }
     }
-    reply
-      .status(200)
-      .header('content-type', doc.contentType)
-      .header('content-disposition', `attachment; filename="${doc.filename}"; filename*=UTF-8''${encodeURIComponent(doc.filename)}`)
-      .send(doc.bytes);
+    const file = await this.fwd.call<ExportView>(req, S.exportGet, body);
+    reply.header('cache-control', 'private, no-store');
+    send({ filename: file.filename, contentType: file.contentType, bytes: Buffer.from(file.content, 'base64') });
   }
 }
 
