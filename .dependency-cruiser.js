@@ -27,7 +27,7 @@ module.exports = {
         'A migration runs the same text forever: it imports nothing but TypeORM. What is in force lives in apps/<service>/src/sql; a migration carries a copy of what it changes.',
       severity: 'error',
       from: { path: '^apps/[^/]+/src/migrations/', pathNot: '/index\\.ts$' },
-      to: { pathNot: '^node_modules/typeorm/' },
+      to: { pathNot: '(^|/)node_modules/typeorm/' },
     },
     {
       name: 'transports-hold-no-sql',

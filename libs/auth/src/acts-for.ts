@@ -10,7 +10,8 @@ export interface OrganisationKeys {
 /**
  * A provider principal is either one unit (org = unit id) or the account of its legal entity
  * (org = credit code), which acts for every unit of that entity (the registry's rule). Redemption's
- * pay functions state the same in SQL (redemption.party_of, pinned by a parity test).
+ * pay functions state the same in SQL (redemption.party_of,
+ * pinned by tests/integration/redemption/party-of.parity.test.ts).
  */
 export function actsForProvider(principal: Principal, provider: OrganisationKeys): boolean {
   return principal.role === Role.Provider && (principal.org === provider.id || principal.org === provider.creditCode);

@@ -9,6 +9,7 @@ import { RedemptionCopyFreshness1764000000208 } from './1764000000208-redemption
 import { RedemptionStoredRefusals1764000000209 } from './1764000000209-redemption-stored-refusals';
 import { RedemptionPaymentRefusals1764000000210 } from './1764000000210-redemption-payment-refusals';
 import { RedemptionPaymentRefusalsStored1764000000211 } from './1764000000211-redemption-payment-refusals-stored';
+import { RedemptionPartyOf1764000000212 } from './1764000000212-redemption-party-of';
 
 export const redemptionMigrations = [
   RedemptionInit1764000000201,
@@ -22,4 +23,5 @@ export const redemptionMigrations = [
   RedemptionStoredRefusals1764000000209,
   RedemptionPaymentRefusals1764000000210,
   RedemptionPaymentRefusalsStored1764000000211,
+  RedemptionPartyOf1764000000212,
 ];

@@ -28,6 +28,18 @@ export const REDEMPTION_FUNCTIONS = {
     RETURNS json LANGUAGE sql IMMUTABLE AS $$
       SELECT json_build_object('error', json_build_object('code', p_code, 'field', p_field, 'message', p_message, 'details', p_details))
     $$`,
+  /**
+   * Which party of an order a principal acts for (R-ORDER-1): a provider unit (org = its id) or its
+   * legal entity's account (org = credit code) for the provider side, the enterprise (its id or credit
+   * code) for the other; NULL for anyone else. partyOf in apps/redemption/src/access.ts (libs/auth
+   * actsForProvider / actsForEnterprise) says the same in TypeScript; a parity test pins the two.
+   */
+  party_of: `
+    CREATE OR REPLACE FUNCTION redemption.party_of(p_role text, p_org text, p_enterprise_id uuid, p_enterprise_code text, p_provider_id uuid, p_provider_code text)
+    RETURNS text LANGUAGE sql IMMUTABLE AS $$
+      SELECT CASE WHEN p_role = 'provider' AND p_org IN (p_provider_id::text, p_provider_code) THEN 'provider'
+                  WHEN p_role = 'enterprise' AND p_org IN (p_enterprise_id::text, p_enterprise_code) THEN 'enterprise' END
+    $$`,
   /** The wire body of a refusal (redemption.refusal) as DomainError.toBody writes it: no null field or details. */
   error_body: `
     CREATE OR REPLACE FUNCTION redemption.error_body(p_refusal json) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
@@ -266,8 +278,7 @@ export const REDEMPTION_FUNCTIONS = {
         RETURN CASE WHEN prior.refusal IS NOT NULL THEN json_build_object('error', prior.refusal) ELSE json_build_object('reply', prior.reply) END;
       END IF;
       -- Another organisation's order is answered as not found, so that ids cannot be probed.
-      IF o.id IS NULL OR NOT ((p_role = 'enterprise' AND p_org IN (o.enterprise_id::text, o.enterprise_credit_code))
-                           OR (p_role = 'provider' AND p_org IN (o.provider_id::text, o.provider_credit_code))) THEN
+      IF o.id IS NULL OR redemption.party_of(p_role, p_org, o.enterprise_id, o.enterprise_credit_code, o.provider_id, o.provider_credit_code) IS NULL THEN
         RETURN redemption.refused(p_scope, p_key, p_hash, redemption.refusal('NOT_FOUND', 'orderId', 'no such order'), p_final);
       END IF;
       IF o.status <> 'confirmed' THEN
@@ -432,8 +443,7 @@ export const REDEMPTION_FUNCTIONS = {
           replayed := replayed || r.seq::int;
           CONTINUE;
         END IF;
-        IF r.id IS NULL OR NOT ((r.role = 'enterprise' AND r.org IN (r.enterprise_id::text, r.enterprise_credit_code))
-                             OR (r.role = 'provider' AND r.org IN (r.provider_id::text, r.provider_credit_code))) THEN
+        IF r.id IS NULL OR redemption.party_of(r.role, r.org, r.enterprise_id, r.enterprise_credit_code, r.provider_id, r.provider_credit_code) IS NULL THEN
           answers[r.seq] := redemption.refusal('NOT_FOUND', 'orderId', 'no such order');
           CONTINUE;
         END IF;
