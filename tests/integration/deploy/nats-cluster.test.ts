@@ -20,6 +20,7 @@ const NODES = [1, 2, 3] as const;
 interface Node {
   n: number;
   client: number;
+  route: number;
   monitor: number;
   proc: ChildProcess | null;
   log: string;
@@ -30,7 +31,6 @@ describe('NATS cluster (deploy/nats/cluster)', () => {
   const clusterDir = join(dir, 'cluster');
   const nodes: Node[] = [];
   let env: NodeJS.ProcessEnv;
-  let routePort = 0;
   let nc: NatsConnection | null = null;
 
   function rewrite(n: number, ports: Map<number, number>): string {
@@ -73,9 +73,8 @@ describe('NATS cluster (deploy/nats/cluster)', () => {
     const ports = new Map<number, number>();
     const free = await freePorts(NODES.length * 3);
     for (const n of NODES) for (const base of [4230, 6230, 8230]) ports.set(base + n, free.pop()!);
-    routePort = ports.get(6231)!;
     for (const n of NODES) {
-      const node: Node = { n, client: ports.get(4230 + n)!, monitor: ports.get(8230 + n)!, proc: null, log: '' };
+      const node: Node = { n, client: ports.get(4230 + n)!, route: ports.get(6230 + n)!, monitor: ports.get(8230 + n)!, proc: null, log: '' };
       nodes.push(node);
       start(node, rewrite(n, ports));
     }
@@ -159,17 +158,19 @@ describe('NATS cluster (deploy/nats/cluster)', () => {
         file,
         `server_name: rogue-${variant === 'no TLS' ? 'a' : 'b'}\nlisten: 127.0.0.1:${client}\nhttp: 127.0.0.1:${monitor}\n` +
           `jetstream { store_dir: "${join(rogueDir, 'js')}" }\n` +
-          `cluster { name: vc-local, listen: 127.0.0.1:${route}, ${tls} routes: [ nats-route://127.0.0.1:${routePort} ] }\n`,
+          `cluster { name: vc-local, listen: 127.0.0.1:${route}, ${tls} routes: [ nats-route://127.0.0.1:${first.route} ] }\n`,
       );
-      const rogue: Node = { n: 0, client, monitor, proc: null, log: '' };
+      const rogue: Node = { n: 0, client, route, monitor, proc: null, log: '' };
       rogue.proc = spawn('nats-server', ['-c', file], { stdio: ['ignore', 'pipe', 'pipe'] });
       rogue.proc.stdout?.on('data', (d) => (rogue.log += d));
       rogue.proc.stderr?.on('data', (d) => (rogue.log += d));
       rogues.push(rogue);
     }
     try {
-      // give the rogues several connect attempts
-      await new Promise((r) => setTimeout(r, 4000));
+      // the rogues dial a node still running (an earlier test stopped the stream leader's) and are
+      // turned away at the TLS handshake; then they have had several connect attempts
+      await eventually(async () => /TLS|tls/.test(first.log + rogues.map((r) => r.log).join('')), 30000, 250).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 2000));
       const after = (await (await fetch(`http://127.0.0.1:${first.monitor}/routez`)).json()) as { num_routes: number; routes: Array<{ remote_id: string }> };
       expect(after.num_routes).toBe(before.num_routes);
       const jsz = (await (await fetch(`http://127.0.0.1:${first.monitor}/jsz`)).json()) as { meta_cluster?: { leader?: string; cluster_size?: number } };
