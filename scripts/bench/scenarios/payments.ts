@@ -57,9 +57,10 @@ export async function seedPayments(ctx: BenchContext, ordersWanted: number) {
 export const paymentsOverNats: Scenario = {
   name: 'voucher payment over NATS',
   async run(ctx: BenchContext): Promise<LoadResult[]> {
-    await ctx.spawn('redemption', 'redemption', { GRPC_PORT: String(await freePort()), GRPC_PLAINTEXT: 'true', DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', ...(process.env.BENCH_OUTBOX_HOLD ? { FAULT_INJECTION: 'outbox-hold' } : {}) });
+    const service = await ctx.spawn('redemption', 'redemption', { GRPC_PORT: String(await freePort()), GRPC_PLAINTEXT: 'true', DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16', ...(process.env.BENCH_OUTBOX_HOLD ? { FAULT_INJECTION: 'outbox-hold' } : {}) });
     const { orders, tokens } = await seedPayments(ctx, Math.max(20_000, ctx.seconds * 6000));
     let next = 0;
+    const cpu = await cpuMeter(service.pid);
     const result = await withSignatures(ctx, 'redemption', () =>
       natsLoad(() => connectAs(ctx.nats.url, 'gateway', 'bench-gateway'), 'voucher payment over NATS (end to end)', { concurrency: ctx.concurrency, seconds: ctx.seconds, maxRequests: orders.length }, () => {
         const order = orders[next++];
@@ -70,9 +71,10 @@ export const paymentsOverNats: Scenario = {
         };
       }),
     );
+    const cpuMsPerRequest = await cpu.perRequest(result.ok + result.failed);
     const [paid] = await sql(ctx.db.url, `SELECT count(*)::int AS n FROM redemption.orders WHERE status = 'paid' AND id = ANY($1::uuid[])`, [orders.map((o) => o.id)]);
     if (paid.n !== result.ok) throw new Error(`${result.ok} payments acknowledged but ${paid.n} stored`);
-    return [{ ...result, key: 'pay-nats' }];
+    return [{ ...result, key: 'pay-nats', cpuMsPerRequest }];
   },
 };
 
@@ -92,6 +94,22 @@ async function withSignatures(ctx: BenchContext, schema: string, load: () => Pro
   const signing = await signingFigure(ctx.db.url, schema, { from, to, payments: result.ok, throughput: result.throughput }, verifier, cpus().length);
   if (signing.refused > 0) throw new Error(`${signing.refused} events of the payments did not verify`);
   return { ...result, signing };
+}
+
+/**
+ * CPU time per request of the service and of the bench's client side (this process: the load's
+ * NATS or gRPC client, and the verifying consumer) over a scenario's window.
+ */
+async function cpuMeter(pid: number) {
+  const service0 = await cpuMillis(pid);
+  const client0 = process.cpuUsage();
+  return {
+    async perRequest(requests: number): Promise<Record<string, number>> {
+      const client = process.cpuUsage(client0);
+      const n = Math.max(1, requests);
+      return { redemption: ((await cpuMillis(pid)) - service0) / n, 'bench client': (client.user + client.system) / 1000 / n };
+    },
+  };
 }
 
 /** Closed-loop load over any async call, latency in milliseconds. */
@@ -122,18 +140,20 @@ export const paymentsOverGrpc: Scenario = {
   async run(ctx: BenchContext): Promise<LoadResult[]> {
     const { VoucherRedemptionGrpcClient } = await import('../../examples/provider-client/grpc-client');
     const port = await freePort();
-    await ctx.spawn('redemption-grpc', 'redemption', { GRPC_PORT: String(port), GRPC_PLAINTEXT: 'true', DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16' });
+    const service = await ctx.spawn('redemption-grpc', 'redemption', { GRPC_PORT: String(port), GRPC_PLAINTEXT: 'true', DB_POOL_SIZE: process.env.BENCH_DB_POOL ?? '16' });
     const { orders, providerToken } = await seedPayments(ctx, Math.max(20_000, ctx.seconds * 5000));
     // The provider system pays its customers' vouchers, as gRPC's users do: one channel, its own token.
     const clients = Array.from({ length: GRPC_CHANNELS }, () => new VoucherRedemptionGrpcClient({ address: `127.0.0.1:${port}`, token: providerToken }));
+    const cpu = await cpuMeter(service.pid);
     const result = await withSignatures(ctx, 'redemption', () =>
       closedLoop('voucher payment over gRPC (end to end)', ctx, orders.length, async (i) => {
         const paid = await clients[i % GRPC_CHANNELS].payOrder(orders[i].id, randomUUID());
         return paid.status === 'paid';
       }),
     );
+    const cpuMsPerRequest = await cpu.perRequest(result.ok + result.failed);
     for (const c of clients) c.close();
-    return [{ ...result, key: 'pay-grpc' }];
+    return [{ ...result, key: 'pay-grpc', cpuMsPerRequest }];
   },
 };
 
