@@ -25,7 +25,7 @@ const args = new Set(process.argv.slice(2));
 const QUICK = args.has('--quick');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (QUICK ? 4 : 10));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
-/** BENCH_ONLY=gRPC: only the scenarios whose name contains it (the ceiling is always measured). */
+/** BENCH_ONLY=gRPC: only the scenarios whose name contains it, or one of its `|`-separated parts (the ceiling is always measured). */
 const ONLY = process.env.BENCH_ONLY;
 /** BENCH_KEEP_DB=1: the bench's database is kept (its URL printed) to inspect plans on the data it made. */
 const KEEP_DB = process.env.BENCH_KEEP_DB === '1';
@@ -94,7 +94,7 @@ async function main() {
     for (const scenario of SCENARIOS) {
       if (scenario.flag && !args.has(scenario.flag)) continue;
       if (scenario.replacedBy && args.has(scenario.replacedBy)) continue;
-      if (ONLY && !scenario.name.includes(ONLY)) continue;
+      if (ONLY && !ONLY.split('|').some((part) => scenario.name.includes(part))) continue;
       try {
         const results = await scenario.run(ctx);
         // a batch is measured against its own ceiling; the request ceiling means something only for requests
