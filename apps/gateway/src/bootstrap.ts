@@ -7,7 +7,6 @@ import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@vc/config';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH, toJson } from '@vc/contracts';
 import { DomainError, ErrorCode } from '@vc/errors';
-import { runUnderCorrelationId } from '@vc/logging';
 import { GatewayModule } from './gateway.module';
 import { asyncApiDocument } from './asyncapi';
 import { openApiDocument } from './openapi';
@@ -37,9 +36,6 @@ export async function bootstrapGateway(config: AppConfig, listen = true): Promis
       done(err, parsed);
     });
   });
-  // Each request runs under its correlation id (the caller's X-Correlation-Id, or a new one): its
-  // log lines and the NATS requests it makes carry it to the services.
-  fastify.addHook('onRequest', (req, _reply, done) => runUnderCorrelationId(req.headers['x-correlation-id'], done));
   // bigint fen in replies: safe integers as numbers, larger as strings (toJson).
   app.getHttpAdapter().getInstance().setReplySerializer((payload: unknown) => toJson(payload));
   // OpenAPI at /docs (UI) and /docs-json; the same document is kept as docs/openapi.json. Beside
