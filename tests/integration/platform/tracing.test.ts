@@ -110,7 +110,9 @@ describe('OpenTelemetry traces across gateway → NATS → service → PostgreSQ
       const spans = receiver.spans.filter((s) => s.traceId === traceId);
       const process = spans.find((s) => s.service === 'redemption' && s.name === 'process redemption.order.list');
       const query = process && spans.find((s) => s.service === 'redemption' && isQuery(s) && descends(spans, s, process));
-      return query ? spans : undefined;
+      // each process exports its own spans in its own batches: wait for the gateway's too
+      const gateway = spans.filter((s) => s.service === 'gateway').length >= 2;
+      return query && gateway ? spans : undefined;
     }, 20000))!;
 
     const httpServer = trace.find((s) => s.service === 'gateway' && s.parentSpanId === callerSpan);
