@@ -20,6 +20,9 @@ import { RenderPublicDocumentsUseCase } from './public-documents/render-public-d
  * Anyone may object during the window; an open objection holds the claim out of payment; upheld
  * rejects it, dismissed sends it to the next run.
  */
+
+/** How long a publish waits for the run's public documents before answering without them. */
+const PUBLISH_WAITS_FOR_DOCUMENTS_MS = 10_000;
 @Injectable()
 export class PublishRunUseCase {
   private readonly logger = new Logger('Publicity');
@@ -34,13 +37,15 @@ export class PublishRunUseCase {
   /**
    * Publishes the run's list, then renders its public documents before answering, so that they are
    * there when the operator announces the list (their size is bounded: a list larger than a reply
-   * carries stops rendering at the bound). The list is published even if they cannot be rendered
+   * carries stops rendering at the bound), waiting PUBLISH_WAITS_FOR_DOCUMENTS_MS at most. The list is published even if they cannot be rendered
    * now; the timer renders them later (PublicDocumentsJob).
    */
   async execute(principal: Principal, dto: RunIdDto, key?: string): Promise<RunView> {
     dto = validateDto(RunIdDto, dto);
     const view = await this.publishList(principal, dto, key);
-    await this.documents.renderDue().catch((err) => this.logger.warn(`public documents of run ${dto.runId} not rendered yet: ${(err as Error).message}`));
+    const rendering = this.documents.renderDue().catch((err) => this.logger.warn(`public documents of run ${dto.runId} not rendered yet: ${(err as Error).message}`));
+    // Waited for a while only: publishing a large run must not wait on its documents (they go on rendering).
+    await Promise.race([rendering, new Promise((r) => setTimeout(r, PUBLISH_WAITS_FOR_DOCUMENTS_MS).unref())]);
     return view;
   }
 

@@ -51,7 +51,7 @@ export class TooLargeError extends Error {
  * file larger than a reply carries is abandoned as soon as that is known, not built whole in memory
  * first (issue 29: a run's list of millions of claims could exhaust the service's memory).
  */
-export function boundedCollector(limit = MAX_EXPORT_BYTES): { stream: Writable; bytes: () => Buffer } {
+export function boundedCollector(limit = MAX_EXPORT_BYTES): { stream: Writable; bytes: () => Buffer; full: () => boolean } {
   const chunks: Buffer[] = [];
   let size = 0;
   const stream = new Writable({
@@ -62,7 +62,18 @@ export function boundedCollector(limit = MAX_EXPORT_BYTES): { stream: Writable; 
       done();
     },
   });
-  return { stream, bytes: () => Buffer.concat(chunks) };
+  return { stream, bytes: () => Buffer.concat(chunks), full: () => size > limit };
+}
+
+/**
+ * The rows of a table until `collector` is full: a writer that goes on reading after its output
+ * refused more (exceljs's does) would read a large run's whole list for a file nobody gets.
+ */
+export async function* untilFull<T>(rows: AsyncIterable<T>, collector: { full: () => boolean }, limit = MAX_EXPORT_BYTES): AsyncIterable<T> {
+  for await (const row of rows) {
+    if (collector.full()) throw new TooLargeError(limit);
+    yield row;
+  }
 }
 
 /** The refusal of a file larger than a reply carries. */

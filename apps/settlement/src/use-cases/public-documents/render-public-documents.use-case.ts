@@ -5,7 +5,7 @@ import { UnitOfWork } from '@vc/platform';
 import { CjkFontMissingError, renderNoticePdf, writeCsv, writeXlsx } from '../../outputs/documents';
 import { noticeData, publicityTable } from '../../outputs/sources';
 import { findRun, RUN_COLUMNS, RunRow } from '../../sql/runs';
-import { boundedCollector, etagOf, PublicDocumentName, publicSource, TooLargeError } from './public-documents';
+import { boundedCollector, etagOf, PublicDocumentName, publicSource, TooLargeError, untilFull } from './public-documents';
 
 const RENDERER: Principal = { sub: 'settlement-public-documents', role: Role.Service, org: 'settlement' };
 
@@ -94,7 +94,8 @@ export class RenderPublicDocumentsUseCase {
         ] as const) {
           const out = boundedCollector();
           try {
-            await write(publicityTable(query, runId), out.stream);
+            const table = publicityTable(query, runId);
+            await write({ ...table, rows: untilFull(table.rows, out) }, out.stream);
             const content = out.bytes();
             files.push({ name, content, bytes: content.length });
           } catch (err) {
