@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { dtoComponents, EVENT_CATALOG, EVENT_CONSUMERS, EVENT_STREAM, eventPayloadSchema, Headers, REQUEST_CONTRACTS, SCHEMA_REF_PREFIX, ServiceName } from '@vc/contracts';
+import { dtoComponents, EVENT_CATALOG, EVENT_CONSUMERS, EVENT_STREAM, eventPayloadSchema, Headers, REQUEST_CONTRACTS, SCHEMA_REF_PREFIX, ServiceName, subjectMatches } from '@vc/contracts';
 import { SignatureHeaders } from '@vc/messaging';
 import { ERROR_SCHEMA } from './http/api-operation';
 import { ERROR_BODY } from './openapi';
@@ -117,16 +117,8 @@ const EVENT_HEADERS: Schema = {
 
 /** Which services' durable consumers take in an event type (EVENT_CONSUMERS). */
 function consumersOf(type: string): string[] {
-  const matches = (pattern: string) => {
-    const [p, t] = [pattern.split('.'), type.split('.')];
-    for (let i = 0; i < p.length; i++) {
-      if (p[i] === '>') return true;
-      if (p[i] !== '*' && p[i] !== t[i]) return false;
-    }
-    return p.length === t.length;
-  };
   return Object.entries(EVENT_CONSUMERS)
-    .filter(([, specs]) => (specs as ReadonlyArray<{ subjects: readonly string[] }>).some((c) => c.subjects.some(matches)))
+    .filter(([, specs]) => (specs as ReadonlyArray<{ subjects: readonly string[] }>).some((c) => c.subjects.some((pattern) => subjectMatches(pattern, type))))
     .map(([service]) => service)
     .sort();
 }

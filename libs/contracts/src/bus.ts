@@ -114,6 +114,17 @@ export function consumerSpec(service: ServiceName, durable: string): ConsumerSpe
   return spec;
 }
 
+/** Whether a NATS subject filter (tokens, `*` for one, `>` for one or more at the end) takes `subject`. */
+export function subjectMatches(filter: string, subject: string): boolean {
+  const f = filter.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === '>') return s.length > i;
+    if (i >= s.length || (f[i] !== '*' && f[i] !== s[i])) return false;
+  }
+  return f.length === s.length;
+}
+
 /**
  * The JetStream durable name of one subject of a consumer group: wildcard subjects (one consumer
  * for an entity's events) need a valid name.

@@ -3,7 +3,7 @@ import { NatsConnection } from 'nats';
 import { Gauge, register } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@vc/config';
-import { COPIES, CopyName, durableName, EVENT_STREAM, GUARDED_COPIES, GuardedCopy, heartbeatsOf, HeartbeatEvent, isServiceName } from '@vc/contracts';
+import { COPIES, CopyName, durableName, EVENT_STREAM, GUARDED_COPIES, GuardedCopy, heartbeatsOf, HeartbeatEvent, isServiceName, subjectMatches } from '@vc/contracts';
 import { addToOutbox } from '@vc/database';
 import { DomainError, ErrorCode } from '@vc/errors';
 import { NATS_CONNECTION } from '@vc/messaging';
@@ -170,7 +170,7 @@ export class CopyFreshness implements OnApplicationBootstrap, OnApplicationShutd
           const info = await jsm.consumers.info(EVENT_STREAM, durableName(g.durable, subject));
           const idle = info.num_pending === 0 && info.num_ack_pending === 0;
           const floor = info.ack_floor.stream_seq;
-          const vouches = subject === COPIES[g.copy].heartbeat || subjectCovers(subject, COPIES[g.copy].heartbeat);
+          const vouches = subjectMatches(subject, COPIES[g.copy].heartbeat);
           // The heartbeat's own durable is covered to its ack floor; another one also when it has nothing pending.
           covered = Math.min(covered, vouches || !idle ? floor : Number.MAX_SAFE_INTEGER);
         }
@@ -217,16 +217,6 @@ export class CopyFreshness implements OnApplicationBootstrap, OnApplicationShutd
   }
 }
 
-/** Whether a subscription subject (with `*` / `>`) takes `subject`. */
-function subjectCovers(filter: string, subject: string): boolean {
-  const f = filter.split('.');
-  const s = subject.split('.');
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '>') return s.length > i;
-    if (i >= s.length || (f[i] !== '*' && f[i] !== s[i])) return false;
-  }
-  return f.length === s.length;
-}
 
 function copyAgeGauge(): Gauge<'service' | 'copy'> {
   const name = 'vc_copy_age_seconds';
