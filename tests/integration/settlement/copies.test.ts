@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { Events, RegionEvent, Subjects } from '@vc/contracts';
+import { Events, RegionEvent, Subjects, toJson } from '@vc/contracts';
 import { eventually, publishEvent, rowCounts, sql, TestSystem } from '@vc/testing';
 import { settlementService } from '../../../apps/settlement/src/settlement.module';
 import { operatorOf } from '../../fixtures/principals';
@@ -82,6 +82,20 @@ describe('settlement with its copies of issuance (real PostgreSQL + NATS)', () =
     const stale = await sys.client.call(S.runStart, start, { principal: op, idempotencyKey: startKey });
     expect(stale).toMatchObject({ ok: false, error: { code: 'COPY_STALE', field: 'programmeId', details: { copy: 'programmes', owner: 'issuance', maxAgeSeconds: MAX_AGE_SECONDS } } });
     expect(await sql(sys.db.url, `SELECT 1 FROM settlement.runs WHERE quarter = '2026Q4'`)).toEqual([]);
+
+    // T21: a heartbeat only its owner may send: another service may not publish one (NATS refuses), and
+    // one on the owner's connection but unsigned vouches for nothing
+    const beat = (id: string) =>
+      new TextEncoder().encode(
+        toJson({ id, type: Events.programmeHeartbeat, aggregateType: 'programme', aggregateId: 'programmes', occurredAt: new Date().toISOString(), payload: { copy: 'programmes', emittedAt: new Date().toISOString() } }),
+      );
+    await expect(sys.events.publishRaw('redemption', Events.programmeHeartbeat, beat(randomUUID()))).rejects.toThrow(/Permissions Violation/);
+    const unsigned = randomUUID();
+    await sys.events.publishRaw('issuance', Events.programmeHeartbeat, beat(unsigned), { msgID: unsigned, signed: false });
+    await eventually(async () => (await sql(sys.db.url, `SELECT 1 FROM settlement.quarantined_events WHERE event_id = $1`, [unsigned])).length === 1);
+    await new Promise((r) => setTimeout(r, 1500)); // a refresh of the copy's freshness after them
+    expect(await sys.client.call(S.runStart, start, { principal: op, idempotencyKey: startKey })).toMatchObject({ ok: false, error: { code: 'COPY_STALE' } });
+
     await sys.events.keepFresh(['programmes']);
     const run = await eventually(async () => {
       const r = await sys.client.call(S.runStart, start, { principal: op, idempotencyKey: startKey });
